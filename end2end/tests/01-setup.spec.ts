@@ -1,0 +1,42 @@
+import { test, expect } from "@playwright/test";
+import { ADMIN } from "./helpers";
+
+test("the first visit sets up an admin, who creates an inbox and an agent", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByRole("heading", { name: "Set up Switchboard" })).toBeVisible();
+  await page.getByLabel("Name").fill(ADMIN.name);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Create admin" }).click();
+
+  await expect(page.getByRole("navigation", { name: "Conversation views" })).toBeVisible();
+  await expect(page.getByText(ADMIN.name)).toBeVisible();
+
+  // Setup is closed once an admin exists.
+  await page.goto("/setup");
+  await expect(page).not.toHaveURL(/\/setup$/);
+
+  await page.getByRole("link", { name: "Administration" }).click();
+  await page.getByLabel("Inbox name").fill("Support site");
+  await page.getByRole("button", { name: "Create inbox" }).click();
+  const inbox = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Support site" }) });
+  await expect(inbox.locator("code")).toContainText('/widget.js" data-inbox="');
+
+  const agents = page.getByRole("region", { name: "Agents" });
+  await agents.getByLabel("Name").fill("Olivia Operator");
+  await agents.getByLabel("Email").fill("olivia@example.com");
+  await agents.getByLabel("Password").fill("another secret 456");
+  await agents.getByLabel("Role").selectOption("operator");
+  await agents.getByLabel("Support site").check();
+  await agents.getByRole("button", { name: "Create agent" }).click();
+  await expect(agents.getByText("olivia@example.com")).toBeVisible();
+
+  // Sign out, and a wrong password gets a clear error.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+});

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy for both builds, unit + store + integration
+# tests, then the end-to-end tests in Debian's chromium. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/install.sh
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "clippy, server build (ssr, with the benchmark)"
+cargo clippy --features bench --all-targets -- -D warnings
+
+step "clippy, browser build (hydrate, wasm32)"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "unit, store and integration tests"
+cargo test --features ssr
+
+step "building the site for the end-to-end tests"
+cargo leptos build
+
+step "end-to-end tests (Playwright, Debian chromium)"
+SWITCHBOARD_E2E_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export SWITCHBOARD_E2E_PORT
+(cd end2end && npx playwright test)

@@ -1,0 +1,246 @@
+//! Server functions: the commands and queries of the pages. Each one finds out who asks (the
+//! agent's session, or the visitor's own token), calls one service, and returns. Messages are
+//! sent over the sockets instead (see [`crate::protocol`]).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::model::{AgentAccount, ConversationDetail, ConversationSummary, Inbox, Me, Message};
+
+#[cfg(feature = "ssr")]
+use crate::server::{auth, services, state::AppState};
+
+/// What a signed-in agent's workspace starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSnapshot {
+    /// The agent.
+    pub me: Me,
+    /// Inboxes they may see.
+    pub inboxes: Vec<Inbox>,
+    /// Open conversations of those inboxes and the most recently closed ones.
+    pub conversations: Vec<ConversationSummary>,
+    /// Events up to this id are reflected; resume the socket from it.
+    pub last_event_id: i64,
+}
+
+/// What the widget starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetSnapshot {
+    /// A new token when the visitor is new (store it); `None` when theirs was valid.
+    pub new_token: Option<String>,
+    /// The visitor's conversations, oldest first.
+    pub conversations: Vec<ConversationSummary>,
+    /// Every message of them, oldest first.
+    pub messages: Vec<Message>,
+    /// Events up to this id are reflected; resume the socket from it.
+    pub last_event_id: i64,
+}
+
+/// Where the site stands for the person asking: first run, signed out, or signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Presence {
+    /// No agent exists yet: `/setup` creates the first admin.
+    NeedsSetup,
+    /// Nobody is signed in on this browser.
+    SignedOut,
+    /// This agent is signed in.
+    SignedIn(Me),
+}
+
+#[cfg(feature = "ssr")]
+fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| {
+            tracing::error!("session layer missing: {e}");
+            AppError::Internal
+        })
+}
+
+#[cfg(feature = "ssr")]
+async fn agent() -> Result<(AppState, Me), AppError> {
+    let state = state()?;
+    let me = auth::current_agent(&state, &session().await?).await?;
+    Ok((state, me))
+}
+
+/// Who is here: decides between the setup page, the sign-in page and the workspace.
+#[server(endpoint = "who_is_here")]
+pub async fn who_is_here() -> Result<Presence, AppError> {
+    let state = state()?;
+    if state.store.agent_count().await? == 0 {
+        return Ok(Presence::NeedsSetup);
+    }
+    match auth::current_agent(&state, &session().await?).await {
+        Ok(me) => Ok(Presence::SignedIn(me)),
+        Err(AppError::Unauthenticated) => Ok(Presence::SignedOut),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates the first admin and signs them in. Refused once any agent exists.
+#[server(endpoint = "setup_admin")]
+pub async fn setup_admin(name: String, email: String, password: String) -> Result<(), AppError> {
+    let state = state()?;
+    let me = services::setup_first_admin(&state, &name, &email, &password).await?;
+    auth::sign_in(&session().await?, me.id).await
+}
+
+/// Signs an agent in.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let state = state()?;
+    let me = services::authenticate(&state, &email, &password).await?;
+    auth::sign_in(&session().await?, me.id).await
+}
+
+/// Signs the current agent out.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    auth::sign_out(&session().await?).await
+}
+
+/// What the admin page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    /// Every inbox.
+    pub inboxes: Vec<Inbox>,
+    /// Every agent account.
+    pub agents: Vec<AgentAccount>,
+    /// This server's address as the browser reached it, for the widget snippet.
+    pub site_url: String,
+}
+
+/// Inboxes and accounts, for the admin page. Admins only.
+#[server(endpoint = "load_admin")]
+pub async fn load_admin() -> Result<AdminOverview, AppError> {
+    let (state, me) = agent().await?;
+    if me.role != crate::model::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let host = use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| state.leptos_options.site_addr.to_string());
+    let scheme = if state.settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    Ok(AdminOverview {
+        inboxes: state.store.inboxes().await?,
+        agents: state.store.agent_accounts().await?,
+        site_url: format!("{scheme}://{host}"),
+    })
+}
+
+/// Creates an inbox. Admins only.
+#[server(endpoint = "create_inbox")]
+pub async fn create_inbox(name: String) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    services::create_inbox(&state, &me, &name).await
+}
+
+/// Creates an agent account. Admins only.
+#[server(endpoint = "create_agent")]
+pub async fn create_agent(
+    name: String,
+    email: String,
+    password: String,
+    role: String,
+    #[server(default)] inbox_ids: Vec<i64>,
+) -> Result<AgentAccount, AppError> {
+    let (state, me) = agent().await?;
+    let role = crate::model::Role::parse(&role)
+        .ok_or_else(|| AppError::invalid("role", "operator, supervisor or admin"))?;
+    services::create_agent(
+        &state,
+        &me,
+        services::NewAgent {
+            name: &name,
+            email: &email,
+            password: &password,
+            role,
+            inbox_ids: &inbox_ids,
+        },
+    )
+    .await
+}
+
+/// Everything the workspace starts from.
+#[server(endpoint = "load_workspace")]
+pub async fn load_workspace() -> Result<WorkspaceSnapshot, AppError> {
+    let (state, me) = agent().await?;
+    let last_event_id = state.store.last_event_id().await?;
+    let inboxes = services::visible_inboxes(&state, &me).await?;
+    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
+    let conversations = state.store.conversations_of_inboxes(&ids, 100).await?;
+    Ok(WorkspaceSnapshot {
+        me,
+        inboxes,
+        conversations,
+        last_event_id,
+    })
+}
+
+/// One conversation with its timeline, if the agent may see it.
+#[server(endpoint = "conversation")]
+pub async fn conversation(id: i64) -> Result<ConversationDetail, AppError> {
+    let (state, me) = agent().await?;
+    services::conversation_detail(&state, &me, id).await
+}
+
+/// Takes an unassigned conversation.
+#[server(endpoint = "accept_conversation")]
+pub async fn accept_conversation(id: i64) -> Result<ConversationSummary, AppError> {
+    let (state, me) = agent().await?;
+    services::accept(&state, &me, id).await
+}
+
+/// Ends a conversation.
+#[server(endpoint = "close_conversation")]
+pub async fn close_conversation(id: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    services::close(&state, &me, id).await
+}
+
+/// The name of the inbox behind a widget key (the widget's title, rendered on the server).
+#[server(endpoint = "widget_inbox")]
+pub async fn widget_inbox(key: String) -> Result<String, AppError> {
+    let state = state()?;
+    state
+        .store
+        .inbox_by_key(&key)
+        .await?
+        .map(|inbox| inbox.name)
+        .ok_or(AppError::UnknownInbox)
+}
+
+/// The widget's start: the visitor behind `token` (or a new one) and their conversations.
+#[server(endpoint = "widget_start")]
+pub async fn widget_start(key: String, token: Option<String>) -> Result<WidgetSnapshot, AppError> {
+    let state = state()?;
+    let last_event_id = state.store.last_event_id().await?;
+    let (_inbox, visitor, new_token) =
+        services::visitor_for_widget(&state, &key, token.as_deref()).await?;
+    Ok(WidgetSnapshot {
+        new_token,
+        conversations: state.store.conversations_of_visitor(visitor.id).await?,
+        messages: state.store.messages_of_visitor(visitor.id).await?,
+        last_event_id,
+    })
+}

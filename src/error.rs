@@ -1,0 +1,159 @@
+//! The one application error type. Every refusal the server can give is a variant here, so
+//! server functions, sockets and the UI agree on it; internal causes are logged on the
+//! server and never sent to clients.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A short, useful reason why a request changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    /// No valid session (agents) or visitor token (widget).
+    #[error("please sign in")]
+    Unauthenticated,
+    /// Signed in, but this is not theirs to see or do.
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    /// Email and password do not match an account.
+    #[error("wrong email or password")]
+    WrongCredentials,
+    /// The first admin exists already; `/setup` is closed.
+    #[error("setup is already done")]
+    SetupDone,
+    /// Another account uses that email.
+    #[error("an account with that email exists already")]
+    EmailTaken,
+    /// A required field is empty or malformed.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which field.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A message with no text.
+    #[error("the message is empty")]
+    EmptyMessage,
+    /// A message over [`crate::model::MAX_MESSAGE_CHARS`].
+    #[error("the message is longer than {max} characters")]
+    MessageTooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// No inbox has that widget key.
+    #[error("unknown inbox key")]
+    UnknownInbox,
+    /// No such thing (or not one the caller may know about).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
+    /// Only the assignee may reply.
+    #[error("only the assignee can reply{}", assignee.as_ref().map(|a| format!(" ({a} has this conversation)")).unwrap_or_default())]
+    NotAssignee {
+        /// Who has it, if anyone.
+        assignee: Option<String>,
+    },
+    /// Someone else took the conversation first.
+    #[error("{assignee} has already taken this conversation")]
+    AlreadyAssigned {
+        /// Who has it.
+        assignee: String,
+    },
+    /// The conversation has ended.
+    #[error("the conversation is closed")]
+    ConversationClosed,
+    /// A socket frame that is not valid protocol JSON.
+    #[error("malformed frame: {reason}")]
+    BadFrame {
+        /// What the parser said.
+        reason: String,
+    },
+    /// Something broke on the server; the cause is in the server log.
+    #[error("something went wrong on the server")]
+    Internal,
+    /// The request did not reach the server or its answer could not be read.
+    #[error("network error: {reason}")]
+    Network {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl AppError {
+    /// A stable machine-readable code, used on the socket and to pick the translated text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::WrongCredentials => "wrong_credentials",
+            AppError::SetupDone => "setup_done",
+            AppError::EmailTaken => "email_taken",
+            AppError::Invalid { .. } => "invalid",
+            AppError::EmptyMessage => "empty_message",
+            AppError::MessageTooLong { .. } => "message_too_long",
+            AppError::UnknownInbox => "unknown_inbox",
+            AppError::NotFound { .. } => "not_found",
+            AppError::NotAssignee { .. } => "not_assignee",
+            AppError::AlreadyAssigned { .. } => "already_assigned",
+            AppError::ConversationClosed => "conversation_closed",
+            AppError::BadFrame { .. } => "bad_frame",
+            AppError::Internal => "internal",
+            AppError::Network { .. } => "network",
+        }
+    }
+
+    /// Shorthand for [`AppError::Invalid`].
+    pub fn invalid(field: &str, reason: &str) -> AppError {
+        AppError::Invalid {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// Shorthand for [`AppError::NotFound`].
+    pub fn not_found(what: &str) -> AppError {
+        AppError::NotFound {
+            what: what.to_owned(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Network {
+            reason: value.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_serialises_with_its_code() {
+        let all = [
+            AppError::Unauthenticated,
+            AppError::invalid("email", "bad"),
+            AppError::NotAssignee {
+                assignee: Some("Ana".into()),
+            },
+            AppError::Network {
+                reason: "down".into(),
+            },
+            AppError::Internal,
+        ];
+        for error in all {
+            let json = serde_json::to_value(&error).expect("serialisable");
+            assert_eq!(json["error"], error.code());
+            let back: AppError = serde_json::from_value(json).expect("deserialisable");
+            assert_eq!(back, error);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Switchboard: self-hosted live chat for support teams.
+//!
+//! One crate, two builds: `ssr` (the server binary: axum, sqlx, sockets) and `hydrate` (the
+//! browser: the same Leptos components, made interactive). Shared modules hold the types, the
+//! wire protocol and the rules; `server` holds everything that runs only on the server.
+
+pub mod api;
+pub mod error;
+pub mod live;
+pub mod model;
+pub mod protocol;
+pub mod rules;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+/// Browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(ui::app::App);
+}

@@ -1,0 +1,257 @@
+//! Domain types shared by the server and the browser: what a conversation, a message or an
+//! agent looks like on the wire. Plain serde types, no behaviour beyond small helpers.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch, UTC. One unit everywhere so the wire and the database agree.
+pub type Millis = i64;
+
+/// What a team member may do: operators answer, supervisors oversee, admins also configure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Answers the conversations they take.
+    Operator,
+    /// Oversees every conversation of their inboxes.
+    Supervisor,
+    /// Everything a supervisor does, plus inboxes and accounts.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in the order the admin form lists them.
+    pub const ALL: [Role; 3] = [Role::Operator, Role::Supervisor, Role::Admin];
+
+    /// The stable name stored in the database and used in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == value)
+    }
+}
+
+/// Where a conversation is in its life: waiting for an agent, being answered, or over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Waiting for an agent to accept it.
+    Unassigned,
+    /// An agent (the assignee) answers it.
+    Assigned,
+    /// Ended by an agent, a timer, or the visitor.
+    Closed,
+}
+
+impl ConversationStatus {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Unassigned => "unassigned",
+            ConversationStatus::Assigned => "assigned",
+            ConversationStatus::Closed => "closed",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<ConversationStatus> {
+        [Self::Unassigned, Self::Assigned, Self::Closed]
+            .into_iter()
+            .find(|status| status.as_str() == value)
+    }
+}
+
+/// A team member as colleagues and visitors see them (never with credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    /// Database id of the agent.
+    pub id: i64,
+    /// Display name shown on messages and system lines.
+    pub name: String,
+}
+
+/// The signed-in agent, as the workspace needs to know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// Database id of the agent.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Sign-in email.
+    pub email: String,
+    /// What they may do.
+    pub role: Role,
+}
+
+/// An inbox: one widget installation with its own key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    /// Database id.
+    pub id: i64,
+    /// Name shown to agents (and as the widget title).
+    pub name: String,
+    /// Public key the widget snippet carries (`data-inbox`).
+    pub key: String,
+}
+
+/// An agent account as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAccount {
+    /// Database id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Sign-in email.
+    pub email: String,
+    /// What they may do.
+    pub role: Role,
+    /// Ids of the inboxes they belong to.
+    pub inbox_ids: Vec<i64>,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Author {
+    /// The visitor of the conversation.
+    Visitor,
+    /// A team member.
+    Agent {
+        /// Database id of the agent.
+        id: i64,
+        /// Their name when the message was written.
+        name: String,
+    },
+    /// Switchboard itself: a system line (see [`SystemLine`]).
+    System,
+}
+
+/// What a system line says, kept structured so each reader sees it in their own language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SystemLine {
+    /// An agent took an unassigned conversation.
+    Accepted {
+        /// Who took it.
+        agent: String,
+    },
+    /// An agent closed the conversation.
+    ClosedByAgent {
+        /// Who closed it.
+        agent: String,
+    },
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Database id; also the display order within a conversation.
+    pub id: i64,
+    /// The conversation it belongs to.
+    pub conversation_id: i64,
+    /// Who wrote it.
+    pub author: Author,
+    /// The text as written (empty for system lines).
+    pub body: String,
+    /// For system lines, what happened.
+    pub system: Option<SystemLine>,
+    /// The sender's idempotency id, so a client can match its pending send.
+    pub client_id: Option<String>,
+    /// When the server committed it.
+    pub created_at: Millis,
+}
+
+/// A conversation as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// Database id (also shown to agents as the conversation's ID).
+    pub id: i64,
+    /// Inbox it came through.
+    pub inbox_id: i64,
+    /// The visitor who started it.
+    pub visitor_id: i64,
+    /// A name for the visitor: the one they gave, or a stable label.
+    pub visitor_label: String,
+    /// Where it is in its life.
+    pub status: ConversationStatus,
+    /// Who answers it, if anyone.
+    pub assignee: Option<AgentRef>,
+    /// When it started.
+    pub created_at: Millis,
+    /// When its last message was written.
+    pub last_message_at: Millis,
+    /// The beginning of the last message, for the list.
+    pub preview: String,
+}
+
+/// A conversation with its whole timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    /// The conversation itself.
+    pub summary: ConversationSummary,
+    /// Every message, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// The largest message body accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// A readable label for an anonymous visitor that stays the same for the same visitor id.
+pub fn visitor_label(visitor_id: i64, name: Option<&str>) -> String {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => name.to_owned(),
+        None => format!("#{visitor_id}"),
+    }
+}
+
+/// Cuts a message down to what a conversation list shows.
+pub fn preview_of(body: &str) -> String {
+    const PREVIEW_CHARS: usize = 80;
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= PREVIEW_CHARS {
+        flat
+    } else {
+        let cut: String = flat.chars().take(PREVIEW_CHARS - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_and_status_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(
+            ConversationStatus::parse("closed"),
+            Some(ConversationStatus::Closed)
+        );
+        assert_eq!(ConversationStatus::parse("open"), None);
+    }
+
+    #[test]
+    fn anonymous_visitors_get_a_stable_label() {
+        assert_eq!(visitor_label(42, None), "#42");
+        assert_eq!(visitor_label(42, Some("  ")), "#42");
+        assert_eq!(visitor_label(42, Some(" Ana ")), "Ana");
+    }
+
+    #[test]
+    fn previews_are_flattened_and_cut() {
+        assert_eq!(preview_of("hello\n  there"), "hello there");
+        let long = "é".repeat(200);
+        let preview = preview_of(&long);
+        assert_eq!(preview.chars().count(), 80);
+        assert!(preview.ends_with('…'));
+    }
+}

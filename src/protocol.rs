@@ -1,0 +1,157 @@
+//! The realtime wire protocol of `/ws/agent` and `/ws/visitor`: JSON text frames, one tagged
+//! enum per direction, shared by the server, the WASM client, the tests and the benchmark.
+//!
+//! A client connects, sends [`ClientFrame::Hello`] with the id of the last event it applied,
+//! receives every event it missed (or [`ServerFrame::Resync`] when the gap is too old), then
+//! [`ServerFrame::Ready`], then live events. Events carry the monotonic id of the `events`
+//! table row written in the same transaction as the change.
+
+use crate::model::{AgentRef, ConversationSummary, Message, Millis};
+use serde::{Deserialize, Serialize};
+
+/// Something that changed, as every reader of the change needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A visitor started a new conversation (it is unassigned).
+    ConversationOpened {
+        /// The new conversation.
+        conversation: ConversationSummary,
+    },
+    /// A message (from the visitor, an agent, or the system) was committed.
+    MessagePosted {
+        /// The committed message.
+        message: Message,
+    },
+    /// The conversation's assignee changed (`None`: back to unassigned).
+    ConversationAssigned {
+        /// Which conversation.
+        conversation_id: i64,
+        /// Its new assignee.
+        assignee: Option<AgentRef>,
+    },
+    /// The conversation ended.
+    ConversationClosed {
+        /// Which conversation.
+        conversation_id: i64,
+    },
+}
+
+impl Event {
+    /// The conversation the event is about.
+    pub fn conversation_id(&self) -> i64 {
+        match self {
+            Event::ConversationOpened { conversation } => conversation.id,
+            Event::MessagePosted { message } => message.conversation_id,
+            Event::ConversationAssigned {
+                conversation_id, ..
+            }
+            | Event::ConversationClosed { conversation_id } => *conversation_id,
+        }
+    }
+}
+
+/// A frame a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// First frame of every connection.
+    Hello {
+        /// The visitor's secret token (visitor socket only; agents use their session cookie).
+        #[serde(default)]
+        token: Option<String>,
+        /// The id of the last event the client applied; events after it are replayed.
+        #[serde(default)]
+        after: Option<i64>,
+    },
+    /// Post a message. Sending the same `client_id` again stores it once.
+    Send {
+        /// Client-generated idempotency id (1–64 characters).
+        client_id: String,
+        /// The conversation to post in (agents). A visitor omits it: their open conversation,
+        /// or a new one.
+        #[serde(default)]
+        conversation_id: Option<i64>,
+        /// The text.
+        body: String,
+    },
+    /// Keeps the connection alive through proxies; answered with [`ServerFrame::Pong`].
+    Ping,
+}
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// A committed change, in id order.
+    Event {
+        /// Monotonic id of the event; the client remembers the last one it applied.
+        id: i64,
+        /// When it was committed.
+        at: Millis,
+        /// What changed.
+        event: Event,
+    },
+    /// The replay after `Hello` is complete; `last_event_id` is the newest event sent so far.
+    Ready {
+        /// Newest event id known to the server for this client (0 when none).
+        last_event_id: i64,
+    },
+    /// The client missed too much to replay: reload a snapshot, then connect again with its id.
+    Resync,
+    /// A `Send` was committed (or had been already: same `client_id`).
+    Ack {
+        /// The client id of the send.
+        client_id: String,
+        /// The stored message.
+        message: Message,
+    },
+    /// A frame was refused; nothing changed.
+    Refused {
+        /// The client id of the refused send, if it was one.
+        client_id: Option<String>,
+        /// Machine-readable reason (see [`crate::error::AppError::code`]).
+        code: String,
+        /// Short human-readable reason.
+        message: String,
+    },
+    /// Answer to [`ClientFrame::Ping`].
+    Pong,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_tagged_json() {
+        let hello: ClientFrame =
+            serde_json::from_str(r#"{"type":"hello","after":12}"#).expect("valid hello");
+        assert_eq!(
+            hello,
+            ClientFrame::Hello {
+                token: None,
+                after: Some(12)
+            }
+        );
+        let json =
+            serde_json::to_string(&ServerFrame::Ready { last_event_id: 3 }).expect("serialisable");
+        assert_eq!(json, r#"{"type":"ready","last_event_id":3}"#);
+        let closed = ServerFrame::Event {
+            id: 9,
+            at: 1,
+            event: Event::ConversationClosed { conversation_id: 4 },
+        };
+        let json = serde_json::to_string(&closed).expect("serialisable");
+        assert_eq!(
+            json,
+            r#"{"type":"event","id":9,"at":1,"event":{"type":"conversation_closed","conversation_id":4}}"#
+        );
+    }
+
+    #[test]
+    fn unknown_frames_are_rejected() {
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"drop_tables"}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>("not json").is_err());
+    }
+}

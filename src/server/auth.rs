@@ -1,0 +1,136 @@
+//! Credentials: argon2 password hashes, visitor tokens, and the agent behind a session.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::model::Me;
+use crate::server::state::AppState;
+
+/// Session key holding the signed-in agent's id.
+const AGENT_ID_KEY: &str = "agent_id";
+
+/// Hashes a password with argon2id and a random salt (off the async runtime: it is slow on
+/// purpose).
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&rand::rng().random::<[u8; 16]>())
+            .map_err(|e| internal("salt", e))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| internal("hash", e))
+    })
+    .await
+    .map_err(|e| internal("hash task", e))?
+}
+
+/// Whether `password` matches the stored PHC `hash`.
+pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| internal("stored hash", e))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| internal("verify task", e))?
+}
+
+/// A hash to verify against when no account matches, so a wrong email takes as long as a
+/// wrong password.
+pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7Gk0NYsdsFqGS4bY4hT3dSJLq9Q6bS4vZ7zYb0Ww3xQ";
+
+/// A new random secret (32 bytes, URL-safe hex), for visitor tokens and inbox keys.
+pub fn random_token(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
+}
+
+/// The SHA-256 of a visitor token, which is what the database keeps.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Records the signed-in agent in the session (a new session id, against fixation).
+pub async fn sign_in(session: &Session, agent_id: i64) -> Result<(), AppError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| internal("session cycle", e))?;
+    session
+        .insert(AGENT_ID_KEY, agent_id)
+        .await
+        .map_err(|e| internal("session insert", e))
+}
+
+/// Forgets the session entirely.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session
+        .flush()
+        .await
+        .map_err(|e| internal("session flush", e))
+}
+
+/// The agent signed in on this session, or `Unauthenticated`.
+pub async fn current_agent(state: &AppState, session: &Session) -> Result<Me, AppError> {
+    let id: Option<i64> = session
+        .get(AGENT_ID_KEY)
+        .await
+        .map_err(|e| internal("session read", e))?;
+    let Some(id) = id else {
+        return Err(AppError::Unauthenticated);
+    };
+    state
+        .store
+        .agent(id)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
+    tracing::error!("{what}: {e}");
+    AppError::Internal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("correct horse".into()).await.expect("hash");
+        assert!(
+            verify_password("correct horse".into(), hash.clone())
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify_password("wrong horse".into(), hash)
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify_password("x".into(), DUMMY_HASH.into())
+                .await
+                .expect("dummy")
+        );
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = random_token(32);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token(32));
+        assert_eq!(token_hash("abc").len(), 64);
+        assert_eq!(token_hash("abc"), token_hash("abc"));
+    }
+}

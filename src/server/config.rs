@@ -1,0 +1,84 @@
+//! Command-line flags and environment variables (`switchboard --help` lists them).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// How to run Switchboard. Every flag can also be set by its environment variable.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Self-hosted live chat for support teams"
+)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL; overrides --data-dir (e.g. sqlite:///srv/switchboard/switchboard.db).
+    #[arg(long, env = "SWITCHBOARD_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Log filter in tracing's syntax (e.g. "info", "switchboard=debug,info").
+    #[arg(long, env = "SWITCHBOARD_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Create a demo inbox (every agent belongs to it) and serve a demo website at /demo.
+    #[arg(long, env = "SWITCHBOARD_DEMO")]
+    pub demo: bool,
+
+    /// Where the built site (pkg/, widget.js) is; cargo-leptos writes it to target/site.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Email of an admin to create at start-up when no agent exists yet.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_EMAIL", requires = "admin_password")]
+    pub admin_email: Option<String>,
+
+    /// Password of that admin.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Name of that admin.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_NAME", default_value = "Admin")]
+    pub admin_name: String,
+
+    /// Mark the session cookie Secure (set this when Switchboard is served over HTTPS).
+    #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    /// The database URL: the explicit one, or `switchboard.db` in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("switchboard.db").display()
+            ),
+        }
+    }
+
+    /// A configuration for tests and the benchmark: a data directory, an ephemeral port.
+    pub fn for_data_dir(data_dir: PathBuf) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url: None,
+            log: "warn".into(),
+            demo: false,
+            site_root: PathBuf::from("target/site"),
+            admin_email: None,
+            admin_password: None,
+            admin_name: "Admin".into(),
+            secure_cookies: false,
+        }
+    }
+}

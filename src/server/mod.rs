@@ -1,0 +1,129 @@
+//! Everything that runs only on the server: configuration, store, hub, services, sockets and
+//! the HTTP router. Gated once, here (`#[cfg(feature = "ssr")] pub mod server;` in lib.rs).
+
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod hub;
+pub mod router;
+pub mod services;
+pub mod state;
+pub mod store;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::error::AppError;
+use config::Config;
+use hub::Hub;
+use state::{AppState, Settings};
+use store::Store;
+
+/// A start-up failure (bad configuration, unreachable database, port in use).
+pub type StartError = Box<dyn std::error::Error + Send + Sync>;
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!("database: {e}");
+        AppError::Internal
+    }
+}
+
+/// Opens the store and prepares the state: migrations, the admin from the environment, the
+/// demo inbox.
+pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let store = Store::open(&config.database_url()).await?;
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| {
+            leptos::config::LeptosOptions::builder()
+                .output_name("switchboard")
+                .build()
+        });
+    leptos_options.site_addr = config.listen;
+    leptos_options.site_root = config.site_root.to_string_lossy().as_ref().into();
+    let state = AppState {
+        leptos_options,
+        store,
+        hub: Hub::new(),
+        settings: Arc::new(Settings {
+            demo: config.demo,
+            secure_cookies: config.secure_cookies,
+        }),
+    };
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        match services::setup_first_admin(&state, &config.admin_name, email, password).await {
+            Ok(_) | Err(AppError::SetupDone) => {}
+            Err(e) => return Err(format!("SWITCHBOARD_ADMIN_*: {e}").into()),
+        }
+    }
+    if config.demo {
+        let inbox = services::ensure_demo_inbox(&state).await?;
+        tracing::info!(key = %inbox.key, "demo inbox ready; demo website at /demo");
+    }
+    Ok(state)
+}
+
+/// A server listening in the background (tests and the benchmark).
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Its state, to inspect the store or the hub.
+    pub state: AppState,
+    /// The serving task; aborting it stops the server.
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds the configured address and serves in a background task.
+pub async fn spawn(config: Config) -> Result<Running, StartError> {
+    let state = prepare(&config).await?;
+    let app = router::build(state.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("server stopped: {e}");
+        }
+    });
+    Ok(Running { addr, state, task })
+}
+
+/// Runs Switchboard until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let state = prepare(&config).await?;
+    let app = router::build(state).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    tracing::info!("Switchboard listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,394 @@
+//! The two realtime sockets, `/ws/agent` (session cookie) and `/ws/visitor` (token in the
+//! first frame). Both speak [`crate::protocol`]: hello, replay of what the client missed,
+//! ready, then live events and sends. The connection loop is generic over a frame sink and
+//! stream, so it does not depend on axum's socket type.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::model::Me;
+use crate::protocol::{ClientFrame, ServerFrame};
+use crate::rules::{self, Replay};
+use crate::server::auth;
+use crate::server::hub::{Feed, RecvError, StoredEvent, Topic};
+use crate::server::services;
+use crate::server::state::AppState;
+use crate::server::store::Visitor;
+
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+/// How many events one replay query reads.
+const REPLAY_PAGE: i64 = 500;
+/// A reconnecting client further behind than this many events reloads a snapshot instead.
+pub const MAX_REPLAY: i64 = 5_000;
+/// Largest frame accepted (a 10,000-character message in JSON fits easily).
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Who is on the other end of a socket.
+enum Peer {
+    /// A signed-in agent (known before the upgrade).
+    Agent(Me),
+    /// A widget; it proves who it is with its token in `Hello`.
+    Visitor,
+}
+
+/// A frame from the client, or why it could not be read.
+pub type Incoming = Result<ClientFrame, AppError>;
+
+/// `GET /ws/agent`: upgrades a signed-in agent's connection.
+pub async fn agent_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin socket refused").into_response();
+    }
+    match auth::current_agent(&state, &session).await {
+        Ok(agent) => upgrade(ws, state, Peer::Agent(agent)),
+        Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+    }
+}
+
+/// `GET /ws/visitor`: upgrades a widget's connection; it authenticates in its first frame.
+pub async fn visitor_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin socket refused").into_response();
+    }
+    upgrade(ws, state, Peer::Visitor)
+}
+
+fn upgrade(ws: WebSocketUpgrade, state: AppState, peer: Peer) -> Response {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve_socket(socket, state, peer))
+}
+
+async fn serve_socket(socket: WebSocket, state: AppState, peer: Peer) {
+    let (sink, stream) = socket.split();
+    let sink = Box::pin(sink.with(|frame: ServerFrame| async move {
+        let text =
+            serde_json::to_string(&frame).map_err(|_| axum::Error::new(AppError::Internal))?;
+        Ok::<_, axum::Error>(WsMessage::Text(text.into()))
+    }));
+    let stream = Box::pin(
+        stream
+            .take_while(|message| {
+                futures::future::ready(!matches!(message, Ok(WsMessage::Close(_)) | Err(_)))
+            })
+            .filter_map(|message| async move {
+                match message {
+                    Ok(WsMessage::Text(text)) => Some(decode_frame(&text)),
+                    Ok(WsMessage::Binary(_)) => Some(Err(AppError::BadFrame {
+                        reason: "binary frames are not part of the protocol".into(),
+                    })),
+                    _ => None,
+                }
+            }),
+    );
+    if let Err(e) = run_connection(sink, stream, state, peer).await {
+        tracing::debug!("socket ended: {e}");
+    }
+}
+
+/// Parses one text frame of the protocol.
+pub fn decode_frame(text: &str) -> Incoming {
+    serde_json::from_str(text).map_err(|e| AppError::BadFrame {
+        reason: e.to_string(),
+    })
+}
+
+/// The whole life of a connection: hello, replay, ready, then live traffic until either side
+/// closes. Returns when the connection is over.
+async fn run_connection<S, R>(
+    mut sink: S,
+    stream: R,
+    state: AppState,
+    peer: Peer,
+) -> Result<(), String>
+where
+    S: Sink<ServerFrame> + Unpin,
+    S::Error: std::fmt::Display,
+    R: Stream<Item = Incoming> + Unpin,
+{
+    let mut stream = stream;
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, stream.next())
+        .await
+        .map_err(|_| "no hello in time".to_owned())?;
+    let (token, after) = match hello {
+        Some(Ok(ClientFrame::Hello { token, after })) => (token, after),
+        Some(Ok(_)) => {
+            refuse(
+                &mut sink,
+                None,
+                &AppError::BadFrame {
+                    reason: "the first frame must be hello".into(),
+                },
+            )
+            .await?;
+            return Ok(());
+        }
+        Some(Err(e)) => {
+            refuse(&mut sink, None, &e).await?;
+            return Ok(());
+        }
+        None => return Ok(()),
+    };
+
+    let who = match (peer, token) {
+        (Peer::Agent(agent), _) => match services::visible_inbox_ids(&state, &agent).await {
+            Ok(inbox_ids) => Who::Agent { agent, inbox_ids },
+            Err(e) => {
+                refuse(&mut sink, None, &e).await?;
+                return Ok(());
+            }
+        },
+        (Peer::Visitor, Some(token)) => match services::visitor_by_token(&state, &token).await {
+            Ok(visitor) => Who::Visitor(visitor),
+            Err(e) => {
+                refuse(&mut sink, None, &e).await?;
+                return Ok(());
+            }
+        },
+        (Peer::Visitor, None) => {
+            refuse(&mut sink, None, &AppError::Unauthenticated).await?;
+            return Ok(());
+        }
+    };
+
+    // Subscribe before reading the replay, so nothing committed in between is missed; the id
+    // filter drops what the replay already sent.
+    let mut feed = Feed::new(&state.hub, who.topics());
+    let newest = state
+        .store
+        .last_event_id()
+        .await
+        .map_err(|e| e.to_string())?;
+    let oldest = state
+        .store
+        .oldest_event_id()
+        .await
+        .map_err(|e| e.to_string())?;
+    let after = after.unwrap_or(newest);
+    if rules::replay_decision(after, oldest, newest, MAX_REPLAY) == Replay::Resync {
+        send(&mut sink, ServerFrame::Resync).await?;
+        return Ok(());
+    }
+    let mut last_sent = replay(&mut sink, &state, &who, after).await?;
+    send(
+        &mut sink,
+        ServerFrame::Ready {
+            last_event_id: last_sent.max(newest),
+        },
+    )
+    .await?;
+
+    loop {
+        tokio::select! {
+            batch = feed.next_batch() => match batch {
+                Ok(events) => {
+                    for event in events {
+                        if event.id > last_sent {
+                            send(&mut sink, event_frame(&event)).await?;
+                            last_sent = event.id;
+                        }
+                    }
+                }
+                Err(RecvError::Lagged) => {
+                    last_sent = replay(&mut sink, &state, &who, last_sent).await?;
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            incoming = stream.next() => match incoming {
+                None => return Ok(()),
+                Some(Err(e)) => refuse(&mut sink, None, &e).await?,
+                Some(Ok(frame)) => handle_frame(&mut sink, &state, &who, frame).await?,
+            },
+        }
+    }
+}
+
+/// The authenticated peer of a connection.
+enum Who {
+    /// An agent and the inboxes they may see.
+    Agent {
+        /// The agent.
+        agent: Me,
+        /// Inboxes whose events they receive.
+        inbox_ids: Vec<i64>,
+    },
+    /// A visitor.
+    Visitor(Visitor),
+}
+
+impl Who {
+    fn topics(&self) -> Vec<Topic> {
+        match self {
+            Who::Agent { inbox_ids, .. } => inbox_ids.iter().copied().map(Topic::Inbox).collect(),
+            Who::Visitor(visitor) => vec![Topic::Visitor(visitor.id)],
+        }
+    }
+}
+
+async fn handle_frame<S>(
+    sink: &mut S,
+    state: &AppState,
+    who: &Who,
+    frame: ClientFrame,
+) -> Result<(), String>
+where
+    S: Sink<ServerFrame> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    match frame {
+        ClientFrame::Ping => send(sink, ServerFrame::Pong).await,
+        ClientFrame::Hello { .. } => {
+            refuse(
+                sink,
+                None,
+                &AppError::BadFrame {
+                    reason: "hello was already received".into(),
+                },
+            )
+            .await
+        }
+        ClientFrame::Send {
+            client_id,
+            conversation_id,
+            body,
+        } => {
+            let result = match (who, conversation_id) {
+                (Who::Agent { agent, .. }, Some(conversation_id)) => {
+                    services::post_agent_message(state, agent, conversation_id, &client_id, &body)
+                        .await
+                }
+                (Who::Agent { .. }, None) => Err(AppError::invalid("conversation_id", "required")),
+                (Who::Visitor(visitor), _) => {
+                    services::post_visitor_message(state, visitor, &client_id, &body).await
+                }
+            };
+            match result {
+                Ok(message) => send(sink, ServerFrame::Ack { client_id, message }).await,
+                Err(e) => refuse(sink, Some(client_id), &e).await,
+            }
+        }
+    }
+}
+
+/// Sends every stored event after `after` that this peer may see; returns the last id sent
+/// (or `after`).
+async fn replay<S>(sink: &mut S, state: &AppState, who: &Who, after: i64) -> Result<i64, String>
+where
+    S: Sink<ServerFrame> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    let mut last = after;
+    loop {
+        let page = match who {
+            Who::Agent { inbox_ids, .. } => {
+                state
+                    .store
+                    .inbox_events_after(inbox_ids, last, REPLAY_PAGE)
+                    .await
+            }
+            Who::Visitor(visitor) => {
+                state
+                    .store
+                    .visitor_events_after(visitor.id, last, REPLAY_PAGE)
+                    .await
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        let full = page.len() as i64 == REPLAY_PAGE;
+        for event in page {
+            last = event.id;
+            send(sink, event_frame(&event)).await?;
+        }
+        if !full {
+            return Ok(last);
+        }
+    }
+}
+
+fn event_frame(event: &StoredEvent) -> ServerFrame {
+    ServerFrame::Event {
+        id: event.id,
+        at: event.at,
+        event: event.event.clone(),
+    }
+}
+
+async fn send<S>(sink: &mut S, frame: ServerFrame) -> Result<(), String>
+where
+    S: Sink<ServerFrame> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    sink.send(frame).await.map_err(|e| e.to_string())
+}
+
+async fn refuse<S>(sink: &mut S, client_id: Option<String>, error: &AppError) -> Result<(), String>
+where
+    S: Sink<ServerFrame> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    send(
+        sink,
+        ServerFrame::Refused {
+            client_id,
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        },
+    )
+    .await
+}
+
+/// Browsers always send `Origin` on a WebSocket upgrade; refuse other sites (cross-site
+/// WebSocket hijacking). Clients without an `Origin` (tests, the benchmark) still need a
+/// session or a token.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_must_match_host() {
+        let mut headers = HeaderMap::new();
+        assert!(same_origin(&headers));
+        headers.insert(header::HOST, "127.0.0.1:3000".parse().expect("header"));
+        headers.insert(
+            header::ORIGIN,
+            "http://127.0.0.1:3000".parse().expect("header"),
+        );
+        assert!(same_origin(&headers));
+        headers.insert(
+            header::ORIGIN,
+            "https://evil.example".parse().expect("header"),
+        );
+        assert!(!same_origin(&headers));
+    }
+
+    #[test]
+    fn malformed_frames_are_bad_frames() {
+        assert!(matches!(decode_frame("{"), Err(AppError::BadFrame { .. })));
+        assert!(decode_frame(r#"{"type":"ping"}"#).is_ok());
+    }
+}

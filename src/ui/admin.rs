@@ -1,0 +1,227 @@
+//! `/admin`: inboxes (with the snippet to paste into a website) and agent accounts.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::api::{CreateAgent, CreateInbox, Presence, load_admin, who_is_here};
+use crate::i18n::*;
+use crate::model::{Inbox, Me, Role};
+use crate::ui::app::{AgentLanguage, TopBar};
+use crate::ui::errors::ErrorNote;
+
+/// The admin page; admins only (others go back to the workspace).
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let presence = Resource::new(|| (), |_| who_is_here());
+    view! {
+        <AgentLanguage>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match presence.await {
+                        Ok(Presence::SignedIn(me)) if me.role == Role::Admin => {
+                            view! { <Admin me /> }.into_any()
+                        }
+                        Ok(Presence::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
+                        Ok(Presence::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
+                        _ => view! { <Redirect path="/login" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AgentLanguage>
+    }
+}
+
+#[component]
+fn Admin(me: Me) -> impl IntoView {
+    let i18n = use_i18n();
+    let create_inbox = ServerAction::<CreateInbox>::new();
+    let create_agent = ServerAction::<CreateAgent>::new();
+    let overview = Resource::new(
+        move || (create_inbox.version().get(), create_agent.version().get()),
+        |_| load_admin(),
+    );
+    view! {
+        <Title text=move || t_string!(i18n, admin_title).to_string() />
+        <TopBar me />
+        <main class="admin">
+            <h1>{t!(i18n, admin_title)}</h1>
+            <Transition>
+                {move || Suspend::new(async move {
+                    overview
+                        .await
+                        .map(|overview| {
+                            view! {
+                                <InboxSection
+                                    inboxes=overview.inboxes.clone()
+                                    site_url=overview.site_url
+                                    action=create_inbox
+                                />
+                                <AgentSection inboxes=overview.inboxes agents=overview.agents action=create_agent />
+                            }
+                        })
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn InboxSection(
+    inboxes: Vec<Inbox>,
+    site_url: String,
+    action: ServerAction<CreateInbox>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let empty = inboxes.is_empty();
+    view! {
+        <section aria-labelledby="inboxes-heading">
+            <h2 id="inboxes-heading">{t!(i18n, inboxes_heading)}</h2>
+            <Show when=move || empty>
+                <p>{t!(i18n, no_inboxes)}</p>
+            </Show>
+            <ul class="inboxes">
+                {inboxes
+                    .into_iter()
+                    .map(|inbox| {
+                        let snippet = format!(
+                            "<script src=\"{}/widget.js\" data-inbox=\"{}\" async></script>",
+                            site_url,
+                            inbox.key,
+                        );
+                        view! {
+                            <li>
+                                <h3>{inbox.name}</h3>
+                                <p>{t!(i18n, snippet_label)}</p>
+                                <pre><code>{snippet}</code></pre>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <ActionForm action>
+                <label>
+                    {t!(i18n, field_inbox_name)}
+                    <input type="text" name="name" required />
+                </label>
+                <ErrorNote error />
+                <button type="submit">{t!(i18n, create_inbox)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn AgentSection(
+    inboxes: Vec<Inbox>,
+    agents: Vec<crate::model::AgentAccount>,
+    action: ServerAction<CreateAgent>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new("operator".to_owned());
+    let chosen = RwSignal::new(Vec::<i64>::new());
+    let inbox_names: Vec<(i64, String)> = inboxes.iter().map(|i| (i.id, i.name.clone())).collect();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(CreateAgent {
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            role: role.get_untracked(),
+            inbox_ids: chosen.get_untracked(),
+        });
+    };
+    let role_name = move |role: Role| match role {
+        Role::Operator => t_string!(i18n, role_operator).to_string(),
+        Role::Supervisor => t_string!(i18n, role_supervisor).to_string(),
+        Role::Admin => t_string!(i18n, role_admin).to_string(),
+    };
+    view! {
+        <section aria-labelledby="agents-heading">
+            <h2 id="agents-heading">{t!(i18n, agents_heading)}</h2>
+            <ul class="agents">
+                {agents
+                    .into_iter()
+                    .map(|agent| {
+                        let role = agent.role;
+                        view! {
+                            <li>
+                                <strong>{agent.name}</strong>
+                                " · "
+                                {agent.email}
+                                " · "
+                                {move || role_name(role)}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <form on:submit=submit>
+                <label>
+                    {t!(i18n, field_name)}
+                    <input type="text" required on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <label>
+                    {t!(i18n, field_email)}
+                    <input type="email" required on:input=move |ev| email.set(event_target_value(&ev)) />
+                </label>
+                <label>
+                    {t!(i18n, field_password)}
+                    <input
+                        type="password"
+                        required
+                        minlength="8"
+                        autocomplete="new-password"
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    {t!(i18n, field_role)}
+                    <select on:change=move |ev| role.set(event_target_value(&ev))>
+                        {Role::ALL
+                            .into_iter()
+                            .map(|r| view! { <option value=r.as_str()>{move || role_name(r)}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <fieldset>
+                    <legend>{t!(i18n, field_inboxes)}</legend>
+                    {inbox_names
+                        .into_iter()
+                        .map(|(id, inbox_name)| {
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            chosen.update(|ids| {
+                                                ids.retain(|x| *x != id);
+                                                if on {
+                                                    ids.push(id);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    {inbox_name}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <ErrorNote error />
+                <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                    <p role="status">{t!(i18n, agent_created)}</p>
+                </Show>
+                <button type="submit" disabled=move || action.pending().get()>
+                    {t!(i18n, create_agent)}
+                </button>
+            </form>
+        </section>
+    }
+}

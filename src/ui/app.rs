@@ -1,0 +1,146 @@
+//! The HTML shell, the routes, and what every agent page shares (language, top bar).
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::i18n::*;
+use crate::model::{Me, Role};
+use crate::ui::admin::AdminPage;
+use crate::ui::auth_pages::{SetupPage, SignInPage};
+use crate::ui::widget::WidgetPage;
+use crate::ui::workspace::WorkspacePage;
+
+/// The document around every page, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: one route per page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css" />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=WorkspacePage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/widget/:key") view=WidgetPage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}
+
+/// The language context of agent pages: the agent's choice is kept in a cookie.
+#[component]
+pub fn AgentLanguage(children: Children) -> impl IntoView {
+    view! {
+        <I18nContextProvider cookie_name="switchboard_lang">{children()}</I18nContextProvider>
+    }
+}
+
+/// The agent's language picker.
+#[component]
+pub fn LanguagePicker() -> impl IntoView {
+    let i18n = use_i18n();
+    let on_change = move |ev: leptos::ev::Event| {
+        let locale = match event_target_value(&ev).as_str() {
+            "es" => Locale::es,
+            _ => Locale::en,
+        };
+        i18n.set_locale(locale);
+    };
+    view! {
+        <label class="language">
+            {t!(i18n, language)}
+            <select on:change=on_change prop:value=move || i18n.get_locale().as_str()>
+                <option value="en" selected=move || i18n.get_locale() == Locale::en>
+                    {t!(i18n, lang_en)}
+                </option>
+                <option value="es" selected=move || i18n.get_locale() == Locale::es>
+                    {t!(i18n, lang_es)}
+                </option>
+            </select>
+        </label>
+    }
+}
+
+/// The bar at the top of agent pages: who is signed in, navigation, language, sign out.
+#[component]
+pub fn TopBar(
+    /// The signed-in agent.
+    me: Me,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = ServerAction::<crate::api::SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            #[cfg(feature = "hydrate")]
+            crate::ui::browser::go("/login");
+        }
+    });
+    let is_admin = me.role == Role::Admin;
+    view! {
+        <header class="topbar">
+            <strong class="brand">{t!(i18n, app_name)}</strong>
+            <nav class="topnav">
+                <A href="/">{t!(i18n, workspace_link)}</A>
+                <Show when=move || is_admin>
+                    <A href="/admin">{t!(i18n, admin_link)}</A>
+                </Show>
+            </nav>
+            <span class="me">{me.name.clone()}</span>
+            <LanguagePicker />
+            <button type="button" on:click=move |_| { sign_out.dispatch(crate::api::SignOut {}); }>
+                {t!(i18n, sign_out)}
+            </button>
+        </header>
+    }
+}
+
+/// Shown for any address that is not a page.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <AgentLanguage>
+            <NotFoundBody />
+        </AgentLanguage>
+    }
+}
+
+#[component]
+fn NotFoundBody() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=move || t_string!(i18n, not_found_title).to_string() />
+        <main class="narrow">
+            <h1>{t!(i18n, not_found_title)}</h1>
+            <p>{t!(i18n, not_found_text)}</p>
+            <A href="/">{t!(i18n, back_home)}</A>
+        </main>
+    }
+}

@@ -1,0 +1,266 @@
+//! Browser-only plumbing (built with `hydrate` only): the reconnecting WebSocket, random ids,
+//! local storage, and messages to the page that embeds the widget.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{MessageEvent, WebSocket};
+
+use crate::protocol::{ClientFrame, ServerFrame};
+
+/// Delay before the first reconnect attempt; it doubles up to [`MAX_BACKOFF_MS`].
+const FIRST_BACKOFF_MS: u32 = 500;
+/// Longest delay between reconnect attempts.
+const MAX_BACKOFF_MS: u32 = 8_000;
+
+/// What the page does with its socket's life.
+pub struct SocketHooks {
+    /// Builds the hello frame for each (re)connection, with the last applied event id.
+    pub hello: Box<dyn Fn() -> ClientFrame>,
+    /// Called with every frame received.
+    pub on_frame: Box<dyn Fn(ServerFrame)>,
+    /// Called with `true` when connected (after hello), `false` when the connection is lost.
+    pub on_status: Box<dyn Fn(bool)>,
+}
+
+/// A WebSocket that reconnects by itself with backoff.
+#[derive(Clone)]
+pub struct LiveSocket {
+    inner: Rc<RefCell<Inner>>,
+}
+
+struct Inner {
+    /// `/ws/agent` or `/ws/visitor`.
+    path: &'static str,
+    hooks: Rc<SocketHooks>,
+    socket: Option<WebSocket>,
+    backoff_ms: u32,
+    /// Closures kept alive while the socket uses them.
+    closures: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    message_closure: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl LiveSocket {
+    /// Connects to `path` on this page's host and keeps reconnecting until the page goes away.
+    pub fn connect(path: &'static str, hooks: SocketHooks) -> LiveSocket {
+        let socket = LiveSocket {
+            inner: Rc::new(RefCell::new(Inner {
+                path,
+                hooks: Rc::new(hooks),
+                socket: None,
+                backoff_ms: FIRST_BACKOFF_MS,
+                closures: Vec::new(),
+                message_closure: None,
+            })),
+        };
+        socket.open();
+        socket
+    }
+
+    /// Sends a frame; `false` when the socket is not open (the caller marks the send failed).
+    pub fn send(&self, frame: &ClientFrame) -> bool {
+        let inner = self.inner.borrow();
+        let Some(socket) = inner.socket.as_ref() else {
+            return false;
+        };
+        if socket.ready_state() != WebSocket::OPEN {
+            return false;
+        }
+        match serde_json::to_string(frame) {
+            Ok(text) => socket.send_with_str(&text).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    fn open(&self) {
+        let url = {
+            let path = self.inner.borrow().path;
+            let Some(location) = web_sys::window().map(|w| w.location()) else {
+                return;
+            };
+            let scheme = match location.protocol().as_deref() {
+                Ok("https:") => "wss",
+                _ => "ws",
+            };
+            format!("{scheme}://{}{path}", location.host().unwrap_or_default())
+        };
+        let Ok(socket) = WebSocket::new(&url) else {
+            self.schedule_reconnect();
+            return;
+        };
+        let hooks = Rc::clone(&self.inner.borrow().hooks);
+
+        let on_open = {
+            let this = self.clone();
+            let hooks = Rc::clone(&hooks);
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                this.inner.borrow_mut().backoff_ms = FIRST_BACKOFF_MS;
+                let hello = (hooks.hello)();
+                this.send(&hello);
+            })
+        };
+        let on_message = {
+            let hooks = Rc::clone(&hooks);
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
+                if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
+                    if matches!(frame, ServerFrame::Ready { .. }) {
+                        (hooks.on_status)(true);
+                    }
+                    (hooks.on_frame)(frame);
+                }
+            })
+        };
+        let on_close = {
+            let this = self.clone();
+            let hooks = Rc::clone(&hooks);
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                (hooks.on_status)(false);
+                this.inner.borrow_mut().socket = None;
+                this.schedule_reconnect();
+            })
+        };
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let mut inner = self.inner.borrow_mut();
+        inner.socket = Some(socket);
+        inner.closures = vec![on_open, on_close];
+        inner.message_closure = Some(on_message);
+    }
+
+    fn schedule_reconnect(&self) {
+        let delay = {
+            let mut inner = self.inner.borrow_mut();
+            let delay = inner.backoff_ms;
+            inner.backoff_ms = (delay * 2).min(MAX_BACKOFF_MS);
+            delay
+        };
+        let this = self.clone();
+        gloo_timers::callback::Timeout::new(delay, move || this.open()).forget();
+    }
+}
+
+/// A random id for an outgoing message (works without a secure context, unlike randomUUID).
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a value from this origin's local storage.
+pub fn storage_get(key: &str) -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+/// Writes a value to this origin's local storage (ignored when storage is unavailable).
+pub fn storage_set(key: &str, value: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Asks the page embedding the widget to do something (`switchboard:minimize`).
+pub fn post_to_host(kind: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(Some(parent)) = window.parent() {
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &"type".into(), &kind.into());
+        let _ = parent.post_message(&message, "*");
+    }
+}
+
+/// Reloads the page (a snapshot after the server said the gap was too old).
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
+/// Navigates to another page of Switchboard with a full load.
+pub fn go(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+}
+
+/// Starts the pump that hands queued requests to the socket: each new text gets a client id
+/// and an outbox entry; a send the socket cannot take right now is marked failed at once.
+pub fn pump<T: HasOutbox + Send + Sync + 'static>(
+    outgoing: crate::ui::outgoing::Outgoing,
+    socket: leptos::prelude::StoredValue<Option<LiveSocket>, leptos::prelude::LocalStorage>,
+    data: leptos::prelude::RwSignal<T>,
+) {
+    use crate::ui::outgoing::Request;
+    use leptos::prelude::*;
+    Effect::new(move |_| {
+        for request in outgoing.drain() {
+            let pending = match request {
+                Request::Text {
+                    conversation_id,
+                    body,
+                } => {
+                    let client_id = random_id();
+                    data.update(|d| d.outbox().push(client_id.clone(), conversation_id, body));
+                    data.with_untracked(|d| d.outbox_ref().items.last().cloned())
+                }
+                Request::Retry { client_id } => {
+                    data.try_update(|d| d.outbox().retry(&client_id)).flatten()
+                }
+            };
+            let Some(pending) = pending else { continue };
+            let frame = ClientFrame::Send {
+                client_id: pending.client_id.clone(),
+                conversation_id: pending.conversation_id,
+                body: pending.body,
+            };
+            let sent = socket.with_value(|s| s.as_ref().is_some_and(|s| s.send(&frame)));
+            if !sent {
+                data.update(|d| d.outbox().fail(&pending.client_id, "network"));
+            }
+        }
+    });
+}
+
+/// A client store with an outbox of pending sends.
+pub trait HasOutbox {
+    /// The outbox, to change it.
+    fn outbox(&mut self) -> &mut crate::live::Outbox;
+    /// The outbox, to read it.
+    fn outbox_ref(&self) -> &crate::live::Outbox;
+}
+
+impl HasOutbox for crate::live::WidgetData {
+    fn outbox(&mut self) -> &mut crate::live::Outbox {
+        &mut self.outbox
+    }
+    fn outbox_ref(&self) -> &crate::live::Outbox {
+        &self.outbox
+    }
+}
+
+impl HasOutbox for crate::live::WorkspaceData {
+    fn outbox(&mut self) -> &mut crate::live::Outbox {
+        &mut self.outbox
+    }
+    fn outbox_ref(&self) -> &crate::live::Outbox {
+        &self.outbox
+    }
+}

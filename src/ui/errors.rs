@@ -1,0 +1,70 @@
+//! Turns an [`AppError`] (or a socket refusal code) into a sentence in the reader's language.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos_i18n::I18nContext;
+
+/// The translated sentence for an error.
+pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
+    match error {
+        AppError::Invalid { field, .. } if field == "password" => {
+            t_string!(i18n, err_invalid_password).to_string()
+        }
+        AppError::Invalid { field, .. } => {
+            let field = field_label(i18n, field);
+            t_string!(i18n, err_invalid, field = field).to_string()
+        }
+        AppError::AlreadyAssigned { assignee } => {
+            t_string!(i18n, err_already_assigned, name = assignee.clone()).to_string()
+        }
+        other => code_text(i18n, other.code()),
+    }
+}
+
+/// The translated sentence for an error code (what a socket refusal carries).
+pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
+    match code {
+        "unauthenticated" => t_string!(i18n, err_unauthenticated),
+        "forbidden" => t_string!(i18n, err_forbidden),
+        "wrong_credentials" => t_string!(i18n, err_wrong_credentials),
+        "setup_done" => t_string!(i18n, err_setup_done),
+        "email_taken" => t_string!(i18n, err_email_taken),
+        "empty_message" => t_string!(i18n, err_empty_message),
+        "message_too_long" => t_string!(i18n, err_message_too_long),
+        "unknown_inbox" => t_string!(i18n, err_unknown_inbox),
+        "not_found" => t_string!(i18n, err_not_found),
+        "not_assignee" => t_string!(i18n, err_not_assignee),
+        "conversation_closed" => t_string!(i18n, err_conversation_closed),
+        "bad_frame" | "invalid" => t_string!(i18n, err_bad_frame),
+        "network" => t_string!(i18n, err_network),
+        _ => t_string!(i18n, err_internal),
+    }
+    .to_string()
+}
+
+fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
+    match field {
+        "name" => t_string!(i18n, field_name),
+        "email" => t_string!(i18n, field_email),
+        "role" => t_string!(i18n, field_role),
+        _ => t_string!(i18n, field_inbox_name),
+    }
+    .to_string()
+}
+
+/// Shows an error as an alert (announced by screen readers), or nothing.
+#[component]
+pub fn ErrorNote(
+    /// The error to show, if any.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> })
+    }
+}

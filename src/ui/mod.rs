@@ -1,0 +1,15 @@
+//! The Leptos components of every page: the agent workspace, the admin page, the sign-in and
+//! setup pages, and the widget.
+
+pub mod admin;
+pub mod app;
+pub mod auth_pages;
+pub mod composer;
+pub mod errors;
+pub mod outgoing;
+pub mod timeline;
+pub mod widget;
+pub mod workspace;
+
+#[cfg(feature = "hydrate")]
+pub mod browser;
