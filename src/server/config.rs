@@ -30,7 +30,7 @@ pub struct Config {
     pub log: String,
 
     /// Create a demo inbox (every agent belongs to it) and serve a demo website at /demo.
-    #[arg(long, env = "SWITCHBOARD_DEMO")]
+    #[arg(long, env = "SWITCHBOARD_DEMO", value_parser = clap::builder::FalseyValueParser::new())]
     pub demo: bool,
 
     /// Where the built site (pkg/, widget.js) is; cargo-leptos writes it to target/site.
@@ -50,7 +50,7 @@ pub struct Config {
     pub admin_name: String,
 
     /// Mark the session cookie Secure (set this when Switchboard is served over HTTPS).
-    #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
+    #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
     pub secure_cookies: bool,
 }
 
@@ -80,5 +80,20 @@ impl Config {
             admin_name: "Admin".into(),
             secure_cookies: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn switches_accept_one_and_zero_from_the_environment() {
+        let parsed = Config::try_parse_from(["switchboard", "--demo", "--listen", "127.0.0.1:0"])
+            .expect("flags");
+        assert!(parsed.demo);
+        assert!(!parsed.secure_cookies);
+        Config::command().debug_assert();
     }
 }
