@@ -195,16 +195,17 @@ pub async fn visitor_for_widget(
         .inbox_by_key(key)
         .await?
         .ok_or(AppError::UnknownInbox)?;
-    if let Some(token) = token {
-        if let Some(visitor) = state
-            .store
-            .visitor_by_token_hash(&auth::token_hash(token))
-            .await?
-        {
-            if visitor.inbox_id == inbox.id {
-                return Ok((inbox, visitor, None));
-            }
+    let known = match token {
+        Some(token) => {
+            state
+                .store
+                .visitor_by_token_hash(&auth::token_hash(token))
+                .await?
         }
+        None => None,
+    };
+    if let Some(visitor) = known.filter(|v| v.inbox_id == inbox.id) {
+        return Ok((inbox, visitor, None));
     }
     let token = auth::random_token(32);
     let mut tx = state.store.write().await?;
