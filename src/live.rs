@@ -113,13 +113,6 @@ impl WorkspaceData {
         }
     }
 
-    /// Replaces the snapshot part (after a resync) and keeps what is still pending.
-    pub fn reload(&mut self, conversations: Vec<ConversationSummary>, last_event_id: i64) {
-        let outbox = std::mem::take(&mut self.outbox);
-        *self = WorkspaceData::from_snapshot(conversations, last_event_id);
-        self.outbox = outbox;
-    }
-
     /// Starts recording a conversation's messages from events, before its history is fetched,
     /// so nothing committed between the fetch and its arrival is lost.
     pub fn watch_timeline(&mut self, conversation_id: i64) {
@@ -252,18 +245,6 @@ impl WidgetData {
             outbox: Outbox::default(),
             last_event_id,
         }
-    }
-
-    /// Replaces the snapshot part (after a resync) and keeps what is still pending.
-    pub fn reload(
-        &mut self,
-        conversations: Vec<ConversationSummary>,
-        messages: Vec<Message>,
-        last_event_id: i64,
-    ) {
-        let outbox = std::mem::take(&mut self.outbox);
-        *self = WidgetData::from_snapshot(conversations, messages, last_event_id);
-        self.outbox = outbox;
     }
 
     /// Applies one event; idempotent.

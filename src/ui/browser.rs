@@ -203,7 +203,7 @@ pub fn go(path: &str) {
 
 /// Starts the pump that hands queued requests to the socket: each new text gets a client id
 /// and an outbox entry; a send the socket cannot take right now is marked failed at once.
-pub fn pump<T: HasOutbox + Send + Sync + 'static>(
+pub fn pump<T: LiveStore + Send + Sync + 'static>(
     outgoing: crate::ui::outgoing::Outgoing,
     socket: leptos::prelude::StoredValue<Option<LiveSocket>, leptos::prelude::LocalStorage>,
     data: leptos::prelude::RwSignal<T>,
@@ -239,28 +239,79 @@ pub fn pump<T: HasOutbox + Send + Sync + 'static>(
     });
 }
 
-/// A client store with an outbox of pending sends.
-pub trait HasOutbox {
+/// A client store fed by a socket: the workspace's or the widget's.
+pub trait LiveStore {
     /// The outbox, to change it.
     fn outbox(&mut self) -> &mut crate::live::Outbox;
     /// The outbox, to read it.
     fn outbox_ref(&self) -> &crate::live::Outbox;
+    /// Applies an event (idempotent).
+    fn apply(&mut self, id: i64, event: &crate::protocol::Event);
+    /// Records a committed message of one's own (an `Ack`).
+    fn acknowledge(&mut self, message: &crate::model::Message);
+    /// The newest event applied, to resume from.
+    fn last_applied(&self) -> i64;
 }
 
-impl HasOutbox for crate::live::WidgetData {
-    fn outbox(&mut self) -> &mut crate::live::Outbox {
-        &mut self.outbox
-    }
-    fn outbox_ref(&self) -> &crate::live::Outbox {
-        &self.outbox
-    }
+macro_rules! live_store {
+    ($store:ty) => {
+        impl LiveStore for $store {
+            fn outbox(&mut self) -> &mut crate::live::Outbox {
+                &mut self.outbox
+            }
+            fn outbox_ref(&self) -> &crate::live::Outbox {
+                &self.outbox
+            }
+            fn apply(&mut self, id: i64, event: &crate::protocol::Event) {
+                <$store>::apply(self, id, event);
+            }
+            fn acknowledge(&mut self, message: &crate::model::Message) {
+                <$store>::acknowledge(self, message);
+            }
+            fn last_applied(&self) -> i64 {
+                self.last_event_id
+            }
+        }
+    };
 }
+live_store!(crate::live::WidgetData);
+live_store!(crate::live::WorkspaceData);
 
-impl HasOutbox for crate::live::WorkspaceData {
-    fn outbox(&mut self) -> &mut crate::live::Outbox {
-        &mut self.outbox
-    }
-    fn outbox_ref(&self) -> &crate::live::Outbox {
-        &self.outbox
+/// The socket hooks every page uses: hello with the last applied event, events and
+/// acknowledgements into the store, refusals onto the failed send and the page's notice, a
+/// reload when the server says the gap is too old, and in-flight sends failed on disconnect.
+pub fn store_hooks<T: LiveStore + Send + Sync + 'static>(
+    data: leptos::prelude::RwSignal<T>,
+    token: Option<String>,
+    online: leptos::prelude::RwSignal<bool>,
+    problem: leptos::prelude::RwSignal<Option<String>>,
+) -> SocketHooks {
+    use leptos::prelude::*;
+    SocketHooks {
+        hello: Box::new(move || ClientFrame::Hello {
+            token: token.clone(),
+            after: Some(data.with_untracked(|d| d.last_applied())),
+        }),
+        on_frame: Box::new(move |frame| match frame {
+            ServerFrame::Event { id, event, .. } => data.update(|d| d.apply(id, &event)),
+            ServerFrame::Ack { message, .. } => data.update(|d| d.acknowledge(&message)),
+            ServerFrame::Refused {
+                client_id, code, ..
+            } => {
+                if let Some(client_id) = client_id {
+                    data.update(|d| d.outbox().fail(&client_id, &code));
+                }
+                problem.set(Some(code));
+            }
+            ServerFrame::Resync => reload(),
+            ServerFrame::Ready { .. } => problem.set(None),
+            ServerFrame::Pong => {}
+        }),
+        on_status: Box::new(move |up| {
+            online.set(up);
+            if !up {
+                data.update(|d| d.outbox().fail_in_flight());
+            }
+        }),
     }
 }

@@ -123,8 +123,7 @@ mod live {
 
     use crate::api::widget_start;
     use crate::live::WidgetData;
-    use crate::protocol::{ClientFrame, ServerFrame};
-    use crate::ui::browser::{self, LiveSocket, SocketHooks};
+    use crate::ui::browser::{self, LiveSocket};
     use crate::ui::outgoing::Outgoing;
 
     fn token_key(key: &str) -> String {
@@ -165,33 +164,7 @@ mod live {
                 snapshot.last_event_id,
             ));
             loaded.set(true);
-            let hooks = SocketHooks {
-                hello: Box::new(move || ClientFrame::Hello {
-                    token: Some(token.clone()),
-                    after: Some(data.with_untracked(|d| d.last_event_id)),
-                }),
-                on_frame: Box::new(move |frame| match frame {
-                    ServerFrame::Event { id, event, .. } => data.update(|d| d.apply(id, &event)),
-                    ServerFrame::Ack { message, .. } => data.update(|d| d.acknowledge(&message)),
-                    ServerFrame::Refused {
-                        client_id, code, ..
-                    } => {
-                        if let Some(client_id) = client_id {
-                            data.update(|d| d.outbox.fail(&client_id, &code));
-                        }
-                        problem.set(Some(code));
-                    }
-                    ServerFrame::Resync => browser::reload(),
-                    ServerFrame::Ready { .. } => problem.set(None),
-                    ServerFrame::Pong => {}
-                }),
-                on_status: Box::new(move |up| {
-                    online.set(up);
-                    if !up {
-                        data.update(|d| d.outbox.fail_in_flight());
-                    }
-                }),
-            };
+            let hooks = browser::store_hooks(data, Some(token), online, problem);
             socket.set_value(Some(LiveSocket::connect("/ws/visitor", hooks)));
         });
     }

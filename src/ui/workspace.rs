@@ -264,8 +264,7 @@ mod live {
 
     use crate::api::conversation;
     use crate::live::WorkspaceData;
-    use crate::protocol::{ClientFrame, ServerFrame};
-    use crate::ui::browser::{self, LiveSocket, SocketHooks};
+    use crate::ui::browser::{self, LiveSocket};
     use crate::ui::outgoing::Outgoing;
 
     /// Connects the socket and the send pump, and loads timelines as they are opened.
@@ -292,33 +291,7 @@ mod live {
             });
         });
         Effect::new(move |_| {
-            let hooks = SocketHooks {
-                hello: Box::new(move || ClientFrame::Hello {
-                    token: None,
-                    after: Some(data.with_untracked(|d| d.last_event_id)),
-                }),
-                on_frame: Box::new(move |frame| match frame {
-                    ServerFrame::Event { id, event, .. } => data.update(|d| d.apply(id, &event)),
-                    ServerFrame::Ack { message, .. } => data.update(|d| d.acknowledge(&message)),
-                    ServerFrame::Refused {
-                        client_id, code, ..
-                    } => {
-                        if let Some(client_id) = client_id {
-                            data.update(|d| d.outbox.fail(&client_id, &code));
-                        }
-                        problem.set(Some(code));
-                    }
-                    ServerFrame::Resync => browser::reload(),
-                    ServerFrame::Ready { .. } => problem.set(None),
-                    ServerFrame::Pong => {}
-                }),
-                on_status: Box::new(move |up| {
-                    online.set(up);
-                    if !up {
-                        data.update(|d| d.outbox.fail_in_flight());
-                    }
-                }),
-            };
+            let hooks = browser::store_hooks(data, None, online, problem);
             socket.set_value(Some(LiveSocket::connect("/ws/agent", hooks)));
         });
     }
