@@ -55,6 +55,7 @@ async fn page(state: &AppState, headers: &HeaderMap, page: Page) -> Response {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 0; color: #1f2933; background: #fdfaf6; }}
