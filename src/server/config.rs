@@ -29,7 +29,7 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_LOG", default_value = "info")]
     pub log: String,
 
-    /// Create a demo inbox (every agent belongs to it) and serve a demo website at /demo.
+    /// Create a demo inbox (agents existing at start-up join it) and serve a demo website at /demo.
     #[arg(long, env = "SWITCHBOARD_DEMO", value_parser = clap::builder::FalseyValueParser::new())]
     pub demo: bool,
 
@@ -89,7 +89,7 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
-    fn switches_accept_one_and_zero_from_the_environment() {
+    fn switches_default_off_and_the_command_is_well_formed() {
         let parsed = Config::try_parse_from(["switchboard", "--demo", "--listen", "127.0.0.1:0"])
             .expect("flags");
         assert!(parsed.demo);
