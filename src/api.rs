@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{AgentAccount, ConversationDetail, ConversationSummary, Inbox, Me, Message};
+use crate::model::{
+    AgentAccount, Colleague, ConversationDetail, ConversationSummary, Inbox, Me, Message,
+};
 
 #[cfg(feature = "ssr")]
 use crate::server::{auth, services, state::AppState};
@@ -20,6 +22,13 @@ pub struct WorkspaceSnapshot {
     pub inboxes: Vec<Inbox>,
     /// Open conversations of those inboxes and the most recently closed ones.
     pub conversations: Vec<ConversationSummary>,
+    /// Every agent with their presence (the signed-in one included).
+    pub team: Vec<Colleague>,
+    /// Visitor messages of open conversations this agent has not read, as
+    /// (conversation id, message id).
+    pub unread: Vec<(i64, i64)>,
+    /// Whether this agent's workspace plays sounds.
+    pub sound_on: bool,
     /// Events up to this id are reflected; resume the socket from it.
     pub last_event_id: i64,
 }
@@ -39,7 +48,7 @@ pub struct WidgetSnapshot {
 
 /// Where the site stands for the person asking: first run, signed out, or signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Presence {
+pub enum SignInState {
     /// No agent exists yet: `/setup` creates the first admin.
     NeedsSetup,
     /// Nobody is signed in on this browser.
@@ -75,14 +84,14 @@ async fn agent() -> Result<(AppState, Me), AppError> {
 
 /// Who is here: decides between the setup page, the sign-in page and the workspace.
 #[server(endpoint = "who_is_here")]
-pub async fn who_is_here() -> Result<Presence, AppError> {
+pub async fn who_is_here() -> Result<SignInState, AppError> {
     let state = state()?;
     if state.store.agent_count().await? == 0 {
-        return Ok(Presence::NeedsSetup);
+        return Ok(SignInState::NeedsSetup);
     }
     match auth::current_agent(&state, &session().await?).await {
-        Ok(me) => Ok(Presence::SignedIn(me)),
-        Err(AppError::Unauthenticated) => Ok(Presence::SignedOut),
+        Ok(me) => Ok(SignInState::SignedIn(me)),
+        Err(AppError::Unauthenticated) => Ok(SignInState::SignedOut),
         Err(e) => Err(e),
     }
 }
@@ -189,10 +198,16 @@ pub async fn load_workspace() -> Result<WorkspaceSnapshot, AppError> {
     let inboxes = services::visible_inboxes(&state, &me).await?;
     let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
     let conversations = state.store.conversations_of_inboxes(&ids, 100).await?;
+    let team = state.store.colleagues().await?;
+    let unread = state.store.unread_for(me.id, &ids).await?;
+    let sound_on = state.store.sound_on(me.id).await?;
     Ok(WorkspaceSnapshot {
         me,
         inboxes,
         conversations,
+        team,
+        unread,
+        sound_on,
         last_event_id,
     })
 }
@@ -218,6 +233,51 @@ pub async fn close_conversation(id: i64) -> Result<(), AppError> {
     services::close(&state, &me, id).await
 }
 
+/// Gives a conversation to an online colleague of its inbox (`agent_id`), or clears its
+/// assignee (no `agent_id`).
+#[server(endpoint = "assign_conversation")]
+pub async fn assign_conversation(
+    id: i64,
+    #[server(default)] agent_id: Option<i64>,
+) -> Result<ConversationSummary, AppError> {
+    let (state, me) = agent().await?;
+    services::assign(&state, &me, id, agent_id).await
+}
+
+/// Records that the agent has read a conversation up to a message.
+#[server(endpoint = "mark_read")]
+pub async fn mark_read(id: i64, up_to: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    services::mark_read(&state, &me, id, up_to).await
+}
+
+/// Sets the agent's presence (online, away or offline).
+#[server(endpoint = "set_presence")]
+pub async fn set_presence(presence: String) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    let presence = crate::model::Presence::parse(&presence)
+        .ok_or_else(|| AppError::invalid("presence", "online, away or offline"))?;
+    services::set_presence(&state, &me, presence).await
+}
+
+/// Turns the agent's notification sounds on or off.
+#[server(endpoint = "set_sound")]
+pub async fn set_sound(on: bool) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    services::set_sound(&state, &me, on).await
+}
+
+/// Sets an inbox's timers, in seconds (0 turns one off). Admins only.
+#[server(endpoint = "set_inbox_timers")]
+pub async fn set_inbox_timers(
+    inbox_id: i64,
+    assignee_idle_secs: i64,
+    visitor_idle_secs: i64,
+) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    services::set_inbox_timers(&state, &me, inbox_id, assignee_idle_secs, visitor_idle_secs).await
+}
+
 /// The name of the inbox behind a widget key (the widget's title, rendered on the server).
 #[server(endpoint = "widget_inbox")]
 pub async fn widget_inbox(key: String) -> Result<String, AppError> {
@@ -237,10 +297,12 @@ pub async fn widget_start(key: String, token: Option<String>) -> Result<WidgetSn
     let last_event_id = state.store.last_event_id().await?;
     let (_inbox, visitor, new_token) =
         services::visitor_for_widget(&state, &key, token.as_deref()).await?;
+    let mut messages = state.store.messages_of_visitor(visitor.id).await?;
+    messages.retain(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()));
     Ok(WidgetSnapshot {
         new_token,
         conversations: state.store.conversations_of_visitor(visitor.id).await?,
-        messages: state.store.messages_of_visitor(visitor.id).await?,
+        messages,
         last_event_id,
     })
 }

@@ -66,6 +66,15 @@ pub enum AppError {
     /// The conversation has ended.
     #[error("the conversation is closed")]
     ConversationClosed,
+    /// Conversations can only be given to online agents of their inbox.
+    #[error("{agent} is not online")]
+    AgentNotOnline {
+        /// The agent who cannot take it now.
+        agent: String,
+    },
+    /// There is no assignee to clear.
+    #[error("the conversation has no assignee")]
+    NotAssigned,
     /// A socket frame that is not valid protocol JSON.
     #[error("malformed frame: {reason}")]
     BadFrame {
@@ -100,6 +109,8 @@ impl AppError {
             AppError::NotAssignee { .. } => "not_assignee",
             AppError::AlreadyAssigned { .. } => "already_assigned",
             AppError::ConversationClosed => "conversation_closed",
+            AppError::AgentNotOnline { .. } => "agent_not_online",
+            AppError::NotAssigned => "not_assigned",
             AppError::BadFrame { .. } => "bad_frame",
             AppError::Internal => "internal",
             AppError::Network { .. } => "network",

@@ -3,6 +3,8 @@
 //! One crate, two builds: `ssr` (the server binary: axum, sqlx, sockets) and `hydrate` (the
 //! browser: the same Leptos components, made interactive). Shared modules hold the types, the
 //! wire protocol and the rules; `server` holds everything that runs only on the server.
+// Leptos view types nest deeply; the workspace header needs more than the default 128.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod error;

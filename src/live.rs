@@ -3,9 +3,12 @@
 //! the snapshot (or a duplicate delivery) converges to the same state. The UI wraps these in
 //! signals and derives its lists and counters from them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{ConversationStatus, ConversationSummary, Message};
+use crate::model::{
+    AgentRef, Author, Colleague, ConversationStatus, ConversationSummary, EarlierConversation,
+    Message, Presence, Role,
+};
 use crate::protocol::Event;
 
 /// Where a message the user wrote is on its way to the server.
@@ -89,26 +92,65 @@ impl Outbox {
     }
 }
 
-/// What the workspace knows: the conversations of the agent's inboxes and the timelines it
-/// has opened.
+/// What the workspace knows: the conversations of the agent's inboxes, the timelines it has
+/// opened, the team's presence and what this agent has not read yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkspaceData {
+    /// The signed-in agent.
+    pub agent_id: i64,
     /// Conversations by id.
     pub conversations: BTreeMap<i64, ConversationSummary>,
     /// Timelines loaded so far, by conversation id, messages by id.
     pub timelines: HashMap<i64, BTreeMap<i64, Message>>,
+    /// The visitor's earlier conversations, loaded with a timeline.
+    pub earlier: HashMap<i64, Vec<EarlierConversation>>,
+    /// Every agent by id, with their presence.
+    pub team: BTreeMap<i64, Colleague>,
+    /// How far this agent has read each conversation (message id).
+    pub read_up_to: HashMap<i64, i64>,
+    /// Visitor messages this agent has not read, by conversation.
+    pub unread: HashMap<i64, BTreeSet<i64>>,
+    /// Colleagues who have a conversation on screen (momentary, not from the event log).
+    pub viewers: HashMap<i64, Vec<AgentRef>>,
+    /// Unassigned conversations this agent was already alerted to.
+    pub announced: BTreeSet<i64>,
     /// The agent's own sends in flight.
     pub outbox: Outbox,
     /// The newest event applied (to resume from after a reconnect).
     pub last_event_id: i64,
 }
 
+/// What the workspace starts from: the snapshot's parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceStart {
+    /// The signed-in agent.
+    pub agent_id: i64,
+    /// Conversations of their inboxes.
+    pub conversations: Vec<ConversationSummary>,
+    /// The team with presence.
+    pub team: Vec<Colleague>,
+    /// Unread visitor messages as (conversation id, message id).
+    pub unread: Vec<(i64, i64)>,
+    /// Events up to this id are reflected.
+    pub last_event_id: i64,
+}
+
 impl WorkspaceData {
     /// Starts from a snapshot taken after event `last_event_id`.
-    pub fn from_snapshot(conversations: Vec<ConversationSummary>, last_event_id: i64) -> Self {
+    pub fn from_snapshot(start: WorkspaceStart) -> Self {
+        let mut unread: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+        for (conversation_id, message_id) in start.unread {
+            unread
+                .entry(conversation_id)
+                .or_default()
+                .insert(message_id);
+        }
         WorkspaceData {
-            conversations: conversations.into_iter().map(|c| (c.id, c)).collect(),
-            last_event_id,
+            agent_id: start.agent_id,
+            conversations: start.conversations.into_iter().map(|c| (c.id, c)).collect(),
+            team: start.team.into_iter().map(|c| (c.id, c)).collect(),
+            unread,
+            last_event_id: start.last_event_id,
             ..WorkspaceData::default()
         }
     }
@@ -119,13 +161,15 @@ impl WorkspaceData {
         self.timelines.entry(conversation_id).or_default();
     }
 
-    /// Installs a conversation's timeline (events keep it current afterwards).
-    pub fn load_timeline(&mut self, summary: ConversationSummary, messages: Vec<Message>) {
-        let timeline = self.timelines.entry(summary.id).or_default();
-        for message in messages {
+    /// Installs a conversation's timeline and the visitor's earlier conversations (events
+    /// keep it current afterwards).
+    pub fn load_timeline(&mut self, detail: crate::model::ConversationDetail) {
+        let timeline = self.timelines.entry(detail.summary.id).or_default();
+        for message in detail.messages {
             timeline.insert(message.id, message);
         }
-        self.conversations.insert(summary.id, summary);
+        self.earlier.insert(detail.summary.id, detail.earlier);
+        self.conversations.insert(detail.summary.id, detail.summary);
     }
 
     /// Applies one event; idempotent.
@@ -144,6 +188,31 @@ impl WorkspaceData {
                 }
                 if let Some(conversation) = self.conversations.get_mut(&message.conversation_id) {
                     note_message(conversation, message);
+                }
+                let read = self
+                    .read_up_to
+                    .get(&message.conversation_id)
+                    .copied()
+                    .unwrap_or(0);
+                if message.author == Author::Visitor && message.id > read {
+                    self.unread
+                        .entry(message.conversation_id)
+                        .or_default()
+                        .insert(message.id);
+                }
+            }
+            Event::ConversationRead {
+                conversation_id,
+                agent_id,
+                up_to,
+            } => {
+                if *agent_id == self.agent_id {
+                    self.read(*conversation_id, *up_to);
+                }
+            }
+            Event::PresenceChanged { agent_id, presence } => {
+                if let Some(colleague) = self.team.get_mut(agent_id) {
+                    colleague.presence = *presence;
                 }
             }
             Event::ConversationAssigned {
@@ -168,6 +237,78 @@ impl WorkspaceData {
         if let Some(timeline) = self.timelines.get_mut(&message.conversation_id) {
             timeline.insert(message.id, message.clone());
         }
+    }
+
+    /// This agent has read a conversation up to a message (from the server, or at once when
+    /// they look at it).
+    pub fn read(&mut self, conversation_id: i64, up_to: i64) {
+        let marker = self.read_up_to.entry(conversation_id).or_default();
+        *marker = (*marker).max(up_to);
+        if let Some(unread) = self.unread.get_mut(&conversation_id) {
+            unread.retain(|id| *id > up_to);
+            if unread.is_empty() {
+                self.unread.remove(&conversation_id);
+            }
+        }
+    }
+
+    /// How many messages of a conversation this agent has not read.
+    pub fn unread_count(&self, conversation_id: i64) -> usize {
+        self.unread.get(&conversation_id).map_or(0, BTreeSet::len)
+    }
+
+    /// The newest message id the agent would have read by looking at a conversation now:
+    /// its loaded timeline's newest, or its newest unread message.
+    pub fn newest_seen(&self, conversation_id: i64) -> Option<i64> {
+        let in_timeline = self
+            .timelines
+            .get(&conversation_id)
+            .and_then(|t| t.keys().next_back().copied());
+        let unread = self
+            .unread
+            .get(&conversation_id)
+            .and_then(|u| u.iter().next_back().copied());
+        in_timeline.max(unread)
+    }
+
+    /// The workspace counter for this agent's role (see [`crate::rules::workspace_count`]).
+    pub fn workspace_count(&self, role: Role) -> usize {
+        let unread_mine = self
+            .mine(self.agent_id)
+            .iter()
+            .filter(|c| self.unread_count(c.id) > 0)
+            .count();
+        crate::rules::workspace_count(role, unread_mine, self.unassigned().len())
+    }
+
+    /// Colleagues who can be given a conversation of this inbox now: online members.
+    pub fn online_assignees(&self, inbox_id: i64) -> Vec<Colleague> {
+        self.team
+            .values()
+            .filter(|c| c.presence == Presence::Online && c.inbox_ids.contains(&inbox_id))
+            .cloned()
+            .collect()
+    }
+
+    /// This agent's presence as colleagues see it.
+    pub fn my_presence(&self) -> Presence {
+        self.team
+            .get(&self.agent_id)
+            .map_or(Presence::Offline, |c| c.presence)
+    }
+
+    /// Who else has a conversation on screen.
+    pub fn other_viewers(&self, conversation_id: i64) -> Vec<AgentRef> {
+        self.viewers
+            .get(&conversation_id)
+            .map(|agents| {
+                agents
+                    .iter()
+                    .filter(|a| a.id != self.agent_id)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Conversations waiting for an agent, longest-waiting first.
@@ -219,6 +360,62 @@ impl WorkspaceData {
     }
 }
 
+/// Why the workspace asks for the agent's attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A visitor is waiting in a conversation nobody has taken.
+    NewConversation,
+    /// The visitor of a conversation this agent has wrote again.
+    NewMessage,
+}
+
+/// A sound and a desktop notification to give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// What happened.
+    pub kind: AlertKind,
+    /// Where.
+    pub conversation_id: i64,
+    /// Who wrote.
+    pub visitor_label: String,
+    /// The beginning of the message.
+    pub preview: String,
+}
+
+impl WorkspaceData {
+    /// Decides whether a live event (applied already) alerts this agent: a visitor's first
+    /// message in an unassigned conversation alerts every online agent once; a visitor's
+    /// message in a conversation assigned to this agent alerts them.
+    pub fn alert_for(&mut self, event: &Event) -> Option<Alert> {
+        let Event::MessagePosted { message } = event else {
+            return None;
+        };
+        if message.author != Author::Visitor {
+            return None;
+        }
+        let conversation = self.conversations.get(&message.conversation_id)?;
+        let kind = match (&conversation.status, &conversation.assignee) {
+            (ConversationStatus::Unassigned, _) if self.my_presence() == Presence::Online => {
+                AlertKind::NewConversation
+            }
+            (ConversationStatus::Assigned, Some(assignee)) if assignee.id == self.agent_id => {
+                AlertKind::NewMessage
+            }
+            _ => return None,
+        };
+        let alert = Alert {
+            kind,
+            conversation_id: conversation.id,
+            visitor_label: conversation.visitor_label.clone(),
+            preview: crate::model::preview_of(&message.body),
+        };
+        if kind == AlertKind::NewConversation && !self.announced.insert(conversation.id) {
+            return None;
+        }
+        Some(alert)
+    }
+}
+
 /// What the widget knows: the visitor's conversations and all their messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WidgetData {
@@ -257,6 +454,8 @@ impl WidgetData {
                     .or_insert_with(|| conversation.clone());
             }
             Event::MessagePosted { message } => self.acknowledge(message),
+            // Agents' reading and presence are not the widget's business (not sent to it).
+            Event::ConversationRead { .. } | Event::PresenceChanged { .. } => {}
             Event::ConversationAssigned {
                 conversation_id,
                 assignee,
@@ -337,6 +536,15 @@ mod tests {
         }
     }
 
+    fn start(conversations: Vec<ConversationSummary>, last_event_id: i64) -> WorkspaceStart {
+        WorkspaceStart {
+            agent_id: 7,
+            conversations,
+            last_event_id,
+            ..WorkspaceStart::default()
+        }
+    }
+
     fn message(id: i64, conversation_id: i64, client_id: &str) -> Message {
         Message {
             id,
@@ -351,8 +559,12 @@ mod tests {
 
     #[test]
     fn replaying_events_twice_changes_nothing() {
-        let mut data = WorkspaceData::from_snapshot(vec![conversation(1, 5)], 3);
-        data.load_timeline(conversation(1, 5), vec![message(1, 1, "a")]);
+        let mut data = WorkspaceData::from_snapshot(start(vec![conversation(1, 5)], 3));
+        data.load_timeline(crate::model::ConversationDetail {
+            summary: conversation(1, 5),
+            messages: vec![message(1, 1, "a")],
+            earlier: vec![],
+        });
         let events = [
             (
                 4,
@@ -397,7 +609,7 @@ mod tests {
     #[test]
     fn open_lists_put_the_longest_waiting_first_and_closed_leave_them() {
         let mut data =
-            WorkspaceData::from_snapshot(vec![conversation(2, 50), conversation(1, 80)], 0);
+            WorkspaceData::from_snapshot(start(vec![conversation(2, 50), conversation(1, 80)], 0));
         assert_eq!(
             data.unassigned().iter().map(|c| c.id).collect::<Vec<_>>(),
             vec![2, 1]
@@ -450,6 +662,162 @@ mod tests {
             data.current().map(|c| c.preview.as_str()),
             Some("message 2")
         );
+    }
+
+    fn posted(message: Message) -> Event {
+        Event::MessagePosted { message }
+    }
+
+    fn assigned_to(conversation_id: i64, id: i64) -> Event {
+        Event::ConversationAssigned {
+            conversation_id,
+            assignee: Some(AgentRef {
+                id,
+                name: format!("agent {id}"),
+            }),
+        }
+    }
+
+    #[test]
+    fn unread_counts_follow_visitor_messages_and_reads() {
+        let mut data = WorkspaceData::from_snapshot(WorkspaceStart {
+            unread: vec![(1, 1)],
+            ..start(vec![conversation(1, 5), conversation(2, 6)], 0)
+        });
+        assert_eq!(data.unread_count(1), 1);
+        data.apply(1, &posted(message(2, 1, "b")));
+        data.apply(2, &posted(message(3, 2, "c")));
+        // An agent's message is not unread for anyone.
+        let mut reply = message(4, 1, "d");
+        reply.author = Author::Agent {
+            id: 8,
+            name: "Ben".into(),
+        };
+        data.apply(3, &posted(reply));
+        assert_eq!(data.unread_count(1), 2);
+        assert_eq!(data.unread_count(2), 1);
+        // A colleague's reading changes nothing for this agent; their own does, on every device.
+        let read = |agent_id, up_to| Event::ConversationRead {
+            conversation_id: 1,
+            agent_id,
+            up_to,
+        };
+        data.apply(4, &read(8, 4));
+        assert_eq!(data.unread_count(1), 2);
+        data.apply(5, &read(7, 4));
+        assert_eq!(data.unread_count(1), 0);
+        // A replayed old message stays read.
+        data.apply(1, &posted(message(2, 1, "b")));
+        assert_eq!(data.unread_count(1), 0);
+        assert_eq!(data.newest_seen(2), Some(3));
+    }
+
+    #[test]
+    fn counters_are_derived_for_each_role() {
+        let mut data = WorkspaceData::from_snapshot(start(
+            vec![conversation(1, 5), conversation(2, 6), conversation(3, 7)],
+            0,
+        ));
+        // Agent 7 has conversation 1 with an unread message; 2 and 3 are unassigned.
+        data.apply(1, &assigned_to(1, 7));
+        data.apply(2, &posted(message(10, 1, "a")));
+        data.apply(3, &posted(message(11, 2, "b")));
+        assert_eq!(data.workspace_count(Role::Operator), 1);
+        assert_eq!(data.workspace_count(Role::Supervisor), 2);
+        assert_eq!(data.workspace_count(Role::Admin), 3);
+        // Conversation 2 is taken by someone else: fewer unassigned, and not this agent's.
+        data.apply(4, &assigned_to(2, 8));
+        assert_eq!(data.workspace_count(Role::Supervisor), 1);
+        assert_eq!(data.workspace_count(Role::Operator), 1);
+        data.read(1, 10);
+        assert_eq!(data.workspace_count(Role::Operator), 0);
+    }
+
+    #[test]
+    fn only_online_members_are_offered_as_assignees() {
+        let colleague = |id, presence, inbox_ids: Vec<i64>| Colleague {
+            id,
+            name: format!("agent {id}"),
+            presence,
+            inbox_ids,
+        };
+        let mut data = WorkspaceData::from_snapshot(WorkspaceStart {
+            team: vec![
+                colleague(7, Presence::Online, vec![1]),
+                colleague(8, Presence::Away, vec![1]),
+                colleague(9, Presence::Online, vec![2]),
+            ],
+            ..start(vec![], 0)
+        });
+        let ids = |d: &WorkspaceData| {
+            d.online_assignees(1)
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&data), vec![7]);
+        data.apply(
+            1,
+            &Event::PresenceChanged {
+                agent_id: 8,
+                presence: Presence::Online,
+            },
+        );
+        assert_eq!(ids(&data), vec![7, 8]);
+        assert_eq!(data.my_presence(), Presence::Online);
+    }
+
+    #[test]
+    fn alerts_go_to_online_agents_for_new_conversations_and_to_the_assignee() {
+        let me = |presence| Colleague {
+            id: 7,
+            name: "Ana".into(),
+            presence,
+            inbox_ids: vec![1],
+        };
+        let mut data = WorkspaceData::from_snapshot(WorkspaceStart {
+            team: vec![me(Presence::Online)],
+            ..start(vec![conversation(1, 5), conversation(2, 6)], 0)
+        });
+        let first = posted(message(10, 1, "a"));
+        data.apply(1, &first);
+        let alert = data.alert_for(&first).expect("an alert");
+        assert_eq!(alert.kind, AlertKind::NewConversation);
+        assert_eq!(alert.preview, "message 10");
+        // Once per conversation.
+        let second = posted(message(11, 1, "b"));
+        data.apply(2, &second);
+        assert_eq!(data.alert_for(&second), None);
+        // Assigned to me: every visitor message alerts; assigned to a colleague: none.
+        data.apply(3, &assigned_to(1, 7));
+        data.apply(4, &assigned_to(2, 8));
+        let mine = posted(message(12, 1, "c"));
+        let theirs = posted(message(13, 2, "d"));
+        data.apply(5, &mine);
+        data.apply(6, &theirs);
+        assert_eq!(
+            data.alert_for(&mine).map(|a| a.kind),
+            Some(AlertKind::NewMessage)
+        );
+        assert_eq!(data.alert_for(&theirs), None);
+        // An away agent is not alerted to new conversations.
+        data.apply(
+            7,
+            &Event::PresenceChanged {
+                agent_id: 7,
+                presence: Presence::Away,
+            },
+        );
+        data.apply(8, &posted(message(14, 3, "e")));
+        data.apply(
+            9,
+            &Event::ConversationOpened {
+                conversation: conversation(3, 9),
+            },
+        );
+        let waiting = posted(message(15, 3, "f"));
+        data.apply(10, &waiting);
+        assert_eq!(data.alert_for(&waiting), None);
     }
 
     #[test]

@@ -67,6 +67,51 @@ impl ConversationStatus {
     }
 }
 
+/// Whether an agent takes chats now. Colleagues see it; only online agents are alerted to new
+/// conversations and offered as assignees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Takes chats.
+    Online,
+    /// At the desk but not taking new chats.
+    Away,
+    /// Not working (chosen, or no workspace open for the grace period).
+    Offline,
+}
+
+impl Presence {
+    /// Every presence, in the order the top bar offers them.
+    pub const ALL: [Presence; 3] = [Presence::Online, Presence::Away, Presence::Offline];
+
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<Presence> {
+        Presence::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
+/// A colleague as the workspace shows them: presence, and the inboxes they can be assigned in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    /// Database id of the agent.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// What colleagues see now.
+    pub presence: Presence,
+    /// Inboxes they belong to (they can be assigned conversations of these).
+    pub inbox_ids: Vec<i64>,
+}
+
 /// A team member as colleagues and visitors see them (never with credentials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentRef {
@@ -98,6 +143,12 @@ pub struct Inbox {
     pub name: String,
     /// Public key the widget snippet carries (`data-inbox`).
     pub key: String,
+    /// Seconds an assignee may leave a waiting visitor unanswered before the conversation is
+    /// unassigned again (0: never).
+    pub assignee_idle_secs: i64,
+    /// Seconds after the team's last reply without a word from the visitor before the
+    /// conversation is closed (0: never).
+    pub visitor_idle_secs: i64,
 }
 
 /// An agent account as the admin page lists it.
@@ -146,6 +197,40 @@ pub enum SystemLine {
         /// Who closed it.
         agent: String,
     },
+    /// An agent gave the conversation to a colleague (or to themselves).
+    Assigned {
+        /// Who assigned it.
+        by: String,
+        /// The new assignee.
+        to: String,
+    },
+    /// An agent cleared the assignee: the conversation is unassigned again.
+    Unassigned {
+        /// Who cleared it.
+        by: String,
+    },
+    /// The timer took the conversation back from an assignee who left the visitor waiting.
+    AutoUnassigned {
+        /// The assignee who did not answer.
+        agent: String,
+        /// How long the visitor waited, in seconds.
+        after_secs: i64,
+    },
+    /// The timer closed the conversation because the visitor stopped answering.
+    AutoClosed {
+        /// How long the visitor was silent, in seconds.
+        after_secs: i64,
+    },
+}
+
+impl SystemLine {
+    /// Whether the visitor sees the line: how the team shares out its work stays internal.
+    pub fn for_visitor(&self) -> bool {
+        !matches!(
+            self,
+            SystemLine::Unassigned { .. } | SystemLine::AutoUnassigned { .. }
+        )
+    }
 }
 
 /// One message of a conversation.
@@ -196,6 +281,17 @@ pub struct ConversationDetail {
     /// The conversation itself.
     pub summary: ConversationSummary,
     /// Every message, oldest first.
+    pub messages: Vec<Message>,
+    /// The visitor's earlier conversations (the most recent few), oldest first.
+    pub earlier: Vec<EarlierConversation>,
+}
+
+/// A visitor's earlier conversation, shown above the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierConversation {
+    /// The conversation.
+    pub summary: ConversationSummary,
+    /// Its messages, oldest first.
     pub messages: Vec<Message>,
 }
 

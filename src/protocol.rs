@@ -6,7 +6,7 @@
 //! [`ServerFrame::Ready`], then live events. Events carry the monotonic id of the `events`
 //! table row written in the same transaction as the change.
 
-use crate::model::{AgentRef, ConversationSummary, Message, Millis};
+use crate::model::{AgentRef, ConversationSummary, Message, Millis, Presence};
 use serde::{Deserialize, Serialize};
 
 /// Something that changed, as every reader of the change needs to know it.
@@ -35,18 +35,38 @@ pub enum Event {
         /// Which conversation.
         conversation_id: i64,
     },
+    /// An agent has read a conversation up to a message (their unread count drops).
+    ConversationRead {
+        /// Which conversation.
+        conversation_id: i64,
+        /// Who read it.
+        agent_id: i64,
+        /// The newest message id they have seen.
+        up_to: i64,
+    },
+    /// What colleagues see of an agent changed (team-wide).
+    PresenceChanged {
+        /// Which agent.
+        agent_id: i64,
+        /// Their presence now.
+        presence: Presence,
+    },
 }
 
 impl Event {
-    /// The conversation the event is about.
-    pub fn conversation_id(&self) -> i64 {
+    /// The conversation the event is about, if it is about one.
+    pub fn conversation_id(&self) -> Option<i64> {
         match self {
-            Event::ConversationOpened { conversation } => conversation.id,
-            Event::MessagePosted { message } => message.conversation_id,
+            Event::ConversationOpened { conversation } => Some(conversation.id),
+            Event::MessagePosted { message } => Some(message.conversation_id),
             Event::ConversationAssigned {
                 conversation_id, ..
             }
-            | Event::ConversationClosed { conversation_id } => *conversation_id,
+            | Event::ConversationClosed { conversation_id }
+            | Event::ConversationRead {
+                conversation_id, ..
+            } => Some(*conversation_id),
+            Event::PresenceChanged { .. } => None,
         }
     }
 }
@@ -77,6 +97,17 @@ pub enum ClientFrame {
     },
     /// Keeps the connection alive through proxies; answered with [`ServerFrame::Pong`].
     Ping,
+    /// The conversations this agent connection has on screen now (the main view and open chat
+    /// boxes); colleagues see who is viewing (agents only; replaces the previous list).
+    Viewing {
+        /// Conversation ids, at most 20.
+        conversation_ids: Vec<i64>,
+    },
+    /// This agent is typing in a conversation (send at most every couple of seconds).
+    Typing {
+        /// The conversation.
+        conversation_id: i64,
+    },
 }
 
 /// A frame the server sends.
@@ -117,6 +148,20 @@ pub enum ServerFrame {
     },
     /// Answer to [`ClientFrame::Ping`].
     Pong,
+    /// Who is viewing a conversation now (agents only; not logged, not replayed).
+    Viewers {
+        /// The conversation.
+        conversation_id: i64,
+        /// The agents who have it on screen.
+        agents: Vec<AgentRef>,
+    },
+    /// A colleague is typing in a conversation (agents only; not logged, not replayed).
+    Typing {
+        /// The conversation.
+        conversation_id: i64,
+        /// Who is typing.
+        agent: AgentRef,
+    },
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! and the services call them before touching the store.
 
 use crate::error::AppError;
-use crate::model::{AgentRef, ConversationStatus, MAX_MESSAGE_CHARS, Role};
+use crate::model::{AgentRef, ConversationStatus, MAX_MESSAGE_CHARS, Millis, Presence, Role};
 
 /// Checks a message body: not blank, at most [`MAX_MESSAGE_CHARS`] characters. The text is
 /// kept as typed (only trailing whitespace and line ends are trimmed).
@@ -79,6 +79,189 @@ pub fn may_close(
         Err(AppError::NotAssignee {
             assignee: assignee.map(|a| a.name.clone()),
         })
+    }
+}
+
+/// A colleague a conversation would be given to, as the assign rule needs to know them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignTarget {
+    /// The colleague.
+    pub agent: AgentRef,
+    /// Whether they belong to the conversation's inbox.
+    pub is_member: bool,
+    /// What colleagues see of them now.
+    pub presence: Presence,
+}
+
+/// Whether a conversation may be given to `target`, or its assignee cleared (`None`). Any
+/// agent of the inbox may assign; the new assignee must be an online member of the inbox.
+pub fn may_assign(
+    status: ConversationStatus,
+    current: Option<&AgentRef>,
+    target: Option<&AssignTarget>,
+) -> Result<(), AppError> {
+    if status == ConversationStatus::Closed {
+        return Err(AppError::ConversationClosed);
+    }
+    match target {
+        None if current.is_none() => Err(AppError::NotAssigned),
+        None => Ok(()),
+        Some(target) if !target.is_member => Err(AppError::not_found("agent")),
+        Some(target) if current.is_some_and(|c| c.id == target.agent.id) => {
+            Err(AppError::AlreadyAssigned {
+                assignee: target.agent.name.clone(),
+            })
+        }
+        Some(target) if target.presence != Presence::Online => Err(AppError::AgentNotOnline {
+            agent: target.agent.name.clone(),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The workspace counter (and the tab title's number): an operator counts their conversations
+/// with unread messages, a supervisor every unassigned conversation, an admin (who does both)
+/// the sum.
+pub fn workspace_count(role: Role, unread_mine: usize, unassigned: usize) -> usize {
+    match role {
+        Role::Operator => unread_mine,
+        Role::Supervisor => unassigned,
+        Role::Admin => unread_mine + unassigned,
+    }
+}
+
+/// The browser tab's title: the workspace counter in front when something needs attention,
+/// so it shows in a background tab ("(3) Switchboard").
+pub fn tab_title(count: usize, name: &str) -> String {
+    if count == 0 {
+        name.to_owned()
+    } else {
+        format!("({count}) {name}")
+    }
+}
+
+/// What the timer engine runs. One row per kind and subject in the `timers` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimerKind {
+    /// The assignee left a waiting visitor unanswered (subject: a conversation).
+    AssigneeIdle,
+    /// The visitor stopped answering the team (subject: a conversation).
+    VisitorIdle,
+    /// An agent has had no workspace open for the grace period (subject: an agent).
+    AgentOffline,
+}
+
+impl TimerKind {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::AssigneeIdle => "assignee_idle",
+            TimerKind::VisitorIdle => "visitor_idle",
+            TimerKind::AgentOffline => "agent_offline",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<TimerKind> {
+        [
+            TimerKind::AssigneeIdle,
+            TimerKind::VisitorIdle,
+            TimerKind::AgentOffline,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// Who spoke last in a conversation, system lines aside: it says who is waiting for whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastWord {
+    /// Nobody has written yet.
+    Nobody,
+    /// The visitor: they wait for the team.
+    Visitor,
+    /// An agent: the team waits for the visitor.
+    Team,
+}
+
+/// What a conversation looks like when one of its timers falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationFacts {
+    /// Where it is in its life.
+    pub status: ConversationStatus,
+    /// Who spoke last.
+    pub last_word: LastWord,
+}
+
+/// What a due timer does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerOutcome {
+    /// Not due yet: keep it.
+    NotYet,
+    /// Take the conversation from its assignee (back to unassigned).
+    Unassign,
+    /// Close the conversation.
+    Close,
+    /// Show the agent as offline.
+    GoOffline,
+    /// The situation changed since it was scheduled: drop the timer, do nothing.
+    Nothing,
+}
+
+/// When a timer started at `from` falls due, or `None` when its duration is 0 (off).
+pub fn due_at(from: Millis, secs: i64) -> Option<Millis> {
+    (secs > 0).then(|| from.saturating_add(secs.saturating_mul(1000)))
+}
+
+/// Decides what a conversation timer does at `now`. Facts are read when it fires, so a
+/// conversation answered or closed meanwhile is left alone.
+pub fn conversation_timer_outcome(
+    kind: TimerKind,
+    due_at: Millis,
+    now: Millis,
+    facts: ConversationFacts,
+) -> TimerOutcome {
+    if now < due_at {
+        return TimerOutcome::NotYet;
+    }
+    match kind {
+        TimerKind::AssigneeIdle
+            if facts.status == ConversationStatus::Assigned
+                && facts.last_word == LastWord::Visitor =>
+        {
+            TimerOutcome::Unassign
+        }
+        TimerKind::VisitorIdle
+            if facts.status != ConversationStatus::Closed && facts.last_word == LastWord::Team =>
+        {
+            TimerOutcome::Close
+        }
+        _ => TimerOutcome::Nothing,
+    }
+}
+
+/// Decides what an agent's offline timer does at `now`, given how many workspace connections
+/// they have open: any open connection keeps them as they are.
+pub fn presence_timer_outcome(
+    due_at: Millis,
+    now: Millis,
+    open_connections: usize,
+) -> TimerOutcome {
+    if now < due_at {
+        TimerOutcome::NotYet
+    } else if open_connections == 0 {
+        TimerOutcome::GoOffline
+    } else {
+        TimerOutcome::Nothing
+    }
+}
+
+/// Checks a timer duration in seconds: 0 (off) or 3 seconds to 7 days.
+pub fn validate_timer_secs(field: &str, secs: i64) -> Result<i64, AppError> {
+    if secs == 0 || (3..=7 * 24 * 3600).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(AppError::invalid(field, "0 (off) or 3 seconds to 7 days"))
     }
 }
 
@@ -295,5 +478,186 @@ mod tests {
         assert!(validate_password("long enough").is_ok());
         assert_eq!(validate_name("  Ana "), Ok("Ana".into()));
         assert!(validate_name("   ").is_err());
+    }
+
+    fn target(id: i64, is_member: bool, presence: Presence) -> AssignTarget {
+        AssignTarget {
+            agent: AgentRef {
+                id,
+                name: format!("agent {id}"),
+            },
+            is_member,
+            presence,
+        }
+    }
+
+    #[test]
+    fn assigning_needs_an_online_member_and_an_open_conversation() {
+        let ana = ana();
+        let ben = target(2, true, Presence::Online);
+        assert_eq!(
+            may_assign(ConversationStatus::Unassigned, None, Some(&ben)),
+            Ok(())
+        );
+        assert_eq!(
+            may_assign(ConversationStatus::Assigned, Some(&ana), Some(&ben)),
+            Ok(())
+        );
+        assert_eq!(
+            may_assign(ConversationStatus::Assigned, Some(&ana), None),
+            Ok(())
+        );
+        assert_eq!(
+            may_assign(ConversationStatus::Unassigned, None, None),
+            Err(AppError::NotAssigned)
+        );
+        assert_eq!(
+            may_assign(
+                ConversationStatus::Assigned,
+                Some(&ana),
+                Some(&target(2, true, Presence::Away))
+            ),
+            Err(AppError::AgentNotOnline {
+                agent: "agent 2".into()
+            })
+        );
+        assert_eq!(
+            may_assign(
+                ConversationStatus::Unassigned,
+                None,
+                Some(&target(2, true, Presence::Offline))
+            ),
+            Err(AppError::AgentNotOnline {
+                agent: "agent 2".into()
+            })
+        );
+        assert_eq!(
+            may_assign(
+                ConversationStatus::Unassigned,
+                None,
+                Some(&target(2, false, Presence::Online))
+            ),
+            Err(AppError::not_found("agent"))
+        );
+        assert_eq!(
+            may_assign(
+                ConversationStatus::Assigned,
+                Some(&ana),
+                Some(&target(1, true, Presence::Online))
+            ),
+            Err(AppError::AlreadyAssigned {
+                assignee: "agent 1".into()
+            })
+        );
+        assert_eq!(
+            may_assign(ConversationStatus::Closed, Some(&ana), Some(&ben)),
+            Err(AppError::ConversationClosed)
+        );
+    }
+
+    #[test]
+    fn the_workspace_counter_depends_on_the_role() {
+        assert_eq!(workspace_count(Role::Operator, 2, 5), 2);
+        assert_eq!(workspace_count(Role::Supervisor, 2, 5), 5);
+        assert_eq!(workspace_count(Role::Admin, 2, 5), 7);
+        assert_eq!(workspace_count(Role::Operator, 0, 5), 0);
+    }
+
+    #[test]
+    fn the_tab_title_carries_the_count() {
+        assert_eq!(tab_title(0, "Switchboard"), "Switchboard");
+        assert_eq!(tab_title(3, "Switchboard"), "(3) Switchboard");
+    }
+
+    #[test]
+    fn timers_fall_due_after_their_duration_and_zero_turns_them_off() {
+        assert_eq!(due_at(1_000, 15 * 60), Some(1_000 + 900_000));
+        assert_eq!(due_at(1_000, 0), None);
+        assert_eq!(validate_timer_secs("assignee_idle", 0), Ok(0));
+        assert_eq!(validate_timer_secs("assignee_idle", 900), Ok(900));
+        assert!(validate_timer_secs("assignee_idle", 2).is_err());
+        assert!(validate_timer_secs("assignee_idle", -5).is_err());
+        assert!(validate_timer_secs("assignee_idle", 8 * 24 * 3600).is_err());
+        for kind in [
+            TimerKind::AssigneeIdle,
+            TimerKind::VisitorIdle,
+            TimerKind::AgentOffline,
+        ] {
+            assert_eq!(TimerKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn an_idle_assignee_loses_a_waiting_visitor_only_when_due() {
+        let waiting = ConversationFacts {
+            status: ConversationStatus::Assigned,
+            last_word: LastWord::Visitor,
+        };
+        // The clock is a plain number: one millisecond before, at, and after the due time.
+        let due = 900_000;
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::AssigneeIdle, due, due - 1, waiting),
+            TimerOutcome::NotYet
+        );
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::AssigneeIdle, due, due, waiting),
+            TimerOutcome::Unassign
+        );
+        let answered = ConversationFacts {
+            last_word: LastWord::Team,
+            ..waiting
+        };
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::AssigneeIdle, due, due + 1, answered),
+            TimerOutcome::Nothing
+        );
+        let unassigned = ConversationFacts {
+            status: ConversationStatus::Unassigned,
+            ..waiting
+        };
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::AssigneeIdle, due, due + 1, unassigned),
+            TimerOutcome::Nothing
+        );
+    }
+
+    #[test]
+    fn a_silent_visitor_is_closed_only_when_the_team_spoke_last() {
+        let due = 60_000;
+        let answered = ConversationFacts {
+            status: ConversationStatus::Assigned,
+            last_word: LastWord::Team,
+        };
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::VisitorIdle, due, due - 1, answered),
+            TimerOutcome::NotYet
+        );
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::VisitorIdle, due, due, answered),
+            TimerOutcome::Close
+        );
+        let waiting = ConversationFacts {
+            last_word: LastWord::Visitor,
+            ..answered
+        };
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::VisitorIdle, due, due, waiting),
+            TimerOutcome::Nothing
+        );
+        let closed = ConversationFacts {
+            status: ConversationStatus::Closed,
+            ..answered
+        };
+        assert_eq!(
+            conversation_timer_outcome(TimerKind::VisitorIdle, due, due, closed),
+            TimerOutcome::Nothing
+        );
+    }
+
+    #[test]
+    fn an_agent_goes_offline_only_without_connections_after_the_grace_period() {
+        assert_eq!(presence_timer_outcome(100, 99, 0), TimerOutcome::NotYet);
+        assert_eq!(presence_timer_outcome(100, 100, 0), TimerOutcome::GoOffline);
+        assert_eq!(presence_timer_outcome(100, 500, 1), TimerOutcome::Nothing);
     }
 }

@@ -216,7 +216,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "visitor→agent latency max:         {:.2} ms",
         pct(1.0).as_secs_f64() * 1e3
     );
-    running.task.abort();
+    running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

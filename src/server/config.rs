@@ -52,6 +52,12 @@ pub struct Config {
     /// Mark the session cookie Secure (set this when Switchboard is served over HTTPS).
     #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
     pub secure_cookies: bool,
+
+    /// Seconds an agent stays as they are with no workspace open (a closed laptop, a lost
+    /// network) before colleagues see them offline.
+    #[arg(long, env = "SWITCHBOARD_OFFLINE_AFTER", default_value_t = 900,
+          value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub offline_after: i64,
 }
 
 impl Config {
@@ -79,6 +85,7 @@ impl Config {
             admin_password: None,
             admin_name: "Admin".into(),
             secure_cookies: false,
+            offline_after: 900,
         }
     }
 }
@@ -94,6 +101,8 @@ mod tests {
             .expect("flags");
         assert!(parsed.demo);
         assert!(!parsed.secure_cookies);
+        assert_eq!(parsed.offline_after, 900);
+        assert!(Config::try_parse_from(["switchboard", "--offline-after", "0"]).is_err());
         Config::command().debug_assert();
     }
 }

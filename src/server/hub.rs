@@ -12,11 +12,13 @@ use crate::protocol::Event;
 /// How many events a topic buffers for a slow subscriber before it lags and must replay.
 const TOPIC_CAPACITY: usize = 1024;
 
-/// Who an event is for: the agents of an inbox, or one visitor.
+/// Who an event is for: the agents of an inbox, the whole team, or one visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     /// Every agent socket that may see this inbox.
     Inbox(i64),
+    /// Every agent socket (team-wide events such as presence).
+    Team,
     /// The sockets of one visitor (their tabs).
     Visitor(i64),
 }
@@ -28,8 +30,8 @@ pub struct StoredEvent {
     pub id: i64,
     /// When it was committed (milliseconds since the epoch).
     pub at: i64,
-    /// The inbox of the conversation it concerns.
-    pub inbox_id: i64,
+    /// The inbox of the conversation it concerns; `None` for a team-wide event.
+    pub inbox_id: Option<i64>,
     /// The visitor of that conversation.
     pub visitor_id: Option<i64>,
     /// Whether that visitor may see it.
@@ -45,7 +47,8 @@ impl StoredEvent {
             .visitor_id
             .filter(|_| self.for_visitor)
             .map(Topic::Visitor);
-        std::iter::once(Topic::Inbox(self.inbox_id)).chain(visitor)
+        let agents = self.inbox_id.map_or(Topic::Team, Topic::Inbox);
+        std::iter::once(agents).chain(visitor)
     }
 }
 
@@ -210,7 +213,7 @@ mod tests {
         Arc::new(StoredEvent {
             id,
             at: 0,
-            inbox_id,
+            inbox_id: Some(inbox_id),
             visitor_id: Some(visitor_id),
             for_visitor,
             event: Event::ConversationClosed { conversation_id: 1 },

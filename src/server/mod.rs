@@ -3,12 +3,14 @@
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod hub;
 pub mod router;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod timers;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -50,11 +52,15 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         leptos_options,
         store,
         hub: Hub::new(),
+        connections: connections::Connections::default(),
         settings: Arc::new(Settings {
             demo: config.demo,
             secure_cookies: config.secure_cookies,
+            offline_after_secs: config.offline_after,
         }),
     };
+    // Nobody is connected to a new process: whoever was shown present starts the grace period.
+    services::start_presence_grace(&state).await?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         match services::setup_first_admin(&state, &config.admin_name, email, password).await {
             Ok(_) | Err(AppError::SetupDone) => {}
@@ -74,8 +80,21 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Its state, to inspect the store or the hub.
     pub state: AppState,
-    /// The serving task; aborting it stops the server.
+    /// The serving task.
     pub task: tokio::task::JoinHandle<()>,
+    /// The timer engine.
+    pub timers: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops serving and firing timers (a crash, as far as the database can tell).
+    pub async fn stop(self) {
+        self.task.abort();
+        self.timers.abort();
+        let _ = self.task.await;
+        let _ = self.timers.await;
+        self.state.store.pool().close().await;
+    }
 }
 
 /// Binds the configured address and serves in a background task.
@@ -84,23 +103,31 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let app = router::build(state.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let timers = timers::start(state.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("server stopped: {e}");
         }
     });
-    Ok(Running { addr, state, task })
+    Ok(Running {
+        addr,
+        state,
+        task,
+        timers,
+    })
 }
 
 /// Runs Switchboard until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let state = prepare(&config).await?;
-    let app = router::build(state).await?;
+    let app = router::build(state.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Switchboard listening on http://{}", listener.local_addr()?);
+    let timers = timers::start(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    timers.abort();
     Ok(())
 }
 

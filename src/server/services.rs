@@ -4,14 +4,18 @@
 
 use crate::error::AppError;
 use crate::model::{
-    AgentAccount, AgentRef, Author, ConversationDetail, ConversationSummary, Inbox, Me, Message,
-    Role, SystemLine,
+    AgentAccount, AgentRef, Author, ConversationDetail, ConversationStatus, ConversationSummary,
+    Inbox, Me, Message, Millis, Presence, Role, SystemLine,
 };
 use crate::protocol::Event;
-use crate::rules;
+use crate::rules::{self, AssignTarget, ConversationFacts, LastWord, TimerKind, TimerOutcome};
 use crate::server::auth;
+use crate::server::connections::ConnectionId;
 use crate::server::state::AppState;
-use crate::server::store::{NewMessage, Visitor, WriteTx, now_millis};
+use crate::server::store::{NewMessage, PresenceState, Timer, Visitor, WriteTx, now_millis};
+
+/// How many earlier conversations of the same visitor an agent sees with a conversation.
+const EARLIER_CONVERSATIONS: usize = 5;
 
 /// Name of the inbox `--demo` creates.
 pub const DEMO_INBOX_NAME: &str = "Demo website";
@@ -180,7 +184,27 @@ pub async fn conversation_detail(
 ) -> Result<ConversationDetail, AppError> {
     let summary = conversation_for_agent(state, agent, conversation_id).await?;
     let messages = state.store.messages(conversation_id).await?;
-    Ok(ConversationDetail { summary, messages })
+    let mut earlier = Vec::new();
+    let visitor_conversations = state
+        .store
+        .conversations_of_visitor(summary.visitor_id)
+        .await?;
+    let before: Vec<_> = visitor_conversations
+        .into_iter()
+        .filter(|c| c.id < summary.id)
+        .collect();
+    for conversation in before.into_iter().rev().take(EARLIER_CONVERSATIONS).rev() {
+        let messages = state.store.messages(conversation.id).await?;
+        earlier.push(crate::model::EarlierConversation {
+            summary: conversation,
+            messages,
+        });
+    }
+    Ok(ConversationDetail {
+        summary,
+        messages,
+        earlier,
+    })
 }
 
 /// The visitor behind a widget token of this inbox, or a new visitor (and their new token)
@@ -270,6 +294,22 @@ pub async fn post_visitor_message(
             dedup_key: Some(&dedup_key),
         })
         .await?;
+    // The visitor spoke: they are not idle, and an assignee now owes them an answer (the wait
+    // counts from their first unanswered message, so a timer already running is kept).
+    tx.cancel_timer(TimerKind::VisitorIdle, conversation.id)
+        .await?;
+    if conversation.status == ConversationStatus::Assigned {
+        let inbox = inbox_of(&mut tx, &conversation).await?;
+        schedule(
+            &mut tx,
+            TimerKind::AssigneeIdle,
+            conversation.id,
+            message.created_at,
+            inbox.assignee_idle_secs,
+            false,
+        )
+        .await?;
+    }
     post_event(
         &mut tx,
         &conversation,
@@ -321,6 +361,21 @@ pub async fn post_agent_message(
             dedup_key: Some(&dedup_key),
         })
         .await?;
+    // The team answered: the assignee is not idle; now the visitor's silence counts.
+    tx.cancel_timer(TimerKind::AssigneeIdle, conversation_id)
+        .await?;
+    let inbox = inbox_of(&mut tx, &conversation).await?;
+    schedule(
+        &mut tx,
+        TimerKind::VisitorIdle,
+        conversation_id,
+        message.created_at,
+        inbox.visitor_idle_secs,
+        true,
+    )
+    .await?;
+    // Writing in a conversation means having read it.
+    mark_read_in(&mut tx, agent.id, &conversation, message.id).await?;
     post_event(
         &mut tx,
         &conversation,
@@ -369,6 +424,7 @@ pub async fn accept(
         },
     )
     .await?;
+    start_assignee_clock(&mut tx, &conversation).await?;
     let updated = tx
         .conversation(conversation_id)
         .await?
@@ -399,15 +455,399 @@ pub async fn close(state: &AppState, agent: &Me, conversation_id: i64) -> Result
         },
     )
     .await?;
-    tx.close_conversation(conversation_id, now_millis()).await?;
+    close_in(&mut tx, &conversation).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Gives a conversation to a colleague (`Some`), or clears its assignee (`None`). Any agent who
+/// may see the conversation may; the new assignee must be an online member of its inbox.
+pub async fn assign(
+    state: &AppState,
+    actor: &Me,
+    conversation_id: i64,
+    to: Option<i64>,
+) -> Result<ConversationSummary, AppError> {
+    conversation_for_agent(state, actor, conversation_id).await?;
+    let mut tx = state.store.write().await?;
+    let conversation = tx
+        .conversation(conversation_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let target = match to {
+        Some(agent_id) => {
+            let agent = tx
+                .agent(agent_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("agent"))?;
+            let presence = tx
+                .presence(agent_id)
+                .await?
+                .map_or(Presence::Offline, |p| p.shown);
+            Some(AssignTarget {
+                agent: AgentRef {
+                    id: agent.id,
+                    name: agent.name,
+                },
+                is_member: tx.is_member(conversation.inbox_id, agent_id).await?,
+                presence,
+            })
+        }
+        None => None,
+    };
+    rules::may_assign(
+        conversation.status,
+        conversation.assignee.as_ref(),
+        target.as_ref(),
+    )?;
+    let assignee = target.map(|t| t.agent);
+    tx.set_assignee(conversation_id, assignee.as_ref().map(|a| a.id))
+        .await?;
     post_event(
         &mut tx,
         &conversation,
-        Event::ConversationClosed { conversation_id },
+        Event::ConversationAssigned {
+            conversation_id,
+            assignee: assignee.clone(),
+        },
+    )
+    .await?;
+    let line = match &assignee {
+        Some(to) => SystemLine::Assigned {
+            by: actor.name.clone(),
+            to: to.name.clone(),
+        },
+        None => SystemLine::Unassigned {
+            by: actor.name.clone(),
+        },
+    };
+    system_line(&mut tx, &conversation, line).await?;
+    if assignee.is_some() {
+        start_assignee_clock(&mut tx, &conversation).await?;
+    } else {
+        tx.cancel_timer(TimerKind::AssigneeIdle, conversation_id)
+            .await?;
+    }
+    let updated = tx
+        .conversation(conversation_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("conversation"))?;
+    tx.commit(&state.hub).await?;
+    Ok(updated)
+}
+
+/// Records that the agent has read a conversation up to a message (their unread count for it
+/// drops on every device).
+pub async fn mark_read(
+    state: &AppState,
+    agent: &Me,
+    conversation_id: i64,
+    up_to: i64,
+) -> Result<(), AppError> {
+    let conversation = conversation_for_agent(state, agent, conversation_id).await?;
+    let mut tx = state.store.write().await?;
+    let newest = tx.newest_message_id(conversation_id).await?;
+    if up_to <= 0 || up_to > newest {
+        return Err(AppError::invalid(
+            "up_to",
+            "a message id of the conversation",
+        ));
+    }
+    mark_read_in(&mut tx, agent.id, &conversation, up_to).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Sets what the agent chose in the top bar; colleagues see it at once (they are connected,
+/// since they chose it).
+pub async fn set_presence(state: &AppState, agent: &Me, chosen: Presence) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    let before = tx
+        .presence(agent.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let after = PresenceState {
+        chosen,
+        shown: chosen,
+    };
+    save_presence(&mut tx, agent.id, before, after).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Turns the agent's notification sounds on or off (remembered for their next sign-in).
+pub async fn set_sound(state: &AppState, agent: &Me, on: bool) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    tx.set_sound_on(agent.id, on).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Changes an inbox's timer durations (seconds; 0 turns a timer off). Admins only. Timers
+/// already running keep their due time; new ones use the new durations.
+pub async fn set_inbox_timers(
+    state: &AppState,
+    actor: &Me,
+    inbox_id: i64,
+    assignee_idle_secs: i64,
+    visitor_idle_secs: i64,
+) -> Result<Inbox, AppError> {
+    require_admin(actor)?;
+    let assignee_idle_secs = rules::validate_timer_secs("assignee_idle", assignee_idle_secs)?;
+    let visitor_idle_secs = rules::validate_timer_secs("visitor_idle", visitor_idle_secs)?;
+    let mut tx = state.store.write().await?;
+    if !tx
+        .set_inbox_timers(inbox_id, assignee_idle_secs, visitor_idle_secs)
+        .await?
+    {
+        return Err(AppError::not_found("inbox"));
+    }
+    let inbox = tx
+        .inbox(inbox_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("inbox"))?;
+    tx.commit(&state.hub).await?;
+    Ok(inbox)
+}
+
+/// A workspace connection opened: the agent is present again (as they chose) and their grace
+/// period, if one was running, is over.
+pub async fn agent_connected(state: &AppState, agent: &Me) -> Result<ConnectionId, AppError> {
+    let (connection, first) = state.connections.open(AgentRef {
+        id: agent.id,
+        name: agent.name.clone(),
+    });
+    if first {
+        let mut tx = state.store.write().await?;
+        tx.cancel_timer(TimerKind::AgentOffline, agent.id).await?;
+        if let Some(before) = tx.presence(agent.id).await? {
+            let after = PresenceState {
+                shown: before.chosen,
+                ..before
+            };
+            save_presence(&mut tx, agent.id, before, after).await?;
+        }
+        tx.commit(&state.hub).await?;
+    }
+    Ok(connection)
+}
+
+/// A workspace connection closed: when it was the agent's last one, the grace period starts.
+pub async fn agent_disconnected(
+    state: &AppState,
+    connection: ConnectionId,
+) -> Result<(), AppError> {
+    let Some((agent_id, true)) = state.connections.close(connection) else {
+        return Ok(());
+    };
+    let mut tx = state.store.write().await?;
+    schedule(
+        &mut tx,
+        TimerKind::AgentOffline,
+        agent_id,
+        now_millis(),
+        state.settings.offline_after_secs,
+        true,
     )
     .await?;
     tx.commit(&state.hub).await?;
     Ok(())
+}
+
+/// At start-up nobody is connected yet: every agent shown present starts the grace period
+/// (those who reconnect in time keep their presence).
+pub async fn start_presence_grace(state: &AppState) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    if let Some(due) = rules::due_at(now_millis(), state.settings.offline_after_secs) {
+        tx.schedule_offline_for_present_agents(due).await?;
+    }
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Fires one due timer at `now`: re-reads it and the facts it depends on in one transaction,
+/// lets the rules decide, and records what happened with a system line saying why.
+pub async fn fire_timer(state: &AppState, timer: Timer, now: Millis) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    let Some(current) = tx.timer(timer.kind, timer.subject_id).await? else {
+        return Ok(());
+    };
+    if timer.kind == TimerKind::AgentOffline {
+        let open = state.connections.open_count(timer.subject_id);
+        match rules::presence_timer_outcome(current.due_at, now, open) {
+            TimerOutcome::NotYet => return Ok(()),
+            TimerOutcome::GoOffline => {
+                if let Some(before) = tx.presence(timer.subject_id).await? {
+                    let after = PresenceState {
+                        shown: Presence::Offline,
+                        ..before
+                    };
+                    save_presence(&mut tx, timer.subject_id, before, after).await?;
+                }
+            }
+            _ => {}
+        }
+        tx.cancel_timer(timer.kind, timer.subject_id).await?;
+        tx.commit(&state.hub).await?;
+        return Ok(());
+    }
+    let Some(conversation) = tx.conversation(timer.subject_id).await? else {
+        tx.cancel_timer(timer.kind, timer.subject_id).await?;
+        tx.commit(&state.hub).await?;
+        return Ok(());
+    };
+    let facts = ConversationFacts {
+        status: conversation.status,
+        last_word: tx.last_word(conversation.id).await?,
+    };
+    let outcome = rules::conversation_timer_outcome(timer.kind, current.due_at, now, facts);
+    if outcome == TimerOutcome::NotYet {
+        return Ok(());
+    }
+    tx.cancel_timer(timer.kind, timer.subject_id).await?;
+    let inbox = inbox_of(&mut tx, &conversation).await?;
+    match outcome {
+        TimerOutcome::Unassign => {
+            tx.set_assignee(conversation.id, None).await?;
+            post_event(
+                &mut tx,
+                &conversation,
+                Event::ConversationAssigned {
+                    conversation_id: conversation.id,
+                    assignee: None,
+                },
+            )
+            .await?;
+            let line = SystemLine::AutoUnassigned {
+                agent: conversation
+                    .assignee
+                    .as_ref()
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+                after_secs: inbox.assignee_idle_secs,
+            };
+            system_line(&mut tx, &conversation, line).await?;
+        }
+        TimerOutcome::Close => {
+            let line = SystemLine::AutoClosed {
+                after_secs: inbox.visitor_idle_secs,
+            };
+            system_line(&mut tx, &conversation, line).await?;
+            close_in(&mut tx, &conversation).await?;
+        }
+        _ => {}
+    }
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+async fn save_presence(
+    tx: &mut WriteTx,
+    agent_id: i64,
+    before: PresenceState,
+    after: PresenceState,
+) -> Result<(), AppError> {
+    if before == after {
+        return Ok(());
+    }
+    tx.set_presence(agent_id, after).await?;
+    if before.shown != after.shown {
+        tx.append_team_event(Event::PresenceChanged {
+            agent_id,
+            presence: after.shown,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+async fn mark_read_in(
+    tx: &mut WriteTx,
+    agent_id: i64,
+    conversation: &ConversationSummary,
+    up_to: i64,
+) -> Result<(), AppError> {
+    if tx.mark_read(agent_id, conversation.id, up_to).await? {
+        tx.append_event(
+            conversation.inbox_id,
+            conversation.visitor_id,
+            false,
+            Event::ConversationRead {
+                conversation_id: conversation.id,
+                agent_id,
+                up_to,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A new assignee owes a waiting visitor an answer: their clock starts now.
+async fn start_assignee_clock(
+    tx: &mut WriteTx,
+    conversation: &ConversationSummary,
+) -> Result<(), AppError> {
+    if tx.last_word(conversation.id).await? == LastWord::Visitor {
+        let inbox = inbox_of(tx, conversation).await?;
+        schedule(
+            tx,
+            TimerKind::AssigneeIdle,
+            conversation.id,
+            now_millis(),
+            inbox.assignee_idle_secs,
+            true,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn close_in(tx: &mut WriteTx, conversation: &ConversationSummary) -> Result<(), AppError> {
+    tx.close_conversation(conversation.id, now_millis()).await?;
+    tx.cancel_timer(TimerKind::AssigneeIdle, conversation.id)
+        .await?;
+    tx.cancel_timer(TimerKind::VisitorIdle, conversation.id)
+        .await?;
+    post_event(
+        tx,
+        conversation,
+        Event::ConversationClosed {
+            conversation_id: conversation.id,
+        },
+    )
+    .await
+}
+
+async fn schedule(
+    tx: &mut WriteTx,
+    kind: TimerKind,
+    subject_id: i64,
+    from: Millis,
+    secs: i64,
+    replace: bool,
+) -> Result<(), AppError> {
+    match rules::due_at(from, secs) {
+        Some(due_at) => {
+            tx.schedule_timer(
+                Timer {
+                    kind,
+                    subject_id,
+                    due_at,
+                },
+                replace,
+            )
+            .await?;
+        }
+        None => tx.cancel_timer(kind, subject_id).await?,
+    }
+    Ok(())
+}
+
+async fn inbox_of(tx: &mut WriteTx, conversation: &ConversationSummary) -> Result<Inbox, AppError> {
+    tx.inbox(conversation.inbox_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("inbox"))
 }
 
 async fn system_line(
@@ -425,7 +865,14 @@ async fn system_line(
             dedup_key: None,
         })
         .await?;
-    post_event(tx, conversation, Event::MessagePosted { message }).await
+    tx.append_event(
+        conversation.inbox_id,
+        conversation.visitor_id,
+        line.for_visitor(),
+        Event::MessagePosted { message },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn post_event(

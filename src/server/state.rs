@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::server::connections::Connections;
 use crate::server::hub::Hub;
 use crate::server::store::Store;
 
@@ -18,17 +19,21 @@ pub struct AppState {
     pub store: Store,
     /// Fan-out of committed events.
     pub hub: Hub,
+    /// Open workspace connections (presence, who is viewing and typing).
+    pub connections: Connections,
     /// Run-time settings that handlers need.
     pub settings: Arc<Settings>,
 }
 
 /// Run-time settings derived from the configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Serve the demo website at `/demo`.
     pub demo: bool,
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Seconds without an open workspace before an agent is shown offline.
+    pub offline_after_secs: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -10,13 +10,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 use crate::model::{
-    AgentAccount, AgentRef, Author, ConversationStatus, ConversationSummary, Inbox, Me, Message,
-    Millis, Role, SystemLine, visitor_label,
+    AgentAccount, AgentRef, Author, Colleague, ConversationStatus, ConversationSummary, Inbox, Me,
+    Message, Millis, Presence, Role, SystemLine, visitor_label,
 };
 use crate::protocol::Event;
+use crate::rules::{LastWord, TimerKind};
 use crate::server::hub::{Hub, StoredEvent};
 
 /// The store's error: a database failure (mapped to `AppError::Internal` at the service edge).
@@ -30,6 +31,28 @@ pub struct Store {
     /// Serialises write transactions, so event ids are committed and published in order and
     /// SQLite never answers "database is locked".
     writer: Arc<Mutex<()>>,
+    /// Woken after a commit that changed the timer schedule, so the engine re-reads it.
+    timers_changed: Arc<Notify>,
+}
+
+/// A scheduled timer, as the engine reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timer {
+    /// What it does.
+    pub kind: TimerKind,
+    /// The conversation or agent it concerns.
+    pub subject_id: i64,
+    /// When it falls due (milliseconds since the epoch).
+    pub due_at: Millis,
+}
+
+/// An agent's presence: what they chose, and what colleagues see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresenceState {
+    /// Chosen in the top bar.
+    pub chosen: Presence,
+    /// Shown to colleagues (offline after the grace period without a connection).
+    pub shown: Presence,
 }
 
 /// An agent with their password hash, for signing in only.
@@ -67,6 +90,9 @@ const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visitor_id, v.nam
 const MESSAGE_COLUMNS: &str = "SELECT id, conversation_id, author_kind, author_agent_id, author_name, body, system, \
      client_id, created_at FROM messages";
 
+const INBOX_COLUMNS: &str =
+    "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs FROM inboxes i";
+
 const EVENT_COLUMNS: &str =
     "SELECT id, inbox_id, visitor_id, for_visitor, payload, created_at FROM events";
 
@@ -88,6 +114,7 @@ impl Store {
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),
+            timers_changed: Arc::new(Notify::new()),
         })
     }
 
@@ -103,8 +130,15 @@ impl Store {
         Ok(WriteTx {
             tx,
             events: Vec::new(),
+            timer_wakeup: Arc::clone(&self.timers_changed),
+            timers_changed: false,
             _guard: guard,
         })
+    }
+
+    /// Resolves after a commit changed the timer schedule (the engine waits on it).
+    pub async fn timers_changed(&self) {
+        self.timers_changed.notified().await;
     }
 
     /// How many agent accounts exist (zero means first-run setup).
@@ -165,19 +199,20 @@ impl Store {
 
     /// Every inbox, by name.
     pub async fn inboxes(&self) -> StoreResult<Vec<Inbox>> {
-        let rows =
-            sqlx::query("SELECT id, name, key FROM inboxes ORDER BY name COLLATE NOCASE, id")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(&format!(
+            "{INBOX_COLUMNS} ORDER BY i.name COLLATE NOCASE, i.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(inbox_from_row).collect()
     }
 
     /// The inboxes an agent belongs to, by name.
     pub async fn inboxes_of(&self, agent_id: i64) -> StoreResult<Vec<Inbox>> {
-        let rows = sqlx::query(
-            "SELECT i.id, i.name, i.key FROM inboxes i JOIN inbox_agents m ON m.inbox_id = i.id \
-             WHERE m.agent_id = ? ORDER BY i.name COLLATE NOCASE, i.id",
-        )
+        let rows = sqlx::query(&format!(
+            "{INBOX_COLUMNS} JOIN inbox_agents m ON m.inbox_id = i.id \
+             WHERE m.agent_id = ? ORDER BY i.name COLLATE NOCASE, i.id"
+        ))
         .bind(agent_id)
         .fetch_all(&self.pool)
         .await?;
@@ -186,7 +221,7 @@ impl Store {
 
     /// The inbox with this widget key.
     pub async fn inbox_by_key(&self, key: &str) -> StoreResult<Option<Inbox>> {
-        let row = sqlx::query("SELECT id, name, key FROM inboxes WHERE key = ?")
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.key = ?"))
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -195,11 +230,104 @@ impl Store {
 
     /// The demo inbox, if `--demo` created one.
     pub async fn demo_inbox(&self) -> StoreResult<Option<Inbox>> {
-        let row =
-            sqlx::query("SELECT id, name, key FROM inboxes WHERE is_demo = 1 ORDER BY id LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(&format!(
+            "{INBOX_COLUMNS} WHERE i.is_demo = 1 ORDER BY i.id LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(inbox_from_row).transpose()
+    }
+
+    /// The inbox with this id.
+    pub async fn inbox(&self, id: i64) -> StoreResult<Option<Inbox>> {
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(inbox_from_row).transpose()
+    }
+
+    /// Every agent with their presence and inboxes, by name.
+    pub async fn colleagues(&self) -> StoreResult<Vec<Colleague>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.name, a.presence, \
+             (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
+             FROM agents a ORDER BY a.name COLLATE NOCASE, a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let presence: String = row.try_get("presence")?;
+                let inbox_ids: String = row.try_get("inbox_ids")?;
+                Ok(Colleague {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    presence: parse_presence(&presence)?,
+                    inbox_ids: serde_json::from_str(&inbox_ids).map_err(decode_error)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the agent's workspace plays sounds.
+    pub async fn sound_on(&self, agent_id: i64) -> StoreResult<bool> {
+        sqlx::query_scalar("SELECT sound_on FROM agents WHERE id = ?")
+            .bind(agent_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map(|on| on.unwrap_or(true))
+    }
+
+    /// The visitor messages of open conversations in these inboxes that the agent has not read,
+    /// as (conversation id, message id) pairs.
+    pub async fn unread_for(
+        &self,
+        agent_id: i64,
+        inbox_ids: &[i64],
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
+        let rows = sqlx::query(
+            "SELECT m.conversation_id, m.id FROM conversations c \
+             JOIN messages m ON m.conversation_id = c.id AND m.author_kind = 'visitor' \
+             LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.agent_id = ? \
+             WHERE c.inbox_id IN (SELECT value FROM json_each(?)) AND c.status <> 'closed' \
+             AND m.id > COALESCE(r.last_read_message_id, 0) ORDER BY m.id",
+        )
+        .bind(agent_id)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+
+    /// Timers due at `now`, earliest first.
+    pub async fn due_timers(&self, now: Millis, limit: i64) -> StoreResult<Vec<Timer>> {
+        let rows = sqlx::query(
+            "SELECT kind, subject_id, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(timer_from_row).collect()
+    }
+
+    /// When the next timer falls due, if any is scheduled.
+    pub async fn next_timer_due(&self) -> StoreResult<Option<Millis>> {
+        sqlx::query_scalar("SELECT MIN(due_at) FROM timers")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Every scheduled timer (tests and diagnostics).
+    pub async fn timers(&self) -> StoreResult<Vec<Timer>> {
+        let rows = sqlx::query("SELECT kind, subject_id, due_at FROM timers ORDER BY due_at")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(timer_from_row).collect()
     }
 
     /// The visitor whose token hashes to `token_hash`.
@@ -317,10 +445,11 @@ impl Store {
     ) -> StoreResult<Vec<StoredEvent>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{EVENT_COLUMNS} WHERE inbox_id IN (SELECT value FROM json_each(?)) AND id > ? ORDER BY id LIMIT ?"
+            "{EVENT_COLUMNS} WHERE id > ? AND (inbox_id IS NULL OR inbox_id IN (SELECT value FROM json_each(?))) \
+             ORDER BY id LIMIT ?"
         ))
-        .bind(ids)
         .bind(after)
+        .bind(ids)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -353,6 +482,10 @@ pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     /// Events written so far, to publish after commit.
     events: Vec<StoredEvent>,
+    /// The store's timer wake-up, notified after commit when the schedule changed.
+    timer_wakeup: Arc<Notify>,
+    /// Whether the transaction changed the timer schedule.
+    timers_changed: bool,
     /// Held until the events are published.
     _guard: OwnedMutexGuard<()>,
 }
@@ -360,10 +493,19 @@ pub struct WriteTx {
 impl WriteTx {
     /// Commits, then publishes the appended events in order. Returns them.
     pub async fn commit(self, hub: &Hub) -> StoreResult<Vec<StoredEvent>> {
-        let WriteTx { tx, events, _guard } = self;
+        let WriteTx {
+            tx,
+            events,
+            timer_wakeup,
+            timers_changed,
+            _guard,
+        } = self;
         tx.commit().await?;
         for event in &events {
             hub.publish(Arc::new(event.clone()));
+        }
+        if timers_changed {
+            timer_wakeup.notify_one();
         }
         Ok(events)
     }
@@ -373,6 +515,22 @@ impl WriteTx {
         &mut self,
         inbox_id: i64,
         visitor_id: i64,
+        for_visitor: bool,
+        event: Event,
+    ) -> StoreResult<()> {
+        self.append(Some(inbox_id), Some(visitor_id), for_visitor, event)
+            .await
+    }
+
+    /// Appends an event every agent receives (presence).
+    pub async fn append_team_event(&mut self, event: Event) -> StoreResult<()> {
+        self.append(None, None, false, event).await
+    }
+
+    async fn append(
+        &mut self,
+        inbox_id: Option<i64>,
+        visitor_id: Option<i64>,
         for_visitor: bool,
         event: Event,
     ) -> StoreResult<()> {
@@ -394,11 +552,198 @@ impl WriteTx {
             id,
             at,
             inbox_id,
-            visitor_id: Some(visitor_id),
+            visitor_id,
             for_visitor,
             event,
         });
         Ok(())
+    }
+
+    /// Schedules a timer. With `replace`, an existing timer of the same kind and subject is
+    /// moved to the new time; without, an existing one is kept (its wait started earlier).
+    pub async fn schedule_timer(&mut self, timer: Timer, replace: bool) -> StoreResult<()> {
+        let sql = if replace {
+            "INSERT INTO timers (kind, subject_id, due_at) VALUES (?, ?, ?) \
+             ON CONFLICT (kind, subject_id) DO UPDATE SET due_at = excluded.due_at"
+        } else {
+            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) VALUES (?, ?, ?)"
+        };
+        sqlx::query(sql)
+            .bind(timer.kind.as_str())
+            .bind(timer.subject_id)
+            .bind(timer.due_at)
+            .execute(&mut *self.tx)
+            .await?;
+        self.timers_changed = true;
+        Ok(())
+    }
+
+    /// Removes a timer (no-op when none is scheduled).
+    pub async fn cancel_timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM timers WHERE kind = ? AND subject_id = ?")
+            .bind(kind.as_str())
+            .bind(subject_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The timer of this kind and subject, read inside the transaction (it may have moved
+    /// since the engine listed it).
+    pub async fn timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<Option<Timer>> {
+        let row = sqlx::query(
+            "SELECT kind, subject_id, due_at FROM timers WHERE kind = ? AND subject_id = ?",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(timer_from_row).transpose()
+    }
+
+    /// Schedules the offline timer of every agent shown as present who has none (at start-up:
+    /// nobody is connected to a fresh process).
+    pub async fn schedule_offline_for_present_agents(&mut self, due_at: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
+             SELECT 'agent_offline', id, ? FROM agents WHERE presence <> 'offline'",
+        )
+        .bind(due_at)
+        .execute(&mut *self.tx)
+        .await?;
+        self.timers_changed = true;
+        Ok(())
+    }
+
+    /// Who spoke last in a conversation, system lines aside.
+    pub async fn last_word(&mut self, conversation_id: i64) -> StoreResult<LastWord> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT author_kind FROM messages WHERE conversation_id = ? AND author_kind <> 'system' \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(match kind.as_deref() {
+            None => LastWord::Nobody,
+            Some("visitor") => LastWord::Visitor,
+            Some(_) => LastWord::Team,
+        })
+    }
+
+    /// An agent's presence, read inside the transaction.
+    pub async fn presence(&mut self, agent_id: i64) -> StoreResult<Option<PresenceState>> {
+        let row = sqlx::query("SELECT chosen_presence, presence FROM agents WHERE id = ?")
+            .bind(agent_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|row| {
+            let chosen: String = row.try_get(0)?;
+            let shown: String = row.try_get(1)?;
+            Ok(PresenceState {
+                chosen: parse_presence(&chosen)?,
+                shown: parse_presence(&shown)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores an agent's presence.
+    pub async fn set_presence(&mut self, agent_id: i64, state: PresenceState) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET chosen_presence = ?, presence = ? WHERE id = ?")
+            .bind(state.chosen.as_str())
+            .bind(state.shown.as_str())
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns an agent's sounds on or off.
+    pub async fn set_sound_on(&mut self, agent_id: i64, on: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET sound_on = ? WHERE id = ?")
+            .bind(on)
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the agent belongs to the inbox.
+    pub async fn is_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM inbox_agents WHERE inbox_id = ? AND agent_id = ?)",
+        )
+        .bind(inbox_id)
+        .bind(agent_id)
+        .fetch_one(&mut *self.tx)
+        .await
+    }
+
+    /// The agent with this id, read inside the transaction.
+    pub async fn agent(&mut self, id: i64) -> StoreResult<Option<Me>> {
+        let row = sqlx::query("SELECT id, name, email, role FROM agents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(me_from_row).transpose()
+    }
+
+    /// The inbox with this id, read inside the transaction.
+    pub async fn inbox(&mut self, id: i64) -> StoreResult<Option<Inbox>> {
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(inbox_from_row).transpose()
+    }
+
+    /// Sets an inbox's timer durations (seconds, validated by the caller).
+    pub async fn set_inbox_timers(
+        &mut self,
+        inbox_id: i64,
+        assignee_idle_secs: i64,
+        visitor_idle_secs: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE inboxes SET assignee_idle_secs = ?, visitor_idle_secs = ? WHERE id = ?",
+        )
+        .bind(assignee_idle_secs)
+        .bind(visitor_idle_secs)
+        .bind(inbox_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records that an agent has read a conversation up to a message; never moves backwards.
+    /// Returns whether the marker moved.
+    pub async fn mark_read(
+        &mut self,
+        agent_id: i64,
+        conversation_id: i64,
+        up_to: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO conversation_reads (agent_id, conversation_id, last_read_message_id) \
+             VALUES (?, ?, ?) ON CONFLICT (agent_id, conversation_id) DO UPDATE \
+             SET last_read_message_id = excluded.last_read_message_id \
+             WHERE excluded.last_read_message_id > last_read_message_id",
+        )
+        .bind(agent_id)
+        .bind(conversation_id)
+        .bind(up_to)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The newest message id of a conversation (0 when it has none).
+    pub async fn newest_message_id(&mut self, conversation_id: i64) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?")
+            .bind(conversation_id)
+            .fetch_one(&mut *self.tx)
+            .await
     }
 
     /// How many agent accounts exist, inside the transaction (first-run setup races).
@@ -479,8 +824,9 @@ impl WriteTx {
         key: &str,
         is_demo: bool,
     ) -> StoreResult<Inbox> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        let row = sqlx::query(
+            "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
+             RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs",
         )
         .bind(name)
         .bind(key)
@@ -488,11 +834,7 @@ impl WriteTx {
         .bind(now_millis())
         .fetch_one(&mut *self.tx)
         .await?;
-        Ok(Inbox {
-            id,
-            name: name.to_owned(),
-            key: key.to_owned(),
-        })
+        inbox_from_row(&row)
     }
 
     /// Creates a visitor of an inbox with the hash of their secret token.
@@ -682,6 +1024,22 @@ fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         key: row.try_get("key")?,
+        assignee_idle_secs: row.try_get("assignee_idle_secs")?,
+        visitor_idle_secs: row.try_get("visitor_idle_secs")?,
+    })
+}
+
+fn parse_presence(value: &str) -> StoreResult<Presence> {
+    Presence::parse(value).ok_or_else(|| sqlx::Error::Decode(format!("presence {value}").into()))
+}
+
+fn timer_from_row(row: &SqliteRow) -> StoreResult<Timer> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Timer {
+        kind: TimerKind::parse(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("timer {kind}").into()))?,
+        subject_id: row.try_get("subject_id")?,
+        due_at: row.try_get("due_at")?,
     })
 }
 

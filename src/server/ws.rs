@@ -10,13 +10,15 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
+use tokio::sync::broadcast;
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::model::Me;
+use crate::model::{AgentRef, Me};
 use crate::protocol::{ClientFrame, ServerFrame};
 use crate::rules::{self, Replay};
 use crate::server::auth;
+use crate::server::connections::{AgentSignal, ConnectionId};
 use crate::server::hub::{Feed, RecvError, StoredEvent, Topic};
 use crate::server::services;
 use crate::server::state::AppState;
@@ -30,6 +32,8 @@ const REPLAY_PAGE: i64 = 500;
 pub const MAX_REPLAY: i64 = 5_000;
 /// Largest frame accepted (a 10,000-character message in JSON fits easily).
 const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Most conversations one connection may report on screen (main view and chat boxes).
+const MAX_VIEWING: usize = 20;
 
 /// Who is on the other end of a socket.
 enum Peer {
@@ -97,8 +101,25 @@ async fn serve_socket(socket: WebSocket, state: AppState, peer: Peer) {
                 }
             }),
     );
-    if let Err(e) = run_connection(sink, stream, state, peer).await {
+    // An agent's open workspace keeps them present; closing the last one starts the grace
+    // period towards offline.
+    let connection = match &peer {
+        Peer::Agent(agent) => match services::agent_connected(&state, agent).await {
+            Ok(connection) => Some(connection),
+            Err(e) => {
+                tracing::error!("cannot register the connection: {e}");
+                return;
+            }
+        },
+        Peer::Visitor => None,
+    };
+    if let Err(e) = run_connection(sink, stream, state.clone(), peer, connection).await {
         tracing::debug!("socket ended: {e}");
+    }
+    if let Some(connection) = connection
+        && let Err(e) = services::agent_disconnected(&state, connection).await
+    {
+        tracing::error!("cannot unregister the connection: {e}");
     }
 }
 
@@ -116,6 +137,7 @@ async fn run_connection<S, R>(
     stream: R,
     state: AppState,
     peer: Peer,
+    connection: Option<ConnectionId>,
 ) -> Result<(), String>
 where
     S: Sink<ServerFrame> + Unpin,
@@ -148,7 +170,11 @@ where
 
     let who = match (peer, token) {
         (Peer::Agent(agent), _) => match services::visible_inbox_ids(&state, &agent).await {
-            Ok(inbox_ids) => Who::Agent { agent, inbox_ids },
+            Ok(inbox_ids) => Who::Agent {
+                agent,
+                inbox_ids,
+                connection,
+            },
             Err(e) => {
                 refuse(&mut sink, None, &e).await?;
                 return Ok(());
@@ -170,6 +196,7 @@ where
     // Subscribe before reading the replay, so nothing committed in between is missed; the id
     // filter drops what the replay already sent.
     let mut feed = Feed::new(&state.hub, who.topics());
+    let mut signals = matches!(who, Who::Agent { .. }).then(|| state.connections.subscribe());
     let newest = state
         .store
         .last_event_id()
@@ -210,6 +237,11 @@ where
                 }
                 Err(RecvError::Closed) => return Ok(()),
             },
+            signal = next_signal(&mut signals) => {
+                if let Some(frame) = who.wants(&signal) {
+                    send(&mut sink, frame).await?;
+                }
+            },
             incoming = stream.next() => match incoming {
                 None => return Ok(()),
                 Some(Err(e)) => refuse(&mut sink, None, &e).await?,
@@ -227,6 +259,8 @@ enum Who {
         agent: Me,
         /// Inboxes whose events they receive.
         inbox_ids: Vec<i64>,
+        /// This connection in the registry (what it views).
+        connection: Option<ConnectionId>,
     },
     /// A visitor.
     Visitor(Visitor),
@@ -235,8 +269,43 @@ enum Who {
 impl Who {
     fn topics(&self) -> Vec<Topic> {
         match self {
-            Who::Agent { inbox_ids, .. } => inbox_ids.iter().copied().map(Topic::Inbox).collect(),
+            Who::Agent { inbox_ids, .. } => inbox_ids
+                .iter()
+                .copied()
+                .map(Topic::Inbox)
+                .chain([Topic::Team])
+                .collect(),
             Who::Visitor(visitor) => vec![Topic::Visitor(visitor.id)],
+        }
+    }
+
+    /// The frame to forward for a colleague's signal, if this agent may see it and it is not
+    /// their own typing.
+    fn wants(&self, signal: &AgentSignal) -> Option<ServerFrame> {
+        match self {
+            Who::Agent {
+                agent, inbox_ids, ..
+            } if inbox_ids.contains(&signal.inbox_id) && signal.from_agent != agent.id => {
+                Some(signal.frame.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The next signal for an agent socket (a visitor's never resolves). A socket that fell behind
+/// skips what it missed: signals are momentary.
+async fn next_signal(
+    signals: &mut Option<broadcast::Receiver<std::sync::Arc<AgentSignal>>>,
+) -> std::sync::Arc<AgentSignal> {
+    let Some(receiver) = signals.as_mut() else {
+        return std::future::pending().await;
+    };
+    loop {
+        match receiver.recv().await {
+            Ok(signal) => return signal,
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
         }
     }
 }
@@ -283,7 +352,60 @@ where
                 Err(e) => refuse(sink, Some(client_id), &e).await,
             }
         }
+        ClientFrame::Viewing { conversation_ids } => match who {
+            Who::Agent {
+                agent,
+                connection: Some(connection),
+                ..
+            } => match on_screen(state, agent, &conversation_ids).await {
+                Ok(conversations) => {
+                    state.connections.set_viewing(*connection, conversations);
+                    Ok(())
+                }
+                Err(e) => refuse(sink, None, &e).await,
+            },
+            _ => refuse(sink, None, &AppError::Forbidden).await,
+        },
+        ClientFrame::Typing { conversation_id } => match who {
+            Who::Agent { agent, .. } => {
+                match services::conversation_for_agent(state, agent, conversation_id).await {
+                    Ok(conversation) => {
+                        state.connections.typing(
+                            AgentRef {
+                                id: agent.id,
+                                name: agent.name.clone(),
+                            },
+                            conversation_id,
+                            conversation.inbox_id,
+                        );
+                        Ok(())
+                    }
+                    Err(e) => refuse(sink, None, &e).await,
+                }
+            }
+            Who::Visitor(_) => refuse(sink, None, &AppError::Forbidden).await,
+        },
     }
+}
+
+/// Checks what an agent reports on screen: at most [`MAX_VIEWING`] conversations they may see.
+/// Returns them with their inboxes.
+async fn on_screen(
+    state: &AppState,
+    agent: &Me,
+    conversation_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, AppError> {
+    if conversation_ids.len() > MAX_VIEWING {
+        return Err(AppError::invalid("conversation_ids", "at most 20"));
+    }
+    let mut conversations = Vec::with_capacity(conversation_ids.len());
+    for id in conversation_ids {
+        let conversation = services::conversation_for_agent(state, agent, *id).await?;
+        if !conversations.iter().any(|(c, _)| c == id) {
+            conversations.push((*id, conversation.inbox_id));
+        }
+    }
+    Ok(conversations)
 }
 
 /// Sends every stored event after `after` that this peer may see; returns the last id sent

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use crate::api::{CreateAgent, CreateInbox, Presence, load_admin, who_is_here};
+use crate::api::{CreateAgent, CreateInbox, SetInboxTimers, SignInState, load_admin, who_is_here};
 use crate::i18n::*;
 use crate::model::{Inbox, Me, Role};
 use crate::ui::app::{AgentLanguage, TopBar};
@@ -19,11 +19,11 @@ pub fn AdminPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     match presence.await {
-                        Ok(Presence::SignedIn(me)) if me.role == Role::Admin => {
+                        Ok(SignInState::SignedIn(me)) if me.role == Role::Admin => {
                             view! { <Admin me /> }.into_any()
                         }
-                        Ok(Presence::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
-                        Ok(Presence::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
+                        Ok(SignInState::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
+                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
                         _ => view! { <Redirect path="/login" /> }.into_any(),
                     }
                 })}
@@ -92,9 +92,10 @@ fn InboxSection(
                         );
                         view! {
                             <li>
-                                <h3>{inbox.name}</h3>
+                                <h3>{inbox.name.clone()}</h3>
                                 <p>{t!(i18n, snippet_label)}</p>
                                 <pre><code>{snippet}</code></pre>
+                                <TimerForm inbox />
                             </li>
                         }
                     })
@@ -109,6 +110,72 @@ fn InboxSection(
                 <button type="submit">{t!(i18n, create_inbox)}</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// An inbox's timers, edited in minutes (decimals allowed, 0 turns a timer off).
+#[component]
+fn TimerForm(inbox: Inbox) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetInboxTimers>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let minutes = |secs: i64| {
+        let value = secs as f64 / 60.0;
+        format!("{}", (value * 100.0).round() / 100.0)
+    };
+    let assignee = RwSignal::new(minutes(inbox.assignee_idle_secs));
+    let visitor = RwSignal::new(minutes(inbox.visitor_idle_secs));
+    let inbox_id = inbox.id;
+    let heading_id = format!("timers-{inbox_id}");
+    let labelled_by = heading_id.clone();
+    let to_secs = |text: String| -> i64 {
+        text.trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .map(|m| (m * 60.0).round() as i64)
+            .unwrap_or(-1)
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(SetInboxTimers {
+            inbox_id,
+            assignee_idle_secs: to_secs(assignee.get_untracked()),
+            visitor_idle_secs: to_secs(visitor.get_untracked()),
+        });
+    };
+    view! {
+        <form class="timers" on:submit=submit aria-labelledby=labelled_by>
+            <h4 id=heading_id>{t!(i18n, timers_heading)} " · " {inbox.name}</h4>
+            <label>
+                {t!(i18n, assignee_idle_minutes)}
+                <input
+                    type="number"
+                    min="0"
+                    step="any"
+                    required
+                    prop:value=move || assignee.get()
+                    on:input=move |ev| assignee.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                {t!(i18n, visitor_idle_minutes)}
+                <input
+                    type="number"
+                    min="0"
+                    step="any"
+                    required
+                    prop:value=move || visitor.get()
+                    on:input=move |ev| visitor.set(event_target_value(&ev))
+                />
+            </label>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, timers_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>
+                {t!(i18n, save_timers)}
+            </button>
+        </form>
     }
 }
 

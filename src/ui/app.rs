@@ -89,6 +89,12 @@ pub fn LanguagePicker() -> impl IntoView {
 pub fn TopBar(
     /// The signed-in agent.
     me: Me,
+    /// The workspace counter, shown on the workspace link (the workspace passes it).
+    #[prop(optional, into)]
+    attention: Option<Signal<usize>>,
+    /// Page-specific controls (the workspace's presence and notification switches).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let sign_out = ServerAction::<crate::api::SignOut>::new();
@@ -103,11 +109,26 @@ pub fn TopBar(
         <header class="topbar">
             <strong class="brand">{t!(i18n, app_name)}</strong>
             <nav class="topnav">
-                <A href="/">{t!(i18n, workspace_link)}</A>
+                <A href="/">
+                    {t!(i18n, workspace_link)}
+                    {move || {
+                        attention
+                            .map(|count| count.get())
+                            .filter(|count| *count > 0)
+                            .map(|count| {
+                                view! {
+                                    <span class="badge attention" title=move || t_string!(i18n, attention_label, count = count).to_string()>
+                                        {count}
+                                    </span>
+                                }
+                            })
+                    }}
+                </A>
                 <Show when=move || is_admin>
                     <A href="/admin">{t!(i18n, admin_link)}</A>
                 </Show>
             </nav>
+            {children.map(|children| children())}
             <span class="me">{me.name.clone()}</span>
             <LanguagePicker />
             <button type="button" on:click=move |_| { sign_out.dispatch(crate::api::SignOut {}); }>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use crate::api::{Presence, SetupAdmin, SignIn, who_is_here};
+use crate::api::{SetupAdmin, SignIn, SignInState, who_is_here};
 use crate::i18n::*;
 use crate::ui::app::{AgentLanguage, LanguagePicker};
 use crate::ui::errors::ErrorNote;
@@ -18,8 +18,8 @@ pub fn SetupPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     match presence.await {
-                        Ok(Presence::NeedsSetup) => view! { <SetupForm /> }.into_any(),
-                        Ok(Presence::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
+                        Ok(SignInState::NeedsSetup) => view! { <SetupForm /> }.into_any(),
+                        Ok(SignInState::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
                         _ => view! { <Redirect path="/login" /> }.into_any(),
                     }
                 })}
@@ -76,8 +76,8 @@ pub fn SignInPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     match presence.await {
-                        Ok(Presence::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
-                        Ok(Presence::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
+                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
+                        Ok(SignInState::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
                         _ => view! { <SignInForm /> }.into_any(),
                     }
                 })}

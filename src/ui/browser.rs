@@ -201,8 +201,12 @@ pub fn go(path: &str) {
     }
 }
 
+/// The least time between two typing notices for the same conversation, in milliseconds.
+const TYPING_EVERY_MS: f64 = 2_500.0;
+
 /// Starts the pump that hands queued requests to the socket: each new text gets a client id
 /// and an outbox entry; a send the socket cannot take right now is marked failed at once.
+/// Typing notices are thinned out to one every [`TYPING_EVERY_MS`] per conversation.
 pub fn pump<T: LiveStore + Send + Sync + 'static>(
     outgoing: crate::ui::outgoing::Outgoing,
     socket: leptos::prelude::StoredValue<Option<LiveSocket>, leptos::prelude::LocalStorage>,
@@ -210,9 +214,31 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
 ) {
     use crate::ui::outgoing::Request;
     use leptos::prelude::*;
+    let last_typing = StoredValue::new_local(std::collections::HashMap::<i64, f64>::new());
     Effect::new(move |_| {
         for request in outgoing.drain() {
             let pending = match request {
+                Request::Typing { conversation_id } => {
+                    let now = js_sys::Date::now();
+                    let recent = last_typing.with_value(|t| {
+                        t.get(&conversation_id)
+                            .is_some_and(|at| now - at < TYPING_EVERY_MS)
+                    });
+                    if !recent {
+                        last_typing.update_value(|t| {
+                            t.insert(conversation_id, now);
+                        });
+                        socket.with_value(|s| {
+                            s.as_ref()
+                                .map(|s| s.send(&ClientFrame::Typing { conversation_id }))
+                        });
+                    }
+                    continue;
+                }
+                Request::Frame(frame) => {
+                    socket.with_value(|s| s.as_ref().map(|s| s.send(&frame)));
+                    continue;
+                }
                 Request::Text {
                     conversation_id,
                     body,
@@ -280,38 +306,58 @@ live_store!(crate::live::WorkspaceData);
 /// The socket hooks every page uses: hello with the last applied event, events and
 /// acknowledgements into the store, refusals onto the failed send and the page's notice, a
 /// reload when the server says the gap is too old, and in-flight sends failed on disconnect.
+/// `also` sees every frame after that, with `true` once the replay is over (live traffic).
 pub fn store_hooks<T: LiveStore + Send + Sync + 'static>(
     data: leptos::prelude::RwSignal<T>,
     token: Option<String>,
     online: leptos::prelude::RwSignal<bool>,
     problem: leptos::prelude::RwSignal<Option<String>>,
+    also: impl Fn(&ServerFrame, bool) + 'static,
 ) -> SocketHooks {
     use leptos::prelude::*;
+    let live = Rc::new(std::cell::Cell::new(false));
+    let live_on_status = Rc::clone(&live);
     SocketHooks {
         hello: Box::new(move || ClientFrame::Hello {
             token: token.clone(),
             after: Some(data.with_untracked(|d| d.last_applied())),
         }),
-        on_frame: Box::new(move |frame| match frame {
-            ServerFrame::Event { id, event, .. } => data.update(|d| d.apply(id, &event)),
-            ServerFrame::Ack { message, .. } => data.update(|d| d.acknowledge(&message)),
-            ServerFrame::Refused {
-                client_id, code, ..
-            } => {
-                if let Some(client_id) = client_id {
-                    data.update(|d| d.outbox().fail(&client_id, &code));
-                }
-                problem.set(Some(code));
+        on_frame: Box::new(move |frame| {
+            store_frame(data, problem, &frame);
+            if matches!(frame, ServerFrame::Ready { .. }) {
+                live.set(true);
             }
-            ServerFrame::Resync => reload(),
-            ServerFrame::Ready { .. } => problem.set(None),
-            ServerFrame::Pong => {}
+            also(&frame, live.get());
         }),
         on_status: Box::new(move |up| {
             online.set(up);
             if !up {
+                live_on_status.set(false);
                 data.update(|d| d.outbox().fail_in_flight());
             }
         }),
+    }
+}
+
+fn store_frame<T: LiveStore + Send + Sync + 'static>(
+    data: leptos::prelude::RwSignal<T>,
+    problem: leptos::prelude::RwSignal<Option<String>>,
+    frame: &ServerFrame,
+) {
+    use leptos::prelude::*;
+    match frame.clone() {
+        ServerFrame::Event { id, event, .. } => data.update(|d| d.apply(id, &event)),
+        ServerFrame::Ack { message, .. } => data.update(|d| d.acknowledge(&message)),
+        ServerFrame::Refused {
+            client_id, code, ..
+        } => {
+            if let Some(client_id) = client_id {
+                data.update(|d| d.outbox().fail(&client_id, &code));
+            }
+            problem.set(Some(code));
+        }
+        ServerFrame::Resync => reload(),
+        ServerFrame::Ready { .. } => problem.set(None),
+        ServerFrame::Pong | ServerFrame::Viewers { .. } | ServerFrame::Typing { .. } => {}
     }
 }

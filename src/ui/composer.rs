@@ -16,6 +16,9 @@ pub fn Composer(
     /// Whether sending is impossible right now.
     #[prop(into, optional)]
     disabled: Signal<bool>,
+    /// Called on every keystroke that changes the text (typing notices).
+    #[prop(optional)]
+    on_typing: Option<Callback<()>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
@@ -47,7 +50,12 @@ pub fn Composer(
                 aria-label=move || label.get()
                 placeholder=move || label.get()
                 prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    if let Some(on_typing) = on_typing {
+                        on_typing.run(());
+                    }
+                }
                 on:keydown=on_keydown
                 disabled=move || disabled.get()
             ></textarea>

@@ -19,6 +19,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::AlreadyAssigned { assignee } => {
             t_string!(i18n, err_already_assigned, name = assignee.clone()).to_string()
         }
+        AppError::AgentNotOnline { agent } => {
+            t_string!(i18n, err_agent_not_online, name = agent.clone()).to_string()
+        }
         other => code_text(i18n, other.code()),
     }
 }
@@ -37,6 +40,8 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "not_found" => t_string!(i18n, err_not_found),
         "not_assignee" => t_string!(i18n, err_not_assignee),
         "conversation_closed" => t_string!(i18n, err_conversation_closed),
+        "not_assigned" => t_string!(i18n, err_not_assigned),
+        "agent_not_online" => t_string!(i18n, err_agent_offline),
         "bad_frame" | "invalid" => t_string!(i18n, err_bad_frame),
         "network" => t_string!(i18n, err_network),
         _ => t_string!(i18n, err_internal),
@@ -49,6 +54,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "name" => t_string!(i18n, field_name),
         "email" => t_string!(i18n, field_email),
         "role" => t_string!(i18n, field_role),
+        "assignee_idle" | "visitor_idle" => t_string!(i18n, field_timer),
         _ => t_string!(i18n, field_inbox_name),
     }
     .to_string()

@@ -4,12 +4,16 @@
 pub mod admin;
 pub mod app;
 pub mod auth_pages;
+pub mod chat_boxes;
 pub mod composer;
+pub mod conversation;
 pub mod errors;
 pub mod outgoing;
 pub mod timeline;
 pub mod widget;
 pub mod workspace;
 
+#[cfg(feature = "hydrate")]
+pub mod alerts;
 #[cfg(feature = "hydrate")]
 pub mod browser;

@@ -20,6 +20,13 @@ pub enum Request {
         /// The client id of the failed send.
         client_id: String,
     },
+    /// Tell colleagues that this agent is typing (the pump sends it at most every few seconds).
+    Typing {
+        /// The conversation typed in.
+        conversation_id: i64,
+    },
+    /// Any other frame, sent as is when the socket is open (dropped otherwise).
+    Frame(crate::protocol::ClientFrame),
 }
 
 /// A queue of requests with a trigger that wakes the pump.
@@ -51,6 +58,16 @@ impl Outgoing {
     /// Queues a retry of a failed message.
     pub fn retry(&self, client_id: String) {
         self.push(Request::Retry { client_id });
+    }
+
+    /// Queues a typing notice.
+    pub fn typing(&self, conversation_id: i64) {
+        self.push(Request::Typing { conversation_id });
+    }
+
+    /// Queues a frame.
+    pub fn frame(&self, frame: crate::protocol::ClientFrame) {
+        self.push(Request::Frame(frame));
     }
 
     fn push(&self, request: Request) {

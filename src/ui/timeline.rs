@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::i18n::*;
 use crate::live::{PendingSend, SendStatus};
-use crate::model::{Author, Message, SystemLine};
+use crate::model::{Author, EarlierConversation, Message, SystemLine};
+use leptos_i18n::I18nContext;
 
 /// Who is reading the timeline: decides which messages are "mine".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,18 +66,91 @@ pub fn Timeline(
     }
 }
 
+/// The visitor's earlier conversations, folded, above the current one (agents only).
+#[component]
+pub fn History(
+    /// Earlier conversations, oldest first.
+    #[prop(into)]
+    earlier: Signal<Vec<EarlierConversation>>,
+    /// Who reads.
+    viewer: Viewer,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let earlier = earlier.get();
+        (!earlier.is_empty()).then(|| {
+            view! {
+                <section class="history" aria-label=move || t_string!(i18n, earlier_conversations).to_string()>
+                    {earlier
+                        .into_iter()
+                        .map(|conversation| {
+                            let id = conversation.summary.id;
+                            view! {
+                                <details>
+                                    <summary>{move || t_string!(i18n, earlier_conversation, id = id).to_string()}</summary>
+                                    <ol class="timeline earlier">
+                                        {conversation
+                                            .messages
+                                            .into_iter()
+                                            .map(|message| view! { <MessageItem message viewer /> })
+                                            .collect_view()}
+                                    </ol>
+                                </details>
+                            }
+                        })
+                        .collect_view()}
+                </section>
+            }
+        })
+    }
+}
+
+/// What a system line says, in the reader's language.
+pub fn system_text(i18n: I18nContext<Locale>, line: &SystemLine) -> String {
+    match line {
+        SystemLine::Accepted { agent } => {
+            t_string!(i18n, system_accepted, agent = agent.clone()).to_string()
+        }
+        SystemLine::ClosedByAgent { agent } => {
+            t_string!(i18n, system_closed, agent = agent.clone()).to_string()
+        }
+        SystemLine::Assigned { by, to } => {
+            t_string!(i18n, system_assigned, by = by.clone(), to = to.clone()).to_string()
+        }
+        SystemLine::Unassigned { by } => {
+            t_string!(i18n, system_unassigned, by = by.clone()).to_string()
+        }
+        SystemLine::AutoUnassigned { agent, after_secs } => {
+            let duration = duration_text(i18n, *after_secs);
+            t_string!(
+                i18n,
+                system_auto_unassigned,
+                agent = agent.clone(),
+                duration = duration
+            )
+            .to_string()
+        }
+        SystemLine::AutoClosed { after_secs } => {
+            let duration = duration_text(i18n, *after_secs);
+            t_string!(i18n, system_auto_closed, duration = duration).to_string()
+        }
+    }
+}
+
+/// A timer duration as people say it: whole minutes, else seconds.
+fn duration_text(i18n: I18nContext<Locale>, secs: i64) -> String {
+    if secs % 60 == 0 {
+        t_string!(i18n, duration_minutes, n = secs / 60).to_string()
+    } else {
+        t_string!(i18n, duration_seconds, n = secs).to_string()
+    }
+}
+
 #[component]
 fn MessageItem(message: Message, viewer: Viewer) -> impl IntoView {
     let i18n = use_i18n();
     if let Some(line) = message.system.clone() {
-        let text = move || match &line {
-            SystemLine::Accepted { agent } => {
-                t_string!(i18n, system_accepted, agent = agent.clone()).to_string()
-            }
-            SystemLine::ClosedByAgent { agent } => {
-                t_string!(i18n, system_closed, agent = agent.clone()).to_string()
-            }
-        };
+        let text = move || system_text(i18n, &line);
         return view! { <li class="message system">{text}</li> }.into_any();
     }
     let mine = viewer.wrote(&message.author);

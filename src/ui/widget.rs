@@ -164,7 +164,7 @@ mod live {
                 snapshot.last_event_id,
             ));
             loaded.set(true);
-            let hooks = browser::store_hooks(data, Some(token), online, problem);
+            let hooks = browser::store_hooks(data, Some(token), online, problem, |_, _| {});
             socket.set_value(Some(LiveSocket::connect("/ws/visitor", hooks)));
         });
     }

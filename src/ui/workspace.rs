@@ -1,21 +1,24 @@
-//! `/`: the agent workspace. Lists of conversations by view on the left, the open
-//! conversation on the right, all fed live by `/ws/agent`.
+//! `/`: the agent workspace. The left menu (views, inboxes, team), the list of the chosen view,
+//! the open conversation, and the dock of chat boxes at the bottom; all fed live by
+//! `/ws/agent`. Lists, counters and badges are derived from one client store.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::api::{
-    AcceptConversation, CloseConversation, Presence, WorkspaceSnapshot, load_workspace, who_is_here,
+    SetPresence, SetSound, SignInState, WorkspaceSnapshot, load_workspace, who_is_here,
 };
 use crate::i18n::*;
-use crate::live::WorkspaceData;
-use crate::model::{ConversationStatus, ConversationSummary, Me, Role};
+use crate::live::{WorkspaceData, WorkspaceStart};
+use crate::model::{AgentRef, ConversationStatus, ConversationSummary, Inbox, Me, Presence, Role};
 use crate::ui::app::{AgentLanguage, TopBar};
-use crate::ui::composer::Composer;
-use crate::ui::errors::{ErrorNote, code_text};
+use crate::ui::chat_boxes::{ChatBox, Dock};
+use crate::ui::conversation::ConversationView;
+use crate::ui::errors::code_text;
 use crate::ui::outgoing::Outgoing;
-use crate::ui::timeline::{Timeline, Viewer};
 
 /// Which list of conversations is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,6 +27,77 @@ enum View {
     Mine,
     Active,
     Closed,
+}
+
+/// What every part of the workspace shares, provided as context by the desk.
+#[derive(Clone, Copy)]
+pub struct DeskState {
+    /// The signed-in agent's id.
+    pub agent_id: i64,
+    /// Their role.
+    pub role: Role,
+    /// The client store.
+    pub data: RwSignal<WorkspaceData>,
+    /// The conversation in the main view.
+    pub selected: RwSignal<Option<i64>>,
+    /// Conversations open as docked chat boxes, in the order opened.
+    pub boxes: RwSignal<Vec<ChatBox>>,
+    /// Colleagues typing now, by conversation.
+    pub typing: RwSignal<HashMap<i64, AgentRef>>,
+    /// What the page wants sent on its socket.
+    pub outgoing: Outgoing,
+    /// The last error code to show.
+    pub problem: RwSignal<Option<String>>,
+    /// Whether the page is in front of the agent.
+    pub visible: RwSignal<bool>,
+    /// Whether notification sounds play.
+    pub sound_on: RwSignal<bool>,
+    /// The desktop notification permission ("granted", "denied", "default"; `None`: none).
+    pub permission: RwSignal<Option<String>>,
+}
+
+impl DeskState {
+    /// The conversations on screen: the main view and the chat boxes that are not minimized.
+    pub fn on_screen(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.selected.get().into_iter().collect();
+        for chat_box in self.boxes.get() {
+            if !chat_box.minimized && !ids.contains(&chat_box.id) {
+                ids.push(chat_box.id);
+            }
+        }
+        ids
+    }
+
+    /// [`DeskState::on_screen`] without subscribing the caller.
+    pub fn on_screen_untracked(&self) -> Vec<i64> {
+        untrack(|| self.on_screen())
+    }
+
+    /// Every open conversation: the main view and all chat boxes, minimized or not.
+    pub fn on_screen_or_minimized(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.selected.get().into_iter().collect();
+        for chat_box in self.boxes.get() {
+            if !ids.contains(&chat_box.id) {
+                ids.push(chat_box.id);
+            }
+        }
+        ids
+    }
+
+    /// Opens a conversation as a docked chat box (or restores its box).
+    pub fn open_box(&self, id: i64) {
+        self.boxes
+            .update(|boxes| match boxes.iter_mut().find(|b| b.id == id) {
+                Some(chat_box) => chat_box.minimized = false,
+                None => boxes.push(ChatBox {
+                    id,
+                    minimized: false,
+                }),
+            });
+        if self.selected.get_untracked() == Some(id) {
+            self.selected.set(None);
+        }
+    }
 }
 
 /// The workspace page: sends visitors of the site to setup or sign-in as needed.
@@ -35,8 +109,8 @@ pub fn WorkspacePage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     match presence.await {
-                        Ok(Presence::SignedIn(me)) => view! { <Workspace me /> }.into_any(),
-                        Ok(Presence::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
+                        Ok(SignInState::SignedIn(me)) => view! { <Workspace me /> }.into_any(),
+                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
                         _ => view! { <Redirect path="/login" /> }.into_any(),
                     }
                 })}
@@ -49,50 +123,152 @@ pub fn WorkspacePage() -> impl IntoView {
 fn Workspace(me: Me) -> impl IntoView {
     let snapshot = Resource::new(|| (), |_| load_workspace());
     view! {
-        <TopBar me=me.clone() />
         <Suspense>
-            {move || Suspend::new(async move {
-                snapshot.await.map(|snapshot| view! { <Desk snapshot /> })
-            })}
+            {move || {
+                let me = me.clone();
+                Suspend::new(async move {
+                    snapshot.await.map(|snapshot| view! { <Desk snapshot me /> })
+                })
+            }}
         </Suspense>
     }
 }
 
 #[component]
-fn Desk(snapshot: WorkspaceSnapshot) -> impl IntoView {
+fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
     let i18n = use_i18n();
-    let me = snapshot.me.clone();
-    let data = RwSignal::new(WorkspaceData::from_snapshot(
-        snapshot.conversations,
-        snapshot.last_event_id,
-    ));
-    let view_signal = RwSignal::new(View::Unassigned);
-    let selected = RwSignal::new(None::<i64>);
+    let data = RwSignal::new(WorkspaceData::from_snapshot(WorkspaceStart {
+        agent_id: snapshot.me.id,
+        conversations: snapshot.conversations,
+        team: snapshot.team,
+        unread: snapshot.unread,
+        last_event_id: snapshot.last_event_id,
+    }));
+    let desk = DeskState {
+        agent_id: me.id,
+        role: me.role,
+        data,
+        selected: RwSignal::new(None),
+        boxes: RwSignal::new(Vec::new()),
+        typing: RwSignal::new(HashMap::new()),
+        outgoing: Outgoing::new(),
+        problem: RwSignal::new(None),
+        visible: RwSignal::new(true),
+        sound_on: RwSignal::new(snapshot.sound_on),
+        permission: RwSignal::new(None),
+    };
+    provide_context(desk);
     let online = RwSignal::new(true);
-    let problem = RwSignal::new(None::<String>);
-    let outgoing = Outgoing::new();
 
     #[cfg(feature = "hydrate")]
-    live::start(data, selected, online, problem, outgoing);
+    live::start(desk, online);
 
-    let my_id = me.id;
-    let oversees = matches!(me.role, Role::Supervisor | Role::Admin);
-    let list = move || {
-        data.with(|d| match view_signal.get() {
+    let role = me.role;
+    let attention = Memo::new(move |_| data.with(|d| d.workspace_count(role)));
+    let title =
+        move || crate::rules::tab_title(attention.get(), &t_string!(i18n, app_name).to_string());
+    let problem = desk.problem;
+    view! {
+        <Title text=title />
+        <TopBar me=me.clone() attention=attention>
+            <WorkspaceControls />
+        </TopBar>
+        <Show when=move || !online.get()>
+            <p class="banner" role="status">{t!(i18n, reconnecting)}</p>
+        </Show>
+        {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
+        <Lists inboxes=snapshot.inboxes />
+        <Dock />
+    }
+}
+
+/// The top bar's workspace switches: presence, sound, desktop notifications.
+#[component]
+fn WorkspaceControls() -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let set_presence = ServerAction::<SetPresence>::new();
+    let set_sound = ServerAction::<SetSound>::new();
+    let presence = move || desk.data.with(|d| d.my_presence());
+    let presence_name = move |p: Presence| match p {
+        Presence::Online => t_string!(i18n, presence_online).to_string(),
+        Presence::Away => t_string!(i18n, presence_away).to_string(),
+        Presence::Offline => t_string!(i18n, presence_offline).to_string(),
+    };
+    let toggle_sound = move |_| {
+        let on = !desk.sound_on.get_untracked();
+        desk.sound_on.set(on);
+        set_sound.dispatch(SetSound { on });
+    };
+    let ask_permission = move |_| {
+        #[cfg(feature = "hydrate")]
+        crate::ui::alerts::request_notification_permission(move |answer| {
+            desk.permission.set(Some(answer.to_owned()));
+        });
+    };
+    view! {
+        <label class="presence">
+            {t!(i18n, presence_label)}
+            <select
+                class=move || format!("presence-{}", presence().as_str())
+                on:change=move |ev| {
+                    set_presence.dispatch(SetPresence { presence: event_target_value(&ev) });
+                }
+                prop:value=move || presence().as_str()
+            >
+                {Presence::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <option value=p.as_str() selected=move || presence() == p>
+                                {move || presence_name(p)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+        <button type="button" aria-pressed=move || desk.sound_on.get().to_string() on:click=toggle_sound>
+            {t!(i18n, sound_label)}
+        </button>
+        <Show when=move || desk.permission.get().is_some_and(|p| p != "denied")>
+            <button
+                type="button"
+                aria-pressed=move || (desk.permission.get().as_deref() == Some("granted")).to_string()
+                on:click=ask_permission
+            >
+                {t!(i18n, desktop_notifications)}
+            </button>
+        </Show>
+        <Show when=move || desk.permission.get().as_deref() == Some("denied")>
+            <span class="note">{t!(i18n, desktop_notifications_blocked)}</span>
+        </Show>
+    }
+}
+
+/// The left menu, the chosen list and the main conversation view.
+#[component]
+fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let data = desk.data;
+    let view_signal = RwSignal::new(View::Unassigned);
+    let inbox_filter = RwSignal::new(None::<i64>);
+    let my_id = desk.agent_id;
+    let oversees = matches!(desk.role, Role::Supervisor | Role::Admin);
+    let list_of = move |view: View| {
+        let filter = inbox_filter.get();
+        data.with(|d| match view {
             View::Unassigned => d.unassigned(),
             View::Mine => d.mine(my_id),
             View::Active => d.active(),
             View::Closed => d.closed(),
         })
+        .into_iter()
+        .filter(|c| filter.is_none_or(|inbox| c.inbox_id == inbox))
+        .collect::<Vec<_>>()
     };
-    let count = move |view: View| {
-        data.with(|d| match view {
-            View::Unassigned => d.unassigned().len(),
-            View::Mine => d.mine(my_id).len(),
-            View::Active => d.active().len(),
-            View::Closed => d.closed().len(),
-        })
-    };
+    let list = move || list_of(view_signal.get());
     let views = move || {
         let mut views = vec![View::Unassigned, View::Mine];
         if oversees {
@@ -107,27 +283,63 @@ fn Desk(snapshot: WorkspaceSnapshot) -> impl IntoView {
         View::Active => t_string!(i18n, view_active).to_string(),
         View::Closed => t_string!(i18n, view_closed).to_string(),
     };
-
+    let inbox_choices: Vec<(Option<i64>, Option<String>)> = std::iter::once((None, None))
+        .chain(inboxes.into_iter().map(|i| (Some(i.id), Some(i.name))))
+        .collect();
+    let team = move || data.with(|d| d.team.values().cloned().collect::<Vec<_>>());
+    let presence_name = move |p: Presence| match p {
+        Presence::Online => t_string!(i18n, presence_online).to_string(),
+        Presence::Away => t_string!(i18n, presence_away).to_string(),
+        Presence::Offline => t_string!(i18n, presence_offline).to_string(),
+    };
     view! {
-        <Title text=move || t_string!(i18n, app_name).to_string() />
-        <Show when=move || !online.get()>
-            <p class="banner" role="status">{t!(i18n, reconnecting)}</p>
-        </Show>
-        {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
         <div class="desk">
-            <nav class="views" aria-label=move || t_string!(i18n, views_label).to_string()>
-                <For each=views key=|view| *view let:view>
-                    <button
-                        type="button"
-                        aria-pressed=move || (view_signal.get() == view).to_string()
-                        on:click=move |_| view_signal.set(view)
-                    >
-                        <span>{move || view_name(view)}</span>
-                        " "
-                        <span class="count">{move || count(view)}</span>
-                    </button>
-                </For>
-            </nav>
+            <aside class="menu">
+                <nav class="views" aria-label=move || t_string!(i18n, views_label).to_string()>
+                    <For each=views key=|view| *view let:view>
+                        <button
+                            type="button"
+                            aria-pressed=move || (view_signal.get() == view).to_string()
+                            on:click=move |_| view_signal.set(view)
+                        >
+                            <span>{move || view_name(view)}</span>
+                            " "
+                            <span class="count">{move || list_of(view).len()}</span>
+                        </button>
+                    </For>
+                </nav>
+                <nav class="views inboxes" aria-label=move || t_string!(i18n, inboxes_label).to_string()>
+                    {inbox_choices
+                        .into_iter()
+                        .map(|(id, name)| {
+                            let name = name.clone();
+                            view! {
+                                <button
+                                    type="button"
+                                    aria-pressed=move || (inbox_filter.get() == id).to_string()
+                                    on:click=move |_| inbox_filter.set(id)
+                                >
+                                    {
+                                        let name = name.clone();
+                                        move || name.clone().unwrap_or_else(|| t_string!(i18n, all_inboxes).to_string())
+                                    }
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </nav>
+                <h2 class="menu-heading" id="team-heading">{t!(i18n, team_label)}</h2>
+                <ul class="team" aria-labelledby="team-heading">
+                    <For each=team key=|c| (c.id, c.presence) let:colleague>
+                        <li class=format!("presence-{}", colleague.presence.as_str())>
+                            <span class="dot" aria-hidden="true"></span>
+                            {colleague.name.clone()}
+                            " · "
+                            <span class="presence-name">{move || presence_name(colleague.presence)}</span>
+                        </li>
+                    </For>
+                </ul>
+            </aside>
             <section class="list">
                 <ul aria-label=move || t_string!(i18n, conversations_label).to_string()>
                     <For
@@ -135,7 +347,7 @@ fn Desk(snapshot: WorkspaceSnapshot) -> impl IntoView {
                         key=|c| (c.id, c.status, c.assignee.as_ref().map(|a| a.id), c.preview.clone())
                         let:conversation
                     >
-                        <ConversationItem conversation selected />
+                        <ConversationItem conversation />
                     </For>
                 </ul>
                 <Show when=move || list().is_empty()>
@@ -143,8 +355,8 @@ fn Desk(snapshot: WorkspaceSnapshot) -> impl IntoView {
                 </Show>
             </section>
             <section class="conversation">
-                {move || match selected.get() {
-                    Some(id) => view! { <ConversationPane id me=me.clone() data outgoing /> }.into_any(),
+                {move || match desk.selected.get() {
+                    Some(id) => view! { <ConversationView id compact=false /> }.into_any(),
                     None => view! { <p class="empty">{t!(i18n, pick_conversation)}</p> }.into_any(),
                 }}
             </section>
@@ -153,108 +365,41 @@ fn Desk(snapshot: WorkspaceSnapshot) -> impl IntoView {
 }
 
 #[component]
-fn ConversationItem(
-    conversation: ConversationSummary,
-    selected: RwSignal<Option<i64>>,
-) -> impl IntoView {
+fn ConversationItem(conversation: ConversationSummary) -> impl IntoView {
     let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
     let id = conversation.id;
     let is_new = conversation.status == ConversationStatus::Unassigned;
+    let unread = move || desk.data.with(|d| d.unread_count(id));
+    let assignee = conversation
+        .assignee
+        .as_ref()
+        .filter(|_| conversation.status == ConversationStatus::Assigned)
+        .map(|a| a.name.clone());
     view! {
         <li>
             <button
                 type="button"
                 class="conversation-item"
-                aria-current=move || (selected.get() == Some(id)).then_some("true")
-                on:click=move |_| selected.set(Some(id))
+                aria-current=move || (desk.selected.get() == Some(id)).then_some("true")
+                on:click=move |_| {
+                    desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
+                    desk.selected.set(Some(id));
+                }
             >
                 <span class="visitor">{conversation.visitor_label.clone()}</span>
-                <Show when=move || is_new>
-                    <span class="badge new">{t!(i18n, new_badge)}</span>
-                </Show>
+                <span class="badges">
+                    <Show when=move || is_new>
+                        <span class="badge new">{t!(i18n, new_badge)}</span>
+                    </Show>
+                    <Show when=move || { unread() > 0 }>
+                        <span class="badge unread">{move || t_string!(i18n, unread_badge, count = unread()).to_string()}</span>
+                    </Show>
+                </span>
                 <span class="preview">{conversation.preview.clone()}</span>
+                {assignee.map(|name| view! { <span class="assignee">{name}</span> })}
             </button>
         </li>
-    }
-}
-
-#[component]
-fn ConversationPane(
-    id: i64,
-    me: Me,
-    data: RwSignal<WorkspaceData>,
-    outgoing: Outgoing,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let accept = ServerAction::<AcceptConversation>::new();
-    let close = ServerAction::<CloseConversation>::new();
-    let accept_error = Signal::derive(move || accept.value().get().and_then(Result::err));
-    let close_error = Signal::derive(move || close.value().get().and_then(Result::err));
-    let summary = move || data.with(|d| d.conversations.get(&id).cloned());
-    let my_id = me.id;
-    let oversees = matches!(me.role, Role::Supervisor | Role::Admin);
-    let status = move || summary().map(|c| c.status);
-    let assignee = move || summary().and_then(|c| c.assignee);
-    let is_mine = move || assignee().is_some_and(|a| a.id == my_id);
-    let can_reply = move || is_mine() && status() == Some(ConversationStatus::Assigned);
-    let can_close = move || {
-        status().is_some_and(|s| s != ConversationStatus::Closed) && (is_mine() || oversees)
-    };
-    let heading = move || {
-        summary().map(|c| {
-            t_string!(
-                i18n,
-                conversation_heading,
-                id = c.id,
-                visitor = c.visitor_label.clone()
-            )
-            .to_string()
-        })
-    };
-    let who_has_it = move || match (status(), assignee()) {
-        (Some(ConversationStatus::Closed), _) => {
-            t_string!(i18n, conversation_is_closed).to_string()
-        }
-        (_, Some(a)) if a.id == my_id => t_string!(i18n, you_have_it).to_string(),
-        (_, Some(a)) => t_string!(i18n, assigned_to, name = a.name.clone()).to_string(),
-        (_, None) => t_string!(i18n, waiting_for_agent).to_string(),
-    };
-    let on_send = Callback::new(move |body: String| outgoing.text(Some(id), body));
-    let on_retry = Callback::new(move |client_id: String| outgoing.retry(client_id));
-    view! {
-        <header class="conversation-header">
-            <h2>{heading}</h2>
-            <p class="assignment" role="status">{who_has_it}</p>
-            <div class="actions">
-                <Show when=move || status() == Some(ConversationStatus::Unassigned)>
-                    <button type="button" class="primary" on:click=move |_| { accept.dispatch(AcceptConversation { id }); }>
-                        {t!(i18n, accept)}
-                    </button>
-                </Show>
-                <Show when=can_close>
-                    <button type="button" on:click=move |_| { close.dispatch(CloseConversation { id }); }>
-                        {t!(i18n, close_conversation)}
-                    </button>
-                </Show>
-            </div>
-            <ErrorNote error=accept_error />
-            <ErrorNote error=close_error />
-        </header>
-        <Timeline
-            messages=Signal::derive(move || data.with(|d| d.timeline(id).unwrap_or_default()))
-            pending=Signal::derive(move || {
-                data.with(|d| {
-                    d.outbox.items.iter().filter(|p| p.conversation_id == Some(id)).cloned().collect::<Vec<_>>()
-                })
-            })
-            viewer=Viewer::Agent(my_id)
-            on_retry
-        />
-        <Composer
-            label=Signal::derive(move || t_string!(i18n, reply_label).to_string())
-            on_send
-            disabled=Signal::derive(move || !can_reply())
-        />
     }
 }
 
@@ -262,37 +407,180 @@ fn ConversationPane(
 mod live {
     use leptos::prelude::*;
 
-    use crate::api::conversation;
-    use crate::live::WorkspaceData;
+    use super::DeskState;
+    use crate::api::{conversation, mark_read};
+    use crate::i18n::*;
+    use crate::live::AlertKind;
+    use crate::protocol::{ClientFrame, Event, ServerFrame};
+    use crate::ui::alerts;
     use crate::ui::browser::{self, LiveSocket};
-    use crate::ui::outgoing::Outgoing;
 
-    /// Connects the socket and the send pump, and loads timelines as they are opened.
-    pub fn start(
-        data: RwSignal<WorkspaceData>,
-        selected: RwSignal<Option<i64>>,
-        online: RwSignal<bool>,
-        problem: RwSignal<Option<String>>,
-        outgoing: Outgoing,
-    ) {
+    /// How long a colleague's typing notice shows without a new one, in milliseconds.
+    const TYPING_SHOWN_MS: u32 = 4_000;
+
+    /// Connects the socket and the send pump; loads timelines as conversations are opened;
+    /// marks what is on screen as read; tells colleagues what this agent views; alerts.
+    pub fn start(desk: DeskState, online: RwSignal<bool>) {
+        let data = desk.data;
         let socket = StoredValue::new_local(None::<LiveSocket>);
-        browser::pump(outgoing, socket, data);
+        browser::pump(desk.outgoing, socket, data);
+        desk.permission
+            .set(alerts::notification_permission().map(str::to_owned));
+        desk.visible.set(alerts::page_visible());
+        alerts::on_visibility_change(move |visible| desk.visible.set(visible));
+        alerts::unlock_audio_on_first_interaction();
+
+        // Timelines of every conversation opened in the main view or a box.
         Effect::new(move |_| {
-            let Some(id) = selected.get() else { return };
-            if data.with_untracked(|d| d.timelines.contains_key(&id)) {
+            for id in desk.on_screen_or_minimized() {
+                if data.with_untracked(|d| d.timelines.contains_key(&id)) {
+                    continue;
+                }
+                data.update(|d| d.watch_timeline(id));
+                leptos::task::spawn_local(async move {
+                    match conversation(id).await {
+                        Ok(detail) => data.update(|d| d.load_timeline(detail)),
+                        Err(e) => desk.problem.set(Some(e.code().to_owned())),
+                    }
+                });
+            }
+        });
+
+        // What is on screen in a visible page is read.
+        Effect::new(move |_| {
+            if !desk.visible.get() {
                 return;
             }
-            data.update(|d| d.watch_timeline(id));
-            leptos::task::spawn_local(async move {
-                match conversation(id).await {
-                    Ok(detail) => data.update(|d| d.load_timeline(detail.summary, detail.messages)),
-                    Err(e) => problem.set(Some(e.code().to_owned())),
+            for id in desk.on_screen() {
+                let newest = data.with(|d| (d.unread_count(id) > 0).then(|| d.newest_seen(id)));
+                if let Some(Some(up_to)) = newest {
+                    data.update(|d| d.read(id, up_to));
+                    leptos::task::spawn_local(async move {
+                        if let Err(e) = mark_read(id, up_to).await {
+                            desk.problem.set(Some(e.code().to_owned()));
+                        }
+                    });
                 }
-            });
+            }
         });
+
+        // Colleagues see what this agent views (again after every reconnect).
         Effect::new(move |_| {
-            let hooks = browser::store_hooks(data, None, online, problem);
+            let conversation_ids = desk.on_screen();
+            if online.get() {
+                desk.outgoing
+                    .frame(ClientFrame::Viewing { conversation_ids });
+            }
+        });
+
+        let i18n = use_i18n();
+        Effect::new(move |_| {
+            let hooks =
+                browser::store_hooks(data, None, online, desk.problem, move |frame, live| {
+                    on_frame(desk, i18n, frame, live);
+                });
             socket.set_value(Some(LiveSocket::connect("/ws/agent", hooks)));
         });
+    }
+
+    fn on_frame(
+        desk: DeskState,
+        i18n: leptos_i18n::I18nContext<Locale>,
+        frame: &ServerFrame,
+        live: bool,
+    ) {
+        match frame {
+            ServerFrame::Viewers {
+                conversation_id,
+                agents,
+            } => desk.data.update(|d| {
+                d.viewers.insert(*conversation_id, agents.clone());
+            }),
+            ServerFrame::Typing {
+                conversation_id,
+                agent,
+            } => show_typing(desk, *conversation_id, agent.clone()),
+            ServerFrame::Event { event, .. } => {
+                if let Event::MessagePosted { message } = event {
+                    desk.typing.update(|t| {
+                        if t.get(&message.conversation_id)
+                            .is_some_and(|a| matches!(&message.author, crate::model::Author::Agent { id, .. } if *id == a.id))
+                        {
+                            t.remove(&message.conversation_id);
+                        }
+                    });
+                }
+                if live {
+                    alert(desk, i18n, event);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn show_typing(desk: DeskState, conversation_id: i64, agent: crate::model::AgentRef) {
+        let agent_id = agent.id;
+        desk.typing.update(|t| {
+            t.insert(conversation_id, agent);
+        });
+        let stamp = js_sys::Date::now();
+        LAST_TYPING.with(|last| {
+            last.borrow_mut().insert(conversation_id, stamp);
+        });
+        gloo_timers::callback::Timeout::new(TYPING_SHOWN_MS, move || {
+            let latest = LAST_TYPING.with(|last| last.borrow().get(&conversation_id).copied());
+            if latest == Some(stamp) {
+                desk.typing.update(|t| {
+                    if t.get(&conversation_id).is_some_and(|a| a.id == agent_id) {
+                        t.remove(&conversation_id);
+                    }
+                });
+            }
+        })
+        .forget();
+    }
+
+    thread_local! {
+        /// When the newest typing notice of each conversation arrived.
+        static LAST_TYPING: std::cell::RefCell<std::collections::HashMap<i64, f64>> =
+            std::cell::RefCell::default();
+    }
+
+    fn alert(desk: DeskState, i18n: leptos_i18n::I18nContext<Locale>, event: &Event) {
+        let Some(alert) = desk.data.try_update(|d| d.alert_for(event)).flatten() else {
+            return;
+        };
+        let in_view = desk.visible.get_untracked()
+            && desk.on_screen_untracked().contains(&alert.conversation_id);
+        if in_view {
+            return;
+        }
+        if desk.sound_on.get_untracked() {
+            alerts::chime();
+        }
+        let title = match alert.kind {
+            AlertKind::NewConversation => t_string!(
+                i18n,
+                notify_new_conversation,
+                visitor = alert.visitor_label.clone()
+            )
+            .to_string(),
+            AlertKind::NewMessage => t_string!(
+                i18n,
+                notify_new_message,
+                visitor = alert.visitor_label.clone()
+            )
+            .to_string(),
+        };
+        let id = alert.conversation_id;
+        alerts::notify_desktop(
+            &title,
+            &alert.preview,
+            &format!("conversation-{id}"),
+            move || {
+                desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
+                desk.selected.set(Some(id));
+            },
+        );
     }
 }

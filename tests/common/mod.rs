@@ -29,10 +29,30 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// A server with a changed configuration.
+    pub async fn start_with(change: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        change(&mut config);
+        let running = spawn(config).await.expect("server starts");
+        TestServer {
+            addr: running.addr,
+            running,
+            dir,
+        }
+    }
+
+    /// Stops the server as a crash would, waits, and starts a new one on the same database.
+    pub async fn restart_after(self, pause: Duration) -> TestServer {
+        let TestServer { running, dir, .. } = self;
+        running.stop().await;
+        tokio::time::sleep(pause).await;
         let running = spawn(Config::for_data_dir(dir.path().to_path_buf()))
             .await
-            .expect("server starts");
+            .expect("server restarts");
         TestServer {
             addr: running.addr,
             running,

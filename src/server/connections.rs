@@ -1,0 +1,220 @@
+//! The open workspace connections, in memory: how many each agent has (an agent with none
+//! starts the grace period towards offline), which conversations each has on screen, and the
+//! signals colleagues exchange about them (who is viewing, who is typing). Signals are not
+//! logged or replayed: they only matter while both sides are connected.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::model::AgentRef;
+use crate::protocol::ServerFrame;
+
+/// How many signals a slow agent socket may fall behind by before it skips some.
+const SIGNAL_CAPACITY: usize = 256;
+
+/// Identifies one open workspace connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionId(u64);
+
+/// A frame for the agents who may see an inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentSignal {
+    /// The inbox of the conversation it is about.
+    pub inbox_id: i64,
+    /// The agent it comes from (a connection does not hear its own typing).
+    pub from_agent: i64,
+    /// What to send.
+    pub frame: ServerFrame,
+}
+
+/// The registry. Cheap to clone; all clones share it.
+#[derive(Clone)]
+pub struct Connections {
+    /// The registry's state; a std mutex held only for map updates, never across an await.
+    inner: Arc<Mutex<Inner>>,
+    /// Fan-out of signals to every agent socket, which filters by inbox.
+    signals: broadcast::Sender<Arc<AgentSignal>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The next connection id.
+    next_id: u64,
+    /// Open connections per agent.
+    open: HashMap<i64, usize>,
+    /// Each connection: its agent and the conversations (with their inbox) it has on screen.
+    viewing: HashMap<ConnectionId, (AgentRef, Vec<(i64, i64)>)>,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections {
+            inner: Arc::default(),
+            signals: broadcast::channel(SIGNAL_CAPACITY).0,
+        }
+    }
+}
+
+impl Connections {
+    /// Registers a new connection of `agent`; `true` when it is their only one.
+    pub fn open(&self, agent: AgentRef) -> (ConnectionId, bool) {
+        let mut inner = self.lock();
+        inner.next_id += 1;
+        let id = ConnectionId(inner.next_id);
+        let count = inner.open.entry(agent.id).or_default();
+        *count += 1;
+        let first = *count == 1;
+        inner.viewing.insert(id, (agent, Vec::new()));
+        (id, first)
+    }
+
+    /// Forgets a connection (and what it was viewing); returns its agent's id and `true` when
+    /// it was their last one.
+    pub fn close(&self, id: ConnectionId) -> Option<(i64, bool)> {
+        self.set_viewing(id, Vec::new());
+        let mut inner = self.lock();
+        let (agent, _) = inner.viewing.remove(&id)?;
+        let last = match inner.open.get_mut(&agent.id) {
+            Some(count) if *count > 1 => {
+                *count -= 1;
+                false
+            }
+            _ => {
+                inner.open.remove(&agent.id);
+                true
+            }
+        };
+        Some((agent.id, last))
+    }
+
+    /// How many connections the agent has open.
+    pub fn open_count(&self, agent_id: i64) -> usize {
+        self.lock().open.get(&agent_id).copied().unwrap_or(0)
+    }
+
+    /// Replaces what a connection has on screen, as (conversation id, inbox id) pairs, and tells
+    /// colleagues the new viewers of every conversation that gained or lost this connection.
+    pub fn set_viewing(&self, id: ConnectionId, conversations: Vec<(i64, i64)>) {
+        let changed: Vec<(i64, i64)> = {
+            let mut inner = self.lock();
+            let Some((_, current)) = inner.viewing.get_mut(&id) else {
+                return;
+            };
+            let before = std::mem::replace(current, conversations.clone());
+            before
+                .iter()
+                .filter(|c| !conversations.contains(c))
+                .chain(conversations.iter().filter(|c| !before.contains(c)))
+                .copied()
+                .collect()
+        };
+        for (conversation_id, inbox_id) in changed {
+            let agents = self.viewers(conversation_id);
+            self.send(AgentSignal {
+                inbox_id,
+                from_agent: 0,
+                frame: ServerFrame::Viewers {
+                    conversation_id,
+                    agents,
+                },
+            });
+        }
+    }
+
+    /// The agents who have a conversation on screen, by name, each once.
+    pub fn viewers(&self, conversation_id: i64) -> Vec<AgentRef> {
+        let inner = self.lock();
+        let agents: BTreeMap<(String, i64), AgentRef> = inner
+            .viewing
+            .values()
+            .filter(|(_, conversations)| conversations.iter().any(|(c, _)| *c == conversation_id))
+            .map(|(agent, _)| ((agent.name.clone(), agent.id), agent.clone()))
+            .collect();
+        agents.into_values().collect()
+    }
+
+    /// Tells colleagues that `agent` is typing in a conversation.
+    pub fn typing(&self, agent: AgentRef, conversation_id: i64, inbox_id: i64) {
+        self.send(AgentSignal {
+            inbox_id,
+            from_agent: agent.id,
+            frame: ServerFrame::Typing {
+                conversation_id,
+                agent,
+            },
+        });
+    }
+
+    /// Starts receiving signals (every inbox: the socket filters).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<AgentSignal>> {
+        self.signals.subscribe()
+    }
+
+    fn send(&self, signal: AgentSignal) {
+        // An error only means no agent socket is open.
+        let _ = self.signals.send(Arc::new(signal));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // Every update is a few map operations; a poisoned registry is still consistent.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(id: i64, name: &str) -> AgentRef {
+        AgentRef {
+            id,
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn the_last_connection_of_an_agent_is_reported() {
+        let connections = Connections::default();
+        let (a, first) = connections.open(agent(1, "Ana"));
+        assert!(first);
+        let (b, first) = connections.open(agent(1, "Ana"));
+        assert!(!first);
+        assert_eq!(connections.open_count(1), 2);
+        assert_eq!(connections.close(a), Some((1, false)));
+        assert_eq!(connections.close(b), Some((1, true)));
+        assert_eq!(connections.open_count(1), 0);
+        assert_eq!(connections.close(b), None);
+    }
+
+    #[test]
+    fn viewers_are_announced_when_they_come_and_go() {
+        let connections = Connections::default();
+        let mut signals = connections.subscribe();
+        let (ana, _) = connections.open(agent(1, "Ana"));
+        let (ben, _) = connections.open(agent(2, "Ben"));
+        connections.set_viewing(ana, vec![(10, 1)]);
+        connections.set_viewing(ben, vec![(10, 1), (11, 1)]);
+        assert_eq!(
+            connections.viewers(10),
+            vec![agent(1, "Ana"), agent(2, "Ben")]
+        );
+        connections.close(ben);
+        assert_eq!(connections.viewers(10), vec![agent(1, "Ana")]);
+        assert!(connections.viewers(11).is_empty());
+        let mut last_for_10 = None;
+        while let Ok(signal) = signals.try_recv() {
+            if let ServerFrame::Viewers {
+                conversation_id: 10,
+                agents,
+            } = &signal.frame
+            {
+                last_for_10 = Some(agents.clone());
+            }
+        }
+        assert_eq!(last_for_10, Some(vec![agent(1, "Ana")]));
+    }
+}

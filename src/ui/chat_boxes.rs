@@ -1,0 +1,187 @@
+//! The dock at the bottom of the workspace: the master chat button (the agent's active chats,
+//! opening a list of them), the counter of new unassigned conversations (a click takes the
+//! longest-waiting one), and the docked chat boxes, each minimized, restored, maximized into
+//! the main view, or closed.
+
+use leptos::prelude::*;
+
+use crate::api::accept_conversation;
+use crate::i18n::*;
+use crate::ui::conversation::ConversationView;
+use crate::ui::workspace::DeskState;
+
+/// A conversation open as a docked chat box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChatBox {
+    /// The conversation.
+    pub id: i64,
+    /// Only its title bar shows.
+    pub minimized: bool,
+}
+
+/// The bottom dock.
+#[component]
+pub fn Dock() -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let data = desk.data;
+    let my_id = desk.agent_id;
+    let list_open = RwSignal::new(false);
+    let active = move || data.with(|d| d.mine(my_id));
+    let waiting = move || data.with(|d| d.unassigned());
+    let take_next = move |_| {
+        let Some(next) = waiting().first().map(|c| c.id) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match accept_conversation(next).await {
+                Ok(_) => {
+                    desk.boxes.update(|boxes| boxes.retain(|b| b.id != next));
+                    desk.selected.set(Some(next));
+                }
+                Err(e) => desk.problem.set(Some(e.code().to_owned())),
+            }
+        });
+    };
+    view! {
+        <div class="dock">
+            <div class="dock-controls">
+                <button
+                    type="button"
+                    class="master"
+                    aria-expanded=move || list_open.get().to_string()
+                    aria-controls="active-chats"
+                    aria-label=move || t_string!(i18n, active_chats_label, count = active().len()).to_string()
+                    on:click=move |_| list_open.update(|open| *open = !*open)
+                >
+                    <span aria-hidden="true">"💬 "</span>
+                    {move || active().len()}
+                </button>
+                <Show when=move || !waiting().is_empty()>
+                    <button
+                        type="button"
+                        class="take-next"
+                        aria-label=move || t_string!(i18n, take_next_label, count = waiting().len()).to_string()
+                        on:click=take_next
+                    >
+                        {move || t_string!(i18n, take_next, count = waiting().len()).to_string()}
+                    </button>
+                </Show>
+                <Show when=move || list_open.get()>
+                    <div class="active-chats" id="active-chats">
+                        <h2>{t!(i18n, active_chats)}</h2>
+                        <ul aria-label=move || t_string!(i18n, active_chats).to_string()>
+                            <For each=active key=|c| c.id let:conversation>
+                                <li>
+                                    <button
+                                        type="button"
+                                        on:click=move |_| {
+                                            desk.open_box(conversation.id);
+                                            list_open.set(false);
+                                        }
+                                    >
+                                        {conversation.visitor_label.clone()}
+                                        <span class="preview">{conversation.preview.clone()}</span>
+                                    </button>
+                                </li>
+                            </For>
+                        </ul>
+                        <Show when=move || active().is_empty()>
+                            <p class="empty">{t!(i18n, no_active_chats)}</p>
+                        </Show>
+                    </div>
+                </Show>
+            </div>
+            <For each=move || desk.boxes.get() key=|b| b.id let:chat_box>
+                <DockedBox id=chat_box.id />
+            </For>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn DockedBox(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let visitor = move || {
+        desk.data
+            .with(|d| d.conversations.get(&id).map(|c| c.visitor_label.clone()))
+            .unwrap_or_default()
+    };
+    let unread = move || desk.data.with(|d| d.unread_count(id));
+    let minimized = move || {
+        desk.boxes
+            .with(|boxes| boxes.iter().any(|b| b.id == id && b.minimized))
+    };
+    let set_minimized = move |value: bool| {
+        desk.boxes.update(|boxes| {
+            for chat_box in boxes.iter_mut().filter(|b| b.id == id) {
+                chat_box.minimized = value;
+            }
+        });
+    };
+    let maximize = move |_| {
+        desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
+        desk.selected.set(Some(id));
+    };
+    let close = move |_| desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
+    view! {
+        <section
+            class="chat-box"
+            class:minimized=minimized
+            aria-label=move || t_string!(i18n, chat_box_label, visitor = visitor()).to_string()
+        >
+            <header>
+                <strong>{visitor}</strong>
+                <Show when=move || { unread() > 0 }>
+                    <span class="badge unread">{move || t_string!(i18n, unread_badge, count = unread()).to_string()}</span>
+                </Show>
+                <Show
+                    when=minimized
+                    fallback=move || view! {
+                        <button
+                            type="button"
+                            class="icon"
+                            aria-label=move || t_string!(i18n, minimize_box, visitor = visitor()).to_string()
+                            on:click=move |_| set_minimized(true)
+                        >
+                            "▁"
+                        </button>
+                    }
+                >
+                    <button
+                        type="button"
+                        class="icon"
+                        aria-label=move || t_string!(i18n, restore_box, visitor = visitor()).to_string()
+                        on:click=move |_| set_minimized(false)
+                    >
+                        "▔"
+                    </button>
+                </Show>
+                <button
+                    type="button"
+                    class="icon"
+                    aria-label=move || t_string!(i18n, maximize_box, visitor = visitor()).to_string()
+                    on:click=maximize
+                >
+                    "⤢"
+                </button>
+                <button
+                    type="button"
+                    class="icon"
+                    aria-label=move || t_string!(i18n, close_box, visitor = visitor()).to_string()
+                    on:click=close
+                >
+                    "✕"
+                </button>
+            </header>
+            <Show when=move || !minimized()>
+                <div class="chat-box-body">
+                    <ConversationView id compact=true />
+                </div>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
