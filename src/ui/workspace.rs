@@ -165,8 +165,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
 
     let role = me.role;
     let attention = Memo::new(move |_| data.with(|d| d.workspace_count(role)));
-    let title =
-        move || crate::rules::tab_title(attention.get(), &t_string!(i18n, app_name).to_string());
+    let title = move || crate::rules::tab_title(attention.get(), t_string!(i18n, app_name));
     let problem = desk.problem;
     view! {
         <Title text=title />

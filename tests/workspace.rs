@@ -1,0 +1,602 @@
+//! The workspace's rules against the real router on 127.0.0.1:0: assignment and presence,
+//! timers that survive a restart, unread state per agent, who is viewing and typing, and what
+//! an agent outside an inbox can (not) do.
+
+mod common;
+
+use std::time::Duration;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{Agent, TestServer};
+use serde_json::Value;
+use switchboard::model::{
+    ConversationDetail, ConversationStatus, ConversationSummary, Presence, Role, SystemLine,
+};
+use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+
+/// Client ids for visitor sends, unique within a test binary.
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// A visitor of the team's inbox ("Website") writes `text`; returns their token and the
+/// conversation id.
+async fn visitor_writes(server: &TestServer, key_token: Option<&str>, text: &str) -> (String, i64) {
+    let inbox = server
+        .running
+        .state
+        .store
+        .inboxes()
+        .await
+        .expect("inboxes")
+        .into_iter()
+        .find(|inbox| inbox.name == "Website")
+        .expect("the team's inbox");
+    let token = match key_token {
+        Some(token) => token.to_owned(),
+        None => server.visitor_token(&inbox).await,
+    };
+    let mut socket = server.visitor_socket(&token, None).await;
+    socket.until_ready().await;
+    socket
+        .send(&ClientFrame::Send {
+            client_id: format!("c-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+            conversation_id: None,
+            body: text.into(),
+        })
+        .await;
+    let message = socket
+        .until(|frame| match frame {
+            ServerFrame::Ack { message, .. } => Some(message),
+            _ => None,
+        })
+        .await;
+    socket.close().await;
+    (token, message.conversation_id)
+}
+
+async fn detail(agent: &Agent, id: i64) -> ConversationDetail {
+    agent
+        .call("conversation", &[("id", &id.to_string())])
+        .await
+        .expect("conversation")
+}
+
+fn lines(detail: &ConversationDetail) -> Vec<SystemLine> {
+    detail
+        .messages
+        .iter()
+        .filter_map(|m| m.system.clone())
+        .collect()
+}
+
+fn code(error: &Value) -> &str {
+    error["error"].as_str().unwrap_or_default()
+}
+
+/// Waits until `check` holds (the timer engine works in the background), up to 10 s.
+async fn eventually<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("condition not reached within 10 s");
+}
+
+#[tokio::test]
+async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a_line() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let cleo = server
+        .agent(
+            &team.admin,
+            "Cleo",
+            "cleo@example.com",
+            Role::Operator,
+            &[team.inbox.id],
+        )
+        .await;
+    let ana = server.sign_in("ana@example.com").await;
+    let ben = server.sign_in("ben@example.com").await;
+    // Ben has the workspace open: he is online. Cleo never signed in: offline.
+    let mut ben_socket = ben.socket(None).await;
+    ben_socket.until_ready().await;
+    let (_, id) = visitor_writes(&server, None, "Hello?").await;
+    let id_text = id.to_string();
+    let _: ConversationSummary = ana
+        .call("accept_conversation", &[("id", &id_text)])
+        .await
+        .expect("accept");
+
+    let refused = ana
+        .call::<ConversationSummary>(
+            "assign_conversation",
+            &[("id", &id_text), ("agent_id", &cleo.id.to_string())],
+        )
+        .await
+        .expect_err("Cleo is offline");
+    assert_eq!(code(&refused), "agent_not_online");
+    let unchanged = detail(&ana, id).await;
+    assert_eq!(
+        unchanged.summary.assignee.as_ref().map(|a| a.id),
+        Some(team.ana.id)
+    );
+
+    let given: ConversationSummary = ana
+        .call(
+            "assign_conversation",
+            &[("id", &id_text), ("agent_id", &team.ben.id.to_string())],
+        )
+        .await
+        .expect("Ben is online");
+    assert_eq!(given.assignee.map(|a| a.id), Some(team.ben.id));
+    // Ben's workspace hears of it live (after Ana's accept, which came first).
+    ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::ConversationAssigned { assignee, .. },
+                ..
+            } => assignee.filter(|a| a.name == "Ben"),
+            _ => None,
+        })
+        .await;
+
+    // Clearing the assignee puts it back to unassigned.
+    let cleared: ConversationSummary = ben
+        .call("assign_conversation", &[("id", &id_text)])
+        .await
+        .expect("clear");
+    assert_eq!(cleared.status, ConversationStatus::Unassigned);
+    let again = ben
+        .call::<ConversationSummary>("assign_conversation", &[("id", &id_text)])
+        .await
+        .expect_err("nothing to clear");
+    assert_eq!(code(&again), "not_assigned");
+
+    assert_eq!(
+        lines(&detail(&ana, id).await),
+        vec![
+            SystemLine::Accepted {
+                agent: "Ana".into()
+            },
+            SystemLine::Assigned {
+                by: "Ana".into(),
+                to: "Ben".into()
+            },
+            SystemLine::Unassigned { by: "Ben".into() },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_agent_without_a_workspace_goes_offline_after_the_grace_period() {
+    let server = TestServer::start_with(|config| config.offline_after = 1).await;
+    let _team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let ben = server.sign_in("ben@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    ana_socket.until_ready().await;
+    let mut ben_socket = ben.socket(None).await;
+    ben_socket.until_ready().await;
+    let ben_id = server
+        .running
+        .state
+        .store
+        .colleagues()
+        .await
+        .expect("team")
+        .into_iter()
+        .find(|c| c.name == "Ben")
+        .expect("Ben")
+        .id;
+    let presence_of_ben = |frame| match frame {
+        ServerFrame::Event {
+            event: Event::PresenceChanged { agent_id, presence },
+            ..
+        } if agent_id == ben_id => Some(presence),
+        _ => None,
+    };
+    assert_eq!(ana_socket.until(presence_of_ben).await, Presence::Online);
+
+    // A short loss of connection does not flap him: back within the grace period.
+    ben_socket.close().await;
+    let mut ben_socket = ben.socket(None).await;
+    ben_socket.until_ready().await;
+    ana_socket.assert_quiet().await;
+
+    // Gone for longer than the grace period: offline, for colleagues too.
+    ben_socket.close().await;
+    assert_eq!(ana_socket.until(presence_of_ben).await, Presence::Offline);
+
+    // He chooses "away" and comes back: colleagues see his choice.
+    let mut ben_socket = ben.socket(None).await;
+    ben_socket.until_ready().await;
+    assert_eq!(ana_socket.until(presence_of_ben).await, Presence::Online);
+    let () = ben
+        .call("set_presence", &[("presence", "away")])
+        .await
+        .expect("away");
+    assert_eq!(ana_socket.until(presence_of_ben).await, Presence::Away);
+    let bad = ben
+        .call::<()>("set_presence", &[("presence", "asleep")])
+        .await
+        .expect_err("not a presence");
+    assert_eq!(code(&bad), "invalid");
+}
+
+#[tokio::test]
+async fn timers_fire_after_a_restart_with_their_system_lines() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let admin = server.sign_in("root@example.com").await;
+    let inbox_id = team.inbox.id.to_string();
+    let refused = admin
+        .call::<Value>(
+            "set_inbox_timers",
+            &[
+                ("inbox_id", &inbox_id),
+                ("assignee_idle_secs", "1"),
+                ("visitor_idle_secs", "3"),
+            ],
+        )
+        .await
+        .expect_err("1 s is too short");
+    assert_eq!(code(&refused), "invalid");
+    let ana = server.sign_in("ana@example.com").await;
+    let not_admin = ana
+        .call::<Value>(
+            "set_inbox_timers",
+            &[
+                ("inbox_id", &inbox_id),
+                ("assignee_idle_secs", "3"),
+                ("visitor_idle_secs", "3"),
+            ],
+        )
+        .await
+        .expect_err("operators cannot");
+    assert_eq!(code(&not_admin), "forbidden");
+    let _: Value = admin
+        .call(
+            "set_inbox_timers",
+            &[
+                ("inbox_id", &inbox_id),
+                ("assignee_idle_secs", "3"),
+                ("visitor_idle_secs", "3"),
+            ],
+        )
+        .await
+        .expect("timers set");
+
+    // The visitor waits for Ana; the server goes down before her 3 seconds are up.
+    let (token, id) = visitor_writes(&server, None, "Anyone there?").await;
+    let _: ConversationSummary = ana
+        .call("accept_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("accept");
+    let server = server.restart_after(Duration::from_secs(4)).await;
+    let store = server.running.state.store.clone();
+    eventually(|| {
+        let store = store.clone();
+        async move {
+            store
+                .conversation(id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.status == ConversationStatus::Unassigned)
+        }
+    })
+    .await;
+    let ana = server.sign_in("ana@example.com").await;
+    assert!(
+        lines(&detail(&ana, id).await).contains(&SystemLine::AutoUnassigned {
+            agent: "Ana".into(),
+            after_secs: 3
+        })
+    );
+
+    // Ana takes it again and answers; the visitor goes quiet; another restart; closed.
+    let _: ConversationSummary = ana
+        .call("accept_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("accept again");
+    let mut socket = ana.socket(None).await;
+    socket.until_ready().await;
+    socket
+        .send(&ClientFrame::Send {
+            client_id: "reply-1".into(),
+            conversation_id: Some(id),
+            body: "Here I am!".into(),
+        })
+        .await;
+    socket
+        .until(|frame| matches!(frame, ServerFrame::Ack { .. }).then_some(()))
+        .await;
+    socket.close().await;
+    let server = server.restart_after(Duration::from_secs(4)).await;
+    let store = server.running.state.store.clone();
+    eventually(|| {
+        let store = store.clone();
+        async move {
+            store
+                .conversation(id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.status == ConversationStatus::Closed)
+        }
+    })
+    .await;
+    let ana = server.sign_in("ana@example.com").await;
+    let closed = detail(&ana, id).await;
+    assert_eq!(
+        lines(&closed).last(),
+        Some(&SystemLine::AutoClosed { after_secs: 3 })
+    );
+    assert!(
+        store
+            .timers()
+            .await
+            .expect("timers")
+            .iter()
+            .all(|t| t.subject_id != id)
+    );
+
+    // The visitor sees that it closed, but not how the team shared out its work.
+    let (status, body) = server
+        .call_anonymous(
+            "widget_start",
+            &[("key", &team.inbox.key), ("token", &token)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("auto_closed"), "{body}");
+    assert!(!body.contains("auto_unassigned"), "{body}");
+}
+
+#[tokio::test]
+async fn unread_state_is_per_agent_and_survives_a_reload() {
+    let server = TestServer::start().await;
+    let _team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let ben = server.sign_in("ben@example.com").await;
+    let (token, id) = visitor_writes(&server, None, "First").await;
+    visitor_writes(&server, Some(&token), "Second!").await;
+    let unread = |snapshot: &Value| {
+        snapshot["unread"]
+            .as_array()
+            .map(|pairs| pairs.iter().filter(|p| p[0] == id).count())
+            .unwrap_or(0)
+    };
+    let ana_start: Value = ana.call("load_workspace", &[]).await.expect("snapshot");
+    assert_eq!(unread(&ana_start), 2);
+
+    let mut ana_other_device = ana.socket(None).await;
+    ana_other_device.until_ready().await;
+    let newest = detail(&ana, id).await.messages.last().expect("messages").id;
+    let () = ana
+        .call(
+            "mark_read",
+            &[("id", &id.to_string()), ("up_to", &newest.to_string())],
+        )
+        .await
+        .expect("read");
+    let read = ana_other_device
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::ConversationRead { up_to, .. },
+                ..
+            } => Some(up_to),
+            _ => None,
+        })
+        .await;
+    assert_eq!(read, newest);
+    let ana_again: Value = ana.call("load_workspace", &[]).await.expect("snapshot");
+    assert_eq!(unread(&ana_again), 0);
+    let ben_start: Value = ben.call("load_workspace", &[]).await.expect("snapshot");
+    assert_eq!(unread(&ben_start), 2);
+
+    let bad = ana
+        .call::<()>(
+            "mark_read",
+            &[
+                ("id", &id.to_string()),
+                ("up_to", &(newest + 100).to_string()),
+            ],
+        )
+        .await
+        .expect_err("not a message of it");
+    assert_eq!(code(&bad), "invalid");
+}
+
+#[tokio::test]
+async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let other =
+        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
+            .await
+            .expect("inbox");
+    server
+        .agent(
+            &team.admin,
+            "Sue",
+            "sue@example.com",
+            Role::Supervisor,
+            &[other.id],
+        )
+        .await;
+    let (token, id) = visitor_writes(&server, None, "Hi").await;
+    let ana = server.sign_in("ana@example.com").await;
+    let ben = server.sign_in("ben@example.com").await;
+    let sue = server.sign_in("sue@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    ana_socket.until_ready().await;
+    let mut ben_socket = ben.socket(None).await;
+    ben_socket.until_ready().await;
+    let mut sue_socket = sue.socket(None).await;
+    sue_socket.until_ready().await;
+
+    ana_socket
+        .send(&ClientFrame::Viewing {
+            conversation_ids: vec![id],
+        })
+        .await;
+    let viewers = ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Viewers { agents, .. } => Some(agents),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        viewers.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        ["Ana"]
+    );
+    ana_socket
+        .send(&ClientFrame::Typing {
+            conversation_id: id,
+        })
+        .await;
+    let typing = ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Typing { agent, .. } => Some(agent),
+            _ => None,
+        })
+        .await;
+    assert_eq!(typing.name, "Ana");
+
+    // Leaving clears it; someone outside the inbox heard none of it.
+    ana_socket.close().await;
+    let viewers = ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Viewers { agents, .. } => Some(agents),
+            _ => None,
+        })
+        .await;
+    assert!(viewers.is_empty());
+    sue_socket.assert_quiet().await;
+
+    // Sue cannot report viewing a conversation she may not see; a visitor cannot at all.
+    sue_socket
+        .send(&ClientFrame::Viewing {
+            conversation_ids: vec![id],
+        })
+        .await;
+    let refused = sue_socket
+        .until(|frame| match frame {
+            ServerFrame::Refused { code, .. } => Some(code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(refused, "not_found");
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    visitor
+        .send(&ClientFrame::Typing {
+            conversation_id: id,
+        })
+        .await;
+    assert_eq!(
+        visitor
+            .until(|frame| match frame {
+                ServerFrame::Refused { code, .. } => Some(code),
+                _ => None,
+            })
+            .await,
+        "forbidden"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_cannot_act_on_another_inbox_and_its_supervisor_can() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let other =
+        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
+            .await
+            .expect("inbox");
+    server
+        .agent(
+            &team.admin,
+            "Sue",
+            "sue@example.com",
+            Role::Supervisor,
+            &[other.id],
+        )
+        .await;
+    let token = server.visitor_token(&other).await;
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    visitor
+        .send(&ClientFrame::Send {
+            client_id: "x".into(),
+            conversation_id: None,
+            body: "Over here".into(),
+        })
+        .await;
+    let id = visitor
+        .until(|frame| match frame {
+            ServerFrame::Ack { message, .. } => Some(message.conversation_id),
+            _ => None,
+        })
+        .await
+        .to_string();
+
+    let ana = server.sign_in("ana@example.com").await;
+    for (name, form) in [
+        ("conversation", vec![("id", id.as_str())]),
+        ("accept_conversation", vec![("id", id.as_str())]),
+        ("close_conversation", vec![("id", id.as_str())]),
+        ("assign_conversation", vec![("id", id.as_str())]),
+        ("mark_read", vec![("id", id.as_str()), ("up_to", "1")]),
+    ] {
+        let refused = ana.call::<Value>(name, &form).await.expect_err(name);
+        assert_eq!(code(&refused), "not_found", "{name}");
+    }
+    let ana_view: Value = ana.call("load_workspace", &[]).await.expect("snapshot");
+    assert!(
+        ana_view["conversations"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    let sue = server.sign_in("sue@example.com").await;
+    let sue_view: Value = sue.call("load_workspace", &[]).await.expect("snapshot");
+    assert_eq!(sue_view["conversations"].as_array().map(Vec::len), Some(1));
+    let taken: ConversationSummary = sue
+        .call("accept_conversation", &[("id", &id)])
+        .await
+        .expect("her inbox");
+    assert_eq!(taken.assignee.map(|a| a.name), Some("Sue".into()));
+    let () = sue
+        .call("close_conversation", &[("id", &id)])
+        .await
+        .expect("close");
+}
+
+#[tokio::test]
+async fn the_next_conversation_of_a_visitor_shows_the_earlier_ones() {
+    let server = TestServer::start().await;
+    let _team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (token, first) = visitor_writes(&server, None, "My order is late").await;
+    let _: ConversationSummary = ana
+        .call("accept_conversation", &[("id", &first.to_string())])
+        .await
+        .expect("accept");
+    let () = ana
+        .call("close_conversation", &[("id", &first.to_string())])
+        .await
+        .expect("close");
+    let (_, second) = visitor_writes(&server, Some(&token), "Still late").await;
+    assert_ne!(first, second);
+    let shown = detail(&ana, second).await;
+    assert_eq!(shown.earlier.len(), 1);
+    assert_eq!(shown.earlier[0].summary.id, first);
+    assert_eq!(shown.earlier[0].messages[0].body, "My order is late");
+}
