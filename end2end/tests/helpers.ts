@@ -1,13 +1,13 @@
-import { expect, type Browser, type Page, type FrameLocator } from "@playwright/test";
+import { expect, type Browser, type Page, type FrameLocator, type Locator } from "@playwright/test";
 
 export const ADMIN = { name: "Alex Admin", email: "admin@example.com", password: "a long secret 123" };
 
 /** A signed-in agent page in its own browser context. */
-export async function agentPage(browser: Browser, locale = "en-US"): Promise<Page> {
+export async function agentPage(browser: Browser, locale = "en-US", email = ADMIN.email): Promise<Page> {
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
   await page.goto("/login");
-  await page.getByLabel(/email|correo/i).fill(ADMIN.email);
+  await page.getByLabel(/email|correo/i).fill(email);
   await page.getByLabel(/password|contraseña/i).fill(ADMIN.password);
   await page.getByRole("button", { name: /sign in|entrar/i }).click();
   await expect(page.getByRole("navigation", { name: /conversation views|vistas/i })).toBeVisible();
@@ -26,7 +26,7 @@ export async function visitorWithChat(browser: Browser, locale = "en-US"): Promi
 }
 
 /** Types a message and presses Enter. */
-export async function say(where: Page | FrameLocator, label: RegExp, text: string) {
+export async function say(where: Page | FrameLocator | Locator, label: RegExp, text: string) {
   const box = where.getByRole("textbox", { name: label });
   await box.fill(text);
   await box.press("Enter");

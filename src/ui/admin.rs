@@ -193,6 +193,15 @@ fn AgentSection(
     let role = RwSignal::new("operator".to_owned());
     let chosen = RwSignal::new(Vec::<i64>::new());
     let inbox_names: Vec<(i64, String)> = inboxes.iter().map(|i| (i.id, i.name.clone())).collect();
+    // A created account empties the form for the next one (inputs follow these signals).
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            name.set(String::new());
+            email.set(String::new());
+            password.set(String::new());
+            chosen.set(Vec::new());
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         action.dispatch(CreateAgent {
@@ -231,11 +240,11 @@ fn AgentSection(
             <form on:submit=submit>
                 <label>
                     {t!(i18n, field_name)}
-                    <input type="text" required on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <input type="text" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
                 <label>
                     {t!(i18n, field_email)}
-                    <input type="email" required on:input=move |ev| email.set(event_target_value(&ev)) />
+                    <input type="email" required prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
                 </label>
                 <label>
                     {t!(i18n, field_password)}
@@ -244,6 +253,7 @@ fn AgentSection(
                         required
                         minlength="8"
                         autocomplete="new-password"
+                        prop:value=move || password.get()
                         on:input=move |ev| password.set(event_target_value(&ev))
                     />
                 </label>
@@ -265,6 +275,7 @@ fn AgentSection(
                                 <label class="check">
                                     <input
                                         type="checkbox"
+                                        prop:checked=move || chosen.with(|ids| ids.contains(&id))
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
                                             chosen.update(|ids| {

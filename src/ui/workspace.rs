@@ -423,11 +423,14 @@ mod live {
         let data = desk.data;
         let socket = StoredValue::new_local(None::<LiveSocket>);
         browser::pump(desk.outgoing, socket, data);
-        desk.permission
-            .set(alerts::notification_permission().map(str::to_owned));
-        desk.visible.set(alerts::page_visible());
-        alerts::on_visibility_change(move |visible| desk.visible.set(visible));
-        alerts::unlock_audio_on_first_interaction();
+        // After hydration: the server rendered without knowing the browser's answers.
+        Effect::new(move |_| {
+            desk.permission
+                .set(alerts::notification_permission().map(str::to_owned));
+            desk.visible.set(alerts::page_visible());
+            alerts::on_visibility_change(move |visible| desk.visible.set(visible));
+            alerts::unlock_audio_on_first_interaction();
+        });
 
         // Timelines of every conversation opened in the main view or a box.
         Effect::new(move |_| {
