@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::{Agent, TestServer};
 use serde_json::Value;
 use switchboard::model::{
-    ConversationDetail, ConversationStatus, ConversationSummary, Presence, Role, SystemLine,
+    ConversationDetail, ConversationStatus, ConversationSummary, Inbox, Presence, Role, SystemLine,
 };
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
 
@@ -52,6 +52,24 @@ async fn visitor_writes(server: &TestServer, key_token: Option<&str>, text: &str
         .await;
     socket.close().await;
     (token, message.conversation_id)
+}
+
+/// A second inbox, "Other", supervised by Sue, who belongs to no other inbox.
+async fn other_inbox_with_sue(server: &TestServer, team: &common::Team) -> Inbox {
+    let other =
+        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
+            .await
+            .expect("inbox");
+    server
+        .agent(
+            &team.admin,
+            "Sue",
+            "sue@example.com",
+            Role::Supervisor,
+            &[other.id],
+        )
+        .await;
+    other
 }
 
 async fn detail(agent: &Agent, id: i64) -> ConversationDetail {
@@ -207,6 +225,7 @@ async fn an_agent_without_a_workspace_goes_offline_after_the_grace_period() {
     ben_socket.close().await;
     let mut ben_socket = ben.socket(None).await;
     ben_socket.until_ready().await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     ana_socket.assert_quiet().await;
 
     // Gone for longer than the grace period: offline, for colleagues too.
@@ -418,19 +437,7 @@ async fn unread_state_is_per_agent_and_survives_a_reload() {
 async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
     let server = TestServer::start().await;
     let team = server.team().await;
-    let other =
-        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
-            .await
-            .expect("inbox");
-    server
-        .agent(
-            &team.admin,
-            "Sue",
-            "sue@example.com",
-            Role::Supervisor,
-            &[other.id],
-        )
-        .await;
+    other_inbox_with_sue(&server, &team).await;
     let (token, id) = visitor_writes(&server, None, "Hi").await;
     let ana = server.sign_in("ana@example.com").await;
     let ben = server.sign_in("ben@example.com").await;
@@ -516,19 +523,7 @@ async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
 async fn an_operator_cannot_act_on_another_inbox_and_its_supervisor_can() {
     let server = TestServer::start().await;
     let team = server.team().await;
-    let other =
-        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
-            .await
-            .expect("inbox");
-    server
-        .agent(
-            &team.admin,
-            "Sue",
-            "sue@example.com",
-            Role::Supervisor,
-            &[other.id],
-        )
-        .await;
+    let other = other_inbox_with_sue(&server, &team).await;
     let token = server.visitor_token(&other).await;
     let mut visitor = server.visitor_socket(&token, None).await;
     visitor.until_ready().await;

@@ -268,10 +268,7 @@ pub async fn post_visitor_message(
         Some(conversation) => conversation,
         None => {
             let id = tx.insert_conversation(visitor, now_millis()).await?;
-            let opened = tx
-                .conversation(id)
-                .await?
-                .ok_or_else(|| AppError::not_found("conversation"))?;
+            let opened = conversation_in(&mut tx, id).await?;
             tx.append_event(
                 visitor.inbox_id,
                 visitor.id,
@@ -338,10 +335,7 @@ pub async fn post_agent_message(
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
         return Ok(existing);
     }
-    let conversation = tx
-        .conversation(conversation_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let conversation = conversation_in(&mut tx, conversation_id).await?;
     rules::may_reply(
         agent.id,
         conversation.status,
@@ -397,10 +391,7 @@ pub async fn accept(
 ) -> Result<ConversationSummary, AppError> {
     conversation_for_agent(state, agent, conversation_id).await?;
     let mut tx = state.store.write().await?;
-    let conversation = tx
-        .conversation(conversation_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let conversation = conversation_in(&mut tx, conversation_id).await?;
     rules::may_accept(conversation.status, conversation.assignee.as_ref())?;
     tx.set_assignee(conversation_id, Some(agent.id)).await?;
     let assignee = AgentRef {
@@ -425,10 +416,7 @@ pub async fn accept(
     )
     .await?;
     start_assignee_clock(&mut tx, &conversation).await?;
-    let updated = tx
-        .conversation(conversation_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let updated = conversation_in(&mut tx, conversation_id).await?;
     tx.commit(&state.hub).await?;
     Ok(updated)
 }
@@ -437,10 +425,7 @@ pub async fn accept(
 pub async fn close(state: &AppState, agent: &Me, conversation_id: i64) -> Result<(), AppError> {
     conversation_for_agent(state, agent, conversation_id).await?;
     let mut tx = state.store.write().await?;
-    let conversation = tx
-        .conversation(conversation_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let conversation = conversation_in(&mut tx, conversation_id).await?;
     rules::may_close(
         agent.id,
         agent.role,
@@ -470,10 +455,7 @@ pub async fn assign(
 ) -> Result<ConversationSummary, AppError> {
     conversation_for_agent(state, actor, conversation_id).await?;
     let mut tx = state.store.write().await?;
-    let conversation = tx
-        .conversation(conversation_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let conversation = conversation_in(&mut tx, conversation_id).await?;
     let target = match to {
         Some(agent_id) => {
             let agent = tx
@@ -528,10 +510,7 @@ pub async fn assign(
         tx.cancel_timer(TimerKind::AssigneeIdle, conversation_id)
             .await?;
     }
-    let updated = tx
-        .conversation(conversation_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let updated = conversation_in(&mut tx, conversation_id).await?;
     tx.commit(&state.hub).await?;
     Ok(updated)
 }
@@ -842,6 +821,13 @@ async fn schedule(
         None => tx.cancel_timer(kind, subject_id).await?,
     }
     Ok(())
+}
+
+/// A conversation read inside the transaction (it may have changed since it was checked).
+async fn conversation_in(tx: &mut WriteTx, id: i64) -> Result<ConversationSummary, AppError> {
+    tx.conversation(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("conversation"))
 }
 
 async fn inbox_of(tx: &mut WriteTx, conversation: &ConversationSummary) -> Result<Inbox, AppError> {

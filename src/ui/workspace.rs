@@ -100,6 +100,16 @@ impl DeskState {
     }
 }
 
+/// A presence in the reader's language.
+fn presence_text(i18n: leptos_i18n::I18nContext<Locale>, presence: Presence) -> String {
+    match presence {
+        Presence::Online => t_string!(i18n, presence_online),
+        Presence::Away => t_string!(i18n, presence_away),
+        Presence::Offline => t_string!(i18n, presence_offline),
+    }
+    .to_string()
+}
+
 /// The workspace page: sends visitors of the site to setup or sign-in as needed.
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
@@ -189,11 +199,6 @@ fn WorkspaceControls() -> impl IntoView {
     let set_presence = ServerAction::<SetPresence>::new();
     let set_sound = ServerAction::<SetSound>::new();
     let presence = move || desk.data.with(|d| d.my_presence());
-    let presence_name = move |p: Presence| match p {
-        Presence::Online => t_string!(i18n, presence_online).to_string(),
-        Presence::Away => t_string!(i18n, presence_away).to_string(),
-        Presence::Offline => t_string!(i18n, presence_offline).to_string(),
-    };
     let toggle_sound = move |_| {
         let on = !desk.sound_on.get_untracked();
         desk.sound_on.set(on);
@@ -220,7 +225,7 @@ fn WorkspaceControls() -> impl IntoView {
                     .map(|p| {
                         view! {
                             <option value=p.as_str() selected=move || presence() == p>
-                                {move || presence_name(p)}
+                                {move || presence_text(i18n, p)}
                             </option>
                         }
                     })
@@ -286,11 +291,6 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
         .chain(inboxes.into_iter().map(|i| (Some(i.id), Some(i.name))))
         .collect();
     let team = move || data.with(|d| d.team.values().cloned().collect::<Vec<_>>());
-    let presence_name = move |p: Presence| match p {
-        Presence::Online => t_string!(i18n, presence_online).to_string(),
-        Presence::Away => t_string!(i18n, presence_away).to_string(),
-        Presence::Offline => t_string!(i18n, presence_offline).to_string(),
-    };
     view! {
         <div class="desk">
             <aside class="menu">
@@ -334,7 +334,7 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                             <span class="dot" aria-hidden="true"></span>
                             {colleague.name.clone()}
                             " · "
-                            <span class="presence-name">{move || presence_name(colleague.presence)}</span>
+                            <span class="presence-name">{move || presence_text(i18n, colleague.presence)}</span>
                         </li>
                     </For>
                 </ul>
