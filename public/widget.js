@@ -1,8 +1,9 @@
 /* Switchboard widget loader. Paste on any page:
  *   <script src="https://chat.example.com/widget.js" data-inbox="KEY" async></script>
- * Draws a launcher button; on first open creates the chat iframe (/widget/KEY, served by
- * Switchboard, so the chat is isolated from this page's CSS and JS) and tells it which page
- * the visitor is on, again on every in-page navigation. */
+ * Draws a launcher button and adds a hidden tracker frame (/track/KEY: plain JavaScript, no
+ * WASM) that reports each page the visitor opens, again on every in-page navigation. On first
+ * open it creates the chat iframe (/widget/KEY, served by Switchboard, so the chat is isolated
+ * from this page's CSS and JS). The tracker opens the chat when an agent writes. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -17,6 +18,12 @@
     : { open: "Open chat", close: "Close chat", title: "Chat" };
   var frame = null;
   var open = false;
+  var tracker = document.createElement("iframe");
+  tracker.src = origin + "/track/" + encodeURIComponent(key);
+  tracker.title = "Switchboard";
+  tracker.setAttribute("aria-hidden", "true");
+  tracker.tabIndex = -1;
+  tracker.style.cssText = "position:absolute;width:0;height:0;border:0;visibility:hidden";
 
   var css = document.createElement("style");
   css.textContent =
@@ -39,8 +46,12 @@
     return { type: "switchboard:page", url: location.href, title: document.title, referrer: document.referrer };
   }
   function tell() {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage(page(), origin);
+    var p = page();
+    if (tracker.contentWindow) tracker.contentWindow.postMessage(p, origin);
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage(p, origin);
   }
+  tracker.addEventListener("load", tell);
+  document.body.appendChild(tracker);
   function show(on) {
     open = on;
     if (on && !frame) {

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::model::{
     AgentAccount, Colleague, ConversationDetail, ConversationSummary, Inbox, Me, Message,
+    VisitorProfile,
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::{auth, services, state::AppState};
+use crate::server::{auth, services, state::AppState, visitors};
 
 /// What a signed-in agent's workspace starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +30,8 @@ pub struct WorkspaceSnapshot {
     pub unread: Vec<(i64, i64)>,
     /// Whether this agent's workspace plays sounds.
     pub sound_on: bool,
+    /// How many visitors of those inboxes are on the site now.
+    pub online_visitors: usize,
     /// Events up to this id are reflected; resume the socket from it.
     pub last_event_id: i64,
 }
@@ -201,7 +204,9 @@ pub async fn load_workspace() -> Result<WorkspaceSnapshot, AppError> {
     let team = state.store.colleagues().await?;
     let unread = state.store.unread_for(me.id, &ids).await?;
     let sound_on = state.store.sound_on(me.id).await?;
+    let online_visitors = state.online.count(&ids);
     Ok(WorkspaceSnapshot {
+        online_visitors,
         me,
         inboxes,
         conversations,
@@ -276,6 +281,36 @@ pub async fn set_inbox_timers(
 ) -> Result<Inbox, AppError> {
     let (state, me) = agent().await?;
     services::set_inbox_timers(&state, &me, inbox_id, assignee_idle_secs, visitor_idle_secs).await
+}
+
+/// Everything the team knows about a visitor (the profile and the conversation's side panel).
+#[server(endpoint = "visitor_profile")]
+pub async fn load_visitor_profile(id: i64) -> Result<VisitorProfile, AppError> {
+    let (state, me) = agent().await?;
+    visitors::profile(&state, &me, id).await
+}
+
+/// Saves a visitor's name, email, phone and the team's notes (empty clears a field).
+#[server(endpoint = "update_visitor")]
+pub async fn update_visitor(
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    notes: String,
+) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    visitors::update_visitor(&state, &me, id, &name, &email, &phone, &notes).await
+}
+
+/// Starts a chat with a visitor on the site (or resumes their open one) with a first message;
+/// returns the conversation's id.
+#[server(endpoint = "start_chat")]
+pub async fn start_chat(visitor_id: i64, client_id: String, body: String) -> Result<i64, AppError> {
+    let (state, me) = agent().await?;
+    visitors::start_chat(&state, &me, visitor_id, &client_id, &body)
+        .await
+        .map(|(conversation_id, _)| conversation_id)
 }
 
 /// The name of the inbox behind a widget key (the widget's title, rendered on the server).

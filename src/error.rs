@@ -72,6 +72,9 @@ pub enum AppError {
         /// The agent who cannot take it now.
         agent: String,
     },
+    /// A chat can only be started with a visitor who is on the site now.
+    #[error("the visitor has left the site")]
+    VisitorNotOnline,
     /// There is no assignee to clear.
     #[error("the conversation has no assignee")]
     NotAssigned,
@@ -111,6 +114,7 @@ impl AppError {
             AppError::ConversationClosed => "conversation_closed",
             AppError::AgentNotOnline { .. } => "agent_not_online",
             AppError::NotAssigned => "not_assigned",
+            AppError::VisitorNotOnline => "visitor_not_online",
             AppError::BadFrame { .. } => "bad_frame",
             AppError::Internal => "internal",
             AppError::Network { .. } => "network",

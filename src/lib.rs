@@ -10,8 +10,10 @@ pub mod api;
 pub mod error;
 pub mod live;
 pub mod model;
+pub mod online_table;
 pub mod protocol;
 pub mod rules;
+pub mod tracking;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

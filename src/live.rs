@@ -228,6 +228,13 @@ impl WorkspaceData {
                     conversation.status = ConversationStatus::Closed;
                 }
             }
+            Event::VisitorUpdated { visitor_id, label } => {
+                for conversation in self.conversations.values_mut() {
+                    if conversation.visitor_id == *visitor_id {
+                        label.clone_into(&mut conversation.visitor_label);
+                    }
+                }
+            }
         }
     }
 
@@ -454,8 +461,11 @@ impl WidgetData {
                     .or_insert_with(|| conversation.clone());
             }
             Event::MessagePosted { message } => self.acknowledge(message),
-            // Agents' reading and presence are not the widget's business (not sent to it).
-            Event::ConversationRead { .. } | Event::PresenceChanged { .. } => {}
+            // Agents' reading, presence and notes on visitors are not the widget's business
+            // (not sent to it).
+            Event::ConversationRead { .. }
+            | Event::PresenceChanged { .. }
+            | Event::VisitorUpdated { .. } => {}
             Event::ConversationAssigned {
                 conversation_id,
                 assignee,

@@ -221,6 +221,13 @@ pub enum SystemLine {
         /// How long the visitor was silent, in seconds.
         after_secs: i64,
     },
+    /// The visitor opened another page while chatting (the page feed; agents only).
+    PageViewed {
+        /// The page's title.
+        title: String,
+        /// Its address.
+        url: String,
+    },
 }
 
 impl SystemLine {
@@ -228,7 +235,9 @@ impl SystemLine {
     pub fn for_visitor(&self) -> bool {
         !matches!(
             self,
-            SystemLine::Unassigned { .. } | SystemLine::AutoUnassigned { .. }
+            SystemLine::Unassigned { .. }
+                | SystemLine::AutoUnassigned { .. }
+                | SystemLine::PageViewed { .. }
         )
     }
 }
@@ -293,6 +302,113 @@ pub struct EarlierConversation {
     pub summary: ConversationSummary,
     /// Its messages, oldest first.
     pub messages: Vec<Message>,
+}
+
+/// A row of the online visitors table: a visitor with a tab on the site now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineVisitor {
+    /// The visitor.
+    pub visitor_id: i64,
+    /// The inbox whose widget tracks them.
+    pub inbox_id: i64,
+    /// Their name, or their stable label.
+    pub label: String,
+    /// Where they are (GeoIP or time zone), if known.
+    pub location: Option<String>,
+    /// The page they are viewing.
+    pub page_url: String,
+    /// Its title.
+    pub page_title: String,
+    /// How many visits they have made, this one included.
+    pub visits: i64,
+    /// How many conversations they have started.
+    pub chats: i64,
+    /// Whether they have an open conversation (chatting) or are only browsing.
+    pub chatting: bool,
+    /// When this visit started (time on site counts from it).
+    pub since: Millis,
+}
+
+/// One visit (browsing session) of a visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitRecord {
+    /// Database id.
+    pub id: i64,
+    /// When it started.
+    pub started_at: Millis,
+    /// The last moment the visitor was seen in it.
+    pub last_seen_at: Millis,
+    /// The first page of the visit.
+    pub landing_url: String,
+    /// Its title.
+    pub landing_title: String,
+    /// Where the visitor came from, if known.
+    pub referrer: String,
+    /// Their address (truncated when the server is set to).
+    pub ip: Option<String>,
+    /// Browser name and version, from the user agent.
+    pub browser: Option<String>,
+    /// Operating system.
+    pub os: Option<String>,
+    /// Kind of device (desktop, smartphone, mobile phone, appliance).
+    pub device: Option<String>,
+    /// Where they were, from the IP (GeoIP) or the time zone.
+    pub location: Option<String>,
+    /// How many pages they opened in it.
+    pub pages: i64,
+}
+
+/// One page a visitor opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRecord {
+    /// The page's address.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// When they opened it.
+    pub started_at: Millis,
+    /// When they moved on; `None` while it is the page they are on.
+    pub ended_at: Option<Millis>,
+}
+
+/// Everything the team knows about a visitor: the profile dialog and the conversation's side
+/// panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorProfile {
+    /// Database id.
+    pub id: i64,
+    /// The inbox whose widget they use.
+    pub inbox_id: i64,
+    /// Their name, or their stable label.
+    pub label: String,
+    /// Full name, as they or an agent gave it.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// The team's notes and bio about them (never shown to the visitor).
+    pub notes: String,
+    /// Screen size.
+    pub screen: Option<String>,
+    /// Browser language.
+    pub language: Option<String>,
+    /// Time zone.
+    pub time_zone: Option<String>,
+    /// Whether they have a tab on the site now.
+    pub online: bool,
+    /// When they first came, and where they landed.
+    pub first_visit_at: Option<Millis>,
+    /// The first page of their first visit.
+    pub first_landing_url: Option<String>,
+    /// Its title.
+    pub first_landing_title: Option<String>,
+    /// Their visits, newest first (the first one is the current or last session).
+    pub visits: Vec<VisitRecord>,
+    /// The pages they opened most recently, newest first.
+    pub pages: Vec<PageRecord>,
+    /// Their conversations, newest first.
+    pub conversations: Vec<ConversationSummary>,
 }
 
 /// The largest message body accepted, in characters.

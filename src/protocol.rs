@@ -6,7 +6,7 @@
 //! [`ServerFrame::Ready`], then live events. Events carry the monotonic id of the `events`
 //! table row written in the same transaction as the change.
 
-use crate::model::{AgentRef, ConversationSummary, Message, Millis, Presence};
+use crate::model::{AgentRef, ConversationSummary, Message, Millis, OnlineVisitor, Presence};
 use serde::{Deserialize, Serialize};
 
 /// Something that changed, as every reader of the change needs to know it.
@@ -51,6 +51,13 @@ pub enum Event {
         /// Their presence now.
         presence: Presence,
     },
+    /// An agent edited a visitor's profile (name, email, phone, notes).
+    VisitorUpdated {
+        /// Which visitor.
+        visitor_id: i64,
+        /// Their name or label now, as lists show it.
+        label: String,
+    },
 }
 
 impl Event {
@@ -66,7 +73,7 @@ impl Event {
             | Event::ConversationRead {
                 conversation_id, ..
             } => Some(*conversation_id),
-            Event::PresenceChanged { .. } => None,
+            Event::PresenceChanged { .. } | Event::VisitorUpdated { .. } => None,
         }
     }
 }
@@ -83,6 +90,10 @@ pub enum ClientFrame {
         /// The id of the last event the client applied; events after it are replayed.
         #[serde(default)]
         after: Option<i64>,
+        /// The widget key (visitor socket only): with it, a missing or unknown token makes a
+        /// new visitor of that inbox, whose token comes back in [`ServerFrame::Welcome`].
+        #[serde(default)]
+        inbox: Option<String>,
     },
     /// Post a message. Sending the same `client_id` again stores it once.
     Send {
@@ -107,6 +118,34 @@ pub enum ClientFrame {
     Typing {
         /// The conversation.
         conversation_id: i64,
+    },
+    /// The visitor opened a page of the host site (visitor socket, sent by the loader's tracker
+    /// on every page and in-page navigation). The first one of a connection also tells what
+    /// the browser says about itself.
+    PageView {
+        /// The page's address.
+        url: String,
+        /// Its title.
+        #[serde(default)]
+        title: String,
+        /// The address the visitor came from (`document.referrer`).
+        #[serde(default)]
+        referrer: String,
+        /// Screen size, "1920x1080".
+        #[serde(default)]
+        screen: Option<String>,
+        /// Browser language.
+        #[serde(default)]
+        language: Option<String>,
+        /// IANA time zone.
+        #[serde(default)]
+        time_zone: Option<String>,
+    },
+    /// Start (`true`) or stop receiving the online visitors table (agents only): the whole
+    /// table first, then coalesced changes.
+    WatchVisitors {
+        /// Whether to receive it.
+        on: bool,
     },
 }
 
@@ -148,6 +187,28 @@ pub enum ServerFrame {
     },
     /// Answer to [`ClientFrame::Ping`].
     Pong,
+    /// A new visitor's token (answer to a hello with an inbox key and no valid token); the
+    /// tracker keeps it for the widget.
+    Welcome {
+        /// The secret token.
+        token: String,
+    },
+    /// The whole online visitors table of the agent's inboxes (answer to
+    /// [`ClientFrame::WatchVisitors`]).
+    OnlineVisitors {
+        /// Every visitor on the site now.
+        visitors: Vec<OnlineVisitor>,
+    },
+    /// What changed in the online visitors table since the last frame, coalesced (at most one
+    /// frame a second). Agents who do not watch the table get only the count.
+    OnlineChanges {
+        /// Rows that appeared or changed, whole.
+        changed: Vec<OnlineVisitor>,
+        /// Visitors who left.
+        left: Vec<i64>,
+        /// How many visitors of the agent's inboxes are online now.
+        online: usize,
+    },
     /// Who is viewing a conversation now (agents only; not logged, not replayed).
     Viewers {
         /// The conversation.
@@ -176,7 +237,8 @@ mod tests {
             hello,
             ClientFrame::Hello {
                 token: None,
-                after: Some(12)
+                after: Some(12),
+                inbox: None,
             }
         );
         let json =

@@ -340,9 +340,89 @@ pub fn validate_password(password: &str) -> Result<(), AppError> {
     }
 }
 
+/// An agent's edit of a visitor's details, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitorEdit {
+    /// Full name (`None`: anonymous).
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Notes and bio.
+    pub notes: String,
+}
+
+/// Longest visitor notes accepted, in characters.
+pub const MAX_NOTES_CHARS: usize = 5_000;
+
+/// Checks an edit of a visitor's details: empty fields clear them; a name is at most 80
+/// characters, an email must look like one, a phone is digits with `+ - . ( )` and spaces.
+pub fn validate_visitor_edit(
+    name: &str,
+    email: &str,
+    phone: &str,
+    notes: &str,
+) -> Result<VisitorEdit, AppError> {
+    let name = match name.trim() {
+        "" => None,
+        given => Some(validate_name(given)?),
+    };
+    let email = match email.trim() {
+        "" => None,
+        given => Some(validate_email(given)?),
+    };
+    let phone = match phone.trim() {
+        "" => None,
+        given => {
+            let digits = given.chars().filter(char::is_ascii_digit).count();
+            let allowed = given
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+            if !allowed || !(3..=20).contains(&digits) || given.chars().count() > 32 {
+                return Err(AppError::invalid("phone", "digits, spaces and + - . ( )"));
+            }
+            Some(given.to_owned())
+        }
+    };
+    let notes = notes.trim();
+    if notes.chars().count() > MAX_NOTES_CHARS {
+        return Err(AppError::invalid("notes", "at most 5,000 characters"));
+    }
+    Ok(VisitorEdit {
+        name,
+        email,
+        phone,
+        notes: notes.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visitor_edits_are_checked_and_empty_fields_clear() {
+        let edit = validate_visitor_edit(
+            " Ana Pérez ",
+            "Ana@Example.com",
+            "+34 600 11 22 33",
+            " VIP ",
+        )
+        .expect("valid");
+        assert_eq!(edit.name.as_deref(), Some("Ana Pérez"));
+        assert_eq!(edit.email.as_deref(), Some("ana@example.com"));
+        assert_eq!(edit.phone.as_deref(), Some("+34 600 11 22 33"));
+        assert_eq!(edit.notes, "VIP");
+        assert_eq!(
+            validate_visitor_edit("", "", "", "").expect("valid"),
+            VisitorEdit::default()
+        );
+        assert!(validate_visitor_edit("", "not-an-email", "", "").is_err());
+        assert!(validate_visitor_edit("", "", "call me", "").is_err());
+        assert!(validate_visitor_edit("", "", "12", "").is_err());
+        assert!(validate_visitor_edit("", "", "", &"n".repeat(5_001)).is_err());
+    }
 
     fn ana() -> AgentRef {
         AgentRef {

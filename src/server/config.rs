@@ -58,6 +58,31 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_OFFLINE_AFTER", default_value_t = 900,
           value_parser = clap::value_parser!(i64).range(1..=86_400))]
     pub offline_after: i64,
+
+    /// Minutes of absence after which a visitor's next page starts a new visit.
+    #[arg(long, env = "SWITCHBOARD_VISIT_GAP", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=1_440))]
+    pub visit_gap: i64,
+
+    /// Seconds a visitor stays in the online list after their last tab closed (so moving
+    /// between pages of a site does not make them leave and come back).
+    #[arg(long, env = "SWITCHBOARD_VISITOR_GRACE", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=3_600))]
+    pub visitor_grace: i64,
+
+    /// Store visitors' IP addresses truncated (IPv4: last octet zeroed; IPv6: last 80 bits).
+    #[arg(long, env = "SWITCHBOARD_TRUNCATE_IPS", value_parser = clap::builder::FalseyValueParser::new())]
+    pub truncate_ips: bool,
+
+    /// A MaxMind-format city database (GeoLite2-City.mmdb); visitors' locations then come from
+    /// their IP address instead of their time zone.
+    #[arg(long, env = "SWITCHBOARD_GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
+
+    /// A header set by your reverse proxy with the visitor's address (X-Forwarded-For,
+    /// X-Real-IP). Only set it behind a proxy that overwrites it.
+    #[arg(long, env = "SWITCHBOARD_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 impl Config {
@@ -86,6 +111,11 @@ impl Config {
             admin_name: "Admin".into(),
             secure_cookies: false,
             offline_after: 900,
+            visit_gap: 30,
+            visitor_grace: 30,
+            truncate_ips: false,
+            geoip_db: None,
+            client_ip_header: None,
         }
     }
 }
@@ -102,6 +132,8 @@ mod tests {
         assert!(parsed.demo);
         assert!(!parsed.secure_cookies);
         assert_eq!(parsed.offline_after, 900);
+        assert_eq!(parsed.visit_gap, 30);
+        assert!(!parsed.truncate_ips);
         assert!(Config::try_parse_from(["switchboard", "--offline-after", "0"]).is_err());
         Config::command().debug_assert();
     }

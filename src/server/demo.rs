@@ -19,9 +19,16 @@ pub async fn pricing(State(state): State<AppState>, headers: HeaderMap) -> Respo
     page(&state, &headers, Page::Pricing).await
 }
 
+/// `GET /demo/delivery`: the page the "Delivery" link shows in place, as a single-page site
+/// would (`history.pushState`), served whole when loaded directly.
+pub async fn delivery(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    page(&state, &headers, Page::Delivery).await
+}
+
 enum Page {
     Home,
     Pricing,
+    Delivery,
 }
 
 async fn page(state: &AppState, headers: &HeaderMap, page: Page) -> Response {
@@ -48,7 +55,14 @@ async fn page(state: &AppState, headers: &HeaderMap, page: Page) -> Response {
             td_string!(locale, demo_pricing_heading),
             td_string!(locale, demo_pricing_text),
         ),
+        Page::Delivery => (
+            td_string!(locale, demo_delivery_title),
+            td_string!(locale, demo_delivery_heading),
+            td_string!(locale, demo_delivery_text),
+        ),
     };
+    // The in-page navigation's strings, as JavaScript string literals.
+    let js = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned());
     let html = format!(
         r#"<!DOCTYPE html>
 <html lang="{lang}">
@@ -66,8 +80,17 @@ main {{ max-width: 40rem; padding: 2rem; }}
 </head>
 <body>
 <header><strong>{brand}</strong>
-<nav aria-label="{nav}"><a href="/demo">{home}</a> · <a href="/demo/pricing">{pricing}</a></nav></header>
-<main><h1>{heading}</h1><p>{text}</p><p>{hint}</p></main>
+<nav aria-label="{nav}"><a href="/demo">{home}</a> · <a href="/demo/pricing">{pricing}</a> · <a href="/demo/delivery" id="delivery-link">{delivery}</a></nav></header>
+<main><h1 id="heading">{heading}</h1><p id="text">{text}</p><p>{hint}</p></main>
+<script>
+document.getElementById("delivery-link").addEventListener("click", function (event) {{
+  event.preventDefault();
+  document.getElementById("heading").textContent = {delivery_heading};
+  document.getElementById("text").textContent = {delivery_text};
+  document.title = {delivery_title};
+  history.pushState({{}}, "", "/demo/delivery");
+}});
+</script>
 <script src="/widget.js" data-inbox="{key}" async></script>
 </body>
 </html>"#,
@@ -76,6 +99,10 @@ main {{ max-width: 40rem; padding: 2rem; }}
         nav = td_string!(locale, demo_nav),
         home = td_string!(locale, demo_home_link),
         pricing = td_string!(locale, demo_pricing_link),
+        delivery = td_string!(locale, demo_delivery_link),
+        delivery_heading = js(td_string!(locale, demo_delivery_heading)),
+        delivery_text = js(td_string!(locale, demo_delivery_text)),
+        delivery_title = js(td_string!(locale, demo_delivery_title)),
         hint = td_string!(locale, demo_hint),
         key = inbox.key,
     );

@@ -53,17 +53,33 @@ impl StoredEvent {
 }
 
 /// The registry of topics. Cheap to clone; all clones share the channels.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
     /// Live channels by topic. A std mutex: it is held only for map operations, never across
     /// an await.
     topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<StoredEvent>>>>>,
+    /// Every event, for the server's own followers (the online visitors table).
+    all: broadcast::Sender<Arc<StoredEvent>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            topics: Arc::default(),
+            all: broadcast::channel(TOPIC_CAPACITY).0,
+        }
+    }
 }
 
 impl Hub {
     /// A hub with no topics.
     pub fn new() -> Hub {
         Hub::default()
+    }
+
+    /// Starts receiving every event published from now on, whatever its topic.
+    pub fn subscribe_all(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+        self.all.subscribe()
     }
 
     /// Starts receiving the events of `topic` published from now on.
@@ -82,6 +98,8 @@ impl Hub {
     /// Publishes a committed event to each of its topics that has subscribers. Callers publish
     /// in commit order (the store's writer lock guarantees it), so every channel is in id order.
     pub fn publish(&self, event: Arc<StoredEvent>) {
+        // An error only means nobody follows everything right now.
+        let _ = self.all.send(Arc::clone(&event));
         let topics = self.lock();
         for topic in event.topics() {
             if let Some(sender) = topics.get(&topic) {

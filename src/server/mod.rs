@@ -2,15 +2,19 @@
 //! the HTTP router. Gated once, here (`#[cfg(feature = "ssr")] pub mod server;` in lib.rs).
 
 pub mod auth;
+pub mod client_info;
 pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod hub;
+pub mod online;
 pub mod router;
 pub mod services;
 pub mod state;
 pub mod store;
 pub mod timers;
+pub mod tracker;
+pub mod visitors;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -53,12 +57,23 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         store,
         hub: Hub::new(),
         connections: connections::Connections::default(),
+        online: online::OnlineVisitors::default(),
+        geoip: match &config.geoip_db {
+            Some(path) => Some(Arc::new(client_info::GeoIp::open(path)?)),
+            None => None,
+        },
         settings: Arc::new(Settings {
             demo: config.demo,
             secure_cookies: config.secure_cookies,
             offline_after_secs: config.offline_after,
+            visit_gap_ms: config.visit_gap * 60_000,
+            visitor_grace_ms: config.visitor_grace * 1_000,
+            truncate_ips: config.truncate_ips,
+            client_ip_header: config.client_ip_header.clone(),
         }),
     };
+    // Nobody is on the site of a new process: pages left open end where their visit was last seen.
+    visitors::end_open_page_views(&state).await?;
     // Nobody is connected to a new process: whoever was shown present starts the grace period.
     services::start_presence_grace(&state).await?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
@@ -84,6 +99,8 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<()>,
     /// The timer engine.
     pub timers: tokio::task::JoinHandle<()>,
+    /// The online visitors ticker.
+    pub online: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -91,8 +108,10 @@ impl Running {
     pub async fn stop(self) {
         self.task.abort();
         self.timers.abort();
+        self.online.abort();
         let _ = self.task.await;
         let _ = self.timers.await;
+        let _ = self.online.await;
         self.state.store.pool().close().await;
     }
 }
@@ -104,8 +123,14 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let timers = timers::start(state.clone());
+    let online = visitors::start_ticker(state.clone());
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        {
             tracing::error!("server stopped: {e}");
         }
     });
@@ -114,6 +139,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
         state,
         task,
         timers,
+        online,
     })
 }
 
@@ -123,11 +149,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let app = router::build(state.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Switchboard listening on http://{}", listener.local_addr()?);
-    let timers = timers::start(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let timers = timers::start(state.clone());
+    let online = visitors::start_ticker(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     timers.abort();
+    online.abort();
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, ws};
+use crate::server::{StartError, demo, tracker, ws};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -44,6 +44,8 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/ws/visitor", get(ws::visitor_socket))
         .route("/demo", get(demo::home))
         .route("/demo/pricing", get(demo::pricing))
+        .route("/demo/delivery", get(demo::delivery))
+        .route("/track/{key}", get(tracker::page))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &state,

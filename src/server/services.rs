@@ -836,7 +836,7 @@ async fn inbox_of(tx: &mut WriteTx, conversation: &ConversationSummary) -> Resul
         .ok_or_else(|| AppError::not_found("inbox"))
 }
 
-async fn system_line(
+pub(super) async fn system_line(
     tx: &mut WriteTx,
     conversation: &ConversationSummary,
     line: SystemLine,

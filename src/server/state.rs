@@ -5,8 +5,10 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::server::client_info::GeoIp;
 use crate::server::connections::Connections;
 use crate::server::hub::Hub;
+use crate::server::online::OnlineVisitors;
 use crate::server::store::Store;
 
 /// Shared application state, handed to axum handlers as state and to server functions as
@@ -21,6 +23,10 @@ pub struct AppState {
     pub hub: Hub,
     /// Open workspace connections (presence, who is viewing and typing).
     pub connections: Connections,
+    /// Visitors on the site now (the online visitors table).
+    pub online: OnlineVisitors,
+    /// The GeoIP database, when one is configured.
+    pub geoip: Option<Arc<GeoIp>>,
     /// Run-time settings that handlers need.
     pub settings: Arc<Settings>,
 }
@@ -34,6 +40,14 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Seconds without an open workspace before an agent is shown offline.
     pub offline_after_secs: i64,
+    /// Absence after which a page view starts a new visit, in milliseconds.
+    pub visit_gap_ms: i64,
+    /// How long a visitor whose last tab closed stays online, in milliseconds.
+    pub visitor_grace_ms: i64,
+    /// Store IP addresses truncated.
+    pub truncate_ips: bool,
+    /// The proxy header that carries the visitor's address, if trusted.
+    pub client_ip_header: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

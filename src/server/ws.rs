@@ -5,8 +5,12 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
@@ -18,11 +22,15 @@ use crate::model::{AgentRef, Me};
 use crate::protocol::{ClientFrame, ServerFrame};
 use crate::rules::{self, Replay};
 use crate::server::auth;
+use crate::server::client_info::ClientInfo;
 use crate::server::connections::{AgentSignal, ConnectionId};
 use crate::server::hub::{Feed, RecvError, StoredEvent, Topic};
+use crate::server::online::{Changes, OnlineVisitors};
 use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::Visitor;
+use crate::server::store::now_millis;
+use crate::server::visitors::{self, PageReport};
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
@@ -39,8 +47,8 @@ const MAX_VIEWING: usize = 20;
 enum Peer {
     /// A signed-in agent (known before the upgrade).
     Agent(Me),
-    /// A widget; it proves who it is with its token in `Hello`.
-    Visitor,
+    /// A widget or the loader's tracker; it proves who it is with its token in `Hello`.
+    Visitor(ClientInfo),
 }
 
 /// A frame from the client, or why it could not be read.
@@ -62,16 +70,23 @@ pub async fn agent_socket(
     }
 }
 
-/// `GET /ws/visitor`: upgrades a widget's connection; it authenticates in its first frame.
+/// `GET /ws/visitor`: upgrades a widget's or tracker's connection; it authenticates in its
+/// first frame.
 pub async fn visitor_socket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin socket refused").into_response();
     }
-    upgrade(ws, state, Peer::Visitor)
+    let client = ClientInfo::from_request(
+        &headers,
+        Some(peer),
+        state.settings.client_ip_header.as_deref(),
+    );
+    upgrade(ws, state, Peer::Visitor(client))
 }
 
 fn upgrade(ws: WebSocketUpgrade, state: AppState, peer: Peer) -> Response {
@@ -111,7 +126,7 @@ async fn serve_socket(socket: WebSocket, state: AppState, peer: Peer) {
                 return;
             }
         },
-        Peer::Visitor => None,
+        Peer::Visitor(_) => None,
     };
     if let Err(e) = run_connection(sink, stream, state.clone(), peer, connection).await {
         tracing::debug!("socket ended: {e}");
@@ -148,8 +163,12 @@ where
     let hello = tokio::time::timeout(HELLO_TIMEOUT, stream.next())
         .await
         .map_err(|_| "no hello in time".to_owned())?;
-    let (token, after) = match hello {
-        Some(Ok(ClientFrame::Hello { token, after })) => (token, after),
+    let (token, after, inbox) = match hello {
+        Some(Ok(ClientFrame::Hello {
+            token,
+            after,
+            inbox,
+        })) => (token, after, inbox),
         Some(Ok(_)) => {
             refuse(
                 &mut sink,
@@ -180,16 +199,32 @@ where
                 return Ok(());
             }
         },
-        (Peer::Visitor, Some(token)) => match services::visitor_by_token(&state, &token).await {
-            Ok(visitor) => Who::Visitor(visitor),
-            Err(e) => {
-                refuse(&mut sink, None, &e).await?;
-                return Ok(());
+        (Peer::Visitor(client), token) => {
+            let found = match (inbox, token) {
+                (Some(key), token) => services::visitor_for_widget(&state, &key, token.as_deref())
+                    .await
+                    .map(|(_, visitor, new_token)| (visitor, new_token)),
+                (None, Some(token)) => services::visitor_by_token(&state, &token)
+                    .await
+                    .map(|visitor| (visitor, None)),
+                (None, None) => Err(AppError::Unauthenticated),
+            };
+            match found {
+                Ok((visitor, new_token)) => {
+                    if let Some(token) = new_token {
+                        send(&mut sink, ServerFrame::Welcome { token }).await?;
+                    }
+                    Who::Visitor {
+                        tab: TabGuard::new(&state, visitor.id),
+                        visitor,
+                        client,
+                    }
+                }
+                Err(e) => {
+                    refuse(&mut sink, None, &e).await?;
+                    return Ok(());
+                }
             }
-        },
-        (Peer::Visitor, None) => {
-            refuse(&mut sink, None, &AppError::Unauthenticated).await?;
-            return Ok(());
         }
     };
 
@@ -197,6 +232,8 @@ where
     // filter drops what the replay already sent.
     let mut feed = Feed::new(&state.hub, who.topics());
     let mut signals = matches!(who, Who::Agent { .. }).then(|| state.connections.subscribe());
+    let mut batches = matches!(who, Who::Agent { .. }).then(|| state.online.subscribe());
+    let mut table = TableWatch::default();
     let newest = state
         .store
         .last_event_id()
@@ -220,7 +257,6 @@ where
         },
     )
     .await?;
-
     loop {
         tokio::select! {
             batch = feed.next_batch() => match batch {
@@ -242,9 +278,29 @@ where
                     send(&mut sink, frame).await?;
                 }
             },
+            batch = next_batch(&mut batches) => {
+                if let Who::Agent { inbox_ids, .. } = &who {
+                    let frame = match batch {
+                        Some(batch) => table.changes(&batch, inbox_ids),
+                        None => table.reload(&state, inbox_ids),
+                    };
+                    if let Some(frame) = frame {
+                        send(&mut sink, frame).await?;
+                    }
+                }
+            },
             incoming = stream.next() => match incoming {
                 None => return Ok(()),
                 Some(Err(e)) => refuse(&mut sink, None, &e).await?,
+                Some(Ok(ClientFrame::WatchVisitors { on })) => match &who {
+                    Who::Agent { inbox_ids, .. } => {
+                        table.watching = on;
+                        if let Some(frame) = table.reload(&state, inbox_ids) {
+                            send(&mut sink, frame).await?;
+                        }
+                    }
+                    Who::Visitor { .. } => refuse(&mut sink, None, &AppError::Forbidden).await?,
+                },
                 Some(Ok(frame)) => handle_frame(&mut sink, &state, &who, frame).await?,
             },
         }
@@ -262,8 +318,140 @@ enum Who {
         /// This connection in the registry (what it views).
         connection: Option<ConnectionId>,
     },
-    /// A visitor.
-    Visitor(Visitor),
+    /// A visitor: the widget, or the loader's tracker that reports pages.
+    Visitor {
+        /// Who.
+        visitor: Visitor,
+        /// Their address and user agent.
+        client: ClientInfo,
+        /// Counts this socket as an open tab once it reports a page.
+        tab: TabGuard,
+    },
+}
+
+/// Makes a visitor socket an open tab of the site from its first page report until it ends
+/// (on drop, however the connection ends).
+struct TabGuard {
+    online: OnlineVisitors,
+    visitor_id: i64,
+    open: AtomicBool,
+}
+
+impl TabGuard {
+    fn new(state: &AppState, visitor_id: i64) -> TabGuard {
+        TabGuard {
+            online: state.online.clone(),
+            visitor_id,
+            open: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the socket counts as an open tab yet.
+    fn is_open(&self) -> bool {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Counts the socket as an open tab (its first page was recorded).
+    fn mark_open(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for TabGuard {
+    fn drop(&mut self) {
+        if self.open.load(Ordering::SeqCst) {
+            self.online.tab_closed(self.visitor_id, now_millis());
+        }
+    }
+}
+
+/// What an agent socket has sent of the online visitors table.
+#[derive(Default)]
+struct TableWatch {
+    /// Whether the agent watches the table (else only the count is sent).
+    watching: bool,
+    /// The last batch the client has (in the snapshot or sent).
+    seen_seq: u64,
+    /// The last count sent.
+    count: Option<usize>,
+}
+
+impl TableWatch {
+    /// The frame for a batch: this agent's share of the changes, or only a new count.
+    fn changes(&mut self, batch: &Changes, inbox_ids: &[i64]) -> Option<ServerFrame> {
+        let online = batch.count(inbox_ids);
+        if self.watching {
+            if batch.seq <= self.seen_seq {
+                return None;
+            }
+            self.seen_seq = batch.seq;
+            let changed: Vec<_> = batch
+                .changed
+                .iter()
+                .filter(|row| inbox_ids.contains(&row.inbox_id))
+                .cloned()
+                .collect();
+            let left: Vec<i64> = batch
+                .left
+                .iter()
+                .filter(|(inbox_id, _)| inbox_ids.contains(inbox_id))
+                .map(|(_, visitor_id)| *visitor_id)
+                .collect();
+            if changed.is_empty() && left.is_empty() && self.count == Some(online) {
+                return None;
+            }
+            self.count = Some(online);
+            Some(ServerFrame::OnlineChanges {
+                changed,
+                left,
+                online,
+            })
+        } else if self.count != Some(online) {
+            self.count = Some(online);
+            Some(ServerFrame::OnlineChanges {
+                changed: Vec::new(),
+                left: Vec::new(),
+                online,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The whole table (watching) or the count, after a watch request or a lag.
+    fn reload(&mut self, state: &AppState, inbox_ids: &[i64]) -> Option<ServerFrame> {
+        if self.watching {
+            let (seq, visitors) = state.online.snapshot(inbox_ids);
+            self.seen_seq = seq;
+            self.count = Some(visitors.len());
+            Some(ServerFrame::OnlineVisitors { visitors })
+        } else {
+            let online = state.online.count(inbox_ids);
+            (self.count != Some(online)).then(|| {
+                self.count = Some(online);
+                ServerFrame::OnlineChanges {
+                    changed: Vec::new(),
+                    left: Vec::new(),
+                    online,
+                }
+            })
+        }
+    }
+}
+
+/// The next batch of online table changes for an agent socket (a visitor's never resolves);
+/// `None` when the socket fell behind and must reload.
+async fn next_batch(
+    batches: &mut Option<broadcast::Receiver<Arc<Changes>>>,
+) -> Option<Arc<Changes>> {
+    let Some(receiver) = batches.as_mut() else {
+        return std::future::pending().await;
+    };
+    match receiver.recv().await {
+        Ok(batch) => Some(batch),
+        Err(broadcast::error::RecvError::Lagged(_)) => None,
+        Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+    }
 }
 
 impl Who {
@@ -275,7 +463,7 @@ impl Who {
                 .map(Topic::Inbox)
                 .chain([Topic::Team])
                 .collect(),
-            Who::Visitor(visitor) => vec![Topic::Visitor(visitor.id)],
+            Who::Visitor { visitor, .. } => vec![Topic::Visitor(visitor.id)],
         }
     }
 
@@ -343,7 +531,7 @@ where
                         .await
                 }
                 (Who::Agent { .. }, None) => Err(AppError::invalid("conversation_id", "required")),
-                (Who::Visitor(visitor), _) => {
+                (Who::Visitor { visitor, .. }, _) => {
                     services::post_visitor_message(state, visitor, &client_id, &body).await
                 }
             };
@@ -383,8 +571,41 @@ where
                     Err(e) => refuse(sink, None, &e).await,
                 }
             }
-            Who::Visitor(_) => refuse(sink, None, &AppError::Forbidden).await,
+            Who::Visitor { .. } => refuse(sink, None, &AppError::Forbidden).await,
         },
+        ClientFrame::PageView {
+            url,
+            title,
+            referrer,
+            screen,
+            language,
+            time_zone,
+        } => match who {
+            Who::Visitor {
+                visitor,
+                client,
+                tab,
+            } => {
+                let report = PageReport {
+                    url,
+                    title,
+                    referrer,
+                    screen,
+                    language,
+                    time_zone,
+                };
+                let new_tab = !tab.is_open();
+                match visitors::page_viewed(state, visitor, client, &report, new_tab).await {
+                    Ok(()) => {
+                        tab.mark_open();
+                        Ok(())
+                    }
+                    Err(e) => refuse(sink, None, &e).await,
+                }
+            }
+            Who::Agent { .. } => refuse(sink, None, &AppError::Forbidden).await,
+        },
+        ClientFrame::WatchVisitors { .. } => refuse(sink, None, &AppError::Forbidden).await,
     }
 }
 
@@ -424,7 +645,7 @@ where
                     .inbox_events_after(inbox_ids, last, REPLAY_PAGE)
                     .await
             }
-            Who::Visitor(visitor) => {
+            Who::Visitor { visitor, .. } => {
                 state
                     .store
                     .visitor_events_after(visitor.id, last, REPLAY_PAGE)

@@ -321,6 +321,7 @@ pub fn store_hooks<T: LiveStore + Send + Sync + 'static>(
         hello: Box::new(move || ClientFrame::Hello {
             token: token.clone(),
             after: Some(data.with_untracked(|d| d.last_applied())),
+            inbox: None,
         }),
         on_frame: Box::new(move |frame| {
             store_frame(data, problem, &frame);
@@ -358,6 +359,11 @@ fn store_frame<T: LiveStore + Send + Sync + 'static>(
         }
         ServerFrame::Resync => reload(),
         ServerFrame::Ready { .. } => problem.set(None),
-        ServerFrame::Pong | ServerFrame::Viewers { .. } | ServerFrame::Typing { .. } => {}
+        ServerFrame::Pong
+        | ServerFrame::Viewers { .. }
+        | ServerFrame::Typing { .. }
+        | ServerFrame::Welcome { .. }
+        | ServerFrame::OnlineVisitors { .. }
+        | ServerFrame::OnlineChanges { .. } => {}
     }
 }

@@ -9,6 +9,7 @@ use crate::i18n::*;
 use crate::model::{ConversationStatus, Role};
 use crate::ui::composer::Composer;
 use crate::ui::errors::ErrorNote;
+use crate::ui::profile::VisitorPanel;
 use crate::ui::timeline::{History, Timeline, Viewer};
 use crate::ui::workspace::DeskState;
 
@@ -46,9 +47,11 @@ pub fn ConversationView(
             t_string!(i18n, reply_label).to_string()
         }
     });
+    let visitor_id = Memo::new(move |_| summary().map(|c| c.visitor_id));
     view! {
         <Show when=move || !compact>
             <Header id />
+            {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
         </Show>
         <p class="typing" aria-live="polite">{typing}</p>
         <Timeline
@@ -148,6 +151,14 @@ fn Header(id: i64) -> impl IntoView {
                 </Show>
             </div>
             <p class="assignment" role="status">{who_has_it}</p>
+            {move || summary().map(|c| {
+                let name = c.visitor_label.clone();
+                view! {
+                    <button type="button" class="link" on:click=move |_| desk.profile.set(Some(c.visitor_id))>
+                        {move || t_string!(i18n, open_profile, name = name.clone()).to_string()}
+                    </button>
+                }
+            })}
             <p class="viewers" aria-live="polite">{viewers}</p>
             <div class="actions">
                 <Show when=move || status() == Some(ConversationStatus::Unassigned)>

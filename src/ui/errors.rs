@@ -42,6 +42,7 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "conversation_closed" => t_string!(i18n, err_conversation_closed),
         "not_assigned" => t_string!(i18n, err_not_assigned),
         "agent_not_online" => t_string!(i18n, err_agent_offline),
+        "visitor_not_online" => t_string!(i18n, err_visitor_not_online),
         "bad_frame" | "invalid" => t_string!(i18n, err_bad_frame),
         "network" => t_string!(i18n, err_network),
         _ => t_string!(i18n, err_internal),
@@ -55,6 +56,8 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "email" => t_string!(i18n, field_email),
         "role" => t_string!(i18n, field_role),
         "assignee_idle" | "visitor_idle" => t_string!(i18n, field_timer),
+        "phone" => t_string!(i18n, field_phone),
+        "notes" => t_string!(i18n, field_notes),
         _ => t_string!(i18n, field_inbox_name),
     }
     .to_string()

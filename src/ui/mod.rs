@@ -5,11 +5,14 @@ pub mod admin;
 pub mod app;
 pub mod auth_pages;
 pub mod chat_boxes;
+pub mod clock;
 pub mod composer;
 pub mod conversation;
 pub mod errors;
 pub mod outgoing;
+pub mod profile;
 pub mod timeline;
+pub mod visitors;
 pub mod widget;
 pub mod workspace;
 

@@ -134,6 +134,13 @@ pub fn system_text(i18n: I18nContext<Locale>, line: &SystemLine) -> String {
             let duration = duration_text(i18n, *after_secs);
             t_string!(i18n, system_auto_closed, duration = duration).to_string()
         }
+        SystemLine::PageViewed { title, url } => t_string!(
+            i18n,
+            system_page_viewed,
+            title = title.clone(),
+            path = crate::tracking::path_of(url).to_owned()
+        )
+        .to_string(),
     }
 }
 
@@ -150,8 +157,9 @@ fn duration_text(i18n: I18nContext<Locale>, secs: i64) -> String {
 fn MessageItem(message: Message, viewer: Viewer) -> impl IntoView {
     let i18n = use_i18n();
     if let Some(line) = message.system.clone() {
+        let quiet = matches!(line, crate::model::SystemLine::PageViewed { .. });
         let text = move || system_text(i18n, &line);
-        return view! { <li class="message system">{text}</li> }.into_any();
+        return view! { <li class="message system" class:quiet=quiet>{text}</li> }.into_any();
     }
     let mine = viewer.wrote(&message.author);
     let author = message.author.clone();

@@ -14,11 +14,14 @@ use crate::api::{
 use crate::i18n::*;
 use crate::live::{WorkspaceData, WorkspaceStart};
 use crate::model::{AgentRef, ConversationStatus, ConversationSummary, Inbox, Me, Presence, Role};
+use crate::online_table::OnlineTable;
 use crate::ui::app::{AgentLanguage, TopBar};
 use crate::ui::chat_boxes::{ChatBox, Dock};
 use crate::ui::conversation::ConversationView;
 use crate::ui::errors::code_text;
 use crate::ui::outgoing::Outgoing;
+use crate::ui::profile::VisitorDialog;
+use crate::ui::visitors::OnlineVisitorsPanel;
 
 /// Which list of conversations is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +30,8 @@ enum View {
     Mine,
     Active,
     Closed,
+    /// The online visitors table.
+    Visitors,
 }
 
 /// What every part of the workspace shares, provided as context by the desk.
@@ -54,6 +59,17 @@ pub struct DeskState {
     pub sound_on: RwSignal<bool>,
     /// The desktop notification permission ("granted", "denied", "default"; `None`: none).
     pub permission: RwSignal<Option<String>>,
+    /// The online visitors table (rows while it or a profile is open) and the online count.
+    pub online: RwSignal<OnlineTable>,
+    /// Whether the online visitors table is on screen.
+    pub table_open: RwSignal<bool>,
+    /// The visitor whose profile dialog is open.
+    pub profile: RwSignal<Option<i64>>,
+    /// Bumped per visitor whenever the live feed says something about them changed (their
+    /// profile reloads).
+    pub visitor_versions: RwSignal<HashMap<i64, u32>>,
+    /// The time now, every few seconds (durations on screen count up with it).
+    pub now: RwSignal<i64>,
 }
 
 impl DeskState {
@@ -166,6 +182,14 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         visible: RwSignal::new(true),
         sound_on: RwSignal::new(snapshot.sound_on),
         permission: RwSignal::new(None),
+        online: RwSignal::new(OnlineTable {
+            count: snapshot.online_visitors,
+            ..OnlineTable::default()
+        }),
+        table_open: RwSignal::new(false),
+        profile: RwSignal::new(None),
+        visitor_versions: RwSignal::new(HashMap::new()),
+        now: RwSignal::new(crate::ui::clock::now_millis()),
     };
     provide_context(desk);
     let online = RwSignal::new(true);
@@ -188,6 +212,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
         <Lists inboxes=snapshot.inboxes />
         <Dock />
+        {move || desk.profile.get().map(|id| view! { <VisitorDialog id /> })}
     }
 }
 
@@ -267,6 +292,7 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
             View::Mine => d.mine(my_id),
             View::Active => d.active(),
             View::Closed => d.closed(),
+            View::Visitors => Vec::new(),
         })
         .into_iter()
         .filter(|c| filter.is_none_or(|inbox| c.inbox_id == inbox))
@@ -279,6 +305,7 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
             views.push(View::Active);
         }
         views.push(View::Closed);
+        views.push(View::Visitors);
         views
     };
     let view_name = move |view: View| match view {
@@ -286,7 +313,20 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
         View::Mine => t_string!(i18n, view_mine).to_string(),
         View::Active => t_string!(i18n, view_active).to_string(),
         View::Closed => t_string!(i18n, view_closed).to_string(),
+        View::Visitors => t_string!(i18n, view_visitors).to_string(),
     };
+    let count_of = move |view: View| match view {
+        View::Visitors => desk.online.with(|t| t.count),
+        other => list_of(other).len(),
+    };
+    let showing_visitors = move || view_signal.get() == View::Visitors;
+    Effect::new(move |_| desk.table_open.set(showing_visitors()));
+    // Opening a conversation (from a profile, or a proactive chat) leaves the table.
+    Effect::new(move |_| {
+        if desk.selected.get().is_some() && view_signal.get_untracked() == View::Visitors {
+            view_signal.set(View::Mine);
+        }
+    });
     let inbox_choices: Vec<(Option<i64>, Option<String>)> = std::iter::once((None, None))
         .chain(inboxes.into_iter().map(|i| (Some(i.id), Some(i.name))))
         .collect();
@@ -303,7 +343,7 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                         >
                             <span>{move || view_name(view)}</span>
                             " "
-                            <span class="count">{move || list_of(view).len()}</span>
+                            <span class="count">{move || count_of(view)}</span>
                         </button>
                     </For>
                 </nav>
@@ -339,7 +379,10 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                     </For>
                 </ul>
             </aside>
-            <section class="list">
+            <Show when=showing_visitors>
+                <OnlineVisitorsPanel inbox_filter=inbox_filter />
+            </Show>
+            <section class="list" class:hidden=showing_visitors>
                 <ul aria-label=move || t_string!(i18n, conversations_label).to_string()>
                     <For
                         each=list
@@ -353,7 +396,7 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                     <p class="empty">{t!(i18n, no_conversations)}</p>
                 </Show>
             </section>
-            <section class="conversation">
+            <section class="conversation" class:hidden=showing_visitors>
                 {move || match desk.selected.get() {
                     Some(id) => view! { <ConversationView id compact=false /> }.into_any(),
                     None => view! { <p class="empty">{t!(i18n, pick_conversation)}</p> }.into_any(),
@@ -416,6 +459,8 @@ mod live {
 
     /// How long a colleague's typing notice shows without a new one, in milliseconds.
     const TYPING_SHOWN_MS: u32 = 4_000;
+    /// How often durations on screen (time on site, time on a page) are brought up to date.
+    const NOW_EVERY_MS: u32 = 5_000;
 
     /// Connects the socket and the send pump; loads timelines as conversations are opened;
     /// marks what is on screen as read; tells colleagues what this agent views; alerts.
@@ -466,6 +511,25 @@ mod live {
             }
         });
 
+        // The online table's rows while it or a profile is on screen (again after every
+        // reconnect); the count comes regardless.
+        Effect::new(move |_| {
+            let on = desk.table_open.get() || desk.profile.get().is_some();
+            if online.get() {
+                desk.outgoing.frame(ClientFrame::WatchVisitors { on });
+            }
+            if !on {
+                desk.online.update(|t| t.forget());
+            }
+        });
+        // Durations on screen count up.
+        Effect::new(move |_| {
+            gloo_timers::callback::Interval::new(NOW_EVERY_MS, move || {
+                desk.now.set(crate::ui::clock::now_millis());
+            })
+            .forget();
+        });
+
         // Colleagues see what this agent views (again after every reconnect).
         Effect::new(move |_| {
             let conversation_ids = desk.on_screen();
@@ -502,7 +566,41 @@ mod live {
                 conversation_id,
                 agent,
             } => show_typing(desk, *conversation_id, agent.clone()),
+            ServerFrame::OnlineVisitors { visitors } => {
+                desk.online.update(|t| t.load(visitors.clone()));
+            }
+            ServerFrame::OnlineChanges {
+                changed,
+                left,
+                online,
+            } => {
+                desk.online.update(|t| t.apply(changed, left, *online));
+                touch_visitors(
+                    desk,
+                    changed
+                        .iter()
+                        .map(|r| r.visitor_id)
+                        .chain(left.iter().copied()),
+                );
+            }
             ServerFrame::Event { event, .. } => {
+                if let Event::VisitorUpdated { visitor_id, label } = event {
+                    desk.online.update(|t| t.rename(*visitor_id, label));
+                    touch_visitors(desk, [*visitor_id]);
+                }
+                if let Event::MessagePosted { message } = event
+                    && matches!(
+                        message.system,
+                        Some(crate::model::SystemLine::PageViewed { .. })
+                    )
+                    && let Some(visitor_id) = desk.data.with_untracked(|d| {
+                        d.conversations
+                            .get(&message.conversation_id)
+                            .map(|c| c.visitor_id)
+                    })
+                {
+                    touch_visitors(desk, [visitor_id]);
+                }
                 if let Event::MessagePosted { message } = event {
                     desk.typing.update(|t| {
                         if t.get(&message.conversation_id)
@@ -518,6 +616,28 @@ mod live {
             }
             _ => {}
         }
+    }
+
+    /// Marks visitors as changed, so their open profile or side panel reloads.
+    fn touch_visitors(desk: DeskState, ids: impl IntoIterator<Item = i64>) {
+        let watched: Vec<i64> = ids
+            .into_iter()
+            .filter(|id| {
+                desk.visitor_versions.with_untracked(|v| v.contains_key(id))
+                    || desk.profile.get_untracked() == Some(*id)
+                    || desk
+                        .data
+                        .with_untracked(|d| d.conversations.values().any(|c| c.visitor_id == *id))
+            })
+            .collect();
+        if watched.is_empty() {
+            return;
+        }
+        desk.visitor_versions.update(|versions| {
+            for id in watched {
+                *versions.entry(id).or_default() += 1;
+            }
+        });
     }
 
     fn show_typing(desk: DeskState, conversation_id: i64, agent: crate::model::AgentRef) {

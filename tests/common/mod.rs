@@ -186,6 +186,7 @@ impl TestServer {
             .send(&ClientFrame::Hello {
                 token: Some(token.to_owned()),
                 after,
+                inbox: None,
             })
             .await;
         socket
@@ -236,7 +237,11 @@ impl Agent {
         let ws_url = format!("{}/ws/agent", self.base.replacen("http", "ws", 1));
         let mut socket = Socket::connect(&ws_url, Some(cookie)).await;
         socket
-            .send(&ClientFrame::Hello { token: None, after })
+            .send(&ClientFrame::Hello {
+                token: None,
+                after,
+                inbox: None,
+            })
             .await;
         socket
     }
@@ -260,6 +265,29 @@ impl Socket {
             .await
             .expect("ws connect");
         Socket { stream }
+    }
+
+    /// Connects with a browser's `User-Agent` (visitor sockets record it).
+    pub async fn connect_with_agent(url: &str, user_agent: &str) -> Socket {
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert(
+            "user-agent",
+            HeaderValue::from_str(user_agent).expect("header"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connect");
+        Socket { stream }
+    }
+
+    /// The next protocol frame, or `None` when the socket closed.
+    pub async fn next_frame(&mut self) -> Option<ServerFrame> {
+        while let Some(Ok(message)) = self.stream.next().await {
+            if let WsMessage::Text(text) = message {
+                return serde_json::from_str(&text).ok();
+            }
+        }
+        None
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {

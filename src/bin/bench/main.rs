@@ -1,9 +1,14 @@
-//! Load benchmark: starts a release Switchboard on 127.0.0.1 (its own temporary database),
-//! connects N visitors and one agent over real WebSockets, has every visitor send messages,
-//! and reports sustained committed messages per second and visitor-to-agent delivery latency.
+//! Load benchmark: starts a release Switchboard on 127.0.0.1 (its own temporary database) and
+//! drives it over real HTTP and WebSockets from the same process.
 //!
-//! `cargo run --release --features bench --bin bench -- --visitors 200 --messages 25`
-//! Only messages the server acknowledged (committed) are counted.
+//! - `bench chat --visitors 200 --messages 25`: N visitors send messages; reports committed
+//!   messages per second and visitor-to-agent delivery latency (only acknowledged messages
+//!   count).
+//! - `bench browse --visitors 5000 --seconds 60`: N visitors browse (one page view every few
+//!   seconds each); reports how long an agent's online visitors table takes to load, and how
+//!   many update frames and rows a second reach the agent, with page-to-agent latency.
+
+mod browse;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,7 +26,16 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 /// Benchmark settings.
 #[derive(Debug, Parser)]
 #[command(about = "Switchboard load benchmark (loopback only)")]
-struct Args {
+enum Scenario {
+    /// Visitors send messages as fast as they are acknowledged (or paced).
+    Chat(ChatArgs),
+    /// Visitors browse; one agent watches the online visitors table.
+    Browse(browse::BrowseArgs),
+}
+
+/// Settings of the chat scenario.
+#[derive(Debug, clap::Args)]
+struct ChatArgs {
     /// Concurrent visitors, each with its own WebSocket.
     #[arg(long, default_value_t = 100)]
     visitors: usize,
@@ -35,57 +49,114 @@ struct Args {
 
 type Sent = Arc<Mutex<HashMap<String, Instant>>>;
 
+/// The benchmark's error.
+type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A server with an admin (who is the agent) and one inbox.
+struct Bench {
+    running: switchboard::server::Running,
+    dir: std::path::PathBuf,
+    inbox: switchboard::model::Inbox,
+    base: String,
+    ws_base: String,
+}
+
+const PASSWORD: &str = "benchmark password";
+
+impl Bench {
+    async fn start() -> BenchResult<Bench> {
+        let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let running = switchboard::server::spawn(Config::for_data_dir(dir.clone())).await?;
+        let state = &running.state;
+        let admin =
+            services::setup_first_admin(state, "Bench", "bench@example.com", PASSWORD).await?;
+        let inbox = services::create_inbox(state, &admin, "Bench").await?;
+        let base = format!("http://{}", running.addr);
+        let ws_base = format!("ws://{}", running.addr);
+        Ok(Bench {
+            running,
+            dir,
+            inbox,
+            base,
+            ws_base,
+        })
+    }
+
+    async fn stop(self) {
+        self.running.stop().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Signs the agent in; returns their HTTP client and their `/ws/agent` socket, ready.
+    async fn agent(&self) -> BenchResult<(reqwest::Client, WsStream)> {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(Arc::clone(&jar))
+            .build()?;
+        let signed = http
+            .post(format!("{}/api/sign_in", self.base))
+            .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
+            .send()
+            .await?;
+        if !signed.status().is_success() {
+            return Err(format!("sign in: {}", signed.status()).into());
+        }
+        let cookie = jar
+            .cookies(&self.base.parse()?)
+            .ok_or("no session cookie")?;
+        let mut request = format!("{}/ws/agent", self.ws_base).into_client_request()?;
+        request.headers_mut().insert("cookie", cookie);
+        let (mut agent, _) = tokio_tungstenite::connect_async(request).await?;
+        send_frame(
+            &mut agent,
+            &ClientFrame::Hello {
+                token: None,
+                after: None,
+                inbox: None,
+            },
+        )
+        .await?;
+        loop {
+            match next_frame(&mut agent).await {
+                Some(ServerFrame::Ready { .. }) => break,
+                Some(_) => {}
+                None => return Err("the agent socket closed".into()),
+            }
+        }
+        Ok((http, agent))
+    }
+}
+
+/// A client WebSocket.
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn send_frame(socket: &mut WsStream, frame: &ClientFrame) -> BenchResult<()> {
+    socket
+        .send(WsMessage::Text(serde_json::to_string(frame)?.into()))
+        .await?;
+    Ok(())
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let args = Args::parse();
-    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let running = switchboard::server::spawn(Config::for_data_dir(dir.clone())).await?;
-    let state = &running.state;
-    let password = "benchmark password";
-    let admin = services::setup_first_admin(state, "Bench", "bench@example.com", password).await?;
-    let inbox = services::create_inbox(state, &admin, "Bench").await?;
-    let base = format!("http://{}", running.addr);
-    let ws_base = format!("ws://{}", running.addr);
+async fn main() -> BenchResult<()> {
+    match Scenario::parse() {
+        Scenario::Chat(args) => chat(args).await,
+        Scenario::Browse(args) => browse::run(args).await,
+    }
+}
+
+async fn chat(args: ChatArgs) -> BenchResult<()> {
+    let bench = Bench::start().await?;
     println!(
         "server 127.0.0.1:{} · {} visitors × {} messages",
-        running.addr.port(),
+        bench.running.addr.port(),
         args.visitors,
         args.messages
     );
-
-    // The agent.
-    let jar = Arc::new(Jar::default());
-    let http = reqwest::Client::builder()
-        .cookie_provider(Arc::clone(&jar))
-        .build()?;
-    let signed = http
-        .post(format!("{base}/api/sign_in"))
-        .form(&[("email", "bench@example.com"), ("password", password)])
-        .send()
-        .await?;
-    if !signed.status().is_success() {
-        return Err(format!("sign in: {}", signed.status()).into());
-    }
-    let cookie = jar.cookies(&base.parse()?).ok_or("no session cookie")?;
-    let mut request = format!("{ws_base}/ws/agent").into_client_request()?;
-    request.headers_mut().insert("cookie", cookie);
-    let (mut agent, _) = tokio_tungstenite::connect_async(request).await?;
-    agent
-        .send(WsMessage::Text(
-            serde_json::to_string(&ClientFrame::Hello {
-                token: None,
-                after: None,
-            })?
-            .into(),
-        ))
-        .await?;
-    loop {
-        if let Some(ServerFrame::Ready { .. }) = next_frame(&mut agent).await {
-            break;
-        }
-    }
-
+    let (base, ws_base, inbox) = (&bench.base, &bench.ws_base, &bench.inbox);
+    let (_http, mut agent) = bench.agent().await?;
     // The visitors: tokens and sockets first, so connecting is not measured as messaging.
     let mut visitors = Vec::with_capacity(args.visitors);
     for _ in 0..args.visitors {
@@ -104,6 +175,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 serde_json::to_string(&ClientFrame::Hello {
                     token: Some(token),
                     after: None,
+                    inbox: None,
                 })?
                 .into(),
             ))
@@ -216,8 +288,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "visitor→agent latency max:         {:.2} ms",
         pct(1.0).as_secs_f64() * 1e3
     );
-    running.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    bench.stop().await;
     Ok(())
 }
 
@@ -226,6 +297,7 @@ fn lock(sent: &Sent) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The next protocol frame, or `None` when the socket closed.
 async fn next_frame<S>(socket: &mut S) -> Option<ServerFrame>
 where
     S: futures::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>> + Unpin,

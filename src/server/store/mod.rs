@@ -20,6 +20,9 @@ use crate::protocol::Event;
 use crate::rules::{LastWord, TimerKind};
 use crate::server::hub::{Hub, StoredEvent};
 
+mod visitors;
+pub use visitors::{NewVisit, VisitFacts, VisitorRow};
+
 /// The store's error: a database failure (mapped to `AppError::Internal` at the service edge).
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 

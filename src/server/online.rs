@@ -1,0 +1,310 @@
+//! The visitors on the site now, in memory: one row per visitor with a tab open (or gone for
+//! less than the leaving grace period), and the changes since the last batch. A ticker takes
+//! the changes once a second and broadcasts them as one batch, so an agent watching 5,000
+//! browsing visitors gets one frame a second rather than one per page view.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::model::{Millis, OnlineVisitor};
+
+/// How many batches a slow agent socket may fall behind by before it reloads the table.
+const BATCH_CAPACITY: usize = 64;
+
+/// One batch of changes, for every agent socket (each keeps what its inboxes may see).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// Increases by one per batch; a table snapshot carries the last one taken.
+    pub seq: u64,
+    /// Rows that appeared or changed, whole.
+    pub changed: Vec<OnlineVisitor>,
+    /// Visitors who left, as (inbox id, visitor id).
+    pub left: Vec<(i64, i64)>,
+    /// Visitors online per inbox after the batch.
+    pub counts: HashMap<i64, usize>,
+}
+
+impl Changes {
+    /// How many visitors of these inboxes are online.
+    pub fn count(&self, inbox_ids: &[i64]) -> usize {
+        inbox_ids.iter().filter_map(|id| self.counts.get(id)).sum()
+    }
+}
+
+/// The registry. Cheap to clone; all clones share it.
+#[derive(Clone)]
+pub struct OnlineVisitors {
+    /// A std mutex held only for map updates, never across an await.
+    inner: Arc<Mutex<Inner>>,
+    /// Fan-out of batches to every agent socket.
+    batches: broadcast::Sender<Arc<Changes>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    visitors: HashMap<i64, Entry>,
+    /// Visitors whose row changed since the last batch.
+    changed: BTreeSet<i64>,
+    /// Visitors who left since the last batch.
+    left: Vec<(i64, i64)>,
+    /// The last batch taken.
+    seq: u64,
+}
+
+struct Entry {
+    row: OnlineVisitor,
+    /// Open tabs (sockets that reported a page).
+    tabs: usize,
+    /// When the last tab closed; `None` while one is open.
+    gone_since: Option<Millis>,
+}
+
+impl Default for OnlineVisitors {
+    fn default() -> Self {
+        OnlineVisitors {
+            inner: Arc::default(),
+            batches: broadcast::channel(BATCH_CAPACITY).0,
+        }
+    }
+}
+
+impl OnlineVisitors {
+    /// Whether the visitor is on the site (a tab open, or gone for less than the grace period).
+    pub fn is_on_site(&self, visitor_id: i64) -> bool {
+        self.lock().visitors.contains_key(&visitor_id)
+    }
+
+    /// A visitor's row as it is now, if they are on the site.
+    pub fn row(&self, visitor_id: i64) -> Option<OnlineVisitor> {
+        self.lock().visitors.get(&visitor_id).map(|e| e.row.clone())
+    }
+
+    /// Puts a visitor's fresh row in the table; `new_tab` counts one more open tab.
+    pub fn arrive(&self, row: OnlineVisitor, new_tab: bool) {
+        let mut inner = self.lock();
+        let id = row.visitor_id;
+        let entry = inner.visitors.entry(id).or_insert_with(|| Entry {
+            row: row.clone(),
+            tabs: 0,
+            gone_since: None,
+        });
+        entry.row = row;
+        if new_tab {
+            entry.tabs += 1;
+        }
+        if entry.tabs > 0 {
+            entry.gone_since = None;
+        }
+        inner.changed.insert(id);
+    }
+
+    /// Replaces the row of a visitor who is on the site (their name or chat changed); does
+    /// nothing for a visitor who is not.
+    pub fn refresh(&self, row: OnlineVisitor) {
+        let mut inner = self.lock();
+        let id = row.visitor_id;
+        if let Some(entry) = inner.visitors.get_mut(&id)
+            && entry.row != row
+        {
+            entry.row = row;
+            inner.changed.insert(id);
+        }
+    }
+
+    /// One of the visitor's tabs closed; with the last one, the grace period starts.
+    pub fn tab_closed(&self, visitor_id: i64, now: Millis) {
+        let mut inner = self.lock();
+        if let Some(entry) = inner.visitors.get_mut(&visitor_id) {
+            entry.tabs = entry.tabs.saturating_sub(1);
+            if entry.tabs == 0 {
+                entry.gone_since = Some(now);
+            }
+        }
+    }
+
+    /// Removes the visitors whose last tab closed at least `grace_ms` ago; returns them with
+    /// the moment they left.
+    pub fn sweep(&self, now: Millis, grace_ms: Millis) -> Vec<(i64, Millis)> {
+        let mut inner = self.lock();
+        let gone: Vec<(i64, i64, Millis)> = inner
+            .visitors
+            .iter()
+            .filter_map(|(id, entry)| {
+                entry
+                    .gone_since
+                    .filter(|since| now.saturating_sub(*since) >= grace_ms)
+                    .map(|since| (*id, entry.row.inbox_id, since))
+            })
+            .collect();
+        for (visitor_id, inbox_id, _) in &gone {
+            inner.visitors.remove(visitor_id);
+            inner.changed.remove(visitor_id);
+            inner.left.push((*inbox_id, *visitor_id));
+        }
+        gone.into_iter().map(|(id, _, since)| (id, since)).collect()
+    }
+
+    /// Takes what changed since the last batch and broadcasts it; `None` when nothing did.
+    pub fn take_changes(&self) -> Option<Arc<Changes>> {
+        let batch = {
+            let mut inner = self.lock();
+            if inner.changed.is_empty() && inner.left.is_empty() {
+                return None;
+            }
+            inner.seq += 1;
+            let changed = std::mem::take(&mut inner.changed)
+                .into_iter()
+                .filter_map(|id| inner.visitors.get(&id).map(|e| e.row.clone()))
+                .collect();
+            Arc::new(Changes {
+                seq: inner.seq,
+                changed,
+                left: std::mem::take(&mut inner.left),
+                counts: counts(&inner),
+            })
+        };
+        // An error only means no agent is connected.
+        let _ = self.batches.send(Arc::clone(&batch));
+        Some(batch)
+    }
+
+    /// The whole table for these inboxes, with the last batch it already includes.
+    pub fn snapshot(&self, inbox_ids: &[i64]) -> (u64, Vec<OnlineVisitor>) {
+        let inner = self.lock();
+        let rows = inner
+            .visitors
+            .values()
+            .filter(|e| inbox_ids.contains(&e.row.inbox_id))
+            .map(|e| e.row.clone())
+            .collect();
+        (inner.seq, rows)
+    }
+
+    /// How many visitors of these inboxes are online now.
+    pub fn count(&self, inbox_ids: &[i64]) -> usize {
+        self.lock()
+            .visitors
+            .values()
+            .filter(|e| inbox_ids.contains(&e.row.inbox_id))
+            .count()
+    }
+
+    /// Starts receiving batches.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Changes>> {
+        self.batches.subscribe()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // Every update is a few map operations; a poisoned map is still consistent.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn counts(inner: &Inner) -> HashMap<i64, usize> {
+    let mut counts = HashMap::new();
+    for entry in inner.visitors.values() {
+        *counts.entry(entry.row.inbox_id).or_default() += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(visitor_id: i64, inbox_id: i64, page: &str) -> OnlineVisitor {
+        OnlineVisitor {
+            visitor_id,
+            inbox_id,
+            label: format!("#{visitor_id}"),
+            location: None,
+            page_url: format!("https://site.example{page}"),
+            page_title: page.to_owned(),
+            visits: 1,
+            chats: 0,
+            chatting: false,
+            since: 0,
+        }
+    }
+
+    #[test]
+    fn page_views_are_coalesced_into_one_batch() {
+        let online = OnlineVisitors::default();
+        let mut batches = online.subscribe();
+        online.arrive(row(1, 10, "/a"), true);
+        online.arrive(row(1, 10, "/b"), false);
+        online.arrive(row(1, 10, "/c"), false);
+        online.arrive(row(2, 20, "/a"), true);
+        let batch = online.take_changes().expect("changes");
+        assert_eq!(batch.changed.len(), 2, "one row per visitor");
+        assert_eq!(batch.changed[0].page_title, "/c", "the latest page wins");
+        assert_eq!(batch.count(&[10]), 1);
+        assert_eq!(batch.count(&[10, 20]), 2);
+        assert_eq!(batches.try_recv().expect("broadcast").seq, batch.seq);
+        assert!(online.take_changes().is_none(), "nothing new, no batch");
+    }
+
+    #[test]
+    fn a_visitor_leaves_after_the_grace_period_of_their_last_tab() {
+        let online = OnlineVisitors::default();
+        online.arrive(row(1, 10, "/a"), true);
+        online.arrive(row(1, 10, "/b"), true);
+        online.take_changes();
+        online.tab_closed(1, 1_000);
+        assert!(
+            online.sweep(100_000, 30_000).is_empty(),
+            "one tab is still open"
+        );
+        online.tab_closed(1, 2_000);
+        assert!(
+            online.sweep(31_999, 30_000).is_empty(),
+            "within the grace period"
+        );
+        assert!(online.is_on_site(1));
+        assert_eq!(online.sweep(32_000, 30_000), vec![(1, 2_000)]);
+        assert!(!online.is_on_site(1));
+        let batch = online.take_changes().expect("the departure");
+        assert_eq!(batch.left, vec![(10, 1)]);
+        assert_eq!(batch.count(&[10]), 0);
+    }
+
+    #[test]
+    fn coming_back_within_the_grace_period_keeps_the_visitor() {
+        let online = OnlineVisitors::default();
+        online.arrive(row(1, 10, "/a"), true);
+        online.tab_closed(1, 1_000);
+        online.arrive(row(1, 10, "/b"), true);
+        assert!(online.sweep(1_000_000, 30_000).is_empty());
+    }
+
+    #[test]
+    fn snapshots_hold_only_the_agents_inboxes() {
+        let online = OnlineVisitors::default();
+        online.arrive(row(1, 10, "/a"), true);
+        online.arrive(row(2, 20, "/a"), true);
+        let (seq, rows) = online.snapshot(&[20]);
+        assert_eq!(seq, 0);
+        assert_eq!(
+            rows.iter().map(|r| r.visitor_id).collect::<Vec<_>>(),
+            vec![2]
+        );
+        online.refresh(OnlineVisitor {
+            chatting: true,
+            ..row(2, 20, "/a")
+        });
+        online.refresh(row(3, 20, "/a"));
+        let batch = online.take_changes().expect("changes");
+        assert_eq!(batch.seq, 1);
+        assert!(
+            batch
+                .changed
+                .iter()
+                .any(|r| r.visitor_id == 2 && r.chatting)
+        );
+        assert!(!online.is_on_site(3), "refresh does not add visitors");
+    }
+}

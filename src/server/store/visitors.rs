@@ -1,0 +1,380 @@
+//! The SQL of visitors: visits, page views, profiles and the online table's rows.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Store, StoreResult, WriteTx};
+use crate::model::{Millis, OnlineVisitor, PageRecord, VisitRecord, visitor_label};
+use crate::rules::VisitorEdit;
+use crate::tracking::{self, Environment, Page};
+
+/// How many visits a profile lists.
+const PROFILE_VISITS: i64 = 50;
+/// How many recent pages a profile lists.
+const PROFILE_PAGES: i64 = 20;
+
+/// What decides whether a page view continues the visitor's current visit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitFacts {
+    /// Their latest visit.
+    pub visit_id: Option<i64>,
+    /// When it last saw them.
+    pub last_seen_at: Option<Millis>,
+    /// The page they are on (the open page view), if any.
+    pub open_page_url: Option<String>,
+}
+
+/// A visit to record.
+pub struct NewVisit<'a> {
+    /// Whose.
+    pub visitor_id: i64,
+    /// When it starts.
+    pub at: Millis,
+    /// Its first page.
+    pub landing: &'a Page,
+    /// The address as stored (whole or truncated).
+    pub ip: Option<String>,
+    /// The raw user agent.
+    pub user_agent: &'a str,
+    /// Parsed browser.
+    pub browser: Option<String>,
+    /// Parsed OS.
+    pub os: Option<String>,
+    /// Parsed device kind.
+    pub device: Option<String>,
+    /// GeoIP city.
+    pub city: Option<String>,
+    /// GeoIP country.
+    pub country: Option<String>,
+}
+
+/// The visitor's own row, as a profile shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorRow {
+    /// Database id.
+    pub id: i64,
+    /// Their inbox.
+    pub inbox_id: i64,
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// The team's notes.
+    pub notes: String,
+    /// Screen size.
+    pub screen: Option<String>,
+    /// Browser language.
+    pub language: Option<String>,
+    /// Time zone.
+    pub time_zone: Option<String>,
+    /// First visit.
+    pub first_visit_at: Option<Millis>,
+    /// Its landing page.
+    pub first_landing_url: Option<String>,
+    /// Its title.
+    pub first_landing_title: Option<String>,
+}
+
+const VISIT_COLUMNS: &str = "SELECT vi.id, vi.started_at, vi.last_seen_at, vi.landing_url, vi.landing_title, \
+     vi.referrer, vi.ip, vi.browser, vi.os, vi.device, vi.city, vi.country, v.time_zone, \
+     (SELECT COUNT(*) FROM page_views p WHERE p.visit_id = vi.id) AS pages \
+     FROM visits vi JOIN visitors v ON v.id = vi.visitor_id";
+
+impl Store {
+    /// The online table's row of a visitor who has viewed a page; `None` for one who never has.
+    pub async fn online_row(&self, visitor_id: i64) -> StoreResult<Option<OnlineVisitor>> {
+        let row = sqlx::query(
+            "SELECT v.id, v.inbox_id, v.name, v.time_zone, v.visit_count, \
+             (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id) AS chats, \
+             EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id AND c.status <> 'closed') AS chatting, \
+             vi.started_at, vi.city, vi.country, p.url, p.title \
+             FROM visitors v \
+             JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = v.id) \
+             JOIN page_views p ON p.id = (SELECT MAX(id) FROM page_views WHERE visitor_id = v.id) \
+             WHERE v.id = ?",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let id: i64 = row.try_get("id")?;
+            let name: Option<String> = row.try_get("name")?;
+            Ok(OnlineVisitor {
+                visitor_id: id,
+                inbox_id: row.try_get("inbox_id")?,
+                label: visitor_label(id, name.as_deref()),
+                location: location(&row)?,
+                page_url: row.try_get("url")?,
+                page_title: row.try_get("title")?,
+                visits: row.try_get("visit_count")?,
+                chats: row.try_get("chats")?,
+                chatting: row.try_get("chatting")?,
+                since: row.try_get("started_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A visitor's own row.
+    pub async fn visitor_row(&self, visitor_id: i64) -> StoreResult<Option<VisitorRow>> {
+        let row = sqlx::query(
+            "SELECT id, inbox_id, name, email, phone, notes, screen, language, time_zone, \
+             first_visit_at, first_landing_url, first_landing_title FROM visitors WHERE id = ?",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(VisitorRow {
+                id: row.try_get("id")?,
+                inbox_id: row.try_get("inbox_id")?,
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                phone: row.try_get("phone")?,
+                notes: row.try_get("notes")?,
+                screen: row.try_get("screen")?,
+                language: row.try_get("language")?,
+                time_zone: row.try_get("time_zone")?,
+                first_visit_at: row.try_get("first_visit_at")?,
+                first_landing_url: row.try_get("first_landing_url")?,
+                first_landing_title: row.try_get("first_landing_title")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A visitor's visits, newest first.
+    pub async fn visits_of(&self, visitor_id: i64) -> StoreResult<Vec<VisitRecord>> {
+        let rows = sqlx::query(&format!(
+            "{VISIT_COLUMNS} WHERE vi.visitor_id = ? ORDER BY vi.id DESC LIMIT ?"
+        ))
+        .bind(visitor_id)
+        .bind(PROFILE_VISITS)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VisitRecord {
+                    id: row.try_get("id")?,
+                    started_at: row.try_get("started_at")?,
+                    last_seen_at: row.try_get("last_seen_at")?,
+                    landing_url: row.try_get("landing_url")?,
+                    landing_title: row.try_get("landing_title")?,
+                    referrer: row.try_get("referrer")?,
+                    ip: row.try_get("ip")?,
+                    browser: row.try_get("browser")?,
+                    os: row.try_get("os")?,
+                    device: row.try_get("device")?,
+                    location: location(row)?,
+                    pages: row.try_get("pages")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The pages a visitor opened most recently, newest first.
+    pub async fn recent_pages(&self, visitor_id: i64) -> StoreResult<Vec<PageRecord>> {
+        let rows = sqlx::query(
+            "SELECT url, title, started_at, ended_at FROM page_views WHERE visitor_id = ? \
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(visitor_id)
+        .bind(PROFILE_PAGES)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PageRecord {
+                    url: row.try_get("url")?,
+                    title: row.try_get("title")?,
+                    started_at: row.try_get("started_at")?,
+                    ended_at: row.try_get("ended_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// The visitor's latest visit and the page they are on.
+    pub async fn visit_facts(&mut self, visitor_id: i64) -> StoreResult<VisitFacts> {
+        let visit = sqlx::query(
+            "SELECT id, last_seen_at FROM visits WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let open_page_url: Option<String> = sqlx::query_scalar(
+            "SELECT url FROM page_views WHERE visitor_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(VisitFacts {
+            visit_id: visit.as_ref().map(|r| r.try_get("id")).transpose()?,
+            last_seen_at: visit
+                .as_ref()
+                .map(|r| r.try_get("last_seen_at"))
+                .transpose()?,
+            open_page_url,
+        })
+    }
+
+    /// Records the start of a visit; the visitor's first visit is also kept on their row.
+    pub async fn insert_visit(&mut self, visit: NewVisit<'_>) -> StoreResult<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO visits (visitor_id, started_at, last_seen_at, landing_url, landing_title, referrer, \
+             ip, user_agent, browser, os, device, city, country) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(visit.visitor_id)
+        .bind(visit.at)
+        .bind(visit.at)
+        .bind(&visit.landing.url)
+        .bind(&visit.landing.title)
+        .bind(&visit.landing.referrer)
+        .bind(&visit.ip)
+        .bind(visit.user_agent)
+        .bind(&visit.browser)
+        .bind(&visit.os)
+        .bind(&visit.device)
+        .bind(&visit.city)
+        .bind(&visit.country)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "UPDATE visitors SET visit_count = visit_count + 1, \
+             first_visit_at = COALESCE(first_visit_at, ?), \
+             first_landing_url = COALESCE(first_landing_url, ?), \
+             first_landing_title = COALESCE(first_landing_title, ?) WHERE id = ?",
+        )
+        .bind(visit.at)
+        .bind(&visit.landing.url)
+        .bind(&visit.landing.title)
+        .bind(visit.visitor_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Ends the page the visitor was on (they moved on or left) at `at`.
+    pub async fn end_open_page_view(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE page_views SET ended_at = MAX(started_at, ?) WHERE visitor_id = ? AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(visitor_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a page the visitor opened, as the page they are on.
+    pub async fn insert_page_view(
+        &mut self,
+        visit_id: i64,
+        visitor_id: i64,
+        page: &Page,
+        at: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO page_views (visit_id, visitor_id, url, title, started_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(visit_id)
+        .bind(visitor_id)
+        .bind(&page.url)
+        .bind(&page.title)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Notes that the visitor was on the site at `at` (their visit goes on).
+    pub async fn touch_visit(&mut self, visit_id: i64, at: Millis) -> StoreResult<()> {
+        sqlx::query("UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?")
+            .bind(at)
+            .bind(visit_id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "UPDATE visitors SET last_seen_at = MAX(last_seen_at, ?) \
+             WHERE id = (SELECT visitor_id FROM visits WHERE id = ?)",
+        )
+        .bind(at)
+        .bind(visit_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps what the browser said about itself (known values replace older ones).
+    pub async fn set_environment(&mut self, visitor_id: i64, env: &Environment) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE visitors SET screen = COALESCE(?, screen), language = COALESCE(?, language), \
+             time_zone = COALESCE(?, time_zone) WHERE id = ?",
+        )
+        .bind(&env.screen)
+        .bind(&env.language)
+        .bind(&env.time_zone)
+        .bind(visitor_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The visitor left the site at `at`: their page ends and their visit was last seen then.
+    pub async fn visitor_left(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
+        self.end_open_page_view(visitor_id, at).await?;
+        let visit: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM visits WHERE visitor_id = ?")
+                .bind(visitor_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        if let Some(visit_id) = visit {
+            self.touch_visit(visit_id, at).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends every page left open by a previous process, where its visit was last seen.
+    pub async fn end_all_open_page_views(&mut self) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE page_views SET ended_at = MAX(started_at, \
+             (SELECT last_seen_at FROM visits WHERE visits.id = page_views.visit_id)) \
+             WHERE ended_at IS NULL",
+        )
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Replaces what the team knows about a visitor.
+    pub async fn update_visitor(&mut self, visitor_id: i64, edit: &VisitorEdit) -> StoreResult<()> {
+        sqlx::query("UPDATE visitors SET name = ?, email = ?, phone = ?, notes = ? WHERE id = ?")
+            .bind(&edit.name)
+            .bind(&edit.email)
+            .bind(&edit.phone)
+            .bind(&edit.notes)
+            .bind(visitor_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Where a visitor was: GeoIP city and country of the visit when known, else their time zone.
+fn location(row: &SqliteRow) -> StoreResult<Option<String>> {
+    let city: Option<String> = row.try_get("city")?;
+    let country: Option<String> = row.try_get("country")?;
+    let time_zone: Option<String> = row.try_get("time_zone")?;
+    Ok(
+        tracking::location_from_geoip(city.as_deref(), country.as_deref()).or_else(|| {
+            time_zone
+                .as_deref()
+                .and_then(tracking::location_from_time_zone)
+        }),
+    )
+}

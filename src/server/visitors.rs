@@ -1,0 +1,323 @@
+//! The operations about visitors: page views (visits, the page feed in the chat, the online
+//! table), leaving, profiles and their edits, proactive chat, and the ticker that sends the
+//! online table's changes once a second.
+
+use std::time::Duration;
+
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::AppError;
+use crate::model::{ConversationStatus, Me, Message, SystemLine, VisitorProfile};
+use crate::protocol::Event;
+use crate::rules;
+use crate::server::client_info::{self, ClientInfo};
+use crate::server::services::{self, system_line};
+use crate::server::state::AppState;
+use crate::server::store::{NewVisit, Visitor, now_millis};
+use crate::tracking;
+
+/// How often the online table's changes are sent (and departures swept).
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// What the tracker reports with each page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageReport {
+    /// The page's address.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// Where the visitor came from.
+    pub referrer: String,
+    /// Screen size.
+    pub screen: Option<String>,
+    /// Browser language.
+    pub language: Option<String>,
+    /// Time zone.
+    pub time_zone: Option<String>,
+}
+
+/// A visitor opened a page. Starts a visit after a long absence, records the page (a repeat
+/// of the page they are on is not a new view), tells the team in an open conversation, and
+/// puts the visitor's row in the online table; `new_tab` counts the socket as an open tab.
+pub async fn page_viewed(
+    state: &AppState,
+    visitor: &Visitor,
+    client: &ClientInfo,
+    report: &PageReport,
+    new_tab: bool,
+) -> Result<(), AppError> {
+    let page = tracking::validate_page(&report.url, &report.title, &report.referrer)?;
+    let env = tracking::clean_environment(
+        report.screen.as_deref(),
+        report.language.as_deref(),
+        report.time_zone.as_deref(),
+    );
+    let on_site = state.online.is_on_site(visitor.id);
+    let now = now_millis();
+    let mut tx = state.store.write().await?;
+    let facts = tx.visit_facts(visitor.id).await?;
+    let new_visit = tracking::starts_new_visit(
+        facts.last_seen_at,
+        on_site,
+        now,
+        state.settings.visit_gap_ms,
+    );
+    let (visit_id, new_page) = match facts.visit_id {
+        Some(visit_id) if !new_visit => (
+            visit_id,
+            facts.open_page_url.as_deref() != Some(page.url.as_str()),
+        ),
+        _ => {
+            let software = client_info::parse_user_agent(&client.user_agent);
+            let (city, country) = match (&state.geoip, client.ip) {
+                (Some(geoip), Some(ip)) => geoip.locate(ip),
+                _ => (None, None),
+            };
+            let ip = client.ip.map(|ip| {
+                if state.settings.truncate_ips {
+                    tracking::truncate_ip(ip)
+                } else {
+                    ip
+                }
+            });
+            let visit_id = tx
+                .insert_visit(NewVisit {
+                    visitor_id: visitor.id,
+                    at: now,
+                    landing: &page,
+                    ip: ip.map(|ip| ip.to_string()),
+                    user_agent: &client.user_agent,
+                    browser: software.browser,
+                    os: software.os,
+                    device: software.device,
+                    city,
+                    country,
+                })
+                .await?;
+            (visit_id, true)
+        }
+    };
+    if new_page {
+        tx.end_open_page_view(visitor.id, now).await?;
+        tx.insert_page_view(visit_id, visitor.id, &page, now)
+            .await?;
+        if let Some(conversation) = tx.open_conversation_of(visitor.id).await? {
+            system_line(
+                &mut tx,
+                &conversation,
+                SystemLine::PageViewed {
+                    title: page.title.clone(),
+                    url: page.url.clone(),
+                },
+            )
+            .await?;
+        }
+    }
+    tx.touch_visit(visit_id, now).await?;
+    if env != tracking::Environment::default() {
+        tx.set_environment(visitor.id, &env).await?;
+    }
+    tx.commit(&state.hub).await?;
+    if let Some(row) = state.store.online_row(visitor.id).await? {
+        state.online.arrive(row, new_tab);
+    }
+    Ok(())
+}
+
+/// Ends every page left open by a previous process (nobody is on the site of a new one).
+pub async fn end_open_page_views(state: &AppState) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    tx.end_all_open_page_views().await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// Starts the ticker: once a second it lets visitors whose grace period is over leave (their
+/// page ends when their last tab closed) and broadcasts the table's changes; between ticks it
+/// refreshes the rows of visitors whose chat or details changed.
+pub fn start_ticker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = state.hub.subscribe_all();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let gone = state.online.sweep(now_millis(), state.settings.visitor_grace_ms);
+                    for (visitor_id, at) in gone {
+                        if let Err(e) = record_departure(&state, visitor_id, at).await {
+                            tracing::error!(visitor_id, "cannot record a departure: {e}");
+                        }
+                    }
+                    state.online.take_changes();
+                }
+                event = events.recv() => match event {
+                    Ok(event) => {
+                        let about_visitor = matches!(
+                            event.event,
+                            Event::ConversationOpened { .. }
+                                | Event::ConversationClosed { .. }
+                                | Event::VisitorUpdated { .. }
+                        );
+                        if let (true, Some(visitor_id)) = (about_visitor, event.visitor_id)
+                            && state.online.is_on_site(visitor_id)
+                        {
+                            match state.store.online_row(visitor_id).await {
+                                Ok(Some(row)) => state.online.refresh(row),
+                                Ok(None) => {}
+                                Err(e) => tracing::error!(visitor_id, "cannot refresh a row: {e}"),
+                            }
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                },
+            }
+        }
+    })
+}
+
+async fn record_departure(state: &AppState, visitor_id: i64, at: i64) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    tx.visitor_left(visitor_id, at).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// A visitor the agent may see (else `NotFound`, so other inboxes' ids leak nothing).
+async fn visitor_for_agent(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+) -> Result<Visitor, AppError> {
+    let row = state
+        .store
+        .visitor_row(visitor_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("visitor"))?;
+    let visitor = Visitor {
+        id: row.id,
+        inbox_id: row.inbox_id,
+        name: row.name,
+    };
+    let inbox_ids = services::visible_inbox_ids(state, agent).await?;
+    if rules::may_see_inbox(agent.role, inbox_ids.contains(&visitor.inbox_id)) {
+        Ok(visitor)
+    } else {
+        Err(AppError::not_found("visitor"))
+    }
+}
+
+/// Everything the team knows about a visitor, for an agent of their inbox.
+pub async fn profile(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+) -> Result<VisitorProfile, AppError> {
+    visitor_for_agent(state, agent, visitor_id).await?;
+    let row = state
+        .store
+        .visitor_row(visitor_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("visitor"))?;
+    let mut conversations = state.store.conversations_of_visitor(visitor_id).await?;
+    conversations.reverse();
+    Ok(VisitorProfile {
+        id: row.id,
+        inbox_id: row.inbox_id,
+        label: crate::model::visitor_label(row.id, row.name.as_deref()),
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        notes: row.notes,
+        screen: row.screen,
+        language: row.language,
+        time_zone: row.time_zone,
+        online: state.online.is_on_site(visitor_id),
+        first_visit_at: row.first_visit_at,
+        first_landing_url: row.first_landing_url,
+        first_landing_title: row.first_landing_title,
+        visits: state.store.visits_of(visitor_id).await?,
+        pages: state.store.recent_pages(visitor_id).await?,
+        conversations,
+    })
+}
+
+/// An agent edits a visitor's name, email, phone and notes; colleagues see it live.
+pub async fn update_visitor(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+    name: &str,
+    email: &str,
+    phone: &str,
+    notes: &str,
+) -> Result<(), AppError> {
+    let edit = rules::validate_visitor_edit(name, email, phone, notes)?;
+    let visitor = visitor_for_agent(state, agent, visitor_id).await?;
+    let mut tx = state.store.write().await?;
+    tx.update_visitor(visitor_id, &edit).await?;
+    tx.append_event(
+        visitor.inbox_id,
+        visitor_id,
+        false,
+        Event::VisitorUpdated {
+            visitor_id,
+            label: crate::model::visitor_label(visitor_id, edit.name.as_deref()),
+        },
+    )
+    .await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// An agent starts a chat with a visitor on the site (or resumes their open one): the
+/// conversation is the agent's, and the visitor's widget opens with the message. Returns the
+/// conversation's id.
+pub async fn start_chat(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+    client_id: &str,
+    body: &str,
+) -> Result<(i64, Message), AppError> {
+    rules::validate_client_id(client_id)?;
+    rules::validate_body(body)?;
+    let visitor = visitor_for_agent(state, agent, visitor_id).await?;
+    let mut tx = state.store.write().await?;
+    let open = tx.open_conversation_of(visitor_id).await?;
+    let conversation_id = match open {
+        Some(conversation) => {
+            drop(tx);
+            if conversation.status == ConversationStatus::Unassigned {
+                services::accept(state, agent, conversation.id).await?;
+            }
+            conversation.id
+        }
+        None => {
+            if !state.online.is_on_site(visitor_id) {
+                return Err(AppError::VisitorNotOnline);
+            }
+            let id = tx.insert_conversation(&visitor, now_millis()).await?;
+            tx.set_assignee(id, Some(agent.id)).await?;
+            let opened = tx
+                .conversation(id)
+                .await?
+                .ok_or_else(|| AppError::not_found("conversation"))?;
+            tx.append_event(
+                visitor.inbox_id,
+                visitor_id,
+                true,
+                Event::ConversationOpened {
+                    conversation: opened,
+                },
+            )
+            .await?;
+            tx.commit(&state.hub).await?;
+            id
+        }
+    };
+    let message =
+        services::post_agent_message(state, agent, conversation_id, client_id, body).await?;
+    Ok((conversation_id, message))
+}

@@ -1,0 +1,591 @@
+//! Visitors against the real router on 127.0.0.1:0: the loader's tracker reporting pages over
+//! `/ws/visitor`, the online table agents receive (only their inboxes', coalesced), leaving
+//! after the grace period, visits and profiles, the page feed in a chat, proactive chat and
+//! profile edits.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Socket, TestServer};
+use serde_json::Value;
+use switchboard::model::{
+    Author, ConversationStatus, Inbox, OnlineVisitor, Role, SystemLine, VisitorProfile,
+};
+use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+
+/// A tracker tab of a visitor: the hello with the inbox key (a new visitor without `token`);
+/// returns the socket, ready, and the visitor's token.
+async fn tracker(server: &TestServer, inbox: &Inbox, token: Option<&str>) -> (Socket, String) {
+    let mut socket =
+        Socket::connect_with_agent(&format!("ws://{}/ws/visitor", server.addr), CHROME).await;
+    socket
+        .send(&ClientFrame::Hello {
+            token: token.map(str::to_owned),
+            after: None,
+            inbox: Some(inbox.key.clone()),
+        })
+        .await;
+    let mut token = token.map(str::to_owned);
+    loop {
+        match socket.next().await {
+            ServerFrame::Welcome { token: new } => token = Some(new),
+            ServerFrame::Ready { .. } => break,
+            ServerFrame::Event { .. } => {}
+            other => panic!("unexpected before ready: {other:?}"),
+        }
+    }
+    (socket, token.expect("a token"))
+}
+
+async fn view_page(socket: &mut Socket, path: &str, title: &str) {
+    socket
+        .send(&ClientFrame::PageView {
+            url: format!("https://shop.example{path}"),
+            title: title.into(),
+            referrer: "https://search.example/?q=coffee".into(),
+            screen: Some("1920x1080".into()),
+            language: Some("es-ES".into()),
+            time_zone: Some("Europe/Madrid".into()),
+        })
+        .await;
+}
+
+/// Waits for a batch in which `visitor`'s row shows `title`.
+async fn row_on_page(agent: &mut Socket, title: &str) -> OnlineVisitor {
+    agent
+        .until(|frame| match frame {
+            ServerFrame::OnlineChanges { changed, .. } => {
+                changed.into_iter().find(|row| row.page_title == title)
+            }
+            ServerFrame::OnlineVisitors { visitors } => {
+                visitors.into_iter().find(|row| row.page_title == title)
+            }
+            _ => None,
+        })
+        .await
+}
+
+async fn watch(agent: &mut Socket) -> Vec<OnlineVisitor> {
+    agent.until_ready().await;
+    agent.send(&ClientFrame::WatchVisitors { on: true }).await;
+    agent
+        .until(|frame| match frame {
+            ServerFrame::OnlineVisitors { visitors } => Some(visitors),
+            _ => None,
+        })
+        .await
+}
+
+async fn profile(agent: &common::Agent, visitor_id: i64) -> VisitorProfile {
+    agent
+        .call("visitor_profile", &[("id", &visitor_id.to_string())])
+        .await
+        .expect("profile")
+}
+
+/// The visitor id behind a token.
+async fn visitor_id(server: &TestServer, token: &str) -> i64 {
+    switchboard::server::services::visitor_by_token(&server.running.state, token)
+        .await
+        .expect("visitor")
+        .id
+}
+
+#[tokio::test]
+async fn pages_reach_the_agents_of_the_visitors_inbox_only() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let state = &server.running.state;
+    let other = switchboard::server::services::create_inbox(state, &team.admin, "Other")
+        .await
+        .expect("inbox");
+    server
+        .agent(
+            &team.admin,
+            "Otto",
+            "otto@example.com",
+            Role::Operator,
+            &[other.id],
+        )
+        .await;
+    let ana = server.sign_in("ana@example.com").await;
+    let otto = server.sign_in("otto@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    let mut otto_socket = otto.socket(None).await;
+    assert!(watch(&mut ana_socket).await.is_empty());
+    assert!(watch(&mut otto_socket).await.is_empty());
+
+    let (mut website_tab, website_token) = tracker(&server, &team.inbox, None).await;
+    view_page(&mut website_tab, "/pricing", "Pricing").await;
+    let (mut other_tab, _) = tracker(&server, &other, None).await;
+    view_page(&mut other_tab, "/other", "Other shop").await;
+
+    let row = row_on_page(&mut ana_socket, "Pricing").await;
+    assert_eq!(row.visitor_id, visitor_id(&server, &website_token).await);
+    assert_eq!(row.location.as_deref(), Some("Madrid, Europe"));
+    assert_eq!((row.visits, row.chats, row.chatting), (1, 0, false));
+    // Otto sees his inbox's visitor; neither ever receives the other inbox's row.
+    let other_row = row_on_page(&mut otto_socket, "Other shop").await;
+    assert_eq!(other_row.inbox_id, other.id);
+
+    view_page(&mut website_tab, "/delivery", "Delivery").await;
+    let moved = row_on_page(&mut ana_socket, "Delivery").await;
+    assert_eq!(moved.visitor_id, row.visitor_id);
+    view_page(&mut other_tab, "/other/2", "Other page two").await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // Drain what Ana got: only her inbox's rows, and the count of her inbox.
+    loop {
+        let frame = tokio::time::timeout(Duration::from_millis(300), ana_socket.next_frame()).await;
+        let Ok(Some(frame)) = frame else { break };
+        if let ServerFrame::OnlineChanges {
+            changed, online, ..
+        } = frame
+        {
+            assert!(
+                changed.iter().all(|r| r.inbox_id == team.inbox.id),
+                "{changed:?}"
+            );
+            assert_eq!(online, 1);
+        }
+    }
+    // Only visitors report pages, and only agents watch the table.
+    ana_socket
+        .send(&ClientFrame::PageView {
+            url: "https://shop.example/".into(),
+            title: String::new(),
+            referrer: String::new(),
+            screen: None,
+            language: None,
+            time_zone: None,
+        })
+        .await;
+    let refused = ana_socket
+        .until(|frame| match frame {
+            ServerFrame::Refused { code, .. } => Some(code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(refused, "forbidden");
+    website_tab
+        .send(&ClientFrame::WatchVisitors { on: true })
+        .await;
+    let refused = website_tab
+        .until(|frame| match frame {
+            ServerFrame::Refused { code, .. } => Some(code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(refused, "forbidden");
+    // The other inbox's visitor stays unknown to Ana.
+    let hidden = ana
+        .call::<Value>(
+            "visitor_profile",
+            &[("id", &other_row.visitor_id.to_string())],
+        )
+        .await
+        .expect_err("not hers");
+    assert_eq!(hidden["error"], "not_found");
+}
+
+#[tokio::test]
+async fn a_visitor_leaves_when_their_last_tab_has_been_gone_for_the_grace_period() {
+    let server = TestServer::start_with(|config| config.visitor_grace = 2).await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    watch(&mut ana_socket).await;
+
+    let (mut tab, token) = tracker(&server, &team.inbox, None).await;
+    let id = visitor_id(&server, &token).await;
+    view_page(&mut tab, "/", "Home").await;
+    row_on_page(&mut ana_socket, "Home").await;
+
+    // Moving to the next page of a classic site: the tab's socket closes and a new one opens.
+    tab.close().await;
+    let (mut next_tab, _) = tracker(&server, &team.inbox, Some(&token)).await;
+    view_page(&mut next_tab, "/pricing", "Pricing").await;
+    row_on_page(&mut ana_socket, "Pricing").await;
+    let stayed = tokio::time::timeout(
+        Duration::from_secs(3),
+        ana_socket.until(|frame| match frame {
+            ServerFrame::OnlineChanges { left, .. } if left.contains(&id) => Some(()),
+            _ => None,
+        }),
+    )
+    .await;
+    assert!(
+        stayed.is_err(),
+        "a visitor who came back within the grace period never left"
+    );
+
+    next_tab.close().await;
+    let online = ana_socket
+        .until(|frame| match frame {
+            ServerFrame::OnlineChanges { left, online, .. } if left.contains(&id) => Some(online),
+            _ => None,
+        })
+        .await;
+    assert_eq!(online, 0);
+    let profile = profile(&ana, id).await;
+    assert!(!profile.online);
+    assert!(
+        profile.pages.iter().all(|p| p.ended_at.is_some()),
+        "the last page ends when they left: {:?}",
+        profile.pages
+    );
+    assert_eq!(profile.pages.len(), 2);
+    assert_eq!(profile.visits.len(), 1, "one visit across both pages");
+}
+
+#[tokio::test]
+async fn visits_profiles_and_the_first_visit_are_recorded() {
+    let server = TestServer::start_with(|config| {
+        config.visitor_grace = 1;
+        config.truncate_ips = true;
+    })
+    .await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (mut tab, token) = tracker(&server, &team.inbox, None).await;
+    let id = visitor_id(&server, &token).await;
+    view_page(&mut tab, "/", "Home").await;
+    view_page(&mut tab, "/", "Home").await; // the same page again is not a new view
+    view_page(&mut tab, "/pricing", "Pricing").await;
+    tab.send(&ClientFrame::Ping).await;
+    tab.until(|frame| matches!(frame, ServerFrame::Pong).then_some(()))
+        .await;
+
+    let first = profile(&ana, id).await;
+    assert_eq!(first.visits.len(), 1);
+    let visit = &first.visits[0];
+    assert_eq!(visit.landing_title, "Home");
+    assert_eq!(visit.referrer, "https://search.example/?q=coffee");
+    assert_eq!(visit.ip.as_deref(), Some("127.0.0.0"), "stored truncated");
+    assert_eq!(visit.browser.as_deref(), Some("Chrome 120.0.0.0"));
+    assert_eq!(visit.os.as_deref(), Some("Windows 10"));
+    assert_eq!(visit.device.as_deref(), Some("pc"));
+    assert_eq!(visit.pages, 2);
+    assert_eq!(first.screen.as_deref(), Some("1920x1080"));
+    assert_eq!(first.language.as_deref(), Some("es-ES"));
+    assert_eq!(first.time_zone.as_deref(), Some("Europe/Madrid"));
+    assert_eq!(first.first_landing_title.as_deref(), Some("Home"));
+    let titles: Vec<&str> = first.pages.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, vec!["Pricing", "Home"], "newest first");
+    assert!(first.pages[0].ended_at.is_none(), "the page they are on");
+    assert!(first.pages[1].ended_at.is_some());
+    assert!(first.online);
+
+    // A malformed page is refused and changes nothing.
+    tab.send(&ClientFrame::PageView {
+        url: "javascript:alert(1)".into(),
+        title: "x".into(),
+        referrer: String::new(),
+        screen: None,
+        language: None,
+        time_zone: None,
+    })
+    .await;
+    let refused = tab
+        .until(|frame| match frame {
+            ServerFrame::Refused { code, .. } => Some(code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(refused, "invalid");
+    assert_eq!(profile(&ana, id).await.pages.len(), 2);
+
+    // They leave, and come back after more than the visit gap (their visit is made older).
+    tab.close().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.running.state.online.is_on_site(id) {
+        assert!(tokio::time::Instant::now() < deadline, "never left");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sqlx::query("UPDATE visits SET started_at = started_at - 7200000, last_seen_at = last_seen_at - 7200000")
+        .execute(server.running.state.store.pool())
+        .await
+        .expect("age the visit");
+    let (mut again, _) = tracker(&server, &team.inbox, Some(&token)).await;
+    view_page(&mut again, "/delivery", "Delivery").await;
+    again.send(&ClientFrame::Ping).await;
+    again
+        .until(|frame| matches!(frame, ServerFrame::Pong).then_some(()))
+        .await;
+    let second = profile(&ana, id).await;
+    assert_eq!(second.visits.len(), 2, "a new visit after the gap");
+    assert_eq!(second.visits[0].landing_title, "Delivery");
+    assert_eq!(
+        second.first_landing_title.as_deref(),
+        Some("Home"),
+        "kept for ever"
+    );
+    assert_eq!(second.first_visit_at, first.first_visit_at);
+}
+
+#[tokio::test]
+async fn pages_show_in_the_agents_timeline_and_never_in_the_visitors() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    ana_socket.until_ready().await;
+    let (mut tab, token) = tracker(&server, &team.inbox, None).await;
+    view_page(&mut tab, "/", "Home").await;
+    // The widget (a second socket of the visitor) opens a conversation.
+    let mut widget = server.visitor_socket(&token, None).await;
+    widget.until_ready().await;
+    widget
+        .send(&ClientFrame::Send {
+            client_id: "hello-1".into(),
+            conversation_id: None,
+            body: "Hi, a question about delivery".into(),
+        })
+        .await;
+    widget
+        .until(|frame| matches!(frame, ServerFrame::Ack { .. }).then_some(()))
+        .await;
+    view_page(&mut tab, "/pricing", "Pricing").await;
+    let line = ana_socket
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::MessagePosted { message },
+                ..
+            } if message.system.is_some() => message.system,
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        line,
+        SystemLine::PageViewed {
+            title: "Pricing".into(),
+            url: "https://shop.example/pricing".into()
+        }
+    );
+    // The visitor's sockets never see it, live or in their snapshot.
+    widget.send(&ClientFrame::Ping).await;
+    let seen = widget
+        .until(|frame| match frame {
+            ServerFrame::Pong => Some(false),
+            ServerFrame::Event {
+                event: Event::MessagePosted { message },
+                ..
+            } if message.system.is_some() => Some(true),
+            _ => None,
+        })
+        .await;
+    assert!(!seen, "the page line reached the visitor");
+    let (status, body) = server
+        .call_anonymous(
+            "widget_start",
+            &[("key", &team.inbox.key), ("token", &token)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("page_viewed"), "{body}");
+}
+
+#[tokio::test]
+async fn an_agent_starts_a_chat_with_a_visitor_on_the_site() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (mut tab, token) = tracker(&server, &team.inbox, None).await;
+    let id = visitor_id(&server, &token).await;
+    view_page(&mut tab, "/pricing", "Pricing").await;
+
+    let bad: Value = ana
+        .call::<Value>(
+            "start_chat",
+            &[
+                ("visitor_id", &id.to_string()),
+                ("client_id", "p-1"),
+                ("body", "  "),
+            ],
+        )
+        .await
+        .expect_err("an empty message");
+    assert_eq!(bad["error"], "empty_message");
+    assert!(
+        profile(&ana, id).await.conversations.is_empty(),
+        "nothing created"
+    );
+
+    let conversation_id: i64 = ana
+        .call(
+            "start_chat",
+            &[
+                ("visitor_id", &id.to_string()),
+                ("client_id", "p-2"),
+                ("body", "Hello! Can I help with the plans?"),
+            ],
+        )
+        .await
+        .expect("chat started");
+    // The tracker hears the agent's message (and opens the widget with it).
+    let message = tab
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::MessagePosted { message },
+                ..
+            } => Some(message),
+            _ => None,
+        })
+        .await;
+    assert_eq!(message.conversation_id, conversation_id);
+    assert!(matches!(message.author, Author::Agent { ref name, .. } if name == "Ana"));
+    let summary = &profile(&ana, id).await.conversations[0];
+    assert_eq!(summary.status, ConversationStatus::Assigned);
+    assert_eq!(
+        summary.assignee.as_ref().map(|a| a.name.as_str()),
+        Some("Ana")
+    );
+
+    // Resuming their open chat posts in it; nobody else's chat is taken.
+    let again: i64 = ana
+        .call(
+            "start_chat",
+            &[
+                ("visitor_id", &id.to_string()),
+                ("client_id", "p-3"),
+                ("body", "Still there?"),
+            ],
+        )
+        .await
+        .expect("resumed");
+    assert_eq!(again, conversation_id);
+    let ben = server.sign_in("ben@example.com").await;
+    let refused: Value = ben
+        .call::<Value>(
+            "start_chat",
+            &[
+                ("visitor_id", &id.to_string()),
+                ("client_id", "p-4"),
+                ("body", "Hi"),
+            ],
+        )
+        .await
+        .expect_err("Ana has it");
+    assert_eq!(refused["error"], "not_assignee");
+
+    // A visitor who is not on the site cannot be called.
+    let gone_token = server.visitor_token(&team.inbox).await;
+    let gone = visitor_id(&server, &gone_token).await;
+    let offline: Value = ana
+        .call::<Value>(
+            "start_chat",
+            &[
+                ("visitor_id", &gone.to_string()),
+                ("client_id", "p-5"),
+                ("body", "Hi"),
+            ],
+        )
+        .await
+        .expect_err("not on the site");
+    assert_eq!(offline["error"], "visitor_not_online");
+}
+
+#[tokio::test]
+async fn profile_edits_are_checked_and_reach_colleagues_live() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let ben = server.sign_in("ben@example.com").await;
+    let mut ben_socket = ben.socket(None).await;
+    ben_socket.until_ready().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let id = visitor_id(&server, &token).await;
+    let id_text = id.to_string();
+
+    let bad = ana
+        .call::<Value>(
+            "update_visitor",
+            &[
+                ("id", &id_text),
+                ("name", "Ana"),
+                ("email", "nope"),
+                ("phone", ""),
+                ("notes", ""),
+            ],
+        )
+        .await
+        .expect_err("a bad email");
+    assert_eq!(bad["field"], "email");
+    assert_eq!(profile(&ana, id).await.name, None, "nothing changed");
+
+    ana.call::<()>(
+        "update_visitor",
+        &[
+            ("id", &id_text),
+            ("name", "Carla Ruiz"),
+            ("email", "carla@example.com"),
+            ("phone", "+34 600 000 000"),
+            ("notes", "Prefers Spanish"),
+        ],
+    )
+    .await
+    .expect("saved");
+    let label = ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::VisitorUpdated { visitor_id, label },
+                ..
+            } if visitor_id == id => Some(label),
+            _ => None,
+        })
+        .await;
+    assert_eq!(label, "Carla Ruiz");
+    let saved = profile(&ben, id).await;
+    assert_eq!(saved.email.as_deref(), Some("carla@example.com"));
+    assert_eq!(saved.phone.as_deref(), Some("+34 600 000 000"));
+    assert_eq!(saved.notes, "Prefers Spanish");
+    // The visitor's own socket never hears about the team's notes.
+    let mut widget = server.visitor_socket(&token, Some(0)).await;
+    let (events, _) = widget.until_ready().await;
+    assert!(
+        events
+            .iter()
+            .all(|(_, e)| !matches!(e, Event::VisitorUpdated { .. })),
+        "{events:?}"
+    );
+}
+
+/// A MaxMind-format city database that places `network` in `city`, `country`.
+fn city_database(path: &std::path::Path, network: &str, city: &str, country: &str) {
+    let mut writer = mmdb_writer::Writer::new("GeoLite2-City");
+    let record = serde_json::json!({
+        "city": { "names": { "en": city } },
+        "country": { "names": { "en": country } },
+    });
+    writer
+        .insert(network.parse::<ipnet::IpNet>().expect("network"), &record)
+        .expect("insert");
+    std::fs::write(path, writer.to_bytes().expect("database")).expect("write");
+}
+
+#[tokio::test]
+async fn locations_come_from_the_geoip_database_when_one_is_configured() {
+    let geo = tempfile::tempdir().expect("dir");
+    let path = geo.path().join("city.mmdb");
+    city_database(&path, "127.0.0.0/8", "Testville", "Testland");
+    let server = TestServer::start_with(|config| config.geoip_db = Some(path.clone())).await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    watch(&mut ana_socket).await;
+    let (mut tab, token) = tracker(&server, &team.inbox, None).await;
+    view_page(&mut tab, "/", "Home").await;
+    let row = row_on_page(&mut ana_socket, "Home").await;
+    assert_eq!(
+        row.location.as_deref(),
+        Some("Testville, Testland"),
+        "not the time zone"
+    );
+    let visit = &profile(&ana, visitor_id(&server, &token).await)
+        .await
+        .visits[0];
+    assert_eq!(visit.location.as_deref(), Some("Testville, Testland"));
+    assert_eq!(visit.ip.as_deref(), Some("127.0.0.1"), "whole by default");
+}
