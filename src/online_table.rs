@@ -38,12 +38,13 @@ impl OnlineTable {
     }
 
     /// Applies a batch of changes.
+    /// Departures apply first: a visitor who left and came back within one batch stays.
     pub fn apply(&mut self, changed: &[OnlineVisitor], left: &[i64], online: usize) {
-        for row in changed {
-            self.rows.insert(row.visitor_id, row.clone());
-        }
         for id in left {
             self.rows.remove(id);
+        }
+        for row in changed {
+            self.rows.insert(row.visitor_id, row.clone());
         }
         self.count = online;
     }
@@ -141,7 +142,13 @@ mod tests {
         );
         assert_eq!(table.count, 2);
         assert_eq!(table.rows.len(), 2);
+        assert!(!table.rows.contains_key(&2));
         assert_eq!(table.rows[&1].page_title, "Pricing");
+        table.apply(&[row(3, 2, "Back", 30, false)], &[3], 2);
+        assert_eq!(
+            table.rows[&3].page_title, "Back",
+            "left and came back in one batch"
+        );
         table.rename(1, "Ana");
         assert_eq!(table.rows[&1].label, "Ana");
         table.forget();

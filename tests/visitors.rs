@@ -589,3 +589,36 @@ async fn locations_come_from_the_geoip_database_when_one_is_configured() {
     assert_eq!(visit.location.as_deref(), Some("Testville, Testland"));
     assert_eq!(visit.ip.as_deref(), Some("127.0.0.1"), "whole by default");
 }
+
+#[tokio::test]
+async fn a_late_departure_does_not_end_the_page_of_a_return_and_presence_keeps_visits_seen() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (mut tab, token) = tracker(&server, &team.inbox, None).await;
+    let id = visitor_id(&server, &token).await;
+    view_page(&mut tab, "/", "Home").await;
+    tab.send(&ClientFrame::Ping).await;
+    tab.until(|frame| matches!(frame, ServerFrame::Pong).then_some(()))
+        .await;
+    let state = &server.running.state;
+    let opened = profile(&ana, id).await.pages[0].started_at;
+
+    // A departure recorded for a moment before this page opened leaves the page open.
+    let mut tx = state.store.write().await.expect("tx");
+    tx.visitor_left(id, opened - 60_000).await.expect("left");
+    tx.commit(&state.hub).await.expect("commit");
+    assert_eq!(profile(&ana, id).await.pages[0].ended_at, None);
+
+    // Being on the site keeps the visit seen, so a restart ends the page where they were.
+    let later = opened + 120_000;
+    let mut tx = state.store.write().await.expect("tx");
+    tx.touch_latest_visits(&[id], later).await.expect("seen");
+    tx.commit(&state.hub).await.expect("commit");
+    assert_eq!(profile(&ana, id).await.visits[0].last_seen_at, later);
+    tab.close().await;
+    let server = server.restart_after(Duration::from_millis(10)).await;
+    let ana = server.sign_in("ana@example.com").await;
+    let page = profile(&ana, id).await.pages[0].clone();
+    assert_eq!(page.ended_at, Some(later), "ended at the last moment they were seen");
+}

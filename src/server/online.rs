@@ -97,20 +97,38 @@ impl OnlineVisitors {
         if entry.tabs > 0 {
             entry.gone_since = None;
         }
+        // Back before their departure was sent: they never left.
+        inner.left.retain(|(_, visitor)| *visitor != id);
         inner.changed.insert(id);
     }
 
-    /// Replaces the row of a visitor who is on the site (their name or chat changed); does
-    /// nothing for a visitor who is not.
+    /// Takes a visitor's new name and chat figures from a fresh row, if they are on the site
+    /// (their page stays as the latest page view set it: the row may have been read before
+    /// it).
     pub fn refresh(&self, row: OnlineVisitor) {
         let mut inner = self.lock();
         let id = row.visitor_id;
-        if let Some(entry) = inner.visitors.get_mut(&id)
-            && entry.row != row
-        {
-            entry.row = row;
-            inner.changed.insert(id);
+        if let Some(entry) = inner.visitors.get_mut(&id) {
+            let current = &mut entry.row;
+            let before = current.clone();
+            current.label = row.label;
+            current.visits = row.visits;
+            current.chats = row.chats;
+            current.chatting = row.chatting;
+            if *current != before {
+                inner.changed.insert(id);
+            }
         }
+    }
+
+    /// The visitors with a tab open now.
+    pub fn present(&self) -> Vec<i64> {
+        self.lock()
+            .visitors
+            .iter()
+            .filter(|(_, entry)| entry.tabs > 0)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// One of the visitor's tabs closed; with the last one, the grace period starts.
@@ -306,5 +324,33 @@ mod tests {
                 .any(|r| r.visitor_id == 2 && r.chatting)
         );
         assert!(!online.is_on_site(3), "refresh does not add visitors");
+        online.arrive(row(2, 20, "/b"), false);
+        online.refresh(OnlineVisitor {
+            chats: 1,
+            ..row(2, 20, "/stale")
+        });
+        let row_now = online.row(2).expect("on the site");
+        assert_eq!(
+            (row_now.page_title.as_str(), row_now.chats),
+            ("/b", 1),
+            "a stale page is not taken"
+        );
+        let mut present = online.present();
+        present.sort_unstable();
+        assert_eq!(present, vec![1, 2]);
+    }
+
+    #[test]
+    fn coming_back_before_the_departure_is_sent_cancels_it() {
+        let online = OnlineVisitors::default();
+        online.arrive(row(1, 10, "/a"), true);
+        online.take_changes();
+        online.tab_closed(1, 0);
+        assert_eq!(online.sweep(60_000, 30_000), vec![(1, 0)]);
+        online.arrive(row(1, 10, "/b"), true);
+        let batch = online.take_changes().expect("changes");
+        assert!(batch.left.is_empty(), "{:?}", batch.left);
+        assert_eq!(batch.changed.len(), 1);
+        assert_eq!(online.present(), vec![1]);
     }
 }

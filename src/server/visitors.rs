@@ -18,6 +18,8 @@ use crate::tracking;
 
 /// How often the online table's changes are sent (and departures swept).
 pub const TICK: Duration = Duration::from_secs(1);
+/// Every this many ticks, the visits of everyone on the site are marked as seen now.
+const SEEN_EVERY_TICKS: u32 = 60;
 
 /// What the tracker reports with each page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -140,6 +142,7 @@ pub fn start_ticker(state: AppState) -> tokio::task::JoinHandle<()> {
         let mut events = state.hub.subscribe_all();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks = 0u32;
         loop {
             tokio::select! {
                 _ = tick.tick() => {
@@ -150,6 +153,12 @@ pub fn start_ticker(state: AppState) -> tokio::task::JoinHandle<()> {
                         }
                     }
                     state.online.take_changes();
+                    ticks = ticks.wrapping_add(1);
+                    if ticks.is_multiple_of(SEEN_EVERY_TICKS)
+                        && let Err(e) = mark_present_seen(&state).await
+                    {
+                        tracing::error!("cannot mark visitors as seen: {e}");
+                    }
                 }
                 event = events.recv() => match event {
                     Ok(event) => {
@@ -162,14 +171,11 @@ pub fn start_ticker(state: AppState) -> tokio::task::JoinHandle<()> {
                         if let (true, Some(visitor_id)) = (about_visitor, event.visitor_id)
                             && state.online.is_on_site(visitor_id)
                         {
-                            match state.store.online_row(visitor_id).await {
-                                Ok(Some(row)) => state.online.refresh(row),
-                                Ok(None) => {}
-                                Err(e) => tracing::error!(visitor_id, "cannot refresh a row: {e}"),
-                            }
+                            refresh_rows(&state, &[visitor_id]).await;
                         }
                     }
-                    Err(RecvError::Lagged(_)) => {}
+                    // Some changes were missed: every row is read again.
+                    Err(RecvError::Lagged(_)) => refresh_rows(&state, &state.online.present()).await,
                     Err(RecvError::Closed) => return,
                 },
             }
@@ -177,7 +183,34 @@ pub fn start_ticker(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Reads the rows of these visitors again (their name or chats changed).
+async fn refresh_rows(state: &AppState, visitor_ids: &[i64]) {
+    for visitor_id in visitor_ids {
+        match state.store.online_row(*visitor_id).await {
+            Ok(Some(row)) => state.online.refresh(row),
+            Ok(None) => {}
+            Err(e) => tracing::error!(visitor_id, "cannot refresh a row: {e}"),
+        }
+    }
+}
+
+/// Marks the visits of everyone with a tab open as seen now.
+async fn mark_present_seen(state: &AppState) -> Result<(), AppError> {
+    let present = state.online.present();
+    if present.is_empty() {
+        return Ok(());
+    }
+    let mut tx = state.store.write().await?;
+    tx.touch_latest_visits(&present, now_millis()).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
 async fn record_departure(state: &AppState, visitor_id: i64, at: i64) -> Result<(), AppError> {
+    if state.online.is_on_site(visitor_id) {
+        // They came back meanwhile: the visit goes on.
+        return Ok(());
+    }
     let mut tx = state.store.write().await?;
     tx.visitor_left(visitor_id, at).await?;
     tx.commit(&state.hub).await?;

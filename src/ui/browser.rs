@@ -145,6 +145,24 @@ impl LiveSocket {
     }
 }
 
+/// Puts the keyboard focus back where it was when the calling component goes away (a dialog
+/// returns focus to the control that opened it).
+pub fn return_focus_on_cleanup() {
+    use leptos::prelude::*;
+    let opener = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let opener = StoredValue::new_local(opener);
+    on_cleanup(move || {
+        opener.update_value(|opener| {
+            if let Some(element) = opener.take() {
+                let _ = element.focus();
+            }
+        });
+    });
+}
+
 /// A random id for an outgoing message (works without a secure context, unlike randomUUID).
 pub fn random_id() -> String {
     let mut bytes = [0u8; 16];

@@ -47,14 +47,40 @@ pub fn VisitorDialog(
             close();
         }
     };
+    #[cfg(feature = "hydrate")]
+    crate::ui::browser::return_focus_on_cleanup();
+    let heading = move || match latest.with(|p| p.as_ref().map(|p| p.label.clone())) {
+        Some(name) => t_string!(i18n, profile_title, name = name).to_string(),
+        None => t_string!(i18n, loading).to_string(),
+    };
+    let online = move || latest.with(|p| p.as_ref().is_some_and(|p| p.online));
+    let on_site = move || {
+        latest.with(Option::is_some).then(|| {
+            if online() {
+                t_string!(i18n, on_site_now).to_string()
+            } else {
+                t_string!(i18n, not_on_site).to_string()
+            }
+        })
+    };
     view! {
         <div class="dialog-backdrop" on:keydown=on_key>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="profile-heading">
-                <Show
-                    when=move || latest.with(Option::is_some)
-                    fallback=move || view! { <p>{t!(i18n, loading)}</p> }
-                >
-                    <DialogBody latest on_close=Callback::new(move |()| close()) />
+                <header class="dialog-header">
+                    <h2 id="profile-heading">{heading}</h2>
+                    <span class="badge" class:online=online>{on_site}</span>
+                    <button
+                        type="button"
+                        class="icon"
+                        aria-label=move || t_string!(i18n, close_dialog).to_string()
+                        autofocus=true
+                        on:click=move |_| close()
+                    >
+                        "✕"
+                    </button>
+                </header>
+                <Show when=move || latest.with(Option::is_some)>
+                    <DialogBody latest />
                 </Show>
                 <ErrorNote error=Signal::derive(move || error.get()) />
             </div>
@@ -63,14 +89,9 @@ pub fn VisitorDialog(
 }
 
 #[component]
-fn DialogBody(latest: RwSignal<Option<VisitorProfile>>, on_close: Callback<()>) -> impl IntoView {
-    let i18n = use_i18n();
+fn DialogBody(latest: RwSignal<Option<VisitorProfile>>) -> impl IntoView {
     let Some(first) = latest.get_untracked() else {
         return ().into_any();
-    };
-    let heading = move || {
-        let label = latest.with(|p| p.as_ref().map(|p| p.label.clone()).unwrap_or_default());
-        t_string!(i18n, profile_title, name = label).to_string()
     };
     let online = move || latest.with(|p| p.as_ref().is_some_and(|p| p.online));
     let has_open = move || {
@@ -82,27 +103,7 @@ fn DialogBody(latest: RwSignal<Option<VisitorProfile>>, on_close: Callback<()>) 
             })
         })
     };
-    let on_site = move || {
-        if online() {
-            t_string!(i18n, on_site_now).to_string()
-        } else {
-            t_string!(i18n, not_on_site).to_string()
-        }
-    };
     view! {
-        <header class="dialog-header">
-            <h2 id="profile-heading">{heading}</h2>
-            <span class="badge" class:online=online>{on_site}</span>
-            <button
-                type="button"
-                class="icon"
-                aria-label=move || t_string!(i18n, close_dialog).to_string()
-                autofocus=true
-                on:click=move |_| on_close.run(())
-            >
-                "✕"
-            </button>
-        </header>
         <EditForm id=first.id latest />
         <Show when=move || online() || has_open()>
             <ChatForm visitor_id=first.id resume=Signal::derive(has_open) />

@@ -50,7 +50,7 @@ pub fn OnlineVisitorsPanel(
                         }
                     />
                 </label>
-                <span class="range" aria-live="polite">{range}</span>
+                <span class="range">{range}</span>
                 <button
                     type="button"
                     aria-label=move || t_string!(i18n, previous_page).to_string()

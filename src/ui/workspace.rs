@@ -513,8 +513,9 @@ mod live {
 
         // The online table's rows while it or a profile is on screen (again after every
         // reconnect); the count comes regardless.
+        let wants_rows = Memo::new(move |_| desk.table_open.get() || desk.profile.get().is_some());
         Effect::new(move |_| {
-            let on = desk.table_open.get() || desk.profile.get().is_some();
+            let on = wants_rows.get();
             if online.get() {
                 desk.outgoing.frame(ClientFrame::WatchVisitors { on });
             }
@@ -522,12 +523,13 @@ mod live {
                 desk.online.update(|t| t.forget());
             }
         });
-        // Durations on screen count up.
+        // Durations on screen count up, while the workspace is on screen.
         Effect::new(move |_| {
-            gloo_timers::callback::Interval::new(NOW_EVERY_MS, move || {
-                desk.now.set(crate::ui::clock::now_millis());
-            })
-            .forget();
+            let clock = StoredValue::new_local(Some(gloo_timers::callback::Interval::new(
+                NOW_EVERY_MS,
+                move || desk.now.set(crate::ui::clock::now_millis()),
+            )));
+            on_cleanup(move || clock.update_value(|clock| drop(clock.take())));
         });
 
         // Colleagues see what this agent views (again after every reconnect).

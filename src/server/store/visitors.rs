@@ -325,9 +325,18 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The visitor left the site at `at`: their page ends and their visit was last seen then.
+    /// The visitor left the site at `at`: the page they were on then ends, and their visit
+    /// was last seen then. (A page opened after `at` belongs to their return.)
     pub async fn visitor_left(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
-        self.end_open_page_view(visitor_id, at).await?;
+        sqlx::query(
+            "UPDATE page_views SET ended_at = MAX(started_at, ?) \
+             WHERE visitor_id = ? AND ended_at IS NULL AND started_at <= ?",
+        )
+        .bind(at)
+        .bind(visitor_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
         let visit: Option<i64> =
             sqlx::query_scalar("SELECT MAX(id) FROM visits WHERE visitor_id = ?")
                 .bind(visitor_id)
@@ -336,6 +345,26 @@ impl WriteTx {
         if let Some(visit_id) = visit {
             self.touch_visit(visit_id, at).await?;
         }
+        Ok(())
+    }
+
+    /// Notes that these visitors are still on the site at `at` (their latest visit goes on),
+    /// so a restart or a long reconnect knows when they were last seen.
+    pub async fn touch_latest_visits(
+        &mut self,
+        visitor_ids: &[i64],
+        at: Millis,
+    ) -> StoreResult<()> {
+        let ids = serde_json::to_string(visitor_ids).map_err(super::decode_error)?;
+        sqlx::query(
+            "UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) WHERE id IN \
+             (SELECT MAX(id) FROM visits WHERE visitor_id IN (SELECT value FROM json_each(?)) \
+             GROUP BY visitor_id)",
+        )
+        .bind(at)
+        .bind(ids)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
