@@ -122,31 +122,35 @@ pub enum ClientFrame {
     /// The visitor opened a page of the host site (visitor socket, sent by the loader's tracker
     /// on every page and in-page navigation). The first one of a connection also tells what
     /// the browser says about itself.
-    PageView {
-        /// The page's address.
-        url: String,
-        /// Its title.
-        #[serde(default)]
-        title: String,
-        /// The address the visitor came from (`document.referrer`).
-        #[serde(default)]
-        referrer: String,
-        /// Screen size, "1920x1080".
-        #[serde(default)]
-        screen: Option<String>,
-        /// Browser language.
-        #[serde(default)]
-        language: Option<String>,
-        /// IANA time zone.
-        #[serde(default)]
-        time_zone: Option<String>,
-    },
+    PageView(PageReport),
     /// Start (`true`) or stop receiving the online visitors table (agents only): the whole
     /// table first, then coalesced changes.
     WatchVisitors {
         /// Whether to receive it.
         on: bool,
     },
+}
+
+/// A page the loader's tracker reports, with what the browser says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageReport {
+    /// The page's address.
+    pub url: String,
+    /// Its title.
+    #[serde(default)]
+    pub title: String,
+    /// The address the visitor came from (`document.referrer`).
+    #[serde(default)]
+    pub referrer: String,
+    /// Screen size, "1920x1080".
+    #[serde(default)]
+    pub screen: Option<String>,
+    /// Browser language.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// IANA time zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// A frame the server sends.
@@ -253,6 +257,23 @@ mod tests {
         assert_eq!(
             json,
             r#"{"type":"event","id":9,"at":1,"event":{"type":"conversation_closed","conversation_id":4}}"#
+        );
+    }
+
+    #[test]
+    fn page_views_are_flat_objects() {
+        let frame: ClientFrame = serde_json::from_str(
+            r#"{"type":"page_view","url":"https://a.example/","title":"A","time_zone":"UTC"}"#,
+        )
+        .expect("valid page view");
+        assert_eq!(
+            frame,
+            ClientFrame::PageView(PageReport {
+                url: "https://a.example/".into(),
+                title: "A".into(),
+                time_zone: Some("UTC".into()),
+                ..PageReport::default()
+            })
         );
     }
 

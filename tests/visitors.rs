@@ -12,7 +12,7 @@ use serde_json::Value;
 use switchboard::model::{
     Author, ConversationStatus, Inbox, OnlineVisitor, Role, SystemLine, VisitorProfile,
 };
-use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+use switchboard::protocol::{ClientFrame, Event, PageReport, ServerFrame};
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 
@@ -42,14 +42,14 @@ async fn tracker(server: &TestServer, inbox: &Inbox, token: Option<&str>) -> (So
 
 async fn view_page(socket: &mut Socket, path: &str, title: &str) {
     socket
-        .send(&ClientFrame::PageView {
+        .send(&ClientFrame::PageView(PageReport {
             url: format!("https://shop.example{path}"),
             title: title.into(),
             referrer: "https://search.example/?q=coffee".into(),
             screen: Some("1920x1080".into()),
             language: Some("es-ES".into()),
             time_zone: Some("Europe/Madrid".into()),
-        })
+        }))
         .await;
 }
 
@@ -153,31 +153,17 @@ async fn pages_reach_the_agents_of_the_visitors_inbox_only() {
     }
     // Only visitors report pages, and only agents watch the table.
     ana_socket
-        .send(&ClientFrame::PageView {
+        .send(&ClientFrame::PageView(PageReport {
             url: "https://shop.example/".into(),
-            title: String::new(),
-            referrer: String::new(),
-            screen: None,
-            language: None,
-            time_zone: None,
-        })
+            ..PageReport::default()
+        }))
         .await;
-    let refused = ana_socket
-        .until(|frame| match frame {
-            ServerFrame::Refused { code, .. } => Some(code),
-            _ => None,
-        })
-        .await;
+    let refused = ana_socket.refusal().await;
     assert_eq!(refused, "forbidden");
     website_tab
         .send(&ClientFrame::WatchVisitors { on: true })
         .await;
-    let refused = website_tab
-        .until(|frame| match frame {
-            ServerFrame::Refused { code, .. } => Some(code),
-            _ => None,
-        })
-        .await;
+    let refused = website_tab.refusal().await;
     assert_eq!(refused, "forbidden");
     // The other inbox's visitor stays unknown to Ana.
     let hidden = ana
@@ -279,21 +265,13 @@ async fn visits_profiles_and_the_first_visit_are_recorded() {
     assert!(first.online);
 
     // A malformed page is refused and changes nothing.
-    tab.send(&ClientFrame::PageView {
+    tab.send(&ClientFrame::PageView(PageReport {
         url: "javascript:alert(1)".into(),
         title: "x".into(),
-        referrer: String::new(),
-        screen: None,
-        language: None,
-        time_zone: None,
-    })
+        ..PageReport::default()
+    }))
     .await;
-    let refused = tab
-        .until(|frame| match frame {
-            ServerFrame::Refused { code, .. } => Some(code),
-            _ => None,
-        })
-        .await;
+    let refused = tab.refusal().await;
     assert_eq!(refused, "invalid");
     assert_eq!(profile(&ana, id).await.pages.len(), 2);
 
@@ -620,5 +598,9 @@ async fn a_late_departure_does_not_end_the_page_of_a_return_and_presence_keeps_v
     let server = server.restart_after(Duration::from_millis(10)).await;
     let ana = server.sign_in("ana@example.com").await;
     let page = profile(&ana, id).await.pages[0].clone();
-    assert_eq!(page.ended_at, Some(later), "ended at the last moment they were seen");
+    assert_eq!(
+        page.ended_at,
+        Some(later),
+        "ended at the last moment they were seen"
+    );
 }

@@ -8,7 +8,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::AppError;
 use crate::model::{ConversationStatus, Me, Message, SystemLine, VisitorProfile};
-use crate::protocol::Event;
+use crate::protocol::{Event, PageReport};
 use crate::rules;
 use crate::server::client_info::{self, ClientInfo};
 use crate::server::services::{self, system_line};
@@ -20,23 +20,6 @@ use crate::tracking;
 pub const TICK: Duration = Duration::from_secs(1);
 /// Every this many ticks, the visits of everyone on the site are marked as seen now.
 const SEEN_EVERY_TICKS: u32 = 60;
-
-/// What the tracker reports with each page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageReport {
-    /// The page's address.
-    pub url: String,
-    /// Its title.
-    pub title: String,
-    /// Where the visitor came from.
-    pub referrer: String,
-    /// Screen size.
-    pub screen: Option<String>,
-    /// Browser language.
-    pub language: Option<String>,
-    /// Time zone.
-    pub time_zone: Option<String>,
-}
 
 /// A visitor opened a page. Starts a visit after a long absence, records the page (a repeat
 /// of the page they are on is not a new view), tells the team in an open conversation, and
@@ -223,15 +206,15 @@ async fn visitor_for_agent(
     agent: &Me,
     visitor_id: i64,
 ) -> Result<Visitor, AppError> {
-    let row = state
+    let profile = state
         .store
-        .visitor_row(visitor_id)
+        .visitor_profile(visitor_id)
         .await?
         .ok_or_else(|| AppError::not_found("visitor"))?;
     let visitor = Visitor {
-        id: row.id,
-        inbox_id: row.inbox_id,
-        name: row.name,
+        id: profile.id,
+        inbox_id: profile.inbox_id,
+        name: profile.name,
     };
     let inbox_ids = services::visible_inbox_ids(state, agent).await?;
     if rules::may_see_inbox(agent.role, inbox_ids.contains(&visitor.inbox_id)) {
@@ -248,32 +231,17 @@ pub async fn profile(
     visitor_id: i64,
 ) -> Result<VisitorProfile, AppError> {
     visitor_for_agent(state, agent, visitor_id).await?;
-    let row = state
+    let mut profile = state
         .store
-        .visitor_row(visitor_id)
+        .visitor_profile(visitor_id)
         .await?
         .ok_or_else(|| AppError::not_found("visitor"))?;
-    let mut conversations = state.store.conversations_of_visitor(visitor_id).await?;
-    conversations.reverse();
-    Ok(VisitorProfile {
-        id: row.id,
-        inbox_id: row.inbox_id,
-        label: crate::model::visitor_label(row.id, row.name.as_deref()),
-        name: row.name,
-        email: row.email,
-        phone: row.phone,
-        notes: row.notes,
-        screen: row.screen,
-        language: row.language,
-        time_zone: row.time_zone,
-        online: state.online.is_on_site(visitor_id),
-        first_visit_at: row.first_visit_at,
-        first_landing_url: row.first_landing_url,
-        first_landing_title: row.first_landing_title,
-        visits: state.store.visits_of(visitor_id).await?,
-        pages: state.store.recent_pages(visitor_id).await?,
-        conversations,
-    })
+    profile.online = state.online.is_on_site(visitor_id);
+    profile.visits = state.store.visits_of(visitor_id).await?;
+    profile.pages = state.store.recent_pages(visitor_id).await?;
+    profile.conversations = state.store.conversations_of_visitor(visitor_id).await?;
+    profile.conversations.reverse();
+    Ok(profile)
 }
 
 /// An agent edits a visitor's name, email, phone and notes; colleagues see it live.

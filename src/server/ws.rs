@@ -30,7 +30,7 @@ use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::Visitor;
 use crate::server::store::now_millis;
-use crate::server::visitors::{self, PageReport};
+use crate::server::visitors;
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
@@ -573,27 +573,12 @@ where
             }
             Who::Visitor { .. } => refuse(sink, None, &AppError::Forbidden).await,
         },
-        ClientFrame::PageView {
-            url,
-            title,
-            referrer,
-            screen,
-            language,
-            time_zone,
-        } => match who {
+        ClientFrame::PageView(report) => match who {
             Who::Visitor {
                 visitor,
                 client,
                 tab,
             } => {
-                let report = PageReport {
-                    url,
-                    title,
-                    referrer,
-                    screen,
-                    language,
-                    time_zone,
-                };
                 let new_tab = !tab.is_open();
                 match visitors::page_viewed(state, visitor, client, &report, new_tab).await {
                     Ok(()) => {

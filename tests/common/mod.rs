@@ -338,6 +338,15 @@ impl Socket {
         }
     }
 
+    /// Skips frames until a refusal; returns its code.
+    pub async fn refusal(&mut self) -> String {
+        self.until(|frame| match frame {
+            ServerFrame::Refused { code, .. } => Some(code),
+            _ => None,
+        })
+        .await
+    }
+
     /// Asserts nothing arrives for a short while.
     pub async fn assert_quiet(&mut self) {
         let waited = tokio::time::timeout(Duration::from_millis(300), self.stream.next()).await;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use switchboard::protocol::{ClientFrame, ServerFrame};
+use switchboard::protocol::{ClientFrame, PageReport, ServerFrame};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::{Bench, BenchResult, WsStream, next_frame, send_frame};
@@ -192,14 +192,14 @@ async fn arrive(ws_base: &str, key: &str, v: usize) -> BenchResult<WsStream> {
 }
 
 fn page(v: usize, n: usize) -> ClientFrame {
-    ClientFrame::PageView {
+    ClientFrame::PageView(PageReport {
         url: format!("https://shop.example/products/{v}/{n}"),
         title: format!("Product {v}-{n}"),
         referrer: String::new(),
         screen: Some("1920x1080".into()),
         language: Some("en-US".into()),
         time_zone: Some("Europe/Madrid".into()),
-    }
+    })
 }
 
 /// One visitor browsing until `until`: a page every `every` on average (spread so visitors do

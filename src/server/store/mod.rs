@@ -21,7 +21,7 @@ use crate::rules::{LastWord, TimerKind};
 use crate::server::hub::{Hub, StoredEvent};
 
 mod visitors;
-pub use visitors::{NewVisit, VisitFacts, VisitorRow};
+pub use visitors::{NewVisit, VisitFacts};
 
 /// The store's error: a database failure (mapped to `AppError::Internal` at the service edge).
 pub type StoreResult<T> = Result<T, sqlx::Error>;

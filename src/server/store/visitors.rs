@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Store, StoreResult, WriteTx};
-use crate::model::{Millis, OnlineVisitor, PageRecord, VisitRecord, visitor_label};
+use crate::model::{Millis, OnlineVisitor, PageRecord, VisitRecord, VisitorProfile, visitor_label};
 use crate::rules::VisitorEdit;
 use crate::tracking::{self, Environment, Page};
 
@@ -48,35 +48,6 @@ pub struct NewVisit<'a> {
     pub country: Option<String>,
 }
 
-/// The visitor's own row, as a profile shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VisitorRow {
-    /// Database id.
-    pub id: i64,
-    /// Their inbox.
-    pub inbox_id: i64,
-    /// Name.
-    pub name: Option<String>,
-    /// Email.
-    pub email: Option<String>,
-    /// Phone.
-    pub phone: Option<String>,
-    /// The team's notes.
-    pub notes: String,
-    /// Screen size.
-    pub screen: Option<String>,
-    /// Browser language.
-    pub language: Option<String>,
-    /// Time zone.
-    pub time_zone: Option<String>,
-    /// First visit.
-    pub first_visit_at: Option<Millis>,
-    /// Its landing page.
-    pub first_landing_url: Option<String>,
-    /// Its title.
-    pub first_landing_title: Option<String>,
-}
-
 const VISIT_COLUMNS: &str = "SELECT vi.id, vi.started_at, vi.last_seen_at, vi.landing_url, vi.landing_title, \
      vi.referrer, vi.ip, vi.browser, vi.os, vi.device, vi.city, vi.country, v.time_zone, \
      (SELECT COUNT(*) FROM page_views p WHERE p.visit_id = vi.id) AS pages \
@@ -117,8 +88,9 @@ impl Store {
         .transpose()
     }
 
-    /// A visitor's own row.
-    pub async fn visitor_row(&self, visitor_id: i64) -> StoreResult<Option<VisitorRow>> {
+    /// A visitor's profile from their own row: their visits, pages and conversations empty,
+    /// and not online (the service fills those in).
+    pub async fn visitor_profile(&self, visitor_id: i64) -> StoreResult<Option<VisitorProfile>> {
         let row = sqlx::query(
             "SELECT id, inbox_id, name, email, phone, notes, screen, language, time_zone, \
              first_visit_at, first_landing_url, first_landing_title FROM visitors WHERE id = ?",
@@ -127,10 +99,13 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
-            Ok(VisitorRow {
-                id: row.try_get("id")?,
+            let id: i64 = row.try_get("id")?;
+            let name: Option<String> = row.try_get("name")?;
+            Ok(VisitorProfile {
+                id,
                 inbox_id: row.try_get("inbox_id")?,
-                name: row.try_get("name")?,
+                label: visitor_label(id, name.as_deref()),
+                name,
                 email: row.try_get("email")?,
                 phone: row.try_get("phone")?,
                 notes: row.try_get("notes")?,
@@ -140,6 +115,10 @@ impl Store {
                 first_visit_at: row.try_get("first_visit_at")?,
                 first_landing_url: row.try_get("first_landing_url")?,
                 first_landing_title: row.try_get("first_landing_title")?,
+                online: false,
+                visits: Vec::new(),
+                pages: Vec::new(),
+                conversations: Vec::new(),
             })
         })
         .transpose()
