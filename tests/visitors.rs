@@ -604,3 +604,27 @@ async fn a_late_departure_does_not_end_the_page_of_a_return_and_presence_keeps_v
         "ended at the last moment they were seen"
     );
 }
+
+#[tokio::test]
+async fn closing_the_tab_viewed_last_brings_back_the_page_of_another_tab() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    watch(&mut ana_socket).await;
+    let (mut first, token) = tracker(&server, &team.inbox, None).await;
+    view_page(&mut first, "/a", "Page A").await;
+    row_on_page(&mut ana_socket, "Page A").await;
+    let (mut second, _) = tracker(&server, &team.inbox, Some(&token)).await;
+    view_page(&mut second, "/b", "Page B").await;
+    row_on_page(&mut ana_socket, "Page B").await;
+
+    second.close().await;
+    let back = row_on_page(&mut ana_socket, "Page A").await;
+    assert_eq!(back.visitor_id, visitor_id(&server, &token).await);
+    let pages = profile(&ana, back.visitor_id).await.pages;
+    let titles: Vec<&str> = pages.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, vec!["Page A", "Page B", "Page A"]);
+    assert!(pages[0].ended_at.is_none(), "on it again");
+    first.close().await;
+}

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 use crate::model::{Millis, OnlineVisitor};
+use crate::protocol::PageReport;
 
 /// How many batches a slow agent socket may fall behind by before it reloads the table.
 const BATCH_CAPACITY: usize = 64;
@@ -51,12 +52,20 @@ struct Inner {
     left: Vec<(i64, i64)>,
     /// The last batch taken.
     seq: u64,
+    /// The last tab id given out.
+    last_tab: TabId,
+    /// Orders page reports across tabs.
+    reports: u64,
 }
+
+/// Identifies one tab (tracker socket) of a visitor.
+pub type TabId = u64;
 
 struct Entry {
     row: OnlineVisitor,
-    /// Open tabs (sockets that reported a page).
-    tabs: usize,
+    /// Open tabs (sockets that reported a page): the page each is on, and when it reported
+    /// it (in report order), so closing the tab viewed last brings back another's page.
+    tabs: Vec<(TabId, u64, PageReport)>,
     /// When the last tab closed; `None` while one is open.
     gone_since: Option<Millis>,
 }
@@ -81,22 +90,29 @@ impl OnlineVisitors {
         self.lock().visitors.get(&visitor_id).map(|e| e.row.clone())
     }
 
-    /// Puts a visitor's fresh row in the table; `new_tab` counts one more open tab.
-    pub fn arrive(&self, row: OnlineVisitor, new_tab: bool) {
+    /// A new tab id.
+    pub fn new_tab(&self) -> TabId {
         let mut inner = self.lock();
+        inner.last_tab += 1;
+        inner.last_tab
+    }
+
+    /// Puts a visitor's fresh row in the table after `tab` reported `page` (the tab counts as
+    /// open from its first report).
+    pub fn arrive(&self, row: OnlineVisitor, tab: TabId, page: &PageReport) {
+        let mut inner = self.lock();
+        inner.reports += 1;
+        let order = inner.reports;
         let id = row.visitor_id;
         let entry = inner.visitors.entry(id).or_insert_with(|| Entry {
             row: row.clone(),
-            tabs: 0,
+            tabs: Vec::new(),
             gone_since: None,
         });
         entry.row = row;
-        if new_tab {
-            entry.tabs += 1;
-        }
-        if entry.tabs > 0 {
-            entry.gone_since = None;
-        }
+        entry.tabs.retain(|(other, _, _)| *other != tab);
+        entry.tabs.push((tab, order, page.clone()));
+        entry.gone_since = None;
         // Back before their departure was sent: they never left.
         inner.left.retain(|(_, visitor)| *visitor != id);
         inner.changed.insert(id);
@@ -126,20 +142,35 @@ impl OnlineVisitors {
         self.lock()
             .visitors
             .iter()
-            .filter(|(_, entry)| entry.tabs > 0)
+            .filter(|(_, entry)| !entry.tabs.is_empty())
             .map(|(id, _)| *id)
             .collect()
     }
 
-    /// One of the visitor's tabs closed; with the last one, the grace period starts.
-    pub fn tab_closed(&self, visitor_id: i64, now: Millis) {
+    /// One of the visitor's tabs closed; with the last one, the grace period starts. When it
+    /// was the tab they viewed last and another one shows a different page, returns that tab
+    /// and its page: the visitor is back on it.
+    pub fn tab_closed(
+        &self,
+        visitor_id: i64,
+        tab: TabId,
+        now: Millis,
+    ) -> Option<(TabId, PageReport)> {
         let mut inner = self.lock();
-        if let Some(entry) = inner.visitors.get_mut(&visitor_id) {
-            entry.tabs = entry.tabs.saturating_sub(1);
-            if entry.tabs == 0 {
-                entry.gone_since = Some(now);
-            }
+        let entry = inner.visitors.get_mut(&visitor_id)?;
+        let latest = |tabs: &[(TabId, u64, PageReport)]| {
+            tabs.iter().max_by_key(|(_, order, _)| *order).cloned()
+        };
+        let closed_was_latest = latest(&entry.tabs).filter(|(id, _, _)| *id == tab);
+        entry.tabs.retain(|(id, _, _)| *id != tab);
+        if entry.tabs.is_empty() {
+            entry.gone_since = Some(now);
+            return None;
         }
+        let (_, _, closed_page) = closed_was_latest?;
+        latest(&entry.tabs)
+            .filter(|(_, _, page)| page.url != closed_page.url)
+            .map(|(id, _, page)| (id, page))
     }
 
     /// Removes the visitors whose last tab closed at least `grace_ms` ago; returns them with
@@ -249,14 +280,27 @@ mod tests {
         }
     }
 
+    fn page(path: &str) -> PageReport {
+        PageReport {
+            url: format!("https://site.example{path}"),
+            title: path.to_owned(),
+            ..PageReport::default()
+        }
+    }
+
+    /// The visitor's tab `tab` reports `path`.
+    fn view(online: &OnlineVisitors, visitor: i64, inbox: i64, tab: TabId, path: &str) {
+        online.arrive(row(visitor, inbox, path), tab, &page(path));
+    }
+
     #[test]
     fn page_views_are_coalesced_into_one_batch() {
         let online = OnlineVisitors::default();
         let mut batches = online.subscribe();
-        online.arrive(row(1, 10, "/a"), true);
-        online.arrive(row(1, 10, "/b"), false);
-        online.arrive(row(1, 10, "/c"), false);
-        online.arrive(row(2, 20, "/a"), true);
+        view(&online, 1, 10, 1, "/a");
+        view(&online, 1, 10, 1, "/b");
+        view(&online, 1, 10, 1, "/c");
+        view(&online, 2, 20, 2, "/a");
         let batch = online.take_changes().expect("changes");
         assert_eq!(batch.changed.len(), 2, "one row per visitor");
         assert_eq!(batch.changed[0].page_title, "/c", "the latest page wins");
@@ -269,15 +313,15 @@ mod tests {
     #[test]
     fn a_visitor_leaves_after_the_grace_period_of_their_last_tab() {
         let online = OnlineVisitors::default();
-        online.arrive(row(1, 10, "/a"), true);
-        online.arrive(row(1, 10, "/b"), true);
+        view(&online, 1, 10, 1, "/a");
+        view(&online, 1, 10, 2, "/a");
         online.take_changes();
-        online.tab_closed(1, 1_000);
+        online.tab_closed(1, 1, 1_000);
         assert!(
             online.sweep(100_000, 30_000).is_empty(),
             "one tab is still open"
         );
-        online.tab_closed(1, 2_000);
+        online.tab_closed(1, 2, 2_000);
         assert!(
             online.sweep(31_999, 30_000).is_empty(),
             "within the grace period"
@@ -291,19 +335,41 @@ mod tests {
     }
 
     #[test]
+    fn closing_the_tab_viewed_last_brings_back_the_other_tabs_page() {
+        let online = OnlineVisitors::default();
+        view(&online, 1, 10, 1, "/a");
+        view(&online, 1, 10, 2, "/b");
+        view(&online, 1, 10, 3, "/b");
+        assert_eq!(
+            online.tab_closed(1, 1, 0),
+            None,
+            "an older tab: nothing changes"
+        );
+        assert_eq!(
+            online.tab_closed(1, 3, 0),
+            None,
+            "the remaining tab shows the same page"
+        );
+        view(&online, 1, 10, 4, "/c");
+        let back = online.tab_closed(1, 4, 0).expect("back on tab 2");
+        assert_eq!((back.0, back.1.url.as_str()), (2, "https://site.example/b"));
+        assert_eq!(online.tab_closed(1, 2, 5), None, "the last tab: leaving");
+    }
+
+    #[test]
     fn coming_back_within_the_grace_period_keeps_the_visitor() {
         let online = OnlineVisitors::default();
-        online.arrive(row(1, 10, "/a"), true);
-        online.tab_closed(1, 1_000);
-        online.arrive(row(1, 10, "/b"), true);
+        view(&online, 1, 10, 1, "/a");
+        online.tab_closed(1, 1, 1_000);
+        view(&online, 1, 10, 2, "/b");
         assert!(online.sweep(1_000_000, 30_000).is_empty());
     }
 
     #[test]
     fn snapshots_hold_only_the_agents_inboxes() {
         let online = OnlineVisitors::default();
-        online.arrive(row(1, 10, "/a"), true);
-        online.arrive(row(2, 20, "/a"), true);
+        view(&online, 1, 10, 1, "/a");
+        view(&online, 2, 20, 2, "/a");
         let (seq, rows) = online.snapshot(&[20]);
         assert_eq!(seq, 0);
         assert_eq!(
@@ -324,7 +390,7 @@ mod tests {
                 .any(|r| r.visitor_id == 2 && r.chatting)
         );
         assert!(!online.is_on_site(3), "refresh does not add visitors");
-        online.arrive(row(2, 20, "/b"), false);
+        view(&online, 2, 20, 2, "/b");
         online.refresh(OnlineVisitor {
             chats: 1,
             ..row(2, 20, "/stale")
@@ -343,11 +409,11 @@ mod tests {
     #[test]
     fn coming_back_before_the_departure_is_sent_cancels_it() {
         let online = OnlineVisitors::default();
-        online.arrive(row(1, 10, "/a"), true);
+        view(&online, 1, 10, 1, "/a");
         online.take_changes();
-        online.tab_closed(1, 0);
+        online.tab_closed(1, 1, 0);
         assert_eq!(online.sweep(60_000, 30_000), vec![(1, 0)]);
-        online.arrive(row(1, 10, "/b"), true);
+        view(&online, 1, 10, 2, "/b");
         let batch = online.take_changes().expect("changes");
         assert!(batch.left.is_empty(), "{:?}", batch.left);
         assert_eq!(batch.changed.len(), 1);

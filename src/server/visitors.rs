@@ -11,6 +11,7 @@ use crate::model::{ConversationStatus, Me, Message, SystemLine, VisitorProfile};
 use crate::protocol::{Event, PageReport};
 use crate::rules;
 use crate::server::client_info::{self, ClientInfo};
+use crate::server::online::TabId;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
 use crate::server::store::{NewVisit, Visitor, now_millis};
@@ -23,13 +24,13 @@ const SEEN_EVERY_TICKS: u32 = 60;
 
 /// A visitor opened a page. Starts a visit after a long absence, records the page (a repeat
 /// of the page they are on is not a new view), tells the team in an open conversation, and
-/// puts the visitor's row in the online table; `new_tab` counts the socket as an open tab.
+/// puts the visitor's row in the online table as reported by their tab `tab`.
 pub async fn page_viewed(
     state: &AppState,
     visitor: &Visitor,
     client: &ClientInfo,
     report: &PageReport,
-    new_tab: bool,
+    tab: TabId,
 ) -> Result<(), AppError> {
     let page = tracking::validate_page(&report.url, &report.title, &report.referrer)?;
     let env = tracking::clean_environment(
@@ -104,7 +105,7 @@ pub async fn page_viewed(
     }
     tx.commit(&state.hub).await?;
     if let Some(row) = state.store.online_row(visitor.id).await? {
-        state.online.arrive(row, new_tab);
+        state.online.arrive(row, tab, report);
     }
     Ok(())
 }

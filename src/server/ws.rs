@@ -25,7 +25,7 @@ use crate::server::auth;
 use crate::server::client_info::ClientInfo;
 use crate::server::connections::{AgentSignal, ConnectionId};
 use crate::server::hub::{Feed, RecvError, StoredEvent, Topic};
-use crate::server::online::{Changes, OnlineVisitors};
+use crate::server::online::{Changes, TabId};
 use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::Visitor;
@@ -215,7 +215,7 @@ where
                         send(&mut sink, ServerFrame::Welcome { token }).await?;
                     }
                     Who::Visitor {
-                        tab: TabGuard::new(&state, visitor.id),
+                        tab: TabGuard::new(&state, &visitor, &client),
                         visitor,
                         client,
                     }
@@ -330,37 +330,54 @@ enum Who {
 }
 
 /// Makes a visitor socket an open tab of the site from its first page report until it ends
-/// (on drop, however the connection ends).
-struct TabGuard {
-    online: OnlineVisitors,
-    visitor_id: i64,
+/// (on drop, however the connection ends). Boxed: the connection's state stays small.
+struct TabGuard(Box<Tab>);
+
+struct Tab {
+    state: AppState,
+    visitor: Visitor,
+    client: ClientInfo,
+    id: TabId,
     open: AtomicBool,
 }
 
 impl TabGuard {
-    fn new(state: &AppState, visitor_id: i64) -> TabGuard {
-        TabGuard {
-            online: state.online.clone(),
-            visitor_id,
+    fn new(state: &AppState, visitor: &Visitor, client: &ClientInfo) -> TabGuard {
+        TabGuard(Box::new(Tab {
+            state: state.clone(),
+            visitor: visitor.clone(),
+            client: client.clone(),
+            id: state.online.new_tab(),
             open: AtomicBool::new(false),
-        }
-    }
-
-    /// Whether the socket counts as an open tab yet.
-    fn is_open(&self) -> bool {
-        self.open.load(Ordering::SeqCst)
+        }))
     }
 
     /// Counts the socket as an open tab (its first page was recorded).
     fn mark_open(&self) {
-        self.open.store(true, Ordering::SeqCst);
+        self.0.open.store(true, Ordering::SeqCst);
     }
 }
 
 impl Drop for TabGuard {
     fn drop(&mut self) {
-        if self.open.load(Ordering::SeqCst) {
-            self.online.tab_closed(self.visitor_id, now_millis());
+        let tab = &self.0;
+        if !tab.open.load(Ordering::SeqCst) {
+            return;
+        }
+        // Closing the tab viewed last puts the visitor back on the page of another one.
+        if let Some((other, page)) =
+            tab.state
+                .online
+                .tab_closed(tab.visitor.id, tab.id, now_millis())
+        {
+            let (state, visitor, client) =
+                (tab.state.clone(), tab.visitor.clone(), tab.client.clone());
+            tokio::spawn(async move {
+                if let Err(e) = visitors::page_viewed(&state, &visitor, &client, &page, other).await
+                {
+                    tracing::debug!("cannot go back to another tab's page: {e}");
+                }
+            });
         }
     }
 }
@@ -578,16 +595,13 @@ where
                 visitor,
                 client,
                 tab,
-            } => {
-                let new_tab = !tab.is_open();
-                match visitors::page_viewed(state, visitor, client, &report, new_tab).await {
-                    Ok(()) => {
-                        tab.mark_open();
-                        Ok(())
-                    }
-                    Err(e) => refuse(sink, None, &e).await,
+            } => match visitors::page_viewed(state, visitor, client, &report, tab.0.id).await {
+                Ok(()) => {
+                    tab.mark_open();
+                    Ok(())
                 }
-            }
+                Err(e) => refuse(sink, None, &e).await,
+            },
             Who::Agent { .. } => refuse(sink, None, &AppError::Forbidden).await,
         },
         ClientFrame::WatchVisitors { .. } => refuse(sink, None, &AppError::Forbidden).await,
