@@ -21,6 +21,7 @@ test("an agent follows a visitor browsing the demo site and starts a chat with t
   await expect(row).toContainText("Northwind Coffee — fresh beans every week");
   await expect(row).toContainText("Madrid, Europe");
   await expect(row).toContainText("Browsing");
+  await expect(agent.getByRole("button", { name: /Visitors online/ })).toHaveText(/Visitors online\s*[1-9]/);
 
   // Her profile is open while she browses: the row and the profile follow her, live.
   await row.getByRole("button", { name: `Profile of ${name}` }).click();
@@ -75,5 +76,13 @@ test("an agent follows a visitor browsing the demo site and starts a chat with t
   await agent.getByRole("button", { name: /Visitors online/ }).click();
   const named = table.getByRole("row").filter({ has: agent.getByRole("button", { name: "Profile of Carla Ruiz", exact: true }) });
   await expect(named).toContainText("Chatting");
+
+  // Escape closes her profile and gives the focus back to what opened it.
+  const opener = named.getByRole("button", { name: "Profile of Carla Ruiz" });
+  await opener.click();
+  await expect(agent.getByRole("dialog", { name: "Visitor profile: Carla Ruiz" })).toBeVisible();
+  await agent.keyboard.press("Escape");
+  await expect(agent.getByRole("dialog")).toBeHidden();
+  await expect(opener).toBeFocused();
   await visitorContext.close();
 });

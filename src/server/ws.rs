@@ -423,16 +423,21 @@ impl TableWatch {
                 left,
                 online,
             })
-        } else if self.count != Some(online) {
+        } else {
+            self.count_if_changed(online)
+        }
+    }
+
+    /// A frame with only the count, when it differs from the last one sent.
+    fn count_if_changed(&mut self, online: usize) -> Option<ServerFrame> {
+        (self.count != Some(online)).then(|| {
             self.count = Some(online);
-            Some(ServerFrame::OnlineChanges {
+            ServerFrame::OnlineChanges {
                 changed: Vec::new(),
                 left: Vec::new(),
                 online,
-            })
-        } else {
-            None
-        }
+            }
+        })
     }
 
     /// The whole table (watching) or the count, after a watch request or a lag.
@@ -443,15 +448,7 @@ impl TableWatch {
             self.count = Some(visitors.len());
             Some(ServerFrame::OnlineVisitors { visitors })
         } else {
-            let online = state.online.count(inbox_ids);
-            (self.count != Some(online)).then(|| {
-                self.count = Some(online);
-                ServerFrame::OnlineChanges {
-                    changed: Vec::new(),
-                    left: Vec::new(),
-                    online,
-                }
-            })
+            self.count_if_changed(state.online.count(inbox_ids))
         }
     }
 }

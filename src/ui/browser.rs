@@ -157,7 +157,11 @@ pub fn return_focus_on_cleanup() {
     on_cleanup(move || {
         opener.update_value(|opener| {
             if let Some(element) = opener.take() {
-                let _ = element.focus();
+                // After the dialog has left the page (removing it would take the focus along).
+                gloo_timers::callback::Timeout::new(0, move || {
+                    let _ = element.focus();
+                })
+                .forget();
             }
         });
     });

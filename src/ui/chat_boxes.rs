@@ -35,10 +35,7 @@ pub fn Dock() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             match accept_conversation(next).await {
-                Ok(_) => {
-                    desk.boxes.update(|boxes| boxes.retain(|b| b.id != next));
-                    desk.selected.set(Some(next));
-                }
+                Ok(_) => desk.show(next),
                 Err(e) => desk.problem.set(Some(e.code().to_owned())),
             }
         });
@@ -121,10 +118,7 @@ fn DockedBox(id: i64) -> impl IntoView {
             }
         });
     };
-    let maximize = move |_| {
-        desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
-        desk.selected.set(Some(id));
-    };
+    let maximize = move |_| desk.show(id);
     let close = move |_| desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
     view! {
         <section

@@ -42,13 +42,25 @@ pub fn VisitorDialog(
         None => {}
     });
     let close = move || desk.profile.set(None);
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            close();
-        }
-    };
     #[cfg(feature = "hydrate")]
     crate::ui::browser::return_focus_on_cleanup();
+    // Escape closes it wherever the focus is.
+    #[cfg(feature = "hydrate")]
+    {
+        let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" {
+                close();
+            }
+        });
+        on_cleanup(move || escape.remove());
+    }
+    // The dialog takes the focus; `autofocus` only works on page load.
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = close_button.get() {
+            let _ = button.focus();
+        }
+    });
     let heading = move || match latest.with(|p| p.as_ref().map(|p| p.label.clone())) {
         Some(name) => t_string!(i18n, profile_title, name = name).to_string(),
         None => t_string!(i18n, loading).to_string(),
@@ -64,7 +76,7 @@ pub fn VisitorDialog(
         })
     };
     view! {
-        <div class="dialog-backdrop" on:keydown=on_key>
+        <div class="dialog-backdrop">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="profile-heading">
                 <header class="dialog-header">
                     <h2 id="profile-heading">{heading}</h2>
@@ -73,7 +85,7 @@ pub fn VisitorDialog(
                         type="button"
                         class="icon"
                         aria-label=move || t_string!(i18n, close_dialog).to_string()
-                        autofocus=true
+                        node_ref=close_button
                         on:click=move |_| close()
                     >
                         "✕"
@@ -193,9 +205,7 @@ fn ChatForm(visitor_id: i64, resume: Signal<bool>) -> impl IntoView {
     let body = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Some(Ok(conversation_id)) = start.value().get() {
-            desk.boxes
-                .update(|boxes| boxes.retain(|b| b.id != conversation_id));
-            desk.selected.set(Some(conversation_id));
+            desk.show(conversation_id);
             desk.profile.set(None);
         }
     });
@@ -395,8 +405,7 @@ fn ProfileDetails(profile: VisitorProfile, compact: bool) -> impl IntoView {
                             type="button"
                             class="link"
                             on:click=move |_| {
-                                desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
-                                desk.selected.set(Some(id));
+                                desk.show(id);
                                 desk.profile.set(None);
                             }
                         >

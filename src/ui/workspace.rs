@@ -100,6 +100,12 @@ impl DeskState {
         ids
     }
 
+    /// Shows a conversation in the main view (taking it out of its chat box, if it had one).
+    pub fn show(&self, id: i64) {
+        self.boxes.update(|boxes| boxes.retain(|b| b.id != id));
+        self.selected.set(Some(id));
+    }
+
     /// Opens a conversation as a docked chat box (or restores its box).
     pub fn open_box(&self, id: i64) {
         self.boxes
@@ -424,10 +430,7 @@ fn ConversationItem(conversation: ConversationSummary) -> impl IntoView {
                 type="button"
                 class="conversation-item"
                 aria-current=move || (desk.selected.get() == Some(id)).then_some("true")
-                on:click=move |_| {
-                    desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
-                    desk.selected.set(Some(id));
-                }
+                on:click=move |_| desk.show(id)
             >
                 <span class="visitor">{conversation.visitor_label.clone()}</span>
                 <span class="badges">
@@ -701,10 +704,7 @@ mod live {
             &title,
             &alert.preview,
             &format!("conversation-{id}"),
-            move || {
-                desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
-                desk.selected.set(Some(id));
-            },
+            move || desk.show(id),
         );
     }
 }
