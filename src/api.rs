@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    AgentAccount, Colleague, ConversationDetail, ConversationSummary, Inbox, Me, Message,
-    VisitorProfile,
+    AgentAccount, Colleague, ConversationDetail, ConversationSummary, FilePolicy, Inbox, Me,
+    Message, Template, VisitorProfile,
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::{auth, services, state::AppState, visitors};
+use crate::server::{auth, services, state::AppState, templates, visitors};
 
 /// What a signed-in agent's workspace starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +45,10 @@ pub struct WidgetSnapshot {
     pub conversations: Vec<ConversationSummary>,
     /// Every message of them, oldest first.
     pub messages: Vec<Message>,
+    /// What files the inbox accepts.
+    pub files: FilePolicy,
+    /// Whether agents see what the visitor types before sending (the widget says so).
+    pub typing_preview: bool,
     /// Events up to this id are reflected; resume the socket from it.
     pub last_event_id: i64,
 }
@@ -283,6 +287,55 @@ pub async fn set_inbox_timers(
     services::set_inbox_timers(&state, &me, inbox_id, assignee_idle_secs, visitor_idle_secs).await
 }
 
+/// Sets what files an inbox accepts and whether agents see a preview of what visitors type.
+/// Admins only.
+#[server(endpoint = "set_inbox_chat_settings")]
+pub async fn set_inbox_chat_settings(
+    inbox_id: i64,
+    max_file_bytes: i64,
+    allowed_file_types: String,
+    #[server(default)] typing_preview: bool,
+) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    services::set_inbox_chat_settings(
+        &state,
+        &me,
+        inbox_id,
+        max_file_bytes,
+        &allowed_file_types,
+        typing_preview,
+    )
+    .await
+}
+
+/// The templates the agent may use: their own and those shared with their inboxes.
+#[server(endpoint = "templates")]
+pub async fn load_templates() -> Result<Vec<Template>, AppError> {
+    let (state, me) = agent().await?;
+    templates::list(&state, &me).await
+}
+
+/// Creates (no `id`) or changes a template: personal, or shared with an inbox (`inbox_id`,
+/// supervisors and admins).
+#[server(endpoint = "save_template")]
+pub async fn save_template(
+    #[server(default)] id: Option<i64>,
+    title: String,
+    shortcut: String,
+    body: String,
+    #[server(default)] inbox_id: Option<i64>,
+) -> Result<Template, AppError> {
+    let (state, me) = agent().await?;
+    templates::save(&state, &me, id, (&title, &shortcut, &body), inbox_id).await
+}
+
+/// Deletes a template the agent manages.
+#[server(endpoint = "delete_template")]
+pub async fn delete_template(id: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    templates::delete(&state, &me, id).await
+}
+
 /// Everything the team knows about a visitor (the profile and the conversation's side panel).
 #[server(endpoint = "visitor_profile")]
 pub async fn load_visitor_profile(id: i64) -> Result<VisitorProfile, AppError> {
@@ -330,14 +383,16 @@ pub async fn widget_inbox(key: String) -> Result<String, AppError> {
 pub async fn widget_start(key: String, token: Option<String>) -> Result<WidgetSnapshot, AppError> {
     let state = state()?;
     let last_event_id = state.store.last_event_id().await?;
-    let (_inbox, visitor, new_token) =
+    let (inbox, visitor, new_token) =
         services::visitor_for_widget(&state, &key, token.as_deref()).await?;
     let mut messages = state.store.messages_of_visitor(visitor.id).await?;
-    messages.retain(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()));
+    messages.retain(|m| !m.note && m.system.as_ref().is_none_or(|line| line.for_visitor()));
     Ok(WidgetSnapshot {
         new_token,
         conversations: state.store.conversations_of_visitor(visitor.id).await?,
         messages,
+        files: inbox.files,
+        typing_preview: inbox.typing_preview,
         last_event_id,
     })
 }

@@ -78,6 +78,18 @@ pub enum AppError {
     /// There is no assignee to clear.
     #[error("the conversation has no assignee")]
     NotAssigned,
+    /// A file over the inbox's size limit.
+    #[error("the file is larger than {}", crate::files::size_text(*max_bytes))]
+    FileTooLarge {
+        /// The limit, in bytes.
+        max_bytes: i64,
+    },
+    /// A kind of file the inbox does not accept.
+    #[error("files of type {content_type} are not accepted here")]
+    FileTypeNotAllowed {
+        /// The type of the refused file.
+        content_type: String,
+    },
     /// A socket frame that is not valid protocol JSON.
     #[error("malformed frame: {reason}")]
     BadFrame {
@@ -115,6 +127,8 @@ impl AppError {
             AppError::AgentNotOnline { .. } => "agent_not_online",
             AppError::NotAssigned => "not_assigned",
             AppError::VisitorNotOnline => "visitor_not_online",
+            AppError::FileTooLarge { .. } => "file_too_large",
+            AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
             AppError::BadFrame { .. } => "bad_frame",
             AppError::Internal => "internal",
             AppError::Network { .. } => "network",

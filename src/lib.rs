@@ -8,11 +8,14 @@
 
 pub mod api;
 pub mod error;
+pub mod files;
+pub mod format;
 pub mod live;
 pub mod model;
 pub mod online_table;
 pub mod protocol;
 pub mod rules;
+pub mod templates;
 pub mod tracking;
 pub mod ui;
 

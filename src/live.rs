@@ -210,6 +210,16 @@ impl WorkspaceData {
                     self.read(*conversation_id, *up_to);
                 }
             }
+            Event::MessagesSeen {
+                conversation_id,
+                reader,
+                up_to,
+                at,
+            } => {
+                if let Some(timeline) = self.timelines.get_mut(conversation_id) {
+                    mark_seen(timeline.values_mut(), *reader, *up_to, *at);
+                }
+            }
             Event::PresenceChanged { agent_id, presence } => {
                 if let Some(colleague) = self.team.get_mut(agent_id) {
                     colleague.presence = *presence;
@@ -461,6 +471,19 @@ impl WidgetData {
                     .or_insert_with(|| conversation.clone());
             }
             Event::MessagePosted { message } => self.acknowledge(message),
+            Event::MessagesSeen {
+                conversation_id,
+                reader,
+                up_to,
+                at,
+            } => mark_seen(
+                self.messages
+                    .values_mut()
+                    .filter(|m| m.conversation_id == *conversation_id),
+                *reader,
+                *up_to,
+                *at,
+            ),
             // Agents' reading, presence and notes on visitors are not the widget's business
             // (not sent to it).
             Event::ConversationRead { .. }
@@ -482,8 +505,12 @@ impl WidgetData {
         }
     }
 
-    /// A committed message (an `Ack` or an event).
+    /// A committed message (an `Ack` or an event). A note never belongs here (the server never
+    /// sends one to a visitor; this is a second lock on that door).
     pub fn acknowledge(&mut self, message: &Message) {
+        if message.note {
+            return;
+        }
         self.outbox.settle(message);
         self.messages.insert(message.id, message.clone());
         if let Some(conversation) = self.conversations.get_mut(&message.conversation_id) {
@@ -505,6 +532,48 @@ impl WidgetData {
     /// Every message, oldest first.
     pub fn timeline(&self) -> Vec<Message> {
         self.messages.values().cloned().collect()
+    }
+
+    /// The newest message of the team's that the visitor has not read yet (the widget reports
+    /// it read once it is on screen).
+    pub fn newest_unread_from_team(&self) -> Option<i64> {
+        self.messages
+            .values()
+            .rev()
+            .find(|m| matches!(m.author, Author::Agent { .. }) && !m.note)
+            .filter(|m| m.read_at.is_none())
+            .map(|m| m.id)
+    }
+
+    /// The visitor's last message in the current conversation, when the assignee has read it:
+    /// the widget says "Seen" under it.
+    pub fn seen(&self) -> Option<i64> {
+        let current = self.current()?.id;
+        self.messages
+            .values()
+            .rev()
+            .filter(|m| m.conversation_id == current)
+            .find(|m| m.author == Author::Visitor)
+            .filter(|m| m.read_at.is_some())
+            .map(|m| m.id)
+    }
+}
+
+/// Marks as read the messages a reader reads (the other side's) up to `up_to`.
+fn mark_seen<'a>(
+    messages: impl Iterator<Item = &'a mut Message>,
+    reader: crate::protocol::Reader,
+    up_to: i64,
+    at: crate::model::Millis,
+) {
+    for message in messages {
+        if message.id <= up_to
+            && message.read_at.is_none()
+            && !message.note
+            && reader.reads(&message.author)
+        {
+            message.read_at = Some(at);
+        }
     }
 }
 
@@ -564,6 +633,9 @@ mod tests {
             system: None,
             client_id: Some(client_id.into()),
             created_at: 100 + id,
+            note: false,
+            read_at: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -149,6 +149,19 @@ pub struct Inbox {
     /// Seconds after the team's last reply without a word from the visitor before the
     /// conversation is closed (0: never).
     pub visitor_idle_secs: i64,
+    /// What may be attached to a message in this inbox.
+    pub files: FilePolicy,
+    /// Whether agents see what the visitor is typing before they send it.
+    pub typing_preview: bool,
+}
+
+/// The files an inbox accepts: a size limit and a list of types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePolicy {
+    /// Largest file accepted, in bytes.
+    pub max_bytes: i64,
+    /// Accepted MIME types, comma-separated; `type/*` accepts a whole family.
+    pub allowed_types: String,
 }
 
 /// An agent account as the admin page lists it.
@@ -259,6 +272,73 @@ pub struct Message {
     pub client_id: Option<String>,
     /// When the server committed it.
     pub created_at: Millis,
+    /// An internal note: agents only, never sent to the visitor.
+    #[serde(default)]
+    pub note: bool,
+    /// When the other side read it (the visitor for an agent's message, the assignee for the
+    /// visitor's); `None` while unread.
+    #[serde(default)]
+    pub read_at: Option<Millis>,
+    /// Files sent with it.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message. Its bytes are at `/files/{id}`, for those who may see the
+/// conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Database id.
+    pub id: i64,
+    /// The file's name as uploaded.
+    pub name: String,
+    /// Its MIME type, as Switchboard determined it from the name.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
+impl Attachment {
+    /// Where its bytes are served.
+    pub fn url(&self) -> String {
+        format!("/files/{}", self.id)
+    }
+
+    /// Whether it is shown as a picture (raster images only: an SVG can carry script).
+    pub fn is_image(&self) -> bool {
+        crate::files::previewable(&self.content_type)
+    }
+}
+
+/// A canned reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    /// Database id.
+    pub id: i64,
+    /// What the list shows.
+    pub title: String,
+    /// Typed after `/` in the composer to find it.
+    pub shortcut: String,
+    /// The text, with placeholders such as `{visitor.name}`.
+    pub body: String,
+    /// Personal (only its owner sees it) or shared with an inbox.
+    pub scope: TemplateScope,
+}
+
+/// Who a template belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TemplateScope {
+    /// Only this agent sees it.
+    Personal {
+        /// The owner.
+        agent_id: i64,
+    },
+    /// Every agent of the inbox sees it.
+    Inbox {
+        /// The inbox.
+        inbox_id: i64,
+    },
 }
 
 /// A conversation as lists show it.

@@ -51,6 +51,17 @@ pub enum Event {
         /// Their presence now.
         presence: Presence,
     },
+    /// The other side read a conversation's messages up to a message.
+    MessagesSeen {
+        /// Which conversation.
+        conversation_id: i64,
+        /// Who read: the visitor (agents' messages are read) or the assignee (the visitor's).
+        reader: Reader,
+        /// The newest message id read.
+        up_to: i64,
+        /// When.
+        at: Millis,
+    },
     /// An agent edited a visitor's profile (name, email, phone, notes).
     VisitorUpdated {
         /// Which visitor.
@@ -72,9 +83,33 @@ impl Event {
             | Event::ConversationClosed { conversation_id }
             | Event::ConversationRead {
                 conversation_id, ..
+            }
+            | Event::MessagesSeen {
+                conversation_id, ..
             } => Some(*conversation_id),
             Event::PresenceChanged { .. } | Event::VisitorUpdated { .. } => None,
         }
+    }
+}
+
+/// Who read messages of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reader {
+    /// The visitor read the team's messages.
+    Visitor,
+    /// The assignee read the visitor's messages.
+    Team,
+}
+
+impl Reader {
+    /// Whether a message by `author` is one this reader reads (the other side's).
+    pub fn reads(self, author: &crate::model::Author) -> bool {
+        matches!(
+            (self, author),
+            (Reader::Visitor, crate::model::Author::Agent { .. })
+                | (Reader::Team, crate::model::Author::Visitor)
+        )
     }
 }
 
@@ -103,8 +138,14 @@ pub enum ClientFrame {
         /// or a new one.
         #[serde(default)]
         conversation_id: Option<i64>,
-        /// The text.
+        /// The text (may be empty when files are attached).
         body: String,
+        /// Files uploaded before (`POST /files`) to send with it.
+        #[serde(default)]
+        attachments: Vec<i64>,
+        /// An internal note (agents only): never sent to the visitor.
+        #[serde(default)]
+        note: bool,
     },
     /// Keeps the connection alive through proxies; answered with [`ServerFrame::Pong`].
     Ping,
@@ -114,10 +155,24 @@ pub enum ClientFrame {
         /// Conversation ids, at most 20.
         conversation_ids: Vec<i64>,
     },
-    /// This agent is typing in a conversation (send at most every couple of seconds).
+    /// The sender is typing (send at most every second or two): an agent in a conversation,
+    /// or the visitor in their current one.
     Typing {
-        /// The conversation.
-        conversation_id: i64,
+        /// The conversation (agents).
+        #[serde(default)]
+        conversation_id: Option<i64>,
+        /// What the visitor has typed so far, when their inbox shows agents a preview.
+        #[serde(default)]
+        draft: Option<String>,
+        /// An agent writing an internal note: colleagues see it, the visitor does not.
+        #[serde(default)]
+        note: bool,
+    },
+    /// The visitor has read the team's messages up to this one (the chat is open and on
+    /// screen).
+    Read {
+        /// The newest message id on screen.
+        up_to: i64,
     },
     /// The visitor opened a page of the host site (visitor socket, sent by the loader's tracker
     /// on every page and in-page navigation). The first one of a connection also tells what
@@ -220,7 +275,16 @@ pub enum ServerFrame {
         /// The agents who have it on screen.
         agents: Vec<AgentRef>,
     },
-    /// A colleague is typing in a conversation (agents only; not logged, not replayed).
+    /// The visitor of a conversation is typing (agents only; not logged, not replayed), with
+    /// what they typed so far when the inbox shows a preview (an empty draft: they cleared it).
+    VisitorTyping {
+        /// The conversation.
+        conversation_id: i64,
+        /// The text so far, if previews are on.
+        draft: Option<String>,
+    },
+    /// An agent is typing in a conversation: sent to colleagues, and to the visitor when it is
+    /// a reply (not logged, not replayed).
     Typing {
         /// The conversation.
         conversation_id: i64,

@@ -20,6 +20,24 @@ pub fn validate_body(body: &str) -> Result<String, AppError> {
     Ok(body.to_owned())
 }
 
+/// Checks a message's text given how many files come with it: files may go without text,
+/// text alone must not be blank.
+pub fn validate_message(body: &str, files: usize) -> Result<String, AppError> {
+    if files > MAX_FILES_PER_MESSAGE {
+        return Err(AppError::invalid(
+            "attachments",
+            "at most 10 files per message",
+        ));
+    }
+    if files > 0 && body.trim().is_empty() {
+        return Ok(String::new());
+    }
+    validate_body(body)
+}
+
+/// The most files one message may carry.
+pub const MAX_FILES_PER_MESSAGE: usize = 10;
+
 /// Checks a client-generated idempotency id: 1–64 visible ASCII characters.
 pub fn validate_client_id(client_id: &str) -> Result<(), AppError> {
     let ok = (1..=64).contains(&client_id.len()) && client_id.bytes().all(|b| b.is_ascii_graphic());

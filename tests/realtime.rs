@@ -12,6 +12,8 @@ fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFram
         client_id: client_id.into(),
         conversation_id,
         body: body.into(),
+        attachments: Vec::new(),
+        note: false,
     }
 }
 

@@ -320,6 +320,8 @@ async fn pages_show_in_the_agents_timeline_and_never_in_the_visitors() {
             client_id: "hello-1".into(),
             conversation_id: None,
             body: "Hi, a question about delivery".into(),
+            attachments: Vec::new(),
+            note: false,
         })
         .await;
     widget

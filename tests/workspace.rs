@@ -42,6 +42,8 @@ async fn visitor_writes(server: &TestServer, key_token: Option<&str>, text: &str
             client_id: format!("c-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)),
             conversation_id: None,
             body: text.into(),
+            attachments: Vec::new(),
+            note: false,
         })
         .await;
     let message = socket
@@ -331,6 +333,8 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
             client_id: "reply-1".into(),
             conversation_id: Some(id),
             body: "Here I am!".into(),
+            attachments: Vec::new(),
+            note: false,
         })
         .await;
     socket
@@ -466,7 +470,9 @@ async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
     );
     ana_socket
         .send(&ClientFrame::Typing {
-            conversation_id: id,
+            conversation_id: Some(id),
+            draft: None,
+            note: false,
         })
         .await;
     let typing = ben_socket
@@ -504,8 +510,8 @@ async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
     let mut visitor = server.visitor_socket(&token, None).await;
     visitor.until_ready().await;
     visitor
-        .send(&ClientFrame::Typing {
-            conversation_id: id,
+        .send(&ClientFrame::Viewing {
+            conversation_ids: vec![id],
         })
         .await;
     assert_eq!(
@@ -532,6 +538,8 @@ async fn an_operator_cannot_act_on_another_inbox_and_its_supervisor_can() {
             client_id: "x".into(),
             conversation_id: None,
             body: "Over here".into(),
+            attachments: Vec::new(),
+            note: false,
         })
         .await;
     let id = visitor

@@ -147,6 +147,15 @@ impl Connections {
         });
     }
 
+    /// Sends a frame from the visitor's side (their typing) to the agents of an inbox.
+    pub fn signal(&self, inbox_id: i64, frame: ServerFrame) {
+        self.send(AgentSignal {
+            inbox_id,
+            from_agent: 0,
+            frame,
+        });
+    }
+
     /// Starts receiving signals (every inbox: the socket filters).
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<AgentSignal>> {
         self.signals.subscribe()

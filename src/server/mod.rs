@@ -6,14 +6,17 @@ pub mod client_info;
 pub mod config;
 pub mod connections;
 pub mod demo;
+pub mod files;
 pub mod hub;
 pub mod online;
 pub mod router;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod templates;
 pub mod timers;
 pub mod tracker;
+pub mod visitor_signals;
 pub mod visitors;
 pub mod ws;
 
@@ -42,6 +45,8 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)?;
     }
+    let files_dir = config.data_dir.join("files");
+    std::fs::create_dir_all(&files_dir)?;
     let store = Store::open(&config.database_url()).await?;
     let mut leptos_options = leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)
@@ -58,6 +63,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         hub: Hub::new(),
         connections: connections::Connections::default(),
         online: online::OnlineVisitors::default(),
+        visitor_signals: visitor_signals::VisitorSignals::default(),
         geoip: match &config.geoip_db {
             Some(path) => Some(Arc::new(client_info::GeoIp::open(path)?)),
             None => None,
@@ -70,6 +76,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             visitor_grace_ms: config.visitor_grace * 1_000,
             truncate_ips: config.truncate_ips,
             client_ip_header: config.client_ip_header.clone(),
+            files_dir,
         }),
     };
     // Nobody is on the site of a new process: pages left open end where their visit was last seen.

@@ -15,7 +15,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, tracker, ws};
+use crate::server::{StartError, demo, files, tracker, ws};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -46,6 +46,10 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/demo/pricing", get(demo::pricing))
         .route("/demo/delivery", get(demo::delivery))
         .route("/track/{key}", get(tracker::page))
+        .route("/files", post(files::upload))
+        .route("/files/{id}", get(files::download))
+        .route("/avatar", post(files::upload_avatar))
+        .route("/avatars/{agent_id}", get(files::avatar))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &state,

@@ -7,12 +7,14 @@ use crate::model::{
     AgentAccount, AgentRef, Author, ConversationDetail, ConversationStatus, ConversationSummary,
     Inbox, Me, Message, Millis, Presence, Role, SystemLine,
 };
-use crate::protocol::Event;
+use crate::protocol::{Event, Reader};
 use crate::rules::{self, AssignTarget, ConversationFacts, LastWord, TimerKind, TimerOutcome};
 use crate::server::auth;
 use crate::server::connections::ConnectionId;
 use crate::server::state::AppState;
-use crate::server::store::{NewMessage, PresenceState, Timer, Visitor, WriteTx, now_millis};
+use crate::server::store::{
+    NewMessage, PresenceState, Timer, Uploader, Visitor, WriteTx, now_millis,
+};
 
 /// How many earlier conversations of the same visitor an agent sees with a conversation.
 const EARLIER_CONVERSATIONS: usize = 5;
@@ -256,9 +258,10 @@ pub async fn post_visitor_message(
     visitor: &Visitor,
     client_id: &str,
     body: &str,
+    attachments: &[i64],
 ) -> Result<Message, AppError> {
     rules::validate_client_id(client_id)?;
-    let body = rules::validate_body(body)?;
+    let body = rules::validate_message(body, attachments.len())?;
     let dedup_key = format!("v{}:{client_id}", visitor.id);
     let mut tx = state.store.write().await?;
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
@@ -281,16 +284,26 @@ pub async fn post_visitor_message(
             opened
         }
     };
-    let message = tx
+    let mut message = tx
         .insert_message(NewMessage {
             conversation_id: conversation.id,
             author: &Author::Visitor,
             body: &body,
+            preview: &body,
+            note: false,
             system: None,
             client_id: Some(client_id),
             dedup_key: Some(&dedup_key),
         })
         .await?;
+    attach(
+        &mut tx,
+        &mut message,
+        &conversation,
+        Uploader::Visitor(visitor.id),
+        attachments,
+    )
+    .await?;
     // The visitor spoke: they are not idle, and an assignee now owes them an answer (the wait
     // counts from their first unanswered message, so a timer already running is kept).
     tx.cancel_timer(TimerKind::VisitorIdle, conversation.id)
@@ -319,16 +332,37 @@ pub async fn post_visitor_message(
     Ok(message)
 }
 
-/// Posts an agent's reply. Only the assignee of an open conversation may.
+/// What an agent sends in a conversation.
+pub struct AgentPost<'a> {
+    /// The conversation.
+    pub conversation_id: i64,
+    /// The sender's idempotency id.
+    pub client_id: &'a str,
+    /// The text (may be empty with files).
+    pub body: &'a str,
+    /// Files uploaded before, to send with it.
+    pub attachments: &'a [i64],
+    /// An internal note instead of a reply.
+    pub note: bool,
+}
+
+/// Posts an agent's reply (only the assignee of an open conversation may) or an internal note
+/// (anyone who may see the conversation; never sent to the visitor, and it starts or stops no
+/// timer).
 pub async fn post_agent_message(
     state: &AppState,
     agent: &Me,
-    conversation_id: i64,
-    client_id: &str,
-    body: &str,
+    post: AgentPost<'_>,
 ) -> Result<Message, AppError> {
+    let AgentPost {
+        conversation_id,
+        client_id,
+        body,
+        attachments,
+        note,
+    } = post;
     rules::validate_client_id(client_id)?;
-    let body = rules::validate_body(body)?;
+    let body = rules::validate_message(body, attachments.len())?;
     conversation_for_agent(state, agent, conversation_id).await?;
     let dedup_key = format!("a{}:{client_id}", agent.id);
     let mut tx = state.store.write().await?;
@@ -336,25 +370,50 @@ pub async fn post_agent_message(
         return Ok(existing);
     }
     let conversation = conversation_in(&mut tx, conversation_id).await?;
-    rules::may_reply(
-        agent.id,
-        conversation.status,
-        conversation.assignee.as_ref(),
-    )?;
+    if !note {
+        rules::may_reply(
+            agent.id,
+            conversation.status,
+            conversation.assignee.as_ref(),
+        )?;
+    }
     let author = Author::Agent {
         id: agent.id,
         name: agent.name.clone(),
     };
-    let message = tx
+    let mut message = tx
         .insert_message(NewMessage {
             conversation_id,
             author: &author,
             body: &body,
+            preview: &body,
+            note,
             system: None,
             client_id: Some(client_id),
             dedup_key: Some(&dedup_key),
         })
         .await?;
+    attach(
+        &mut tx,
+        &mut message,
+        &conversation,
+        Uploader::Agent(agent.id),
+        attachments,
+    )
+    .await?;
+    if note {
+        tx.append_event(
+            conversation.inbox_id,
+            conversation.visitor_id,
+            false,
+            Event::MessagePosted {
+                message: message.clone(),
+            },
+        )
+        .await?;
+        tx.commit(&state.hub).await?;
+        return Ok(message);
+    }
     // The team answered: the assignee is not idle; now the visitor's silence counts.
     tx.cancel_timer(TimerKind::AssigneeIdle, conversation_id)
         .await?;
@@ -380,6 +439,111 @@ pub async fn post_agent_message(
     .await?;
     tx.commit(&state.hub).await?;
     Ok(message)
+}
+
+/// Sends uploaded files with a message: every id must be a file the sender uploaded in the
+/// conversation's inbox and has not sent yet. A message of files only shows the first name in
+/// lists.
+async fn attach(
+    tx: &mut WriteTx,
+    message: &mut Message,
+    conversation: &ConversationSummary,
+    uploader: Uploader,
+    file_ids: &[i64],
+) -> Result<(), AppError> {
+    if file_ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids = file_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let attached = tx
+        .attach_files(message.id, conversation.inbox_id, uploader, &ids)
+        .await?;
+    if attached.len() != ids.len() {
+        return Err(AppError::not_found("file"));
+    }
+    if message.body.is_empty()
+        && !message.note
+        && let Some(first) = attached.first()
+    {
+        tx.set_preview(conversation.id, &format!("📎 {}", first.name))
+            .await?;
+    }
+    message.attachments = attached;
+    Ok(())
+}
+
+/// The visitor has read the team's messages up to `up_to` (a message of their own
+/// conversation): agents see the double tick. Reading again changes nothing.
+pub async fn visitor_read(state: &AppState, visitor: &Visitor, up_to: i64) -> Result<(), AppError> {
+    let mut tx = state.store.write().await?;
+    let message = tx
+        .message(up_to)
+        .await?
+        .ok_or_else(|| AppError::not_found("message"))?;
+    let conversation = conversation_in(&mut tx, message.conversation_id).await?;
+    if conversation.visitor_id != visitor.id || message.note {
+        return Err(AppError::not_found("message"));
+    }
+    let at = now_millis();
+    if tx
+        .mark_seen(conversation.id, Reader::Visitor, up_to, at)
+        .await?
+        > 0
+    {
+        post_event(
+            &mut tx,
+            &conversation,
+            Event::MessagesSeen {
+                conversation_id: conversation.id,
+                reader: Reader::Visitor,
+                up_to,
+                at,
+            },
+        )
+        .await?;
+        tx.commit(&state.hub).await?;
+    }
+    Ok(())
+}
+
+/// The assignee has read the visitor's messages up to `up_to`: the visitor sees "Seen".
+async fn seen_by_team(
+    tx: &mut WriteTx,
+    conversation: &ConversationSummary,
+    up_to: i64,
+) -> Result<(), AppError> {
+    let at = now_millis();
+    if up_to > 0
+        && tx
+            .mark_seen(conversation.id, Reader::Team, up_to, at)
+            .await?
+            > 0
+    {
+        post_event(
+            tx,
+            conversation,
+            Event::MessagesSeen {
+                conversation_id: conversation.id,
+                reader: Reader::Team,
+                up_to,
+                at,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A new assignee has read what they read before taking the conversation.
+async fn assignee_has_read(
+    tx: &mut WriteTx,
+    conversation: &ConversationSummary,
+    agent_id: i64,
+) -> Result<(), AppError> {
+    let marker = tx.read_marker(agent_id, conversation.id).await?;
+    seen_by_team(tx, conversation, marker).await
 }
 
 /// Takes an unassigned conversation. Of concurrent accepts exactly one wins; the others are
@@ -416,6 +580,7 @@ pub async fn accept(
     )
     .await?;
     start_assignee_clock(&mut tx, &conversation).await?;
+    assignee_has_read(&mut tx, &conversation, agent.id).await?;
     let updated = conversation_in(&mut tx, conversation_id).await?;
     tx.commit(&state.hub).await?;
     Ok(updated)
@@ -504,8 +669,9 @@ pub async fn assign(
         },
     };
     system_line(&mut tx, &conversation, line).await?;
-    if assignee.is_some() {
+    if let Some(assignee) = &assignee {
         start_assignee_clock(&mut tx, &conversation).await?;
+        assignee_has_read(&mut tx, &conversation, assignee.id).await?;
     } else {
         tx.cancel_timer(TimerKind::AssigneeIdle, conversation_id)
             .await?;
@@ -587,6 +753,61 @@ pub async fn set_inbox_timers(
         .ok_or_else(|| AppError::not_found("inbox"))?;
     tx.commit(&state.hub).await?;
     Ok(inbox)
+}
+
+/// Changes what an inbox accepts as files and whether agents see a preview of what the visitor
+/// types. Admins only.
+pub async fn set_inbox_chat_settings(
+    state: &AppState,
+    actor: &Me,
+    inbox_id: i64,
+    max_file_bytes: i64,
+    allowed_file_types: &str,
+    typing_preview: bool,
+) -> Result<Inbox, AppError> {
+    require_admin(actor)?;
+    let policy = crate::files::validate_policy(max_file_bytes, allowed_file_types)?;
+    let mut tx = state.store.write().await?;
+    if !tx
+        .set_inbox_chat_settings(inbox_id, &policy, typing_preview)
+        .await?
+    {
+        return Err(AppError::not_found("inbox"));
+    }
+    let inbox = tx
+        .inbox(inbox_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("inbox"))?;
+    tx.commit(&state.hub).await?;
+    Ok(inbox)
+}
+
+/// The visitor is typing in their open conversation: its inbox and the frame for its agents
+/// (with the draft only when the inbox shows previews). `None` when they have no open
+/// conversation (nobody to tell).
+pub async fn visitor_typing(
+    state: &AppState,
+    visitor: &Visitor,
+    draft: Option<String>,
+) -> Result<Option<(i64, crate::protocol::ServerFrame)>, AppError> {
+    let Some(conversation) = state.store.open_conversation_of(visitor.id).await? else {
+        return Ok(None);
+    };
+    let inbox = state
+        .store
+        .inbox(conversation.inbox_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("inbox"))?;
+    let draft = draft
+        .filter(|_| inbox.typing_preview)
+        .map(|d| d.chars().take(crate::model::MAX_MESSAGE_CHARS).collect());
+    Ok(Some((
+        inbox.id,
+        crate::protocol::ServerFrame::VisitorTyping {
+            conversation_id: conversation.id,
+            draft,
+        },
+    )))
 }
 
 /// A workspace connection opened: the agent is present again (as they chose) and their grace
@@ -746,6 +967,13 @@ async fn mark_read_in(
     conversation: &ConversationSummary,
     up_to: i64,
 ) -> Result<(), AppError> {
+    if conversation
+        .assignee
+        .as_ref()
+        .is_some_and(|a| a.id == agent_id)
+    {
+        seen_by_team(tx, conversation, up_to).await?;
+    }
     if tx.mark_read(agent_id, conversation.id, up_to).await? {
         tx.append_event(
             conversation.inbox_id,
@@ -846,6 +1074,8 @@ pub(super) async fn system_line(
             conversation_id: conversation.id,
             author: &Author::System,
             body: "",
+            preview: "",
+            note: false,
             system: Some(&line),
             client_id: None,
             dedup_key: None,

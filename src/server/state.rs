@@ -10,6 +10,7 @@ use crate::server::connections::Connections;
 use crate::server::hub::Hub;
 use crate::server::online::OnlineVisitors;
 use crate::server::store::Store;
+use crate::server::visitor_signals::VisitorSignals;
 
 /// Shared application state, handed to axum handlers as state and to server functions as
 /// context. Cheap to clone.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub connections: Connections,
     /// Visitors on the site now (the online visitors table).
     pub online: OnlineVisitors,
+    /// Momentary frames for visitors' sockets (an agent typing).
+    pub visitor_signals: VisitorSignals,
     /// The GeoIP database, when one is configured.
     pub geoip: Option<Arc<GeoIp>>,
     /// Run-time settings that handlers need.
@@ -48,6 +51,8 @@ pub struct Settings {
     pub truncate_ips: bool,
     /// The proxy header that carries the visitor's address, if trusted.
     pub client_ip_header: Option<String>,
+    /// Where uploaded files and agents' pictures are kept (`files/` in the data directory).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl FromRef<AppState> for LeptosOptions {

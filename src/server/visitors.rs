@@ -319,7 +319,17 @@ pub async fn start_chat(
             id
         }
     };
-    let message =
-        services::post_agent_message(state, agent, conversation_id, client_id, body).await?;
+    let message = services::post_agent_message(
+        state,
+        agent,
+        services::AgentPost {
+            conversation_id,
+            client_id,
+            body,
+            attachments: &[],
+            note: false,
+        },
+    )
+    .await?;
     Ok((conversation_id, message))
 }

@@ -233,6 +233,10 @@ where
     let mut feed = Feed::new(&state.hub, who.topics());
     let mut signals = matches!(who, Who::Agent { .. }).then(|| state.connections.subscribe());
     let mut batches = matches!(who, Who::Agent { .. }).then(|| state.online.subscribe());
+    let mut visitor_signals = match &who {
+        Who::Visitor { visitor, .. } => Some(state.visitor_signals.subscribe(visitor.id)),
+        Who::Agent { .. } => None,
+    };
     let mut table = TableWatch::default();
     let newest = state
         .store
@@ -273,6 +277,7 @@ where
                 }
                 Err(RecvError::Closed) => return Ok(()),
             },
+            frame = next_visitor_signal(&mut visitor_signals) => send(&mut sink, frame).await?,
             signal = next_signal(&mut signals) => {
                 if let Some(frame) = who.wants(&signal) {
                     send(&mut sink, frame).await?;
@@ -538,15 +543,29 @@ where
             client_id,
             conversation_id,
             body,
+            attachments,
+            note,
         } => {
             let result = match (who, conversation_id) {
                 (Who::Agent { agent, .. }, Some(conversation_id)) => {
-                    services::post_agent_message(state, agent, conversation_id, &client_id, &body)
-                        .await
+                    services::post_agent_message(
+                        state,
+                        agent,
+                        services::AgentPost {
+                            conversation_id,
+                            client_id: &client_id,
+                            body: &body,
+                            attachments: &attachments,
+                            note,
+                        },
+                    )
+                    .await
                 }
                 (Who::Agent { .. }, None) => Err(AppError::invalid("conversation_id", "required")),
+                (Who::Visitor { .. }, _) if note => Err(AppError::Forbidden),
                 (Who::Visitor { visitor, .. }, _) => {
-                    services::post_visitor_message(state, visitor, &client_id, &body).await
+                    services::post_visitor_message(state, visitor, &client_id, &body, &attachments)
+                        .await
                 }
             };
             match result {
@@ -568,24 +587,37 @@ where
             },
             _ => refuse(sink, None, &AppError::Forbidden).await,
         },
-        ClientFrame::Typing { conversation_id } => match who {
-            Who::Agent { agent, .. } => {
-                match services::conversation_for_agent(state, agent, conversation_id).await {
-                    Ok(conversation) => {
-                        state.connections.typing(
-                            AgentRef {
-                                id: agent.id,
-                                name: agent.name.clone(),
-                            },
-                            conversation_id,
-                            conversation.inbox_id,
-                        );
-                        Ok(())
+        ClientFrame::Typing {
+            conversation_id,
+            draft,
+            note,
+        } => {
+            let result = match who {
+                Who::Agent { agent, .. } => agent_typing(state, agent, conversation_id, note).await,
+                Who::Visitor { visitor, .. } => {
+                    match services::visitor_typing(state, visitor, draft).await {
+                        Ok(Some((inbox_id, frame))) => {
+                            state.connections.signal(inbox_id, frame);
+                            Ok(())
+                        }
+                        Ok(None) => Ok(()),
+                        Err(e) => Err(e),
                     }
+                }
+            };
+            match result {
+                Ok(()) => Ok(()),
+                Err(e) => refuse(sink, None, &e).await,
+            }
+        }
+        ClientFrame::Read { up_to } => match who {
+            Who::Visitor { visitor, .. } => {
+                match services::visitor_read(state, visitor, up_to).await {
+                    Ok(()) => Ok(()),
                     Err(e) => refuse(sink, None, &e).await,
                 }
             }
-            Who::Visitor { .. } => refuse(sink, None, &AppError::Forbidden).await,
+            Who::Agent { .. } => refuse(sink, None, &AppError::Forbidden).await,
         },
         ClientFrame::PageView(report) => match who {
             Who::Visitor {
@@ -603,6 +635,51 @@ where
         },
         ClientFrame::WatchVisitors { .. } => refuse(sink, None, &AppError::Forbidden).await,
     }
+}
+
+/// The next momentary frame for a visitor socket (an agent's never resolves).
+async fn next_visitor_signal(
+    subscription: &mut Option<crate::server::visitor_signals::Subscription>,
+) -> ServerFrame {
+    match subscription.as_mut() {
+        Some(subscription) => subscription.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Tells an agent's colleagues that they are typing, and the visitor too when it is the
+/// assignee writing a reply.
+async fn agent_typing(
+    state: &AppState,
+    agent: &Me,
+    conversation_id: Option<i64>,
+    note: bool,
+) -> Result<(), AppError> {
+    let conversation_id =
+        conversation_id.ok_or_else(|| AppError::invalid("conversation_id", "required"))?;
+    let conversation = services::conversation_for_agent(state, agent, conversation_id).await?;
+    let me = AgentRef {
+        id: agent.id,
+        name: agent.name.clone(),
+    };
+    state
+        .connections
+        .typing(me.clone(), conversation_id, conversation.inbox_id);
+    let replying = conversation
+        .assignee
+        .as_ref()
+        .is_some_and(|a| a.id == agent.id)
+        && conversation.status != crate::model::ConversationStatus::Closed;
+    if replying && !note {
+        state.visitor_signals.send(
+            conversation.visitor_id,
+            ServerFrame::Typing {
+                conversation_id,
+                agent: me,
+            },
+        );
+    }
+    Ok(())
 }
 
 /// Checks what an agent reports on screen: at most [`MAX_VIEWING`] conversations they may see.

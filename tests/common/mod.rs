@@ -353,6 +353,20 @@ impl Socket {
         assert!(waited.is_err(), "unexpected frame: {waited:?}");
     }
 
+    /// Every frame that arrives within `millis`.
+    pub async fn frames_for(&mut self, millis: u64) -> Vec<ServerFrame> {
+        let mut frames = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(millis);
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout_at(deadline, self.stream.next()).await
+        {
+            if let WsMessage::Text(text) = message {
+                frames.push(serde_json::from_str(&text).expect("protocol frame"));
+            }
+        }
+        frames
+    }
+
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }

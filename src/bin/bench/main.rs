@@ -227,6 +227,8 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
                     client_id: client_id.clone(),
                     conversation_id: None,
                     body: format!("Benchmark message {m} from visitor {v}"),
+                    attachments: Vec::new(),
+                    note: false,
                 };
                 let Ok(text) = serde_json::to_string(&frame) else {
                     break;

@@ -20,7 +20,11 @@ use crate::protocol::Event;
 use crate::rules::{LastWord, TimerKind};
 use crate::server::hub::{Hub, StoredEvent};
 
+mod files;
+mod templates;
 mod visitors;
+pub use files::{FileRecord, NewFile, Uploader};
+pub use templates::NewTemplate;
 pub use visitors::{NewVisit, VisitFacts};
 
 /// The store's error: a database failure (mapped to `AppError::Internal` at the service edge).
@@ -91,10 +95,12 @@ const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visitor_id, v.nam
      LEFT JOIN agents a ON a.id = c.assignee_id";
 
 const MESSAGE_COLUMNS: &str = "SELECT id, conversation_id, author_kind, author_agent_id, author_name, body, system, \
-     client_id, created_at FROM messages";
+     client_id, created_at, note, read_at, \
+     (SELECT json_group_array(json_object('id', f.id, 'name', f.name, 'content_type', f.content_type, \
+     'size', f.size)) FROM files f WHERE f.message_id = messages.id) AS attachments FROM messages";
 
-const INBOX_COLUMNS: &str =
-    "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs FROM inboxes i";
+const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview FROM inboxes i";
 
 const EVENT_COLUMNS: &str =
     "SELECT id, inbox_id, visitor_id, for_visitor, payload, created_at FROM events";
@@ -401,6 +407,20 @@ impl Store {
         rows.iter().map(conversation_from_row).collect()
     }
 
+    /// The visitor's conversation that is not closed, if any.
+    pub async fn open_conversation_of(
+        &self,
+        visitor_id: i64,
+    ) -> StoreResult<Option<ConversationSummary>> {
+        let row = sqlx::query(&format!(
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id = ? AND c.status <> 'closed'"
+        ))
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
     /// Every message of a conversation, oldest first.
     pub async fn messages(&self, conversation_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
@@ -416,7 +436,7 @@ impl Store {
     pub async fn messages_of_visitor(&self, visitor_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
             "{MESSAGE_COLUMNS} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) \
-             ORDER BY id"
+             AND note = 0 ORDER BY id"
         ))
         .bind(visitor_id)
         .fetch_all(&self.pool)
@@ -622,7 +642,7 @@ impl WriteTx {
     pub async fn last_word(&mut self, conversation_id: i64) -> StoreResult<LastWord> {
         let kind: Option<String> = sqlx::query_scalar(
             "SELECT author_kind FROM messages WHERE conversation_id = ? AND author_kind <> 'system' \
-             ORDER BY id DESC LIMIT 1",
+             AND note = 0 ORDER BY id DESC LIMIT 1",
         )
         .bind(conversation_id)
         .fetch_optional(&mut *self.tx)
@@ -829,7 +849,8 @@ impl WriteTx {
     ) -> StoreResult<Inbox> {
         let row = sqlx::query(
             "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
-             RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs",
+             RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
+             allowed_file_types, typing_preview",
         )
         .bind(name)
         .bind(key)
@@ -924,7 +945,7 @@ impl WriteTx {
             .map_err(decode_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (conversation_id, author_kind, author_agent_id, author_name, body, system, \
-             client_id, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             client_id, dedup_key, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.conversation_id)
         .bind(kind)
@@ -935,12 +956,14 @@ impl WriteTx {
         .bind(new.client_id)
         .bind(new.dedup_key)
         .bind(at)
+        .bind(new.note)
         .fetch_one(&mut *self.tx)
         .await?;
-        if new.system.is_none() {
+        // Lists show the conversation's last exchange; the visitor sees it too, so never a note.
+        if new.system.is_none() && !new.note {
             sqlx::query("UPDATE conversations SET last_message_at = ?, preview = ? WHERE id = ?")
                 .bind(at)
-                .bind(crate::model::preview_of(new.body))
+                .bind(crate::model::preview_of(new.preview))
                 .bind(new.conversation_id)
                 .execute(&mut *self.tx)
                 .await?;
@@ -953,7 +976,88 @@ impl WriteTx {
             system: new.system.cloned(),
             client_id: new.client_id.map(str::to_owned),
             created_at: at,
+            note: new.note,
+            read_at: None,
+            attachments: Vec::new(),
         })
+    }
+
+    /// Sets what conversation lists show of a conversation's last message.
+    pub async fn set_preview(&mut self, conversation_id: i64, preview: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE conversations SET preview = ? WHERE id = ?")
+            .bind(crate::model::preview_of(preview))
+            .bind(conversation_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that one side read the other side's messages of a conversation up to `up_to`
+    /// (notes and system lines aside). Returns how many messages became read.
+    pub async fn mark_seen(
+        &mut self,
+        conversation_id: i64,
+        reader: crate::protocol::Reader,
+        up_to: i64,
+        at: Millis,
+    ) -> StoreResult<u64> {
+        let author_kind = match reader {
+            crate::protocol::Reader::Visitor => "agent",
+            crate::protocol::Reader::Team => "visitor",
+        };
+        let done = sqlx::query(
+            "UPDATE messages SET read_at = ? WHERE conversation_id = ? AND author_kind = ? \
+             AND note = 0 AND id <= ? AND read_at IS NULL",
+        )
+        .bind(at)
+        .bind(conversation_id)
+        .bind(author_kind)
+        .bind(up_to)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The message with this id, read inside the transaction.
+    pub async fn message(&mut self, id: i64) -> StoreResult<Option<Message>> {
+        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    /// How far an agent has read a conversation (0: not at all).
+    pub async fn read_marker(&mut self, agent_id: i64, conversation_id: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT COALESCE(MAX(last_read_message_id), 0) FROM conversation_reads \
+             WHERE agent_id = ? AND conversation_id = ?",
+        )
+        .bind(agent_id)
+        .bind(conversation_id)
+        .fetch_one(&mut *self.tx)
+        .await
+    }
+
+    /// Sets an inbox's file policy and typing preview (validated by the caller). Returns
+    /// whether the inbox exists.
+    pub async fn set_inbox_chat_settings(
+        &mut self,
+        inbox_id: i64,
+        files: &crate::model::FilePolicy,
+        typing_preview: bool,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE inboxes SET max_file_bytes = ?, allowed_file_types = ?, typing_preview = ? \
+             WHERE id = ?",
+        )
+        .bind(files.max_bytes)
+        .bind(&files.allowed_types)
+        .bind(typing_preview)
+        .bind(inbox_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Sets a conversation's assignee and status.
@@ -999,6 +1103,10 @@ pub struct NewMessage<'a> {
     pub author: &'a Author,
     /// The validated text.
     pub body: &'a str,
+    /// What conversation lists show of it (the text, or the name of a file sent alone).
+    pub preview: &'a str,
+    /// An internal note (agents only).
+    pub note: bool,
     /// What a system line says.
     pub system: Option<&'a SystemLine>,
     /// The sender's idempotency id.
@@ -1029,6 +1137,11 @@ fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
         key: row.try_get("key")?,
         assignee_idle_secs: row.try_get("assignee_idle_secs")?,
         visitor_idle_secs: row.try_get("visitor_idle_secs")?,
+        files: crate::model::FilePolicy {
+            max_bytes: row.try_get("max_file_bytes")?,
+            allowed_types: row.try_get("allowed_file_types")?,
+        },
+        typing_preview: row.try_get("typing_preview")?,
     })
 }
 
@@ -1083,6 +1196,7 @@ fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
         _ => Author::System,
     };
     let system: Option<String> = row.try_get("system")?;
+    let attachments: Option<String> = row.try_get("attachments")?;
     Ok(Message {
         id: row.try_get("id")?,
         conversation_id: row.try_get("conversation_id")?,
@@ -1094,6 +1208,13 @@ fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
             .map_err(decode_error)?,
         client_id: row.try_get("client_id")?,
         created_at: row.try_get("created_at")?,
+        note: row.try_get("note")?,
+        read_at: row.try_get("read_at")?,
+        attachments: attachments
+            .map(|a| serde_json::from_str(&a))
+            .transpose()
+            .map_err(decode_error)?
+            .unwrap_or_default(),
     })
 }
 

@@ -1,0 +1,442 @@
+//! Files over HTTP. `POST /files` stores an upload (a visitor's, or an agent's in a
+//! conversation) under the data directory and returns its id, to send with a message;
+//! `GET /files/{id}` serves it only to those who may see its conversation, as a download
+//! (pictures inline) that the browser never sniffs or runs. Agents' pictures go through
+//! `POST /avatar` and are public at `/avatars/{agent id}`.
+
+use std::path::{Path, PathBuf};
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::model::{FilePolicy, Me};
+use crate::server::state::AppState;
+use crate::server::store::{NewFile, Uploader, Visitor};
+use crate::server::{auth, services};
+
+/// The header every upload must carry: a browser sends it only after a CORS preflight, which
+/// other sites do not pass, so no page elsewhere can upload with an agent's cookie.
+pub const UPLOAD_HEADER: &str = "x-switchboard-upload";
+/// The largest agent picture, in bytes.
+const MAX_AVATAR_BYTES: i64 = 1024 * 1024;
+/// How much of a refused body is read (and thrown away) so the client can read the answer.
+const DRAIN_BYTES: i64 = 16 * 1024 * 1024;
+
+/// Who is asking: an agent (session cookie) or a visitor (`Authorization: Bearer <token>`).
+enum Asker {
+    Agent(Me),
+    Visitor(Visitor),
+}
+
+async fn asker(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+) -> Result<Asker, AppError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match bearer {
+        Some(token) => Ok(Asker::Visitor(
+            services::visitor_by_token(state, token.trim()).await?,
+        )),
+        None => Ok(Asker::Agent(auth::current_agent(state, session).await?)),
+    }
+}
+
+/// What an upload says about itself in its address.
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    /// The file's name.
+    name: String,
+    /// The conversation an agent uploads into (visitors: their own).
+    conversation_id: Option<i64>,
+}
+
+/// `POST /files?name=…[&conversation_id=…]`: stores the body as a file of the asker's inbox,
+/// checked against its policy. Answers 201 with the attachment, or an error and nothing stored.
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<UploadQuery>,
+    body: Body,
+) -> Response {
+    match store_upload(&state, &session, &headers, query, body).await {
+        Ok(attachment) => (StatusCode::CREATED, Json(attachment)).into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn store_upload(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    query: UploadQuery,
+    body: Body,
+) -> Result<crate::model::Attachment, AppError> {
+    if !headers.contains_key(UPLOAD_HEADER) {
+        return Err(AppError::Forbidden);
+    }
+    let (inbox_id, uploader) = match asker(state, session, headers).await? {
+        Asker::Visitor(visitor) => (visitor.inbox_id, Uploader::Visitor(visitor.id)),
+        Asker::Agent(agent) => {
+            let conversation_id = query
+                .conversation_id
+                .ok_or_else(|| AppError::invalid("conversation_id", "required"))?;
+            let conversation =
+                services::conversation_for_agent(state, &agent, conversation_id).await?;
+            (conversation.inbox_id, Uploader::Agent(agent.id))
+        }
+    };
+    let inbox = state
+        .store
+        .inbox(inbox_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("inbox"))?;
+    let name = crate::files::clean_name(&query.name);
+    let content_type = type_of(&name, headers);
+    // The type is known before the bytes: refuse early, still reading the body so the client
+    // gets the answer.
+    let policy = inbox.files;
+    if let Err(e) = crate::files::check(&content_type, 0, &policy) {
+        drain(body, DRAIN_BYTES).await;
+        return Err(e);
+    }
+    let key = auth::random_token(16);
+    let path = file_path(&state.settings.files_dir, &key);
+    let size = receive(body, &path, policy.max_bytes).await?;
+    crate::files::check(&content_type, size, &policy)?;
+    let mut tx = state.store.write().await?;
+    let stored = tx
+        .insert_file(NewFile {
+            inbox_id,
+            uploader,
+            name: &name,
+            content_type: &content_type,
+            size,
+            storage_key: &key,
+        })
+        .await;
+    let committed = match stored {
+        Ok(attachment) => tx.commit(&state.hub).await.map(|_| attachment),
+        Err(e) => Err(e),
+    };
+    committed.map_err(|e| {
+        let _ = std::fs::remove_file(&path);
+        AppError::from(e)
+    })
+}
+
+/// `GET /files/{id}`: the file's bytes, for its conversation's visitor (never a note's) and the
+/// agents who may see its conversation; before it is sent, for its uploader only.
+pub async fn download(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<i64>,
+) -> Response {
+    match serve_file(&state, &session, &headers, id).await {
+        Ok(response) => response,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn serve_file(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    id: i64,
+) -> Result<Response, AppError> {
+    let asker = asker(state, session, headers).await?;
+    let record = state
+        .store
+        .file(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("file"))?;
+    let allowed = match (&asker, record.conversation_id) {
+        (Asker::Visitor(visitor), Some(_)) => {
+            record.conversation_visitor_id == Some(visitor.id) && !record.in_note
+        }
+        (Asker::Agent(agent), Some(conversation_id)) => {
+            services::conversation_for_agent(state, agent, conversation_id)
+                .await
+                .is_ok()
+        }
+        (Asker::Visitor(visitor), None) => record.uploader == Uploader::Visitor(visitor.id),
+        (Asker::Agent(agent), None) => record.uploader == Uploader::Agent(agent.id),
+    };
+    if !allowed {
+        return Err(AppError::not_found("file"));
+    }
+    let bytes = tokio::fs::read(file_path(&state.settings.files_dir, &record.storage_key))
+        .await
+        .map_err(|e| {
+            tracing::error!("file {id} unreadable: {e}");
+            AppError::Internal
+        })?;
+    let attachment = &record.attachment;
+    let disposition = if attachment.is_image() {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok(file_response(
+        bytes,
+        &attachment.content_type,
+        &format!("{disposition}; {}", filename_params(&attachment.name)),
+        "private, max-age=86400",
+    ))
+}
+
+/// `POST /avatar`: the signed-in agent's new picture (a PNG, JPEG, GIF or WebP up to 1 MB).
+pub async fn upload_avatar(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<UploadQuery>,
+    body: Body,
+) -> Response {
+    let result = async {
+        if !headers.contains_key(UPLOAD_HEADER) {
+            return Err(AppError::Forbidden);
+        }
+        let agent = auth::current_agent(&state, &session).await?;
+        let content_type = type_of(&crate::files::clean_name(&query.name), &headers);
+        let policy = FilePolicy {
+            max_bytes: MAX_AVATAR_BYTES,
+            allowed_types: "image/png, image/jpeg, image/gif, image/webp".into(),
+        };
+        if let Err(e) = crate::files::check(&content_type, 0, &policy) {
+            drain(body, DRAIN_BYTES).await;
+            return Err(e);
+        }
+        let key = format!("avatar-{}", auth::random_token(16));
+        let path = file_path(&state.settings.files_dir, &key);
+        receive(body, &path, policy.max_bytes).await?;
+        let mut tx = state.store.write().await?;
+        let previous = tx.set_avatar(agent.id, &key, &content_type).await;
+        let previous = match previous {
+            Ok(previous) => tx.commit(&state.hub).await.map(|_| previous),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&path);
+            AppError::from(e)
+        })?;
+        if let Some(previous) = previous {
+            let _ = std::fs::remove_file(file_path(&state.settings.files_dir, &previous));
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// `GET /avatars/{agent id}`: an agent's picture (public: visitors see it beside replies);
+/// 404 when they have none (the page shows their initials).
+pub async fn avatar(State(state): State<AppState>, UrlPath(agent_id): UrlPath<i64>) -> Response {
+    let found = match state.store.avatar(agent_id).await {
+        Ok(found) => found,
+        Err(e) => return error_response(&AppError::from(e)),
+    };
+    let Some((key, content_type)) = found else {
+        return error_response(&AppError::not_found("avatar"));
+    };
+    match tokio::fs::read(file_path(&state.settings.files_dir, &key)).await {
+        Ok(bytes) => file_response(bytes, &content_type, "inline", "public, max-age=60"),
+        Err(_) => error_response(&AppError::not_found("avatar")),
+    }
+}
+
+/// Streams a body to `path`, counting; over `max_bytes` the partial file is deleted, the rest
+/// of the body is read and dropped, and the answer is `FileTooLarge`.
+async fn receive(body: Body, path: &Path, max_bytes: i64) -> Result<i64, AppError> {
+    let io_error = |e: std::io::Error| {
+        tracing::error!("cannot write an upload: {e}");
+        AppError::Internal
+    };
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
+    }
+    let mut file = tokio::fs::File::create(path).await.map_err(io_error)?;
+    let mut stream = body.into_data_stream();
+    let mut size: i64 = 0;
+    let mut failure = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                failure = Some(AppError::Network {
+                    reason: e.to_string(),
+                });
+                break;
+            }
+        };
+        size += chunk.len() as i64;
+        if size > max_bytes {
+            failure = Some(AppError::FileTooLarge { max_bytes });
+            let mut drained = size;
+            while drained < max_bytes + DRAIN_BYTES {
+                match stream.next().await {
+                    Some(Ok(chunk)) => drained += chunk.len() as i64,
+                    _ => break,
+                }
+            }
+            break;
+        }
+        if let Err(e) = file.write_all(&chunk).await {
+            failure = Some(io_error(e));
+            break;
+        }
+    }
+    let flushed = file.flush().await;
+    drop(file);
+    match (failure, flushed) {
+        (None, Ok(())) => Ok(size),
+        (failure, flushed) => {
+            let _ = tokio::fs::remove_file(path).await;
+            Err(failure.unwrap_or_else(|| {
+                io_error(
+                    flushed
+                        .err()
+                        .unwrap_or_else(|| std::io::Error::other("flush")),
+                )
+            }))
+        }
+    }
+}
+
+/// Reads up to `limit` bytes of a refused body and drops them.
+async fn drain(body: Body, limit: i64) {
+    let mut stream = body.into_data_stream();
+    let mut read: i64 = 0;
+    while read < limit {
+        match stream.next().await {
+            Some(Ok(chunk)) => read += chunk.len() as i64,
+            _ => break,
+        }
+    }
+}
+
+/// A file's type from its name; the sender's word only when the name says nothing.
+fn type_of(name: &str, headers: &HeaderMap) -> String {
+    mime_guess::from_path(name)
+        .first_raw()
+        .map(str::to_owned)
+        .or_else(|| {
+            headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(|v| v.trim().to_ascii_lowercase())
+                .filter(|v| !v.is_empty())
+        })
+        .unwrap_or_else(|| "application/octet-stream".to_owned())
+}
+
+/// Where a stored file's bytes are: spread over folders by the key's first two characters.
+fn file_path(files_dir: &Path, key: &str) -> PathBuf {
+    let folder: String = key.chars().rev().take(2).collect();
+    files_dir.join(folder).join(key)
+}
+
+fn file_response(bytes: Vec<u8>, content_type: &str, disposition: &str, cache: &str) -> Response {
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(header::CONTENT_TYPE, content_type);
+    set(header::CONTENT_DISPOSITION, disposition);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; sandbox",
+    );
+    set(header::CACHE_CONTROL, cache);
+    set(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
+    response
+}
+
+/// `filename="…"; filename*=UTF-8''…` for a `Content-Disposition` header: an ASCII fallback and
+/// the exact name, percent-encoded.
+fn filename_params(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// An error as JSON with its HTTP status.
+fn error_response(error: &AppError) -> Response {
+    let status = match error {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::FileTypeNotAllowed { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (status, Json(error)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_headers_are_safe_and_exact() {
+        assert_eq!(
+            filename_params("año \"x\".pdf"),
+            "filename=\"a_o _x_.pdf\"; filename*=UTF-8''a%C3%B1o%20%22x%22.pdf"
+        );
+    }
+
+    #[test]
+    fn types_come_from_the_name_first() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        assert_eq!(type_of("shot.png", &headers), "image/png");
+        assert_eq!(type_of("noextension", &headers), "text/html");
+        assert_eq!(
+            type_of("noextension", &HeaderMap::new()),
+            "application/octet-stream"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The SQL of files: uploads, their attachment to messages, who may read them, and agents'
+//! pictures.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult, WriteTx, decode_error, now_millis};
+use crate::model::Attachment;
+
+/// Who uploaded a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploader {
+    /// A visitor, from the widget.
+    Visitor(i64),
+    /// An agent, from the workspace.
+    Agent(i64),
+}
+
+impl Uploader {
+    fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Uploader::Visitor(id) => (Some(id), None),
+            Uploader::Agent(id) => (None, Some(id)),
+        }
+    }
+}
+
+/// An uploaded file to record (its bytes are already on disk).
+pub struct NewFile<'a> {
+    /// The inbox it was uploaded in (its policy applied).
+    pub inbox_id: i64,
+    /// Who uploaded it.
+    pub uploader: Uploader,
+    /// Its cleaned name.
+    pub name: &'a str,
+    /// Its type.
+    pub content_type: &'a str,
+    /// Its size in bytes.
+    pub size: i64,
+    /// Where its bytes are, under the files folder.
+    pub storage_key: &'a str,
+}
+
+/// A stored file with what decides who may read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// The attachment as messages show it.
+    pub attachment: Attachment,
+    /// The inbox it belongs to.
+    pub inbox_id: i64,
+    /// Who uploaded it.
+    pub uploader: Uploader,
+    /// The conversation of the message it was sent with (`None` until it is sent).
+    pub conversation_id: Option<i64>,
+    /// That conversation's visitor.
+    pub conversation_visitor_id: Option<i64>,
+    /// Whether it was sent with an internal note (never for the visitor).
+    pub in_note: bool,
+    /// Where its bytes are.
+    pub storage_key: String,
+}
+
+impl Store {
+    /// A file with what decides who may read it.
+    pub async fn file(&self, id: i64) -> StoreResult<Option<FileRecord>> {
+        let row = sqlx::query(
+            "SELECT f.id, f.name, f.content_type, f.size, f.inbox_id, f.visitor_id, f.agent_id, \
+             f.storage_key, m.conversation_id, c.visitor_id AS conversation_visitor_id, \
+             COALESCE(m.note, 0) AS in_note FROM files f \
+             LEFT JOIN messages m ON m.id = f.message_id \
+             LEFT JOIN conversations c ON c.id = m.conversation_id WHERE f.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let visitor: Option<i64> = row.try_get("visitor_id")?;
+        let agent: Option<i64> = row.try_get("agent_id")?;
+        let uploader = match (visitor, agent) {
+            (Some(id), _) => Uploader::Visitor(id),
+            (None, Some(id)) => Uploader::Agent(id),
+            (None, None) => return Err(sqlx::Error::Decode("file without uploader".into())),
+        };
+        Ok(Some(FileRecord {
+            attachment: Attachment {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                content_type: row.try_get("content_type")?,
+                size: row.try_get("size")?,
+            },
+            inbox_id: row.try_get("inbox_id")?,
+            uploader,
+            conversation_id: row.try_get("conversation_id")?,
+            conversation_visitor_id: row.try_get("conversation_visitor_id")?,
+            in_note: row.try_get("in_note")?,
+            storage_key: row.try_get("storage_key")?,
+        }))
+    }
+
+    /// An agent's picture: where it is and its type.
+    pub async fn avatar(&self, agent_id: i64) -> StoreResult<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT avatar_key, avatar_type FROM agents WHERE id = ? AND avatar_key IS NOT NULL",
+        )
+        .bind(agent_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((row.try_get("avatar_key")?, row.try_get("avatar_type")?)))
+            .transpose()
+    }
+}
+
+impl WriteTx {
+    /// Records an uploaded file, not yet sent with a message.
+    pub async fn insert_file(&mut self, new: NewFile<'_>) -> StoreResult<Attachment> {
+        let (visitor_id, agent_id) = new.uploader.columns();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO files (inbox_id, visitor_id, agent_id, name, content_type, size, storage_key, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.inbox_id)
+        .bind(visitor_id)
+        .bind(agent_id)
+        .bind(new.name)
+        .bind(new.content_type)
+        .bind(new.size)
+        .bind(new.storage_key)
+        .bind(now_millis())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(Attachment {
+            id,
+            name: new.name.to_owned(),
+            content_type: new.content_type.to_owned(),
+            size: new.size,
+        })
+    }
+
+    /// Sends files with a message: only files this uploader uploaded in this inbox and has not
+    /// sent yet. Returns the ones attached, in id order (fewer than asked: some were not theirs).
+    pub async fn attach_files(
+        &mut self,
+        message_id: i64,
+        inbox_id: i64,
+        uploader: Uploader,
+        file_ids: &[i64],
+    ) -> StoreResult<Vec<Attachment>> {
+        let (visitor_id, agent_id) = uploader.columns();
+        let ids = serde_json::to_string(file_ids).map_err(decode_error)?;
+        let rows = sqlx::query(
+            "UPDATE files SET message_id = ? WHERE id IN (SELECT value FROM json_each(?)) \
+             AND message_id IS NULL AND inbox_id = ? AND visitor_id IS ? AND agent_id IS ? \
+             RETURNING id, name, content_type, size",
+        )
+        .bind(message_id)
+        .bind(ids)
+        .bind(inbox_id)
+        .bind(visitor_id)
+        .bind(agent_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut attached = rows
+            .iter()
+            .map(|row| {
+                Ok(Attachment {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    content_type: row.try_get("content_type")?,
+                    size: row.try_get("size")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        attached.sort_by_key(|a| a.id);
+        Ok(attached)
+    }
+
+    /// Sets an agent's picture; returns the previous one's key (to delete its file).
+    pub async fn set_avatar(
+        &mut self,
+        agent_id: i64,
+        key: &str,
+        content_type: &str,
+    ) -> StoreResult<Option<String>> {
+        let previous: Option<Option<String>> =
+            sqlx::query_scalar("SELECT avatar_key FROM agents WHERE id = ?")
+                .bind(agent_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        sqlx::query("UPDATE agents SET avatar_key = ?, avatar_type = ? WHERE id = ?")
+            .bind(key)
+            .bind(content_type)
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(previous.flatten())
+    }
+}

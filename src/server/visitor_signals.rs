@@ -1,0 +1,126 @@
+//! Momentary frames for a visitor's open sockets (an agent typing a reply). Not logged, not
+//! replayed: they only matter while the visitor is connected. One broadcast channel per
+//! visitor with a socket open, created on subscribe and dropped with the last subscriber.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::protocol::ServerFrame;
+
+/// How many signals a visitor's socket may fall behind by before it skips some.
+const CAPACITY: usize = 16;
+
+/// The registry. Cheap to clone; all clones share it.
+#[derive(Clone, Default)]
+pub struct VisitorSignals {
+    /// A channel per visitor with a socket open; a std mutex held only for map operations.
+    channels: Arc<Mutex<HashMap<i64, broadcast::Sender<ServerFrame>>>>,
+}
+
+/// A visitor socket's subscription; leaving unsubscribes.
+pub struct Subscription {
+    /// The channel's receiving end (`None` once dropped).
+    receiver: Option<broadcast::Receiver<ServerFrame>>,
+    /// Whose.
+    visitor_id: i64,
+    /// The registry, to drop the channel with its last subscriber.
+    signals: VisitorSignals,
+}
+
+impl VisitorSignals {
+    /// Starts receiving the signals for a visitor.
+    pub fn subscribe(&self, visitor_id: i64) -> Subscription {
+        let receiver = self
+            .lock()
+            .entry(visitor_id)
+            .or_insert_with(|| broadcast::channel(CAPACITY).0)
+            .subscribe();
+        Subscription {
+            receiver: Some(receiver),
+            visitor_id,
+            signals: self.clone(),
+        }
+    }
+
+    /// Sends a frame to every open socket of a visitor (nothing when none is open).
+    pub fn send(&self, visitor_id: i64, frame: ServerFrame) {
+        if let Some(sender) = self.lock().get(&visitor_id) {
+            let _ = sender.send(frame);
+        }
+    }
+
+    /// How many visitors have a channel (tests and diagnostics).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no visitor has a channel.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<ServerFrame>>> {
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Subscription {
+    /// The next signal; skips what a slow socket missed (signals are momentary). Never
+    /// resolves once the registry is gone.
+    pub async fn next(&mut self) -> ServerFrame {
+        let Some(receiver) = self.receiver.as_mut() else {
+            return std::future::pending().await;
+        };
+        loop {
+            match receiver.recv().await {
+                Ok(frame) => return frame,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
+            }
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        drop(self.receiver.take());
+        let mut channels = self.signals.lock();
+        if channels
+            .get(&self.visitor_id)
+            .is_some_and(|sender| sender.receiver_count() == 0)
+        {
+            channels.remove(&self.visitor_id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn signals_reach_the_visitor_and_channels_go_with_the_last_socket() {
+        let signals = VisitorSignals::default();
+        let mut first = signals.subscribe(1);
+        let second = signals.subscribe(1);
+        let mut other = signals.subscribe(2);
+        signals.send(1, ServerFrame::Pong);
+        assert_eq!(first.next().await, ServerFrame::Pong);
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), other.next())
+                .await
+                .is_err()
+        );
+        drop(second);
+        assert_eq!(signals.len(), 2);
+        drop(first);
+        drop(other);
+        assert!(signals.is_empty());
+        // Nobody listening: nothing happens.
+        signals.send(1, ServerFrame::Pong);
+    }
+}
