@@ -65,7 +65,10 @@
       frame.addEventListener("load", tell);
       document.body.appendChild(frame);
     }
-    if (frame) frame.style.display = on ? "block" : "none";
+    if (frame) {
+      frame.style.display = on ? "block" : "none";
+      if (frame.contentWindow) frame.contentWindow.postMessage({ type: on ? "switchboard:shown" : "switchboard:hidden" }, origin);
+    }
     button.setAttribute("aria-expanded", String(on));
     button.setAttribute("aria-label", on ? text.close : text.open);
     button.textContent = on ? "\u00d7" : "\u2709";

@@ -308,11 +308,29 @@ pub async fn set_inbox_chat_settings(
     .await
 }
 
+/// The templates an agent may use, and where they may share new ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateBook {
+    /// Their own and those shared with their inboxes, by shortcut.
+    pub templates: Vec<Template>,
+    /// The inboxes they may see (a shared template names one).
+    pub inboxes: Vec<Inbox>,
+    /// Whether they may share templates with an inbox (supervisors and admins).
+    pub may_share: bool,
+}
+
 /// The templates the agent may use: their own and those shared with their inboxes.
 #[server(endpoint = "templates")]
-pub async fn load_templates() -> Result<Vec<Template>, AppError> {
+pub async fn load_templates() -> Result<TemplateBook, AppError> {
     let (state, me) = agent().await?;
-    templates::list(&state, &me).await
+    Ok(TemplateBook {
+        templates: templates::list(&state, &me).await?,
+        inboxes: services::visible_inboxes(&state, &me).await?,
+        may_share: matches!(
+            me.role,
+            crate::model::Role::Supervisor | crate::model::Role::Admin
+        ),
+    })
 }
 
 /// Creates (no `id`) or changes a template: personal, or shared with an inbox (`inbox_id`,

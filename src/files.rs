@@ -5,6 +5,11 @@
 use crate::error::AppError;
 use crate::model::FilePolicy;
 
+/// The header every upload must carry: a browser sends a custom header only after a CORS
+/// preflight, which other sites do not pass, so no page elsewhere can upload with an agent's
+/// cookie.
+pub const UPLOAD_HEADER: &str = "x-switchboard-upload";
+
 /// The smallest size limit an admin may set (1 KB).
 pub const MIN_LIMIT_BYTES: i64 = 1024;
 /// The largest size limit an admin may set (50 MB).

@@ -285,6 +285,23 @@ pub fn apply_mark(text: &str, start: usize, end: usize, mark: Mark) -> (String, 
     )
 }
 
+/// A browser's text offset (UTF-16 code units) as a character offset.
+pub fn chars_from_utf16(text: &str, utf16: usize) -> usize {
+    let mut units = 0;
+    for (index, c) in text.chars().enumerate() {
+        if units >= utf16 {
+            return index;
+        }
+        units += c.len_utf16();
+    }
+    text.chars().count()
+}
+
+/// A character offset as the browser's (UTF-16 code units).
+pub fn utf16_from_chars(text: &str, chars: usize) -> usize {
+    text.chars().take(chars).map(char::len_utf16).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,7 +460,10 @@ mod tests {
             apply_mark("x\nyz", 3, 3, Mark::List),
             ("x\n- yz".into(), 5, 5)
         );
-        // Offsets count characters, not bytes.
+        // Offsets count characters, not bytes; the browser counts UTF-16 units.
+        assert_eq!(chars_from_utf16("a😀b", 3), 2);
+        assert_eq!(utf16_from_chars("a😀b", 2), 3);
+        assert_eq!(chars_from_utf16("ab", 9), 2);
         assert_eq!(apply_mark("ñé", 0, 2, Mark::Bold), ("**ñé**".into(), 2, 4));
     }
 }

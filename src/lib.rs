@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod rules;
 pub mod templates;
 pub mod tracking;
+pub mod transcript;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

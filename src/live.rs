@@ -29,8 +29,23 @@ pub struct PendingSend {
     pub conversation_id: Option<i64>,
     /// The text.
     pub body: String,
+    /// Files sent with it (uploaded already).
+    pub attachments: Vec<crate::model::Attachment>,
+    /// An internal note (agents).
+    pub note: bool,
     /// Sending or failed.
     pub status: SendStatus,
+}
+
+/// What the user sends: text, files, and (agents) whether it is an internal note.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Draft {
+    /// The text as typed.
+    pub body: String,
+    /// Files uploaded for it.
+    pub attachments: Vec<crate::model::Attachment>,
+    /// An internal note instead of a reply.
+    pub note: bool,
 }
 
 /// Pending sends, shared by both stores.
@@ -42,11 +57,13 @@ pub struct Outbox {
 
 impl Outbox {
     /// Adds a new send in the `Sending` state.
-    pub fn push(&mut self, client_id: String, conversation_id: Option<i64>, body: String) {
+    pub fn push(&mut self, client_id: String, conversation_id: Option<i64>, draft: Draft) {
         self.items.push(PendingSend {
             client_id,
             conversation_id,
-            body,
+            body: draft.body,
+            attachments: draft.attachments,
+            note: draft.note,
             status: SendStatus::Sending,
         });
     }
@@ -607,6 +624,8 @@ mod tests {
             inbox_id: 1,
             visitor_id: id * 10,
             visitor_label: format!("#{id}"),
+            visitor_name: None,
+            visitor_email: None,
             status: ConversationStatus::Unassigned,
             assignee: None,
             created_at,
@@ -719,8 +738,12 @@ mod tests {
     #[test]
     fn the_outbox_settles_on_ack_or_event_and_fails_on_disconnect() {
         let mut data = WidgetData::from_snapshot(vec![conversation(1, 5)], vec![], 0);
-        data.outbox.push("a".into(), None, "hello".into());
-        data.outbox.push("b".into(), None, "again".into());
+        let text = |body: &str| Draft {
+            body: body.into(),
+            ..Draft::default()
+        };
+        data.outbox.push("a".into(), None, text("hello"));
+        data.outbox.push("b".into(), None, text("again"));
         data.acknowledge(&message(1, 1, "a"));
         assert_eq!(data.outbox.items.len(), 1);
         data.outbox.fail_in_flight();

@@ -352,6 +352,12 @@ pub struct ConversationSummary {
     pub visitor_id: i64,
     /// A name for the visitor: the one they gave, or a stable label.
     pub visitor_label: String,
+    /// The visitor's name, if known (templates fill it in).
+    #[serde(default)]
+    pub visitor_name: Option<String>,
+    /// The visitor's email, if known.
+    #[serde(default)]
+    pub visitor_email: Option<String>,
     /// Where it is in its life.
     pub status: ConversationStatus,
     /// Who answers it, if anyone.

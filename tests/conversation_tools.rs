@@ -4,9 +4,9 @@
 mod common;
 
 use common::{Agent, Socket, TestServer};
+use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{Attachment, ConversationDetail, Inbox, Message, Role};
 use switchboard::protocol::{ClientFrame, Event, Reader, ServerFrame};
-use switchboard::server::files::UPLOAD_HEADER;
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";

@@ -22,9 +22,7 @@ use crate::server::state::AppState;
 use crate::server::store::{NewFile, Uploader, Visitor};
 use crate::server::{auth, services};
 
-/// The header every upload must carry: a browser sends it only after a CORS preflight, which
-/// other sites do not pass, so no page elsewhere can upload with an agent's cookie.
-pub const UPLOAD_HEADER: &str = "x-switchboard-upload";
+use crate::files::UPLOAD_HEADER;
 /// The largest agent picture, in bytes.
 const MAX_AVATAR_BYTES: i64 = 1024 * 1024;
 /// How much of a refused body is read (and thrown away) so the client can read the answer.

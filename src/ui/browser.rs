@@ -224,11 +224,12 @@ pub fn go(path: &str) {
 }
 
 /// The least time between two typing notices for the same conversation, in milliseconds.
-const TYPING_EVERY_MS: f64 = 2_500.0;
+const TYPING_EVERY_MS: f64 = 1_500.0;
 
 /// Starts the pump that hands queued requests to the socket: each new text gets a client id
 /// and an outbox entry; a send the socket cannot take right now is marked failed at once.
-/// Typing notices are thinned out to one every [`TYPING_EVERY_MS`] per conversation.
+/// Typing notices are thinned out to one every [`TYPING_EVERY_MS`] per conversation; the last
+/// one of a burst is sent when the pause is over, so a preview ends on what was typed.
 pub fn pump<T: LiveStore + Send + Sync + 'static>(
     outgoing: crate::ui::outgoing::Outgoing,
     socket: leptos::prelude::StoredValue<Option<LiveSocket>, leptos::prelude::LocalStorage>,
@@ -236,25 +237,22 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
 ) {
     use crate::ui::outgoing::Request;
     use leptos::prelude::*;
-    let last_typing = StoredValue::new_local(std::collections::HashMap::<i64, f64>::new());
+    let typing =
+        StoredValue::new_local(std::collections::HashMap::<Option<i64>, TypingState>::new());
     Effect::new(move |_| {
         for request in outgoing.drain() {
             let pending = match request {
-                Request::Typing { conversation_id } => {
-                    let now = js_sys::Date::now();
-                    let recent = last_typing.with_value(|t| {
-                        t.get(&conversation_id)
-                            .is_some_and(|at| now - at < TYPING_EVERY_MS)
-                    });
-                    if !recent {
-                        last_typing.update_value(|t| {
-                            t.insert(conversation_id, now);
-                        });
-                        socket.with_value(|s| {
-                            s.as_ref()
-                                .map(|s| s.send(&ClientFrame::Typing { conversation_id }))
-                        });
-                    }
+                Request::Typing {
+                    conversation_id,
+                    draft,
+                    note,
+                } => {
+                    let frame = ClientFrame::Typing {
+                        conversation_id,
+                        draft,
+                        note,
+                    };
+                    throttle_typing(socket, typing, conversation_id, frame);
                     continue;
                 }
                 Request::Frame(frame) => {
@@ -263,10 +261,10 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
                 }
                 Request::Text {
                     conversation_id,
-                    body,
+                    draft,
                 } => {
                     let client_id = random_id();
-                    data.update(|d| d.outbox().push(client_id.clone(), conversation_id, body));
+                    data.update(|d| d.outbox().push(client_id.clone(), conversation_id, draft));
                     data.with_untracked(|d| d.outbox_ref().items.last().cloned())
                 }
                 Request::Retry { client_id } => {
@@ -278,6 +276,8 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
                 client_id: pending.client_id.clone(),
                 conversation_id: pending.conversation_id,
                 body: pending.body,
+                attachments: pending.attachments.iter().map(|a| a.id).collect(),
+                note: pending.note,
             };
             let sent = socket.with_value(|s| s.as_ref().is_some_and(|s| s.send(&frame)));
             if !sent {
@@ -285,6 +285,57 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
             }
         }
     });
+}
+
+/// When the last typing notice of a conversation went out, and the newest one held back.
+#[derive(Default)]
+struct TypingState {
+    sent_at: f64,
+    held: Option<ClientFrame>,
+}
+
+fn throttle_typing(
+    socket: leptos::prelude::StoredValue<Option<LiveSocket>, leptos::prelude::LocalStorage>,
+    typing: leptos::prelude::StoredValue<
+        std::collections::HashMap<Option<i64>, TypingState>,
+        leptos::prelude::LocalStorage,
+    >,
+    key: Option<i64>,
+    frame: ClientFrame,
+) {
+    use leptos::prelude::*;
+    let now = js_sys::Date::now();
+    let wait = typing.with_value(|t| {
+        t.get(&key)
+            .map_or(0.0, |state| TYPING_EVERY_MS - (now - state.sent_at))
+    });
+    if wait <= 0.0 {
+        typing.update_value(|t| {
+            let state = t.entry(key).or_default();
+            state.sent_at = now;
+            state.held = None;
+        });
+        socket.with_value(|s| s.as_ref().map(|s| s.send(&frame)));
+        return;
+    }
+    let first_held = typing.try_update_value(|t| {
+        let state = t.entry(key).or_default();
+        state.held.replace(frame).is_none()
+    });
+    if first_held == Some(true) {
+        gloo_timers::callback::Timeout::new(wait as u32, move || {
+            let held = typing.try_update_value(|t| {
+                t.get_mut(&key).and_then(|state| {
+                    state.sent_at = js_sys::Date::now();
+                    state.held.take()
+                })
+            });
+            if let Some(Some(frame)) = held {
+                socket.with_value(|s| s.as_ref().map(|s| s.send(&frame)));
+            }
+        })
+        .forget();
+    }
 }
 
 /// A client store fed by a socket: the workspace's or the widget's.
@@ -384,6 +435,7 @@ fn store_frame<T: LiveStore + Send + Sync + 'static>(
         ServerFrame::Pong
         | ServerFrame::Viewers { .. }
         | ServerFrame::Typing { .. }
+        | ServerFrame::VisitorTyping { .. }
         | ServerFrame::Welcome { .. }
         | ServerFrame::OnlineVisitors { .. }
         | ServerFrame::OnlineChanges { .. } => {}

@@ -1,16 +1,20 @@
 //! One conversation as the workspace shows it: in the main view (heading, who has it, who else
-//! is looking, accept / assign / close, earlier conversations, timeline, reply) or compact in a
-//! docked chat box (timeline and reply).
+//! is looking, accept / assign / close, earlier conversations, timeline with selection, reply
+//! or note) or compact in a docked chat box (timeline and reply).
+
+use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
 use crate::api::{AcceptConversation, AssignConversation, CloseConversation};
 use crate::i18n::*;
+use crate::live::Draft;
 use crate::model::{ConversationStatus, Role};
-use crate::ui::composer::Composer;
+use crate::templates::Placeholders;
+use crate::ui::composer::{AgentTools, Composer, UploadTarget};
 use crate::ui::errors::ErrorNote;
 use crate::ui::profile::VisitorPanel;
-use crate::ui::timeline::{History, Timeline, Viewer};
+use crate::ui::timeline::{History, Selection, Timeline, Viewer};
 use crate::ui::workspace::DeskState;
 
 /// A conversation of the workspace store, with what the agent may do in it.
@@ -32,14 +36,31 @@ pub fn ConversationView(
     let can_reply = move || is_mine() && status() == Some(ConversationStatus::Assigned);
     let visitor = move || summary().map(|c| c.visitor_label).unwrap_or_default();
     let typing = move || {
-        desk.typing
+        let colleague = desk
+            .typing
             .with(|t| t.get(&id).map(|a| a.name.clone()))
-            .map(|name| t_string!(i18n, typing_colleague, name = name).to_string())
+            .map(|name| t_string!(i18n, typing_colleague, name = name).to_string());
+        let visitor_typing = desk
+            .visitor_typing
+            .with(|t| t.get(&id).cloned())
+            .map(|draft| match draft.filter(|d| !d.trim().is_empty()) {
+                Some(draft) => {
+                    t_string!(i18n, typing_visitor_draft, name = visitor(), draft = draft)
+                        .to_string()
+                }
+                None => t_string!(i18n, typing_visitor, name = visitor()).to_string(),
+            });
+        [visitor_typing, colleague]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
     };
     let outgoing = desk.outgoing;
-    let on_send = Callback::new(move |body: String| outgoing.text(Some(id), body));
+    let on_send = Callback::new(move |draft: Draft| outgoing.text(Some(id), draft));
     let on_retry = Callback::new(move |client_id: String| outgoing.retry(client_id));
-    let on_typing = Callback::new(move |()| outgoing.typing(id));
+    let on_typing =
+        Callback::new(move |(_, note): (String, bool)| outgoing.typing(Some(id), None, note));
     let label = Signal::derive(move || {
         if compact {
             t_string!(i18n, reply_to, visitor = visitor()).to_string()
@@ -47,15 +68,49 @@ pub fn ConversationView(
             t_string!(i18n, reply_label).to_string()
         }
     });
+    let inbox = move || {
+        summary().and_then(|c| {
+            desk.inboxes
+                .with_value(|inboxes| inboxes.iter().find(|i| i.id == c.inbox_id).cloned())
+        })
+    };
+    let upload = Signal::derive(move || {
+        inbox().map(|inbox| UploadTarget {
+            url: format!("/files?conversation_id={id}"),
+            bearer: None,
+            policy: inbox.files,
+        })
+    });
+    let tools = AgentTools {
+        can_reply: Signal::derive(can_reply),
+        templates: desk.templates.into(),
+        placeholders: Signal::derive(move || {
+            let summary = summary();
+            Placeholders {
+                visitor_name: summary.as_ref().and_then(|c| c.visitor_name.clone()),
+                visitor_email: summary.as_ref().and_then(|c| c.visitor_email.clone()),
+                agent_name: desk.agent_name.get_value(),
+                inbox_name: inbox().map(|i| i.name).unwrap_or_default(),
+            }
+        }),
+    };
+    let selecting = RwSignal::new(false);
+    let selected = RwSignal::new(BTreeSet::<i64>::new());
+    let selection = (!compact).then_some(Selection {
+        on: selecting.into(),
+        ids: selected,
+    });
+    let messages = Signal::derive(move || data.with(|d| d.timeline(id).unwrap_or_default()));
     let visitor_id = Memo::new(move |_| summary().map(|c| c.visitor_id));
     view! {
         <Show when=move || !compact>
             <Header id />
             {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
+            <SelectBar id selecting selected messages />
         </Show>
         <p class="typing" aria-live="polite">{typing}</p>
         <Timeline
-            messages=Signal::derive(move || data.with(|d| d.timeline(id).unwrap_or_default()))
+            messages
             pending=Signal::derive(move || {
                 data.with(|d| {
                     d.outbox.items.iter().filter(|p| p.conversation_id == Some(id)).cloned().collect::<Vec<_>>()
@@ -63,10 +118,86 @@ pub fn ConversationView(
             })
             viewer=Viewer::Agent(my_id)
             on_retry
+            visitor_label=Signal::derive(visitor)
+            selection=selection.unwrap_or(Selection { on: Signal::default(), ids: selected })
         />
-        <Composer label on_send on_typing disabled=Signal::derive(move || !can_reply()) />
+        <Composer
+            label
+            on_send
+            on_typing
+            upload
+            agent=tools
+            disabled=Signal::derive(move || summary().is_none())
+        />
     }
     .into_any()
+}
+
+/// Selecting messages to copy them as text, and the conversation's printable log.
+#[component]
+fn SelectBar(
+    id: i64,
+    selecting: RwSignal<bool>,
+    selected: RwSignal<BTreeSet<i64>>,
+    messages: Signal<Vec<crate::model::Message>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        let chosen: Vec<_> = messages
+            .get_untracked()
+            .into_iter()
+            .filter(|m| selected.with_untracked(|s| s.contains(&m.id)))
+            .collect();
+        let text = crate::transcript::plain_text(
+            &chosen,
+            |author| match author {
+                crate::model::Author::Agent { name, .. } => name.clone(),
+                _ => t_string!(i18n, author_visitor).to_string(),
+            },
+            |at| crate::ui::clock::date_time(i18n, at),
+            |m| {
+                m.system
+                    .as_ref()
+                    .map(|line| crate::ui::timeline::system_text(i18n, line))
+            },
+        );
+        #[cfg(feature = "hydrate")]
+        crate::ui::transfer::copy_text(&text);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = text;
+        copied.set(true);
+    };
+    view! {
+        <div class="select-bar">
+            <button
+                type="button"
+                aria-pressed=move || selecting.get().to_string()
+                on:click=move |_| {
+                    selecting.update(|on| *on = !*on);
+                    selected.set(BTreeSet::new());
+                    copied.set(false);
+                }
+            >
+                {t!(i18n, select_messages)}
+            </button>
+            <Show when=move || selecting.get()>
+                <button
+                    type="button"
+                    disabled=move || selected.with(BTreeSet::is_empty)
+                    on:click=copy
+                >
+                    {move || t_string!(i18n, copy_selected, count = selected.with(BTreeSet::len)).to_string()}
+                </button>
+            </Show>
+            <Show when=move || copied.get()>
+                <span role="status">{t!(i18n, copied)}</span>
+            </Show>
+            <a href=format!("/conversations/{id}/log") target="_blank" rel="noopener">
+                {t!(i18n, view_log)}
+            </a>
+        </div>
+    }
 }
 
 /// The main view's header: heading, assignment, colleagues here, actions, earlier chats.

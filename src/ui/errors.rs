@@ -22,6 +22,15 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::AgentNotOnline { agent } => {
             t_string!(i18n, err_agent_not_online, name = agent.clone()).to_string()
         }
+        AppError::FileTooLarge { max_bytes } => t_string!(
+            i18n,
+            err_file_too_large,
+            size = crate::files::size_text(*max_bytes)
+        )
+        .to_string(),
+        AppError::FileTypeNotAllowed { content_type } => {
+            t_string!(i18n, err_file_type, kind = content_type.clone()).to_string()
+        }
         other => code_text(i18n, other.code()),
     }
 }
@@ -42,6 +51,7 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "conversation_closed" => t_string!(i18n, err_conversation_closed),
         "not_assigned" => t_string!(i18n, err_not_assigned),
         "agent_not_online" => t_string!(i18n, err_agent_offline),
+        "file_too_large" | "file_type_not_allowed" => t_string!(i18n, err_file_refused),
         "visitor_not_online" => t_string!(i18n, err_visitor_not_online),
         "bad_frame" | "invalid" => t_string!(i18n, err_bad_frame),
         "network" => t_string!(i18n, err_network),

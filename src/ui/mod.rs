@@ -9,6 +9,7 @@ pub mod clock;
 pub mod composer;
 pub mod conversation;
 pub mod errors;
+pub mod formatted;
 pub mod outgoing;
 pub mod profile;
 pub mod timeline;
@@ -20,3 +21,5 @@ pub mod workspace;
 pub mod alerts;
 #[cfg(feature = "hydrate")]
 pub mod browser;
+#[cfg(feature = "hydrate")]
+pub mod transfer;

@@ -12,18 +12,23 @@ pub enum Request {
     Text {
         /// Target conversation.
         conversation_id: Option<i64>,
-        /// The text as typed.
-        body: String,
+        /// What to send.
+        draft: crate::live::Draft,
     },
     /// Send a failed message again, with its original client id.
     Retry {
         /// The client id of the failed send.
         client_id: String,
     },
-    /// Tell colleagues that this agent is typing (the pump sends it at most every few seconds).
+    /// Tell the other side that the user is typing (the pump thins these out): an agent in a
+    /// conversation (a note only to colleagues), or the visitor with what they typed so far.
     Typing {
-        /// The conversation typed in.
-        conversation_id: i64,
+        /// The conversation typed in (agents).
+        conversation_id: Option<i64>,
+        /// The visitor's text so far (sent only when their inbox shows previews).
+        draft: Option<String>,
+        /// An agent writing a note.
+        note: bool,
     },
     /// Any other frame, sent as is when the socket is open (dropped otherwise).
     Frame(crate::protocol::ClientFrame),
@@ -48,10 +53,10 @@ impl Outgoing {
     }
 
     /// Queues a new message.
-    pub fn text(&self, conversation_id: Option<i64>, body: String) {
+    pub fn text(&self, conversation_id: Option<i64>, draft: crate::live::Draft) {
         self.push(Request::Text {
             conversation_id,
-            body,
+            draft,
         });
     }
 
@@ -61,8 +66,12 @@ impl Outgoing {
     }
 
     /// Queues a typing notice.
-    pub fn typing(&self, conversation_id: i64) {
-        self.push(Request::Typing { conversation_id });
+    pub fn typing(&self, conversation_id: Option<i64>, draft: Option<String>, note: bool) {
+        self.push(Request::Typing {
+            conversation_id,
+            draft,
+            note,
+        });
     }
 
     /// Queues a frame.

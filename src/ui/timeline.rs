@@ -1,12 +1,18 @@
-//! The message timeline of a conversation, shared by the workspace and the widget. It is an
-//! ARIA `log` region, so screen readers announce new messages politely.
+//! The message timeline of a conversation, shared by the workspace and the widget: bubbles
+//! with names, pictures or initials, times in the reader's zone, date separators, files, read
+//! receipts, and internal notes set apart. It is an ARIA `log` region, so screen readers
+//! announce new messages politely.
+
+use std::collections::BTreeSet;
 
 use leptos::html::Ol;
 use leptos::prelude::*;
 
 use crate::i18n::*;
 use crate::live::{PendingSend, SendStatus};
-use crate::model::{Author, EarlierConversation, Message, SystemLine};
+use crate::model::{Attachment, Author, EarlierConversation, Message, SystemLine};
+use crate::ui::clock;
+use crate::ui::formatted::Formatted;
 use leptos_i18n::I18nContext;
 
 /// Who is reading the timeline: decides which messages are "mine".
@@ -28,6 +34,30 @@ impl Viewer {
     }
 }
 
+/// Messages an agent has ticked to copy (and, later, to make a ticket of).
+#[derive(Clone, Copy)]
+pub struct Selection {
+    /// Whether the checkboxes show.
+    pub on: Signal<bool>,
+    /// The ticked message ids.
+    pub ids: RwSignal<BTreeSet<i64>>,
+}
+
+/// The visitor's token, when the timeline is the widget's: files are fetched with it.
+#[derive(Clone, Copy)]
+pub struct FileToken(pub Signal<Option<String>>);
+
+/// What a timeline row needs besides its message.
+#[derive(Clone, Copy)]
+struct RowContext {
+    viewer: Viewer,
+    /// The visitor's name as the agent knows it (their initials).
+    visitor_label: Signal<String>,
+    /// The visitor's last message the assignee has read (the widget's "Seen").
+    seen: Signal<Option<i64>>,
+    selection: Option<Selection>,
+}
+
 /// The committed messages, then the viewer's own sends still in flight or failed.
 #[component]
 pub fn Timeline(
@@ -41,6 +71,15 @@ pub fn Timeline(
     viewer: Viewer,
     /// Retry a failed send (by client id).
     on_retry: Callback<String>,
+    /// The visitor's name, for their initials (agents' timelines).
+    #[prop(into, optional)]
+    visitor_label: Signal<String>,
+    /// The visitor's message to mark "Seen" (the widget).
+    #[prop(into, optional)]
+    seen: Signal<Option<i64>>,
+    /// Checkboxes to select messages (the workspace's main view).
+    #[prop(optional)]
+    selection: Option<Selection>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let list = NodeRef::<Ol>::new();
@@ -50,10 +89,33 @@ pub fn Timeline(
             list.set_scroll_top(list.scroll_height());
         }
     });
+    let context = RowContext {
+        viewer,
+        visitor_label,
+        seen,
+        selection,
+    };
+    let rows = move || {
+        let messages = messages.get();
+        let times: Vec<_> = messages.iter().map(|m| m.created_at).collect();
+        let seen = seen.get();
+        messages
+            .into_iter()
+            .zip(clock::day_starts(&times))
+            .map(|(message, new_day)| {
+                let is_seen = seen == Some(message.id);
+                (message, new_day, is_seen)
+            })
+            .collect::<Vec<_>>()
+    };
     view! {
         <ol class="timeline" role="log" aria-live="polite" aria-label=move || t_string!(i18n, timeline_label).to_string() node_ref=list>
-            <For each=move || messages.get() key=|message| message.id let:message>
-                <MessageItem message viewer />
+            <For
+                each=rows
+                key=|(message, new_day, seen)| (message.id, *new_day, message.read_at, *seen)
+                let:row
+            >
+                <Row message=row.0 new_day=row.1 context />
             </For>
             <For
                 each=move || pending.get()
@@ -76,6 +138,12 @@ pub fn History(
     viewer: Viewer,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let context = RowContext {
+        viewer,
+        visitor_label: Signal::default(),
+        seen: Signal::default(),
+        selection: None,
+    };
     move || {
         let earlier = earlier.get();
         (!earlier.is_empty()).then(|| {
@@ -85,6 +153,7 @@ pub fn History(
                         .into_iter()
                         .map(|conversation| {
                             let id = conversation.summary.id;
+                            let times: Vec<_> = conversation.messages.iter().map(|m| m.created_at).collect();
                             view! {
                                 <details>
                                     <summary>{move || t_string!(i18n, earlier_conversation, id = id).to_string()}</summary>
@@ -92,7 +161,8 @@ pub fn History(
                                         {conversation
                                             .messages
                                             .into_iter()
-                                            .map(|message| view! { <MessageItem message viewer /> })
+                                            .zip(clock::day_starts(&times))
+                                            .map(|(message, new_day)| view! { <Row message new_day context /> })
                                             .collect_view()}
                                     </ol>
                                 </details>
@@ -153,35 +223,244 @@ fn duration_text(i18n: I18nContext<Locale>, secs: i64) -> String {
     }
 }
 
-#[component]
-fn MessageItem(message: Message, viewer: Viewer) -> impl IntoView {
-    let i18n = use_i18n();
-    if let Some(line) = message.system.clone() {
-        let quiet = matches!(line, crate::model::SystemLine::PageViewed { .. });
-        let text = move || system_text(i18n, &line);
-        return view! { <li class="message system" class:quiet=quiet>{text}</li> }.into_any();
+/// Up to two initials of a name ("Ana Ruiz" → "AR"); "?" for an anonymous `#id`.
+pub fn initials(name: &str) -> String {
+    if name.starts_with('#') || name.trim().is_empty() {
+        return "?".into();
     }
-    let mine = viewer.wrote(&message.author);
-    let author = message.author.clone();
-    let author_label = move || match &author {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Who wrote a message, as the reader names them.
+fn author_name(i18n: I18nContext<Locale>, author: &Author, mine: bool) -> String {
+    match author {
         _ if mine => t_string!(i18n, author_you).to_string(),
         Author::Agent { name, .. } => name.clone(),
         Author::Visitor | Author::System => t_string!(i18n, author_visitor).to_string(),
+    }
+}
+
+/// One timeline row, with the date separator before it when it starts a new day.
+#[component]
+fn Row(message: Message, new_day: bool, context: RowContext) -> impl IntoView {
+    let i18n = use_i18n();
+    let at = message.created_at;
+    let separator = new_day.then(|| {
+        view! {
+            <li class="day" role="separator">
+                {move || clock::day_label(i18n, at, clock::now_millis())}
+            </li>
+        }
+    });
+    view! {
+        {separator}
+        <MessageItem message context />
+    }
+}
+
+#[component]
+fn MessageItem(message: Message, context: RowContext) -> impl IntoView {
+    let i18n = use_i18n();
+    let at = message.created_at;
+    let time = move || clock::time_of_day(i18n, at);
+    let full_time = move || clock::date_time(i18n, at);
+    if let Some(line) = message.system.clone() {
+        let quiet = matches!(line, SystemLine::PageViewed { .. });
+        let text = move || system_text(i18n, &line);
+        return view! {
+            <li class="message system" class:quiet=quiet>
+                {text}
+                " "
+                <time class="time" title=full_time>{time}</time>
+            </li>
+        }
+        .into_any();
+    }
+    let viewer = context.viewer;
+    let mine = viewer.wrote(&message.author);
+    let author = message.author.clone();
+    let name = {
+        let author = author.clone();
+        move || author_name(i18n, &author, mine)
     };
-    let side = match (&message.author, viewer) {
-        (Author::Visitor, _) => "visitor",
+    let side = match &message.author {
+        Author::Visitor => "visitor",
         _ => "agent",
     };
-    view! {
-        <li class=format!("message {side}") class:mine=mine>
-            <span class="author">{author_label}</span>
-            <p class="body">{message.body.clone()}</p>
-            <Show when=move || mine>
-                <span class="status">{t!(i18n, status_sent)}</span>
+    let avatar = (!mine).then(|| match &author {
+        Author::Agent { id, name } => view! {
+            <span class="avatar" aria-hidden="true">
+                {initials(name)}
+                <img src=format!("/avatars/{id}") alt="" />
+            </span>
+        }
+        .into_any(),
+        _ => {
+            let label = context.visitor_label;
+            view! { <span class="avatar visitor" aria-hidden="true">{move || initials(&label.get())}</span> }
+                .into_any()
+        }
+    });
+    let body = match &message.author {
+        Author::Agent { .. } if !message.body.is_empty() => {
+            view! { <div class="body formatted"><Formatted text=message.body.clone() /></div> }
+                .into_any()
+        }
+        _ if message.body.is_empty() => ().into_any(),
+        _ => view! { <p class="body plain">{message.body.clone()}</p> }.into_any(),
+    };
+    let receipt = receipt(i18n, &message, viewer, mine, context.seen);
+    let select = context.selection.map(|selection| {
+        let id = message.id;
+        let label = {
+            let name = name.clone();
+            move || t_string!(i18n, select_message, name = name(), time = time()).to_string()
+        };
+        view! {
+            <Show when=move || selection.on.get()>
+                <input
+                    type="checkbox"
+                    class="select"
+                    aria-label=label.clone()
+                    prop:checked=move || selection.ids.with(|ids| ids.contains(&id))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selection.ids.update(|ids| {
+                            if on {
+                                ids.insert(id);
+                            } else {
+                                ids.remove(&id);
+                            }
+                        });
+                    }
+                />
             </Show>
+        }
+    });
+    let note = message.note;
+    view! {
+        <li class=format!("message {side}") class:mine=mine class:note=note>
+            {select}
+            {avatar}
+            <div class="bubble">
+                <div class="meta">
+                    <span class="author">{name}</span>
+                    " "
+                    <time class="time" title=full_time>{time}</time>
+                    {note.then(|| view! { <span class="badge note-badge">{t!(i18n, note_badge)}</span> })}
+                </div>
+                {body}
+                <Attachments attachments=message.attachments.clone() />
+                {receipt}
+            </div>
         </li>
     }
     .into_any()
+}
+
+/// The status under a message: agents see ✓ or ✓✓ (read, with the time) on the team's
+/// messages; the visitor sees "Sent" on theirs and "Seen" on the last one the assignee read.
+fn receipt(
+    i18n: I18nContext<Locale>,
+    message: &Message,
+    viewer: Viewer,
+    mine: bool,
+    seen: Signal<Option<i64>>,
+) -> AnyView {
+    let id = message.id;
+    match (viewer, &message.author) {
+        (Viewer::Agent(_), Author::Agent { .. }) if !message.note => match message.read_at {
+            Some(read_at) => {
+                let when = move || {
+                    t_string!(i18n, read_at, time = clock::date_time(i18n, read_at)).to_string()
+                };
+                view! {
+                    <span class="receipt read" title=when aria-label=when>"✓✓"</span>
+                }
+                .into_any()
+            }
+            None => view! {
+                <span class="receipt" title=move || t_string!(i18n, status_sent).to_string() aria-label=move || t_string!(i18n, status_sent).to_string()>
+                    "✓"
+                </span>
+            }
+            .into_any(),
+        },
+        (Viewer::Visitor, Author::Visitor) if mine => view! {
+            <span class="status">
+                {move || {
+                    if seen.get() == Some(id) {
+                        t_string!(i18n, status_seen).to_string()
+                    } else {
+                        t_string!(i18n, status_sent).to_string()
+                    }
+                }}
+            </span>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}
+
+/// A message's files: pictures shown (opening full size in a new tab), others as downloads.
+#[component]
+pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
+    (!attachments.is_empty()).then(|| {
+        view! {
+            <ul class="attachments">
+                {attachments.into_iter().map(|a| view! { <li><AttachmentLink attachment=a /></li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+#[component]
+fn AttachmentLink(attachment: Attachment) -> impl IntoView {
+    let i18n = use_i18n();
+    let token = use_context::<FileToken>();
+    let direct = attachment.url();
+    // The widget reads files with the visitor's token (an element cannot send it).
+    let address = RwSignal::new(token.is_none().then(|| direct.clone()));
+    #[cfg(feature = "hydrate")]
+    if let Some(FileToken(token)) = token {
+        Effect::new(move |_| {
+            if let Some(token) = token.get()
+                && address.get_untracked().is_none()
+            {
+                crate::ui::transfer::blob_url(&direct, &token, move |url| address.set(url));
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = direct;
+    let name = attachment.name.clone();
+    let size = crate::files::size_text(attachment.size);
+    if attachment.is_image() {
+        let alt = name.clone();
+        view! {
+            <a href=move || address.get() target="_blank" rel="noopener noreferrer" download=name.clone()>
+                <img class="preview" src=move || address.get() alt=alt />
+            </a>
+        }
+        .into_any()
+    } else {
+        let label = {
+            let name = name.clone();
+            move || t_string!(i18n, download_file, name = name.clone()).to_string()
+        };
+        view! {
+            <a class="file" href=move || address.get() download=name.clone() aria-label=label>
+                <span aria-hidden="true">"📄 "</span>
+                {name.clone()}
+                <span class="size">{format!(" ({size})")}</span>
+            </a>
+        }
+        .into_any()
+    }
 }
 
 #[component]
@@ -200,11 +479,29 @@ fn PendingItem(item: PendingSend, on_retry: Callback<String>) -> impl IntoView {
         }
         .into_any(),
     };
+    let files: Vec<String> = item.attachments.iter().map(|a| a.name.clone()).collect();
     view! {
-        <li class="message mine pending">
-            <span class="author">{t!(i18n, author_you)}</span>
-            <p class="body">{item.body}</p>
-            {status}
+        <li class="message mine pending" class:note=item.note>
+            <div class="bubble">
+                <span class="author">{t!(i18n, author_you)}</span>
+                <p class="body plain">{item.body}</p>
+                {(!files.is_empty()).then(|| view! { <p class="files">{format!("📎 {}", files.join(", "))}</p> })}
+                {status}
+            </div>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_come_from_the_first_two_words() {
+        assert_eq!(initials("Ana Ruiz López"), "AR");
+        assert_eq!(initials("ben"), "B");
+        assert_eq!(initials("#42"), "?");
+        assert_eq!(initials(" "), "?");
+        assert_eq!(initials("élodie dupont"), "ÉD");
     }
 }

@@ -9,11 +9,23 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::widget_inbox;
 use crate::i18n::*;
+use crate::live::Draft;
 use crate::live::WidgetData;
-use crate::ui::composer::Composer;
+use crate::ui::composer::{Composer, UploadTarget};
 use crate::ui::errors::code_text;
 use crate::ui::outgoing::Outgoing;
-use crate::ui::timeline::{Timeline, Viewer};
+use crate::ui::timeline::{FileToken, Timeline, Viewer};
+
+/// What the widget learns once the visitor is known.
+#[derive(Clone, Default, PartialEq)]
+pub struct Visitor {
+    /// Their secret token (files are fetched with it).
+    pub token: Option<String>,
+    /// What the inbox accepts as files.
+    pub files: Option<crate::model::FilePolicy>,
+    /// Whether agents see what the visitor types.
+    pub typing_preview: bool,
+}
 
 /// The widget page.
 #[component]
@@ -52,16 +64,48 @@ fn Widget(key: String, name: String) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let restarted = RwSignal::new(false);
     let outgoing = Outgoing::new();
+    let visitor = RwSignal::new(Visitor::default());
+    let typist = RwSignal::new(None::<String>);
+    provide_context(FileToken(Signal::derive(move || {
+        visitor.with(|v| v.token.clone())
+    })));
 
     #[cfg(feature = "hydrate")]
-    live::start(key, data, loaded, online, problem, outgoing);
+    live::start(
+        key,
+        live::Parts {
+            data,
+            loaded,
+            online,
+            problem,
+            outgoing,
+            visitor,
+            typist,
+        },
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = key;
 
     let ended = move || data.with(WidgetData::ended) && !restarted.get();
-    let on_send = Callback::new(move |body: String| {
+    let on_send = Callback::new(move |draft: Draft| {
         restarted.set(false);
-        outgoing.text(None, body);
+        outgoing.text(None, draft);
+    });
+    let on_typing = Callback::new(move |(text, _): (String, bool)| {
+        let draft = visitor.with_untracked(|v| v.typing_preview).then_some(text);
+        outgoing.typing(None, draft, false);
+    });
+    let upload = Signal::derive(move || {
+        visitor.with(|v| {
+            v.token
+                .clone()
+                .zip(v.files.clone())
+                .map(|(token, policy)| UploadTarget {
+                    url: "/files".into(),
+                    bearer: Some(token),
+                    policy,
+                })
+        })
     });
     let on_retry = Callback::new(move |client_id: String| outgoing.retry(client_id));
     let title = name.clone();
@@ -93,7 +137,11 @@ fn Widget(key: String, name: String) -> impl IntoView {
             pending=Signal::derive(move || data.with(|d| d.outbox.items.clone()))
             viewer=Viewer::Visitor
             on_retry
+            seen=Signal::derive(move || data.with(WidgetData::seen))
         />
+        <p class="typing" aria-live="polite">
+            {move || typist.get().map(|name| t_string!(i18n, typing_colleague, name = name).to_string())}
+        </p>
         {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
         <Show
             when=move || !ended()
@@ -111,6 +159,8 @@ fn Widget(key: String, name: String) -> impl IntoView {
             <Composer
                 label=Signal::derive(move || t_string!(i18n, widget_message_label).to_string())
                 on_send
+                on_typing
+                upload
                 disabled=Signal::derive(move || !loaded.get())
             />
         </Show>
@@ -120,27 +170,65 @@ fn Widget(key: String, name: String) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 mod live {
     use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
 
+    use super::Visitor;
     use crate::api::widget_start;
     use crate::live::WidgetData;
+    use crate::protocol::{ClientFrame, ServerFrame};
     use crate::ui::browser::{self, LiveSocket};
     use crate::ui::outgoing::Outgoing;
+
+    /// How long an agent's typing notice shows without a new one, in milliseconds.
+    const TYPING_SHOWN_MS: u32 = 4_000;
+
+    /// The widget's reactive state, as the live part fills it.
+    pub struct Parts {
+        pub data: RwSignal<WidgetData>,
+        pub loaded: RwSignal<bool>,
+        pub online: RwSignal<bool>,
+        pub problem: RwSignal<Option<String>>,
+        pub outgoing: Outgoing,
+        pub visitor: RwSignal<Visitor>,
+        pub typist: RwSignal<Option<String>>,
+    }
 
     fn token_key(key: &str) -> String {
         format!("switchboard.visitor.{key}")
     }
 
-    /// Loads the visitor's snapshot, then connects the socket and the send pump.
-    pub fn start(
-        key: String,
-        data: RwSignal<WidgetData>,
-        loaded: RwSignal<bool>,
-        online: RwSignal<bool>,
-        problem: RwSignal<Option<String>>,
-        outgoing: Outgoing,
-    ) {
+    /// Loads the visitor's snapshot, then connects the socket and the send pump; reports what
+    /// the visitor has read while the chat is open and on screen.
+    pub fn start(key: String, parts: Parts) {
+        let Parts {
+            data,
+            loaded,
+            online,
+            problem,
+            outgoing,
+            visitor,
+            typist,
+        } = parts;
         let socket = StoredValue::new_local(None::<LiveSocket>);
         browser::pump(outgoing, socket, data);
+        let shown = RwSignal::new(true);
+        let visible = RwSignal::new(crate::ui::alerts::page_visible());
+        crate::ui::alerts::on_visibility_change(move |v| visible.set(v));
+        listen_to_host(shown);
+        // The newest message of the team's, once on screen, is read.
+        let reported = StoredValue::new(0i64);
+        Effect::new(move |_| {
+            if !(shown.get() && visible.get() && online.get() && loaded.get()) {
+                return;
+            }
+            if let Some(up_to) = data.with(WidgetData::newest_unread_from_team)
+                && reported.get_value() < up_to
+            {
+                reported.set_value(up_to);
+                outgoing.frame(ClientFrame::Read { up_to });
+            }
+        });
         leptos::task::spawn_local(async move {
             let stored = browser::storage_get(&token_key(&key));
             let snapshot = match widget_start(key.clone(), stored.clone()).await {
@@ -158,14 +246,70 @@ mod live {
                 (None, Some(stored)) => stored,
                 (None, None) => return,
             };
+            visitor.set(Visitor {
+                token: Some(token.clone()),
+                files: Some(snapshot.files.clone()),
+                typing_preview: snapshot.typing_preview,
+            });
             data.set(WidgetData::from_snapshot(
                 snapshot.conversations,
                 snapshot.messages,
                 snapshot.last_event_id,
             ));
             loaded.set(true);
-            let hooks = browser::store_hooks(data, Some(token), online, problem, |_, _| {});
+            let hooks =
+                browser::store_hooks(data, Some(token), online, problem, move |frame, _| {
+                    on_frame(typist, frame);
+                });
             socket.set_value(Some(LiveSocket::connect("/ws/visitor", hooks)));
         });
+    }
+
+    fn on_frame(typist: RwSignal<Option<String>>, frame: &ServerFrame) {
+        match frame {
+            ServerFrame::Typing { agent, .. } => {
+                typist.set(Some(agent.name.clone()));
+                let stamp = js_sys::Date::now();
+                LAST_TYPING.with(|last| last.set(stamp));
+                gloo_timers::callback::Timeout::new(TYPING_SHOWN_MS, move || {
+                    if LAST_TYPING.with(std::cell::Cell::get) == stamp {
+                        typist.set(None);
+                    }
+                })
+                .forget();
+            }
+            ServerFrame::Event {
+                event: crate::protocol::Event::MessagePosted { message },
+                ..
+            } if matches!(message.author, crate::model::Author::Agent { .. }) => typist.set(None),
+            _ => {}
+        }
+    }
+
+    thread_local! {
+        /// When the newest typing notice arrived.
+        static LAST_TYPING: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    }
+
+    /// The loader says when the chat is shown or hidden on the page.
+    fn listen_to_host(shown: RwSignal<bool>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let kind = js_sys::Reflect::get(&event.data(), &"type".into())
+                    .ok()
+                    .and_then(|v| v.as_string());
+                match kind.as_deref() {
+                    Some("switchboard:shown") => shown.set(true),
+                    Some("switchboard:hidden") => shown.set(false),
+                    _ => {}
+                }
+            },
+        );
+        let _ =
+            window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        listener.forget();
     }
 }

@@ -49,6 +49,14 @@ pub struct DeskState {
     pub boxes: RwSignal<Vec<ChatBox>>,
     /// Colleagues typing now, by conversation.
     pub typing: RwSignal<HashMap<i64, AgentRef>>,
+    /// Visitors typing now, by conversation, with what they typed when the inbox shows it.
+    pub visitor_typing: RwSignal<HashMap<i64, Option<String>>>,
+    /// The templates this agent may use.
+    pub templates: RwSignal<Vec<crate::model::Template>>,
+    /// The inboxes this agent may see (their file policies and names).
+    pub inboxes: StoredValue<Vec<Inbox>>,
+    /// The signed-in agent's name (templates fill it in).
+    pub agent_name: StoredValue<String>,
     /// What the page wants sent on its socket.
     pub outgoing: Outgoing,
     /// The last error code to show.
@@ -183,6 +191,10 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         selected: RwSignal::new(None),
         boxes: RwSignal::new(Vec::new()),
         typing: RwSignal::new(HashMap::new()),
+        visitor_typing: RwSignal::new(HashMap::new()),
+        templates: RwSignal::new(Vec::new()),
+        inboxes: StoredValue::new(snapshot.inboxes.clone()),
+        agent_name: StoredValue::new(me.name.clone()),
         outgoing: Outgoing::new(),
         problem: RwSignal::new(None),
         visible: RwSignal::new(true),
@@ -216,7 +228,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
             <p class="banner" role="status">{t!(i18n, reconnecting)}</p>
         </Show>
         {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
-        <Lists inboxes=snapshot.inboxes />
+        <Lists inboxes=snapshot.inboxes.clone() />
         <Dock />
         {move || desk.profile.get().map(|id| view! { <VisitorDialog id /> })}
     }
@@ -471,6 +483,12 @@ mod live {
         let data = desk.data;
         let socket = StoredValue::new_local(None::<LiveSocket>);
         browser::pump(desk.outgoing, socket, data);
+        leptos::task::spawn_local(async move {
+            match crate::api::load_templates().await {
+                Ok(book) => desk.templates.set(book.templates),
+                Err(e) => desk.problem.set(Some(e.code().to_owned())),
+            }
+        });
         // After hydration: the server rendered without knowing the browser's answers.
         Effect::new(move |_| {
             desk.permission
@@ -571,6 +589,10 @@ mod live {
                 conversation_id,
                 agent,
             } => show_typing(desk, *conversation_id, agent.clone()),
+            ServerFrame::VisitorTyping {
+                conversation_id,
+                draft,
+            } => show_visitor_typing(desk, *conversation_id, draft.clone()),
             ServerFrame::OnlineVisitors { visitors } => {
                 desk.online.update(|t| t.load(visitors.clone()));
             }
@@ -605,6 +627,13 @@ mod live {
                     })
                 {
                     touch_visitors(desk, [visitor_id]);
+                }
+                if let Event::MessagePosted { message } = event
+                    && message.author == crate::model::Author::Visitor
+                {
+                    desk.visitor_typing.update(|t| {
+                        t.remove(&message.conversation_id);
+                    });
                 }
                 if let Event::MessagePosted { message } = event {
                     desk.typing.update(|t| {
@@ -667,9 +696,40 @@ mod live {
         .forget();
     }
 
+    /// Shows that a visitor types (and what, when previewed) until they stop for a while or
+    /// clear their text.
+    fn show_visitor_typing(desk: DeskState, conversation_id: i64, draft: Option<String>) {
+        if draft.as_deref().is_some_and(|d| d.trim().is_empty()) {
+            desk.visitor_typing.update(|t| {
+                t.remove(&conversation_id);
+            });
+            return;
+        }
+        desk.visitor_typing.update(|t| {
+            t.insert(conversation_id, draft);
+        });
+        let stamp = js_sys::Date::now();
+        LAST_VISITOR_TYPING.with(|last| {
+            last.borrow_mut().insert(conversation_id, stamp);
+        });
+        gloo_timers::callback::Timeout::new(TYPING_SHOWN_MS, move || {
+            let latest =
+                LAST_VISITOR_TYPING.with(|last| last.borrow().get(&conversation_id).copied());
+            if latest == Some(stamp) {
+                desk.visitor_typing.update(|t| {
+                    t.remove(&conversation_id);
+                });
+            }
+        })
+        .forget();
+    }
+
     thread_local! {
         /// When the newest typing notice of each conversation arrived.
         static LAST_TYPING: std::cell::RefCell<std::collections::HashMap<i64, f64>> =
+            std::cell::RefCell::default();
+        /// When the newest visitor typing notice of each conversation arrived.
+        static LAST_VISITOR_TYPING: std::cell::RefCell<std::collections::HashMap<i64, f64>> =
             std::cell::RefCell::default();
     }
 

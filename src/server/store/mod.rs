@@ -89,7 +89,8 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
-const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visitor_id, v.name AS visitor_name, c.status, \
+const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visitor_id, v.name AS visitor_name, \
+     v.email AS visitor_email, c.status, \
      c.assignee_id, a.name AS assignee_name, c.created_at, c.last_message_at, c.preview \
      FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
      LEFT JOIN agents a ON a.id = c.assignee_id";
@@ -1170,6 +1171,8 @@ fn conversation_from_row(row: &SqliteRow) -> StoreResult<ConversationSummary> {
         inbox_id: row.try_get("inbox_id")?,
         visitor_id,
         visitor_label: visitor_label(visitor_id, visitor_name.as_deref()),
+        visitor_email: row.try_get("visitor_email")?,
+        visitor_name,
         status: ConversationStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("status {status}").into()))?,
         assignee: assignee_id

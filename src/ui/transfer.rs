@@ -1,0 +1,128 @@
+//! Moving files in the browser (built with `hydrate` only): uploads with progress, files read
+//! with the visitor's token into addresses the page can show, and text to the clipboard.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
+
+use crate::error::AppError;
+use crate::model::Attachment;
+
+/// Uploads a file to `url` (`/files?name=…`), with the visitor's token when there is one;
+/// `on_progress` hears the share sent (0 to 1), `on_done` the stored attachment or why not.
+pub fn upload(
+    file: &web_sys::File,
+    url: &str,
+    bearer: Option<&str>,
+    on_progress: impl Fn(f64) + 'static,
+    on_done: impl FnOnce(Result<Attachment, AppError>) + 'static,
+) {
+    let network = || AppError::Network {
+        reason: "upload".into(),
+    };
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        on_done(Err(network()));
+        return;
+    };
+    if xhr.open_with_async("POST", url, true).is_err()
+        || xhr
+            .set_request_header(crate::files::UPLOAD_HEADER, "1")
+            .is_err()
+    {
+        on_done(Err(network()));
+        return;
+    }
+    if let Some(token) = bearer {
+        let _ = xhr.set_request_header("Authorization", &format!("Bearer {token}"));
+    }
+    if let Ok(upload) = xhr.upload() {
+        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                on_progress(event.loaded() / event.total());
+            }
+        });
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        progress.forget();
+    }
+    let done = std::rc::Rc::new(std::cell::RefCell::new(Some(on_done)));
+    let finished = {
+        let xhr = xhr.clone();
+        let done = std::rc::Rc::clone(&done);
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let Some(on_done) = done.borrow_mut().take() else {
+                return;
+            };
+            let text = xhr.response_text().ok().flatten().unwrap_or_default();
+            let status = xhr.status().unwrap_or(0);
+            let result = if status == 201 {
+                serde_json::from_str::<Attachment>(&text).map_err(|_| network())
+            } else if status == 0 {
+                Err(network())
+            } else {
+                Err(serde_json::from_str::<AppError>(&text).unwrap_or(AppError::Internal))
+            };
+            on_done(result);
+        })
+    };
+    xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
+    finished.forget();
+    if xhr.send_with_opt_blob(Some(file)).is_err()
+        && let Some(on_done) = done.borrow_mut().take()
+    {
+        on_done(Err(network()));
+    }
+}
+
+/// Reads a file with the visitor's token (an image element cannot send it) and hands back an
+/// address of the bytes for the page (`blob:`), or `None`.
+pub fn blob_url(url: &str, bearer: &str, on_done: impl FnOnce(Option<String>) + 'static) {
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        on_done(None);
+        return;
+    };
+    if xhr.open_with_async("GET", url, true).is_err() {
+        on_done(None);
+        return;
+    }
+    let _ = xhr.set_request_header("Authorization", &format!("Bearer {bearer}"));
+    xhr.set_response_type(XmlHttpRequestResponseType::Blob);
+    let done = std::cell::RefCell::new(Some(on_done));
+    let finished = {
+        let xhr = xhr.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let Some(on_done) = done.borrow_mut().take() else {
+                return;
+            };
+            let blob = (xhr.status().unwrap_or(0) == 200)
+                .then(|| xhr.response().ok())
+                .flatten()
+                .and_then(|r| r.dyn_into::<web_sys::Blob>().ok());
+            on_done(blob.and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok()));
+        })
+    };
+    xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
+    finished.forget();
+    let _ = xhr.send();
+}
+
+/// The files of a file input, a drop or a paste.
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// Puts text on the clipboard.
+pub fn copy_text(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Opens the browser's print dialog.
+pub fn print_page() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}
