@@ -15,8 +15,10 @@ test("a visitor and an agent chat live, through reloads, until the chat ends", a
   await expect(item).toContainText("New");
   await item.click();
 
-  // Before accepting, the agent cannot reply.
-  await expect(agent.getByRole("textbox", { name: "Reply" })).toBeDisabled();
+  // Before accepting, the agent cannot reply (only leave an internal note).
+  await expect(agent.getByRole("radio", { name: "Reply" })).toBeDisabled();
+  await expect(agent.getByRole("radio", { name: "Internal note" })).toBeChecked();
+  await expect(agent.getByRole("textbox", { name: "Internal note" })).toBeEnabled();
   await agent.getByRole("button", { name: "Accept" }).click();
   await expect(agent.getByText("You have this conversation")).toBeVisible();
   await say(agent, /^reply$/i, "Yes, we do! Which beans would you like?");

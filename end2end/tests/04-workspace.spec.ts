@@ -83,7 +83,8 @@ test("an operator and a supervisor work one conversation: counters, boxes, reass
   await sam.getByRole("button", { name: "Assign", exact: true }).click();
   await expect(sam.getByText("You have this conversation")).toBeVisible();
   await expect(box.getByRole("log")).toContainText("Sam assigned this chat to Sam");
-  await expect(box.getByRole("textbox")).toBeDisabled();
+  await expect(box.getByRole("radio", { name: "Reply" })).toBeDisabled();
+  await expect(box.getByRole("textbox", { name: "Internal note" })).toBeVisible();
 
   // Short timers: 0.1 minutes (6 seconds) each.
   const timers = admin.getByRole("form", { name: /Timers · Demo website/ });

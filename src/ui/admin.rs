@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use crate::api::{CreateAgent, CreateInbox, SetInboxTimers, SignInState, load_admin, who_is_here};
+use crate::api::{
+    CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, SignInState, load_admin,
+    who_is_here,
+};
 use crate::i18n::*;
 use crate::model::{Inbox, Me, Role};
 use crate::ui::app::{AgentLanguage, TopBar};
@@ -95,7 +98,8 @@ fn InboxSection(
                                 <h3>{inbox.name.clone()}</h3>
                                 <p>{t!(i18n, snippet_label)}</p>
                                 <pre><code>{snippet}</code></pre>
-                                <TimerForm inbox />
+                                <TimerForm inbox=inbox.clone() />
+                                <ChatSettingsForm inbox />
                             </li>
                         }
                     })
@@ -110,6 +114,71 @@ fn InboxSection(
                 <button type="submit">{t!(i18n, create_inbox)}</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// What an inbox accepts as files, and whether agents see visitors' drafts.
+#[component]
+fn ChatSettingsForm(inbox: Inbox) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetInboxChatSettings>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let megabytes = RwSignal::new(format!(
+        "{}",
+        (inbox.files.max_bytes as f64 / 1_048_576.0 * 100.0).round() / 100.0
+    ));
+    let types = RwSignal::new(inbox.files.allowed_types.clone());
+    let preview = RwSignal::new(inbox.typing_preview);
+    let inbox_id = inbox.id;
+    let heading_id = format!("chat-settings-{inbox_id}");
+    let labelled_by = heading_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let bytes = megabytes
+            .get_untracked()
+            .trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .map(|mb| (mb * 1_048_576.0).round() as i64)
+            .unwrap_or(0);
+        action.dispatch(SetInboxChatSettings {
+            inbox_id,
+            max_file_bytes: bytes,
+            allowed_file_types: types.get_untracked(),
+            typing_preview: preview.get_untracked(),
+        });
+    };
+    view! {
+        <form class="chat-settings" on:submit=submit aria-labelledby=labelled_by>
+            <h4 id=heading_id>{t!(i18n, chat_settings_heading)} " · " {inbox.name}</h4>
+            <label>
+                {t!(i18n, max_file_mb)}
+                <input
+                    type="number"
+                    min="0.001"
+                    max="50"
+                    step="any"
+                    required
+                    prop:value=move || megabytes.get()
+                    on:input=move |ev| megabytes.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                {t!(i18n, allowed_types)}
+                <input type="text" required prop:value=move || types.get() on:input=move |ev| types.set(event_target_value(&ev)) />
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || preview.get() on:change=move |ev| preview.set(event_target_checked(&ev)) />
+                {t!(i18n, typing_preview)}
+            </label>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, chat_settings_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>
+                {t!(i18n, save_chat_settings)}
+            </button>
+        </form>
     }
 }
 

@@ -9,6 +9,8 @@ use crate::i18n::*;
 use crate::model::{Me, Role};
 use crate::ui::admin::AdminPage;
 use crate::ui::auth_pages::{SetupPage, SignInPage};
+use crate::ui::log_page::LogPage;
+use crate::ui::settings::SettingsPage;
 use crate::ui::widget::WidgetPage;
 use crate::ui::workspace::WorkspacePage;
 
@@ -45,6 +47,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/widget/:key") view=WidgetPage ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/conversations/:id/log") view=LogPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }
@@ -124,6 +128,7 @@ pub fn TopBar(
                             })
                     }}
                 </A>
+                <A href="/settings">{t!(i18n, settings_link)}</A>
                 <Show when=move || is_admin>
                     <A href="/admin">{t!(i18n, admin_link)}</A>
                 </Show>

@@ -303,7 +303,7 @@ pub fn Composer(
                 node_ref=input
                 rows="2"
                 maxlength="10000"
-                aria-label=move || label.get()
+                aria-label=move || if note() { t_string!(i18n, mode_note).to_string() } else { label.get() }
                 placeholder=move || if note() { t_string!(i18n, note_placeholder).to_string() } else { label.get() }
                 prop:value=move || text.get()
                 on:input=on_input

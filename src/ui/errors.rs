@@ -68,6 +68,10 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "assignee_idle" | "visitor_idle" => t_string!(i18n, field_timer),
         "phone" => t_string!(i18n, field_phone),
         "notes" => t_string!(i18n, field_notes),
+        "title" => t_string!(i18n, field_title),
+        "shortcut" => t_string!(i18n, field_shortcut),
+        "max_file_bytes" => t_string!(i18n, field_file_limit),
+        "allowed_file_types" => t_string!(i18n, field_file_types),
         _ => t_string!(i18n, field_inbox_name),
     }
     .to_string()

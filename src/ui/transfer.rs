@@ -17,6 +17,22 @@ pub fn upload(
     on_progress: impl Fn(f64) + 'static,
     on_done: impl FnOnce(Result<Attachment, AppError>) + 'static,
 ) {
+    send_file(file, url, bearer, on_progress, move |result| {
+        on_done(result.and_then(|text| {
+            serde_json::from_str::<Attachment>(&text).map_err(|_| AppError::Internal)
+        }));
+    });
+}
+
+/// Posts a file's bytes to `url`; `on_done` gets the answer's text on success (2xx), or the
+/// error the server gave.
+pub fn send_file(
+    file: &web_sys::File,
+    url: &str,
+    bearer: Option<&str>,
+    on_progress: impl Fn(f64) + 'static,
+    on_done: impl FnOnce(Result<String, AppError>) + 'static,
+) {
     let network = || AppError::Network {
         reason: "upload".into(),
     };
@@ -54,8 +70,8 @@ pub fn upload(
             };
             let text = xhr.response_text().ok().flatten().unwrap_or_default();
             let status = xhr.status().unwrap_or(0);
-            let result = if status == 201 {
-                serde_json::from_str::<Attachment>(&text).map_err(|_| network())
+            let result = if (200..300).contains(&status) {
+                Ok(text)
             } else if status == 0 {
                 Err(network())
             } else {

@@ -1,0 +1,97 @@
+import { test, expect } from "@playwright/test";
+import { agentPage, visitorWithChat, say } from "./helpers";
+
+// A real 1×1 PNG, pasted by the visitor.
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+test("receipts, typing, a pasted picture, a template, a note, copying and the log", async ({ browser }) => {
+  test.setTimeout(150_000);
+  const agent = await agentPage(browser);
+  await agent.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+
+  // A template of the agent's own, made on the settings page.
+  await agent.getByRole("link", { name: "My settings" }).click();
+  await agent.getByLabel("Title").fill("Greeting");
+  await agent.getByLabel("Shortcut").fill("hello");
+  await agent.getByLabel("Text").fill("Hello {visitor.name}, I am {agent.name}. **How can I help?**");
+  await agent.getByRole("button", { name: "Save template" }).click();
+  await expect(agent.getByText("Template saved.")).toBeVisible();
+  await expect(agent.getByRole("listitem").filter({ hasText: "/hello" })).toBeVisible();
+  await agent.getByRole("link", { name: "Workspace" }).click();
+
+  const { chat } = await visitorWithChat(browser);
+  await say(chat, /type your message/i, "Hi, my package arrived damaged");
+  await say(chat, /type your message/i, '<img src=x onerror="document.title=\'pwned\'">');
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /img src=x/ }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await expect(agent.getByText("You have this conversation")).toBeVisible();
+  const agentLog = agent.getByRole("log");
+  // Markup a visitor types is shown as typed, never run.
+  await expect(agentLog).toContainText('<img src=x onerror="document.title=\'pwned\'">');
+  expect(await agent.title()).not.toBe("pwned");
+
+  // The assignee has read the visitor's messages: the visitor sees "Seen".
+  const visitorLog = chat.getByRole("log");
+  await expect(visitorLog.getByText("Seen")).toBeVisible();
+
+  // Typing, both ways.
+  await chat.getByRole("textbox", { name: /type your message/i }).fill("I have a photo");
+  await expect(agent.getByText(/^#\d+ is typing…$/)).toBeVisible();
+  const reply = agent.getByRole("textbox", { name: "Reply" });
+  await reply.fill("Let me see");
+  await expect(chat.getByText("Alex Admin is typing…")).toBeVisible();
+
+  // A template after "/", its placeholders filled (the visitor's name is not known yet).
+  await reply.fill("");
+  await reply.pressSequentially("/hel");
+  await agent.getByRole("listbox", { name: "Templates" }).getByRole("option", { name: /\/hello/ }).click();
+  await expect(reply).toHaveValue("Hello, I am Alex Admin. **How can I help?**");
+  await reply.press("Enter");
+  // Formatted for the visitor; read while the chat is open, so the agent sees the double tick.
+  await expect(visitorLog.locator("strong", { hasText: "How can I help?" })).toBeVisible();
+  await expect(agentLog.getByTitle(/^Read /)).toBeVisible();
+
+  // The visitor pastes a picture and sends it; the agent sees it.
+  const box = chat.getByRole("textbox", { name: /type your message/i });
+  await box.fill("");
+  await box.evaluate((element, data) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], "damage.png", { type: "image/png" }));
+    element.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, PNG);
+  await expect(chat.getByRole("button", { name: "Remove damage.png" })).toBeVisible();
+  await chat.getByRole("button", { name: "Send" }).click();
+  const picture = agentLog.getByRole("img", { name: "damage.png" });
+  await expect(picture).toBeVisible();
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+  await expect(visitorLog.getByRole("img", { name: "damage.png" })).toBeVisible();
+
+  // An internal note: the agent sees it marked; the visitor never does.
+  await agent.getByRole("radio", { name: "Internal note" }).check();
+  await say(agent, /^internal note$/i, "VIP customer: refund without questions");
+  await expect(agentLog.getByRole("listitem").filter({ hasText: "VIP customer" })).toContainText("Internal note");
+  await agent.getByRole("radio", { name: "Reply" }).check();
+  await say(agent, /^reply$/i, "Refund approved.");
+  await expect(visitorLog).toContainText("Refund approved.");
+  await expect(visitorLog).not.toContainText("VIP customer");
+
+  // Two messages selected and copied as text.
+  await agent.getByRole("button", { name: "Select messages" }).click();
+  await agent.getByRole("checkbox", { name: /^Select the message of Visitor/ }).first().check();
+  await agent.getByRole("checkbox", { name: /^Select the message of You/ }).first().check();
+  await agent.getByRole("button", { name: "Copy selected (2)" }).click();
+  await expect(agent.getByText("Copied to the clipboard.")).toBeVisible();
+  const copied = await agent.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toMatch(/\] Visitor: Hi, my package arrived damaged\n\[.*\] Alex Admin: Hello, I am Alex Admin\./);
+
+  // The whole log on its own page, notes marked.
+  const [log] = await Promise.all([
+    agent.context().waitForEvent("page"),
+    agent.getByRole("link", { name: "View log" }).click(),
+  ]);
+  await expect(log.getByRole("heading", { name: /^Conversation \d+ with #\d+$/ })).toBeVisible();
+  await expect(log.getByRole("list", { name: "Messages" })).toContainText("Hi, my package arrived damaged");
+  await expect(log.getByRole("listitem").filter({ hasText: "VIP customer" })).toContainText("Internal note");
+  await expect(log.getByRole("button", { name: "Print" })).toBeVisible();
+});
