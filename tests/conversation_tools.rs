@@ -5,7 +5,7 @@ mod common;
 
 use common::{Agent, Socket, TestServer};
 use switchboard::files::UPLOAD_HEADER;
-use switchboard::model::{Attachment, ConversationDetail, Inbox, Message, Role};
+use switchboard::model::{Attachment, Inbox, Message};
 use switchboard::protocol::{ClientFrame, Event, Reader, ServerFrame};
 
 const PNG: &[u8] =
@@ -42,21 +42,9 @@ async fn visitor_writes(server: &TestServer, inbox: &Inbox, text: &str) -> (Stri
     (token, socket, message.conversation_id)
 }
 
-/// Sue supervises a second inbox and nothing else.
+/// Sue supervises a second inbox and nothing else; signed in.
 async fn sue(server: &TestServer, team: &common::Team) -> Agent {
-    let other =
-        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
-            .await
-            .expect("inbox");
-    server
-        .agent(
-            &team.admin,
-            "Sue",
-            "sue@example.com",
-            Role::Supervisor,
-            &[other.id],
-        )
-        .await;
+    server.other_inbox_with_sue(team).await;
     server.sign_in("sue@example.com").await
 }
 
@@ -65,13 +53,6 @@ async fn accept(agent: &Agent, id: i64) {
         .call::<serde_json::Value>("accept_conversation", &[("id", &id.to_string())])
         .await
         .expect("accepted");
-}
-
-async fn detail(agent: &Agent, id: i64) -> ConversationDetail {
-    agent
-        .call("conversation", &[("id", &id.to_string())])
-        .await
-        .expect("conversation")
 }
 
 /// Whether any frame is about conversation `id`.
@@ -132,7 +113,7 @@ async fn read_receipts_reach_both_sides_and_survive_a_reload() {
         })
         .await;
     assert_eq!(up_to, reply.id);
-    let stored = detail(&ana, id).await;
+    let stored = ana.detail(id).await;
     let reread = stored
         .messages
         .iter()
@@ -308,7 +289,7 @@ async fn a_note_never_reaches_the_visitor() {
         .await;
     assert_eq!(seen_by_ana.id, note.id);
     assert!(
-        detail(&ana, id)
+        ana.detail(id)
             .await
             .messages
             .iter()
@@ -610,4 +591,134 @@ async fn uploads_over_the_limit_or_of_a_refused_type_store_nothing() {
         .await
         .expect_err("refused");
     assert_eq!(refused["error"], "invalid");
+}
+
+#[tokio::test]
+async fn templates_are_personal_or_shared_by_supervisors() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let ben = server.sign_in("ben@example.com").await;
+    let admin = server.sign_in("root@example.com").await;
+    let inbox = team.inbox.id.to_string();
+    let save = |title: &'static str, shortcut: &'static str, inbox_id: Option<&str>| {
+        let mut form = vec![
+            ("title", title),
+            ("shortcut", shortcut),
+            ("body", "Hi {visitor.name}"),
+        ];
+        if let Some(inbox_id) = inbox_id {
+            form.push(("inbox_id", inbox_id));
+        }
+        form.into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let call = |agent: &Agent, form: Vec<(String, String)>| {
+        let agent_http = agent.http.clone();
+        let url = server.url("/api/save_template");
+        async move {
+            let response = agent_http.post(url).form(&form).send().await.expect("save");
+            let ok = response.status().is_success();
+            let body: serde_json::Value = response.json().await.expect("json");
+            if ok { Ok(body) } else { Err(body) }
+        }
+    };
+    let mine = call(&ana, save("Hello", "/Hi", None))
+        .await
+        .expect("personal");
+    assert_eq!(mine["shortcut"], "hi");
+    // An operator may not share with the inbox; an admin may; bad fields change nothing.
+    let refused = call(&ana, save("Hours", "hours", Some(&inbox)))
+        .await
+        .expect_err("operator");
+    assert_eq!(refused["error"], "forbidden");
+    call(&admin, save("Hours", "hours", Some(&inbox)))
+        .await
+        .expect("shared");
+    let refused = call(&admin, save("Bad", "two words", None))
+        .await
+        .expect_err("invalid");
+    assert_eq!(refused["error"], "invalid");
+
+    let book = |agent: &Agent| {
+        let agent_http = agent.http.clone();
+        let url = server.url("/api/templates");
+        async move {
+            let body: serde_json::Value = agent_http
+                .post(url)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            body["templates"]
+                .as_array()
+                .expect("templates")
+                .iter()
+                .map(|t| t["shortcut"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(book(&ana).await, ["hi", "hours"]);
+    assert_eq!(book(&ben).await, ["hours"]);
+    // Ben cannot change or delete Ana's template: it does not exist for him.
+    let id = mine["id"].to_string();
+    let refused = ben
+        .call::<serde_json::Value>("delete_template", &[("id", &id)])
+        .await
+        .expect_err("not his");
+    assert_eq!(refused["error"], "not_found");
+    ana.call::<()>("delete_template", &[("id", &id)])
+        .await
+        .expect("deleted");
+    assert_eq!(book(&ana).await, ["hours"]);
+}
+
+#[tokio::test]
+async fn an_agents_picture_is_public_and_only_a_picture() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let avatar = server.url(&format!("/avatars/{}", team.ana.id));
+    assert_eq!(reqwest::get(&avatar).await.expect("get").status(), 404);
+    let post = |name: &str, bytes: Vec<u8>| {
+        ana.http
+            .post(server.url(&format!("/avatar?name={name}")))
+            .header(UPLOAD_HEADER, "1")
+            .body(bytes)
+            .send()
+    };
+    let refused = post("face.svg", b"<svg onload=alert(1)>".to_vec())
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 415);
+    let too_big = post("face.png", vec![0; 1024 * 1024 + 1])
+        .await
+        .expect("post");
+    assert_eq!(too_big.status(), 413);
+    assert_eq!(
+        post("face.png", PNG.to_vec()).await.expect("post").status(),
+        204
+    );
+    let response = reqwest::get(&avatar).await.expect("get");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(response.bytes().await.expect("bytes").as_ref(), PNG);
+    // A new picture replaces the old one on disk.
+    assert_eq!(
+        post("face.png", PNG.to_vec()).await.expect("post").status(),
+        204
+    );
+    assert_eq!(stored_files(&server), 1);
+    // Nobody else can set it.
+    let anonymous = reqwest::Client::new()
+        .post(server.url("/avatar?name=x.png"))
+        .header(UPLOAD_HEADER, "1")
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(anonymous.status(), 401);
 }

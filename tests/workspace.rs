@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Agent, TestServer};
+use common::TestServer;
 use serde_json::Value;
 use switchboard::model::{
-    ConversationDetail, ConversationStatus, ConversationSummary, Inbox, Presence, Role, SystemLine,
+    ConversationDetail, ConversationStatus, ConversationSummary, Presence, Role, SystemLine,
 };
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
 
@@ -54,31 +54,6 @@ async fn visitor_writes(server: &TestServer, key_token: Option<&str>, text: &str
         .await;
     socket.close().await;
     (token, message.conversation_id)
-}
-
-/// A second inbox, "Other", supervised by Sue, who belongs to no other inbox.
-async fn other_inbox_with_sue(server: &TestServer, team: &common::Team) -> Inbox {
-    let other =
-        switchboard::server::services::create_inbox(&server.running.state, &team.admin, "Other")
-            .await
-            .expect("inbox");
-    server
-        .agent(
-            &team.admin,
-            "Sue",
-            "sue@example.com",
-            Role::Supervisor,
-            &[other.id],
-        )
-        .await;
-    other
-}
-
-async fn detail(agent: &Agent, id: i64) -> ConversationDetail {
-    agent
-        .call("conversation", &[("id", &id.to_string())])
-        .await
-        .expect("conversation")
 }
 
 fn lines(detail: &ConversationDetail) -> Vec<SystemLine> {
@@ -141,7 +116,7 @@ async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a
         .await
         .expect_err("Cleo is offline");
     assert_eq!(code(&refused), "agent_not_online");
-    let unchanged = detail(&ana, id).await;
+    let unchanged = ana.detail(id).await;
     assert_eq!(
         unchanged.summary.assignee.as_ref().map(|a| a.id),
         Some(team.ana.id)
@@ -179,7 +154,7 @@ async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a
     assert_eq!(code(&again), "not_assigned");
 
     assert_eq!(
-        lines(&detail(&ana, id).await),
+        lines(&ana.detail(id).await),
         vec![
             SystemLine::Accepted {
                 agent: "Ana".into()
@@ -315,7 +290,7 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
     .await;
     let ana = server.sign_in("ana@example.com").await;
     assert!(
-        lines(&detail(&ana, id).await).contains(&SystemLine::AutoUnassigned {
+        lines(&ana.detail(id).await).contains(&SystemLine::AutoUnassigned {
             agent: "Ana".into(),
             after_secs: 3
         })
@@ -356,7 +331,7 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
     })
     .await;
     let ana = server.sign_in("ana@example.com").await;
-    let closed = detail(&ana, id).await;
+    let closed = ana.detail(id).await;
     assert_eq!(
         lines(&closed).last(),
         Some(&SystemLine::AutoClosed { after_secs: 3 })
@@ -401,7 +376,7 @@ async fn unread_state_is_per_agent_and_survives_a_reload() {
 
     let mut ana_other_device = ana.socket(None).await;
     ana_other_device.until_ready().await;
-    let newest = detail(&ana, id).await.messages.last().expect("messages").id;
+    let newest = ana.detail(id).await.messages.last().expect("messages").id;
     let () = ana
         .call(
             "mark_read",
@@ -441,7 +416,7 @@ async fn unread_state_is_per_agent_and_survives_a_reload() {
 async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
     let server = TestServer::start().await;
     let team = server.team().await;
-    other_inbox_with_sue(&server, &team).await;
+    server.other_inbox_with_sue(&team).await;
     let (token, id) = visitor_writes(&server, None, "Hi").await;
     let ana = server.sign_in("ana@example.com").await;
     let ben = server.sign_in("ben@example.com").await;
@@ -529,7 +504,7 @@ async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
 async fn an_operator_cannot_act_on_another_inbox_and_its_supervisor_can() {
     let server = TestServer::start().await;
     let team = server.team().await;
-    let other = other_inbox_with_sue(&server, &team).await;
+    let other = server.other_inbox_with_sue(&team).await;
     let token = server.visitor_token(&other).await;
     let mut visitor = server.visitor_socket(&token, None).await;
     visitor.until_ready().await;
@@ -598,7 +573,7 @@ async fn the_next_conversation_of_a_visitor_shows_the_earlier_ones() {
         .expect("close");
     let (_, second) = visitor_writes(&server, Some(&token), "Still late").await;
     assert_ne!(first, second);
-    let shown = detail(&ana, second).await;
+    let shown = ana.detail(second).await;
     assert_eq!(shown.earlier.len(), 1);
     assert_eq!(shown.earlier[0].summary.id, first);
     assert_eq!(shown.earlier[0].messages[0].body, "My order is late");

@@ -25,7 +25,8 @@ use crate::server::{auth, services};
 use crate::files::UPLOAD_HEADER;
 /// The largest agent picture, in bytes.
 const MAX_AVATAR_BYTES: i64 = 1024 * 1024;
-/// How much of a refused body is read (and thrown away) so the client can read the answer.
+/// How much more of a refused body is read (and thrown away) so the client can read the
+/// answer.
 const DRAIN_BYTES: i64 = 16 * 1024 * 1024;
 
 /// Who is asking: an agent (session cookie) or a visitor (`Authorization: Bearer <token>`).
@@ -69,22 +70,33 @@ pub async fn upload(
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> Response {
-    match store_upload(&state, &session, &headers, query, body).await {
+    let upload = match prepare_upload(&state, &session, &headers, &query).await {
+        Ok(upload) => upload,
+        Err(e) => return refuse(&e, body).await,
+    };
+    match store_upload(&state, upload, body).await {
         Ok(attachment) => (StatusCode::CREATED, Json(attachment)).into_response(),
         Err(e) => error_response(&e),
     }
 }
 
-async fn store_upload(
+/// An upload allowed before its bytes are read: who sends it, where, and what type it is.
+struct Upload {
+    inbox_id: i64,
+    uploader: Uploader,
+    name: String,
+    content_type: String,
+    max_bytes: i64,
+}
+
+/// Everything that can be checked before reading the bytes: the upload header, who asks, the
+/// conversation (agents), and the file's type against the inbox's policy.
+async fn prepare_upload(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,
-    query: UploadQuery,
-    body: Body,
-) -> Result<crate::model::Attachment, AppError> {
-    if !headers.contains_key(UPLOAD_HEADER) {
-        return Err(AppError::Forbidden);
-    }
+    query: &UploadQuery,
+) -> Result<Upload, AppError> {
     let (inbox_id, uploader) = match asker(state, session, headers).await? {
         Asker::Visitor(visitor) => (visitor.inbox_id, Uploader::Visitor(visitor.id)),
         Asker::Agent(agent) => {
@@ -102,25 +114,32 @@ async fn store_upload(
         .await?
         .ok_or_else(|| AppError::not_found("inbox"))?;
     let name = crate::files::clean_name(&query.name);
-    let content_type = type_of(&name, headers);
-    // The type is known before the bytes: refuse early, still reading the body so the client
-    // gets the answer.
-    let policy = inbox.files;
-    if let Err(e) = crate::files::check(&content_type, 0, &policy) {
-        drain(body, DRAIN_BYTES).await;
-        return Err(e);
-    }
+    let content_type = precheck(headers, &name, &inbox.files)?;
+    Ok(Upload {
+        inbox_id,
+        uploader,
+        name,
+        content_type,
+        max_bytes: inbox.files.max_bytes,
+    })
+}
+
+/// Receives the bytes of an allowed upload and records the file.
+async fn store_upload(
+    state: &AppState,
+    upload: Upload,
+    body: Body,
+) -> Result<crate::model::Attachment, AppError> {
     let key = auth::random_token(16);
     let path = file_path(&state.settings.files_dir, &key);
-    let size = receive(body, &path, policy.max_bytes).await?;
-    crate::files::check(&content_type, size, &policy)?;
+    let size = receive(body, &path, upload.max_bytes).await?;
     let mut tx = state.store.write().await?;
     let stored = tx
         .insert_file(NewFile {
-            inbox_id,
-            uploader,
-            name: &name,
-            content_type: &content_type,
+            inbox_id: upload.inbox_id,
+            uploader: upload.uploader,
+            name: &upload.name,
+            content_type: &upload.content_type,
             size,
             storage_key: &key,
         })
@@ -133,6 +152,24 @@ async fn store_upload(
         let _ = std::fs::remove_file(&path);
         AppError::from(e)
     })
+}
+
+/// The checks of every upload before its bytes: the upload header, then the type (from the
+/// name) against the policy. Returns the type.
+fn precheck(headers: &HeaderMap, name: &str, policy: &FilePolicy) -> Result<String, AppError> {
+    if !headers.contains_key(UPLOAD_HEADER) {
+        return Err(AppError::Forbidden);
+    }
+    let content_type = type_of(name, headers);
+    crate::files::check(&content_type, 0, policy)?;
+    Ok(content_type)
+}
+
+/// Answers a refused upload after reading (and dropping) its body, so the client can read
+/// the answer.
+async fn refuse(error: &AppError, body: Body) -> Response {
+    drain(body.into_data_stream()).await;
+    error_response(error)
 }
 
 /// `GET /files/{id}`: the file's bytes, for its conversation's visitor (never a note's) and the
@@ -204,43 +241,49 @@ pub async fn upload_avatar(
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> Response {
-    let result = async {
-        if !headers.contains_key(UPLOAD_HEADER) {
-            return Err(AppError::Forbidden);
-        }
-        let agent = auth::current_agent(&state, &session).await?;
-        let content_type = type_of(&crate::files::clean_name(&query.name), &headers);
-        let policy = FilePolicy {
-            max_bytes: MAX_AVATAR_BYTES,
-            allowed_types: "image/png, image/jpeg, image/gif, image/webp".into(),
-        };
-        if let Err(e) = crate::files::check(&content_type, 0, &policy) {
-            drain(body, DRAIN_BYTES).await;
-            return Err(e);
-        }
-        let key = format!("avatar-{}", auth::random_token(16));
-        let path = file_path(&state.settings.files_dir, &key);
-        receive(body, &path, policy.max_bytes).await?;
-        let mut tx = state.store.write().await?;
-        let previous = tx.set_avatar(agent.id, &key, &content_type).await;
-        let previous = match previous {
-            Ok(previous) => tx.commit(&state.hub).await.map(|_| previous),
-            Err(e) => Err(e),
-        }
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&path);
-            AppError::from(e)
-        })?;
-        if let Some(previous) = previous {
-            let _ = std::fs::remove_file(file_path(&state.settings.files_dir, &previous));
-        }
-        Ok(())
-    }
-    .await;
-    match result {
+    let policy = FilePolicy {
+        max_bytes: MAX_AVATAR_BYTES,
+        allowed_types: "image/png, image/jpeg, image/gif, image/webp".into(),
+    };
+    let checked = match auth::current_agent(&state, &session).await {
+        Ok(agent) => precheck(&headers, &crate::files::clean_name(&query.name), &policy)
+            .map(|content_type| (agent, content_type)),
+        Err(e) => Err(e),
+    };
+    let (agent, content_type) = match checked {
+        Ok(checked) => checked,
+        Err(e) => return refuse(&e, body).await,
+    };
+    match store_avatar(&state, &agent, &content_type, body, policy.max_bytes).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error_response(&e),
     }
+}
+
+/// Receives a picture and makes it the agent's, deleting the one it replaces.
+async fn store_avatar(
+    state: &AppState,
+    agent: &Me,
+    content_type: &str,
+    body: Body,
+    max_bytes: i64,
+) -> Result<(), AppError> {
+    let key = format!("avatar-{}", auth::random_token(16));
+    let path = file_path(&state.settings.files_dir, &key);
+    receive(body, &path, max_bytes).await?;
+    let mut tx = state.store.write().await?;
+    let previous = match tx.set_avatar(agent.id, &key, content_type).await {
+        Ok(previous) => tx.commit(&state.hub).await.map(|_| previous),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| {
+        let _ = std::fs::remove_file(&path);
+        AppError::from(e)
+    })?;
+    if let Some(previous) = previous {
+        let _ = std::fs::remove_file(file_path(&state.settings.files_dir, &previous));
+    }
+    Ok(())
 }
 
 /// `GET /avatars/{agent id}`: an agent's picture (public: visitors see it beside replies);
@@ -272,12 +315,12 @@ async fn receive(body: Body, path: &Path, max_bytes: i64) -> Result<i64, AppErro
     let mut file = tokio::fs::File::create(path).await.map_err(io_error)?;
     let mut stream = body.into_data_stream();
     let mut size: i64 = 0;
-    let mut failure = None;
+    let mut outcome = Ok(());
     while let Some(chunk) = stream.next().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(e) => {
-                failure = Some(AppError::Network {
+                outcome = Err(AppError::Network {
                     reason: e.to_string(),
                 });
                 break;
@@ -285,43 +328,30 @@ async fn receive(body: Body, path: &Path, max_bytes: i64) -> Result<i64, AppErro
         };
         size += chunk.len() as i64;
         if size > max_bytes {
-            failure = Some(AppError::FileTooLarge { max_bytes });
-            let mut drained = size;
-            while drained < max_bytes + DRAIN_BYTES {
-                match stream.next().await {
-                    Some(Ok(chunk)) => drained += chunk.len() as i64,
-                    _ => break,
-                }
-            }
+            drain(stream).await;
+            outcome = Err(AppError::FileTooLarge { max_bytes });
             break;
         }
         if let Err(e) = file.write_all(&chunk).await {
-            failure = Some(io_error(e));
+            outcome = Err(io_error(e));
             break;
         }
     }
-    let flushed = file.flush().await;
+    let outcome = match outcome {
+        Ok(()) => file.flush().await.map_err(io_error),
+        Err(e) => Err(e),
+    };
     drop(file);
-    match (failure, flushed) {
-        (None, Ok(())) => Ok(size),
-        (failure, flushed) => {
-            let _ = tokio::fs::remove_file(path).await;
-            Err(failure.unwrap_or_else(|| {
-                io_error(
-                    flushed
-                        .err()
-                        .unwrap_or_else(|| std::io::Error::other("flush")),
-                )
-            }))
-        }
+    if outcome.is_err() {
+        let _ = tokio::fs::remove_file(path).await;
     }
+    outcome.map(|()| size)
 }
 
-/// Reads up to `limit` bytes of a refused body and drops them.
-async fn drain(body: Body, limit: i64) {
-    let mut stream = body.into_data_stream();
+/// Reads (up to [`DRAIN_BYTES`] of) what is left of a refused body and drops it.
+async fn drain(mut stream: axum::body::BodyDataStream) {
     let mut read: i64 = 0;
-    while read < limit {
+    while read < DRAIN_BYTES {
         match stream.next().await {
             Some(Ok(chunk)) => read += chunk.len() as i64,
             _ => break,

@@ -2,37 +2,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
-use crate::api::{
-    CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, SignInState, load_admin,
-    who_is_here,
-};
+use crate::api::{CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, load_admin};
 use crate::i18n::*;
 use crate::model::{Inbox, Me, Role};
-use crate::ui::app::{AgentLanguage, TopBar};
+use crate::ui::app::{AgentPage, TopBar};
 use crate::ui::errors::ErrorNote;
 
 /// The admin page; admins only (others go back to the workspace).
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let presence = Resource::new(|| (), |_| who_is_here());
-    view! {
-        <AgentLanguage>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    match presence.await {
-                        Ok(SignInState::SignedIn(me)) if me.role == Role::Admin => {
-                            view! { <Admin me /> }.into_any()
-                        }
-                        Ok(SignInState::SignedIn(_)) => view! { <Redirect path="/" /> }.into_any(),
-                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
-                        _ => view! { <Redirect path="/login" /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </AgentLanguage>
-    }
+    view! { <AgentPage admin_only=true page=|me| view! { <Admin me /> } /> }
 }
 
 #[component]

@@ -62,6 +62,45 @@ pub fn AgentLanguage(children: Children) -> impl IntoView {
     }
 }
 
+/// An agent page: people who are not signed in go to sign-in (or to setup on a new server),
+/// non-admins are sent back from admin pages; the signed-in agent gets `page`, in their
+/// language.
+#[component]
+pub fn AgentPage<F, V>(
+    /// The page for the signed-in agent.
+    page: F,
+    /// Admins only.
+    #[prop(optional)]
+    admin_only: bool,
+) -> impl IntoView
+where
+    F: Fn(Me) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    use crate::api::{SignInState, who_is_here};
+    use leptos_router::components::Redirect;
+    let presence = Resource::new(|| (), |_| who_is_here());
+    view! {
+        <AgentLanguage>
+            <Suspense>
+                {move || {
+                    let page = page.clone();
+                    Suspend::new(async move {
+                        match presence.await {
+                            Ok(SignInState::SignedIn(me)) if admin_only && me.role != Role::Admin => {
+                                view! { <Redirect path="/" /> }.into_any()
+                            }
+                            Ok(SignInState::SignedIn(me)) => page(me).into_any(),
+                            Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
+                            _ => view! { <Redirect path="/login" /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </AgentLanguage>
+    }
+}
+
 /// The agent's language picker.
 #[component]
 pub fn LanguagePicker() -> impl IntoView {

@@ -3,13 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{SignInState, conversation, who_is_here};
+use crate::api::conversation;
 use crate::i18n::*;
 use crate::model::{Author, ConversationDetail, ConversationStatus};
-use crate::ui::app::AgentLanguage;
+use crate::ui::app::AgentPage;
 use crate::ui::clock;
 use crate::ui::errors::error_text;
 use crate::ui::formatted::Formatted;
@@ -18,28 +17,15 @@ use crate::ui::timeline::{Attachments, system_text};
 /// The log page; agents who may see the conversation only.
 #[component]
 pub fn LogPage() -> impl IntoView {
-    let presence = Resource::new(|| (), |_| who_is_here());
     let params = use_params_map();
     let id = move || {
         params
-            .read()
+            .read_untracked()
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    view! {
-        <AgentLanguage>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    match presence.await {
-                        Ok(SignInState::SignedIn(_)) => view! { <Log id=id() /> }.into_any(),
-                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
-                        _ => view! { <Redirect path="/login" /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </AgentLanguage>
-    }
+    view! { <AgentPage page=move |_| view! { <Log id=id() /> } /> }
 }
 
 #[component]

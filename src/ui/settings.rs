@@ -3,31 +3,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
-use crate::api::{DeleteTemplate, SaveTemplate, SignInState, load_templates, who_is_here};
+use crate::api::{DeleteTemplate, SaveTemplate, load_templates};
 use crate::i18n::*;
 use crate::model::{Me, Template, TemplateScope};
-use crate::ui::app::{AgentLanguage, TopBar};
+use crate::ui::app::{AgentPage, TopBar};
 use crate::ui::errors::{ErrorNote, error_text};
 
 /// The settings page of the signed-in agent.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let presence = Resource::new(|| (), |_| who_is_here());
-    view! {
-        <AgentLanguage>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    match presence.await {
-                        Ok(SignInState::SignedIn(me)) => view! { <Settings me /> }.into_any(),
-                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
-                        _ => view! { <Redirect path="/login" /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </AgentLanguage>
-    }
+    view! { <AgentPage page=|me| view! { <Settings me /> } /> }
 }
 
 #[component]

@@ -6,16 +6,13 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
-use crate::api::{
-    SetPresence, SetSound, SignInState, WorkspaceSnapshot, load_workspace, who_is_here,
-};
+use crate::api::{SetPresence, SetSound, WorkspaceSnapshot, load_workspace};
 use crate::i18n::*;
 use crate::live::{WorkspaceData, WorkspaceStart};
 use crate::model::{AgentRef, ConversationStatus, ConversationSummary, Inbox, Me, Presence, Role};
 use crate::online_table::OnlineTable;
-use crate::ui::app::{AgentLanguage, TopBar};
+use crate::ui::app::{AgentPage, TopBar};
 use crate::ui::chat_boxes::{ChatBox, Dock};
 use crate::ui::conversation::ConversationView;
 use crate::ui::errors::code_text;
@@ -143,20 +140,7 @@ fn presence_text(i18n: leptos_i18n::I18nContext<Locale>, presence: Presence) -> 
 /// The workspace page: sends visitors of the site to setup or sign-in as needed.
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
-    let presence = Resource::new(|| (), |_| who_is_here());
-    view! {
-        <AgentLanguage>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    match presence.await {
-                        Ok(SignInState::SignedIn(me)) => view! { <Workspace me /> }.into_any(),
-                        Ok(SignInState::NeedsSetup) => view! { <Redirect path="/setup" /> }.into_any(),
-                        _ => view! { <Redirect path="/login" /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </AgentLanguage>
-    }
+    view! { <AgentPage page=|me| view! { <Workspace me /> } /> }
 }
 
 #[component]

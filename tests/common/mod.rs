@@ -193,6 +193,24 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// A second inbox, "Other", supervised by Sue, who belongs to no other inbox.
+    pub async fn other_inbox_with_sue(&self, team: &Team) -> Inbox {
+        let other = services::create_inbox(&self.running.state, &team.admin, "Other")
+            .await
+            .expect("inbox");
+        self.agent(
+            &team.admin,
+            "Sue",
+            "sue@example.com",
+            Role::Supervisor,
+            &[other.id],
+        )
+        .await;
+        other
+    }
+}
+
 pub struct Team {
     pub admin: Me,
     pub inbox: Inbox,
@@ -228,6 +246,13 @@ impl Agent {
         } else {
             Err(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
         }
+    }
+
+    /// A conversation with its timeline, as this agent sees it.
+    pub async fn detail(&self, id: i64) -> switchboard::model::ConversationDetail {
+        self.call("conversation", &[("id", &id.to_string())])
+            .await
+            .expect("conversation")
     }
 
     /// Opens `/ws/agent` with this agent's session cookie and says hello.
