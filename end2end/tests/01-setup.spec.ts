@@ -1,6 +1,11 @@
 import { test, expect } from "@playwright/test";
 import { ADMIN } from "./helpers";
 
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
 test("the first visit sets up an admin, who creates an inbox and an agent", async ({ page }) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);

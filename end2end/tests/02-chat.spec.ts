@@ -1,6 +1,11 @@
 import { test, expect } from "@playwright/test";
 import { agentPage, visitorWithChat, say } from "./helpers";
 
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
 test("a visitor and an agent chat live, through reloads, until the chat ends", async ({ browser }) => {
   const agent = await agentPage(browser);
   const { page: visitorPage, chat } = await visitorWithChat(browser);

@@ -1,6 +1,11 @@
 import { test, expect } from "@playwright/test";
 import { agentPage, visitorWithChat } from "./helpers";
 
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
 test("a browser in Spanish gets the widget and the workspace in Spanish", async ({ browser }) => {
   const { chat } = await visitorWithChat(browser, "es-ES");
   await expect(chat.getByRole("textbox", { name: "Escribe tu mensaje" })).toBeVisible();

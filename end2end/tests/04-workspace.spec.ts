@@ -1,6 +1,11 @@
 import { test, expect, type Page } from "@playwright/test";
 import { ADMIN, agentPage, visitorWithChat, say } from "./helpers";
 
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
 /** Closes every open conversation, so the counters below start from zero. */
 async function closeEverything(admin: Page) {
   const snapshot = await (await admin.request.post("/api/load_workspace")).json();

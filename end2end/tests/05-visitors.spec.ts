@@ -1,6 +1,11 @@
 import { test, expect } from "@playwright/test";
 import { agentPage } from "./helpers";
 
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
 test("an agent follows a visitor browsing the demo site and starts a chat with them", async ({ browser }) => {
   test.setTimeout(120_000);
   const agent = await agentPage(browser);

@@ -1,6 +1,11 @@
 import { test, expect } from "@playwright/test";
 import { agentPage, visitorWithChat, say } from "./helpers";
 
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
 // A real 1×1 PNG, pasted by the visitor.
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
@@ -19,7 +24,8 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   await expect(agent.getByRole("listitem").filter({ hasText: "/hello" })).toBeVisible();
   await agent.getByRole("link", { name: "Workspace" }).click();
 
-  const { chat } = await visitorWithChat(browser);
+  const first = await visitorWithChat(browser);
+  let chat = first.chat;
   await say(chat, /type your message/i, "Hi, my package arrived damaged");
   await say(chat, /type your message/i, '<img src=x onerror="document.title=\'pwned\'">');
   await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /img src=x/ }).click();
@@ -31,7 +37,7 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   expect(await agent.title()).not.toBe("pwned");
 
   // The assignee has read the visitor's messages: the visitor sees "Seen".
-  const visitorLog = chat.getByRole("log");
+  let visitorLog = chat.getByRole("log");
   await expect(visitorLog.getByText("Seen")).toBeVisible();
 
   // Typing, both ways.
@@ -41,15 +47,26 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   await reply.fill("Let me see");
   await expect(chat.getByText("Alex Admin is typing…")).toBeVisible();
 
-  // A template after "/", its placeholders filled (the visitor's name is not known yet).
+  // The visitor closes the tab; the agent answers with a template after "/", its placeholders
+  // filled (the visitor's name is not known yet).
+  await first.page.close();
   await reply.fill("");
   await reply.pressSequentially("/hel");
   await agent.getByRole("listbox", { name: "Templates" }).getByRole("option", { name: /\/hello/ }).click();
   await expect(reply).toHaveValue("Hello, I am Alex Admin. **How can I help?**");
   await reply.press("Enter");
-  // Formatted for the visitor; read while the chat is open, so the agent sees the double tick.
+  // Delivered, not read while the chat is closed; read once the visitor opens it (double tick).
+  const sent = agentLog.getByRole("listitem").filter({ hasText: "How can I help?" });
+  await expect(sent.getByTitle("Sent")).toBeVisible();
+  await agent.waitForTimeout(1000);
+  await expect(agentLog.getByTitle(/^Read /)).toHaveCount(0);
+  const back = await first.page.context().newPage();
+  await back.goto("/demo");
+  await back.getByRole("button", { name: "Open chat" }).click();
+  chat = back.frameLocator("iframe.sb-frame");
+  visitorLog = chat.getByRole("log");
   await expect(visitorLog.locator("strong", { hasText: "How can I help?" })).toBeVisible();
-  await expect(agentLog.getByTitle(/^Read /)).toBeVisible();
+  await expect(sent.getByTitle(/^Read /)).toBeVisible();
 
   // The visitor pastes a picture and sends it; the agent sees it.
   const box = chat.getByRole("textbox", { name: /type your message/i });

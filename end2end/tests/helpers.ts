@@ -11,6 +11,9 @@ export async function agentPage(browser: Browser, locale = "en-US", email = ADMI
   await page.getByLabel(/password|contraseña/i).fill(ADMIN.password);
   await page.getByRole("button", { name: /sign in|entrar/i }).click();
   await expect(page.getByRole("navigation", { name: /conversation views|vistas/i })).toBeVisible();
+  // The notifications switch appears once the page is live (hydrated): before that, a change
+  // of a control would be lost.
+  await expect(page.getByRole("button", { name: /desktop notifications|notificaciones de escritorio/i })).toBeVisible();
   return page;
 }
 

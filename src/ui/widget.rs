@@ -216,10 +216,12 @@ mod live {
         let visible = RwSignal::new(crate::ui::alerts::page_visible());
         crate::ui::alerts::on_visibility_change(move |v| visible.set(v));
         listen_to_host(shown);
-        // The newest message of the team's, once on screen, is read.
+        // The newest message of the team's, once on screen, is read (told again after every
+        // reconnect: a frame sent before the socket was ready is lost).
         let reported = StoredValue::new(0i64);
+        let ready = RwSignal::new(false);
         Effect::new(move |_| {
-            if !(shown.get() && visible.get() && online.get() && loaded.get()) {
+            if !(shown.get() && visible.get() && ready.get() && online.get()) {
                 return;
             }
             if let Some(up_to) = data.with(WidgetData::newest_unread_from_team)
@@ -259,6 +261,10 @@ mod live {
             loaded.set(true);
             let hooks =
                 browser::store_hooks(data, Some(token), online, problem, move |frame, _| {
+                    if matches!(frame, ServerFrame::Ready { .. }) {
+                        reported.set_value(0);
+                        ready.set(true);
+                    }
                     on_frame(typist, frame);
                 });
             socket.set_value(Some(LiveSocket::connect("/ws/visitor", hooks)));
