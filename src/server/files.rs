@@ -25,6 +25,8 @@ use crate::server::{auth, services};
 use crate::files::UPLOAD_HEADER;
 /// The largest agent picture, in bytes.
 const MAX_AVATAR_BYTES: i64 = 1024 * 1024;
+/// How long browsers keep an agent's picture (or its absence).
+const AVATAR_CACHE: &str = "public, max-age=60";
 /// How much more of a refused body is read (and thrown away) so the client can read the
 /// answer.
 const DRAIN_BYTES: i64 = 16 * 1024 * 1024;
@@ -293,12 +295,24 @@ pub async fn avatar(State(state): State<AppState>, UrlPath(agent_id): UrlPath<i6
         Ok(found) => found,
         Err(e) => return error_response(&AppError::from(e)),
     };
-    let Some((key, content_type)) = found else {
-        return error_response(&AppError::not_found("avatar"));
+    let bytes = match found {
+        Some((key, content_type)) => tokio::fs::read(file_path(&state.settings.files_dir, &key))
+            .await
+            .ok()
+            .map(|bytes| (bytes, content_type)),
+        None => None,
     };
-    match tokio::fs::read(file_path(&state.settings.files_dir, &key)).await {
-        Ok(bytes) => file_response(bytes, &content_type, "inline", "public, max-age=60"),
-        Err(_) => error_response(&AppError::not_found("avatar")),
+    match bytes {
+        Some((bytes, content_type)) => file_response(bytes, &content_type, "inline", AVATAR_CACHE),
+        None => {
+            // Most agents have no picture: a timeline asks once a minute, not once a message.
+            let mut response = error_response(&AppError::not_found("avatar"));
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(AVATAR_CACHE),
+            );
+            response
+        }
     }
 }
 
