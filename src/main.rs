@@ -1,4 +1,6 @@
 //! The Switchboard server binary: parse the configuration, set up logging, serve.
+// The server renders the whole app; its view types nest deeper than the default 128 in release.
+#![recursion_limit = "256"]
 
 #[cfg(feature = "ssr")]
 #[tokio::main]

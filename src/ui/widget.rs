@@ -185,12 +185,19 @@ mod live {
 
     /// The widget's reactive state, as the live part fills it.
     pub struct Parts {
+        /// The visitor's conversations and messages.
         pub data: RwSignal<WidgetData>,
+        /// Whether the snapshot has arrived (the composer waits for it).
         pub loaded: RwSignal<bool>,
+        /// Whether the socket is connected.
         pub online: RwSignal<bool>,
+        /// The last error code to show.
         pub problem: RwSignal<Option<String>>,
+        /// What the page wants sent on its socket.
         pub outgoing: Outgoing,
+        /// The visitor's token and their inbox's file policy and preview setting.
         pub visitor: RwSignal<Visitor>,
+        /// The agent typing a reply now, by name.
         pub typist: RwSignal<Option<String>>,
     }
 

@@ -7,6 +7,8 @@
 //! - `bench browse --visitors 5000 --seconds 60`: N visitors browse (one page view every few
 //!   seconds each); reports how long an agent's online visitors table takes to load, and how
 //!   many update frames and rows a second reach the agent, with page-to-agent latency.
+// The server it starts renders the whole app; its view types nest deeper than 128 in release.
+#![recursion_limit = "256"]
 
 mod browse;
 
