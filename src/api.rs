@@ -326,10 +326,7 @@ pub async fn load_templates() -> Result<TemplateBook, AppError> {
     Ok(TemplateBook {
         templates: templates::list(&state, &me).await?,
         inboxes: services::visible_inboxes(&state, &me).await?,
-        may_share: matches!(
-            me.role,
-            crate::model::Role::Supervisor | crate::model::Role::Admin
-        ),
+        may_share: crate::templates::may_share(me.role),
     })
 }
 
@@ -404,7 +401,7 @@ pub async fn widget_start(key: String, token: Option<String>) -> Result<WidgetSn
     let (inbox, visitor, new_token) =
         services::visitor_for_widget(&state, &key, token.as_deref()).await?;
     let mut messages = state.store.messages_of_visitor(visitor.id).await?;
-    messages.retain(|m| !m.note && m.system.as_ref().is_none_or(|line| line.for_visitor()));
+    messages.retain(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()));
     Ok(WidgetSnapshot {
         new_token,
         conversations: state.store.conversations_of_visitor(visitor.id).await?,

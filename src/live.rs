@@ -926,6 +926,38 @@ mod tests {
     }
 
     #[test]
+    fn the_widget_keeps_no_note_and_follows_receipts() {
+        let mut data = WidgetData::from_snapshot(vec![conversation(1, 5)], vec![], 0);
+        let mut note = message(1, 1, "n");
+        note.author = Author::Agent {
+            id: 7,
+            name: "Ana".into(),
+        };
+        note.note = true;
+        data.apply(1, &posted(note));
+        assert!(data.timeline().is_empty());
+        let mut reply = message(2, 1, "r");
+        reply.author = Author::Agent {
+            id: 7,
+            name: "Ana".into(),
+        };
+        data.apply(2, &posted(reply));
+        data.apply(3, &posted(message(3, 1, "q")));
+        assert_eq!(data.newest_unread_from_team(), Some(2));
+        assert_eq!(data.seen(), None);
+        let seen = |reader, up_to| Event::MessagesSeen {
+            conversation_id: 1,
+            reader,
+            up_to,
+            at: 99,
+        };
+        data.apply(4, &seen(crate::protocol::Reader::Visitor, 2));
+        assert_eq!(data.newest_unread_from_team(), None);
+        data.apply(5, &seen(crate::protocol::Reader::Team, 3));
+        assert_eq!(data.seen(), Some(3));
+    }
+
+    #[test]
     fn the_widget_knows_when_the_conversation_ended() {
         let mut data = WidgetData::from_snapshot(vec![conversation(1, 5)], vec![], 0);
         assert!(!data.ended());

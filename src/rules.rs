@@ -523,6 +523,18 @@ mod tests {
     }
 
     #[test]
+    fn files_may_go_without_text_up_to_ten() {
+        assert_eq!(validate_message("  ", 1), Ok(String::new()));
+        assert_eq!(validate_message(" hi ", 2), Ok(" hi".into()));
+        assert_eq!(validate_message("  ", 0), Err(AppError::EmptyMessage));
+        assert!(validate_message("", MAX_FILES_PER_MESSAGE).is_ok());
+        assert!(matches!(
+            validate_message("hi", MAX_FILES_PER_MESSAGE + 1),
+            Err(AppError::Invalid { .. })
+        ));
+    }
+
+    #[test]
     fn client_ids_are_short_visible_ascii() {
         assert!(validate_client_id("c-123").is_ok());
         assert!(validate_client_id("").is_err());

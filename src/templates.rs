@@ -2,7 +2,7 @@
 //! placeholders are filled in.
 
 use crate::error::AppError;
-use crate::model::{MAX_MESSAGE_CHARS, Template};
+use crate::model::{Role, Template};
 
 /// The longest template title, in characters.
 const MAX_TITLE_CHARS: usize = 100;
@@ -32,12 +32,13 @@ pub fn validate(
         ));
     }
     let body = crate::rules::validate_body(body)?;
-    if body.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(AppError::MessageTooLong {
-            max: MAX_MESSAGE_CHARS,
-        });
-    }
     Ok((title.to_owned(), shortcut, body))
+}
+
+/// Whether an agent may share templates with an inbox (of theirs): supervisors and admins.
+/// Anyone may keep personal ones.
+pub fn may_share(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin)
 }
 
 /// What placeholders are filled with.
@@ -148,6 +149,8 @@ mod tests {
         assert!(validate("T", "", "x").is_err());
         assert!(validate("T", "hi", "  ").is_err());
         assert!(validate(&"t".repeat(101), "hi", "x").is_err());
+        assert!(!may_share(Role::Operator));
+        assert!(may_share(Role::Supervisor) && may_share(Role::Admin));
     }
 
     #[test]

@@ -71,6 +71,12 @@ mod tests {
                 "Let me check",
             ),
             photo,
+            Message {
+                system: Some(crate::model::SystemLine::ClosedByAgent {
+                    agent: "Ana".into(),
+                }),
+                ..message(4, Author::System, "")
+            },
         ];
         let text = plain_text(
             &messages,
@@ -79,11 +85,11 @@ mod tests {
                 _ => "Visitor".into(),
             },
             |at| format!("00:0{}", at / 60_000),
-            |_| None,
+            |m| m.system.as_ref().map(|_| "Ana ended the chat".to_owned()),
         );
         assert_eq!(
             text,
-            "[00:01] Visitor: My order\n    is late\n[00:02] Ana: Let me check\n[00:03] Visitor: [📎 shot.png]"
+            "[00:01] Visitor: My order\n    is late\n[00:02] Ana: Let me check\n[00:03] Visitor: [📎 shot.png]\n[00:04] Ana ended the chat"
         );
     }
 }

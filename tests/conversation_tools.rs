@@ -94,6 +94,22 @@ async fn read_receipts_reach_both_sides_and_survive_a_reload() {
         .send(&send("reply-1", Some(id), "Hi, how can I help?"))
         .await;
     let reply = acked(&mut ana_socket).await;
+    // Replying means having read: the visitor's question is seen.
+    let seen = visitor
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event:
+                    Event::MessagesSeen {
+                        reader: Reader::Team,
+                        up_to,
+                        ..
+                    },
+                ..
+            } => Some(up_to),
+            _ => None,
+        })
+        .await;
+    assert_eq!(seen, reply.id);
 
     // The visitor has the reply on screen: Ana sees the double tick, with the time.
     visitor.send(&ClientFrame::Read { up_to: reply.id }).await;
@@ -424,6 +440,7 @@ async fn files_are_served_only_to_those_who_may_see_their_conversation() {
         .await;
     let sent = acked(&mut visitor).await;
     assert_eq!(sent.attachments, vec![picture.clone()]);
+    assert_eq!(ana.detail(id).await.summary.preview, "📎 shot.png");
 
     let response = download(&server, Err(&ana), picture.id).await;
     assert_eq!(response.status(), 200);
@@ -437,6 +454,7 @@ async fn files_are_served_only_to_those_who_may_see_their_conversation() {
     };
     assert_eq!(header("content-type"), "image/png");
     assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("content-security-policy").contains("sandbox"));
     assert!(header("content-disposition").starts_with("inline; filename=\"shot.png\""));
     assert_eq!(response.bytes().await.expect("bytes").as_ref(), PNG);
 
@@ -513,6 +531,20 @@ async fn files_are_served_only_to_those_who_may_see_their_conversation() {
     );
     let (_, stranger_body) = upload(&server, Ok(&stranger), "mine.png", PNG.to_vec()).await;
     let theirs: Attachment = serde_json::from_value(stranger_body).expect("attachment");
+    // Not sent yet: only its uploader may read it.
+    assert_eq!(
+        download(&server, Ok(Some(&stranger)), theirs.id)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        download(&server, Ok(Some(&token)), theirs.id)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(download(&server, Err(&ana), theirs.id).await.status(), 404);
     visitor
         .send(&ClientFrame::Send {
             client_id: "steal".into(),

@@ -431,16 +431,13 @@ fn filename_params(name: &str) -> String {
             }
         })
         .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    // RFC 5987 attr-chars stay as they are; every other byte is percent-encoded.
+    const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(name, ENCODED);
     format!("filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 

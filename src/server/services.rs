@@ -741,18 +741,9 @@ pub async fn set_inbox_timers(
     let assignee_idle_secs = rules::validate_timer_secs("assignee_idle", assignee_idle_secs)?;
     let visitor_idle_secs = rules::validate_timer_secs("visitor_idle", visitor_idle_secs)?;
     let mut tx = state.store.write().await?;
-    if !tx
-        .set_inbox_timers(inbox_id, assignee_idle_secs, visitor_idle_secs)
-        .await?
-    {
-        return Err(AppError::not_found("inbox"));
-    }
-    let inbox = tx
-        .inbox(inbox_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("inbox"))?;
-    tx.commit(&state.hub).await?;
-    Ok(inbox)
+    tx.set_inbox_timers(inbox_id, assignee_idle_secs, visitor_idle_secs)
+        .await?;
+    commit_inbox(state, tx, inbox_id).await
 }
 
 /// Changes what an inbox accepts as files and whether agents see a preview of what the visitor
@@ -768,12 +759,14 @@ pub async fn set_inbox_chat_settings(
     require_admin(actor)?;
     let policy = crate::files::validate_policy(max_file_bytes, allowed_file_types)?;
     let mut tx = state.store.write().await?;
-    if !tx
-        .set_inbox_chat_settings(inbox_id, &policy, typing_preview)
-        .await?
-    {
-        return Err(AppError::not_found("inbox"));
-    }
+    tx.set_inbox_chat_settings(inbox_id, &policy, typing_preview)
+        .await?;
+    commit_inbox(state, tx, inbox_id).await
+}
+
+/// Commits a change of an inbox's settings and returns the inbox as it is now. An unknown
+/// inbox is not found, and its transaction (which changed nothing) is dropped.
+async fn commit_inbox(state: &AppState, mut tx: WriteTx, inbox_id: i64) -> Result<Inbox, AppError> {
     let inbox = tx
         .inbox(inbox_id)
         .await?

@@ -2,7 +2,7 @@
 //! their own; shared ones belong to an inbox and are managed by its supervisors and admins.
 
 use crate::error::AppError;
-use crate::model::{Me, Role, Template, TemplateScope};
+use crate::model::{Me, Template, TemplateScope};
 use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::NewTemplate;
@@ -90,7 +90,7 @@ async fn may_share(state: &AppState, agent: &Me, inbox_id: i64) -> Result<(), Ap
     if !inbox_ids.contains(&inbox_id) {
         return Err(AppError::not_found("inbox"));
     }
-    if matches!(agent.role, Role::Supervisor | Role::Admin) {
+    if crate::templates::may_share(agent.role) {
         Ok(())
     } else {
         Err(AppError::Forbidden)

@@ -51,16 +51,6 @@ impl VisitorSignals {
         }
     }
 
-    /// How many visitors have a channel (tests and diagnostics).
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether no visitor has a channel.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<ServerFrame>>> {
         self.channels
             .lock()
@@ -116,10 +106,10 @@ mod tests {
                 .is_err()
         );
         drop(second);
-        assert_eq!(signals.len(), 2);
+        assert_eq!(signals.lock().len(), 2);
         drop(first);
         drop(other);
-        assert!(signals.is_empty());
+        assert!(signals.lock().is_empty());
         // Nobody listening: nothing happens.
         signals.send(1, ServerFrame::Pong);
     }

@@ -362,10 +362,7 @@ pub fn Composer(
                             multiple
                             class="visually-hidden"
                             disabled=move || !files_on()
-                            on:change=move |ev| {
-                                add_files(chosen_files(&ev));
-                                reset_input(&ev);
-                            }
+                            on:change=move |ev| add_files(take_chosen_files(&ev))
                         />
                     </label>
                 </Show>
@@ -464,17 +461,30 @@ impl FileInfo {
     }
 }
 
-fn chosen_files(ev: &leptos::ev::Event) -> Vec<FileInfo> {
+/// The files of a list (from a file input, a drop or a paste).
+#[cfg(feature = "hydrate")]
+fn infos(list: Option<web_sys::FileList>) -> Vec<FileInfo> {
+    crate::ui::transfer::files_of(list)
+        .into_iter()
+        .map(FileInfo::of)
+        .collect()
+}
+
+/// The files chosen in a file input; the input is emptied, so choosing the same file again is
+/// noticed.
+fn take_chosen_files(ev: &leptos::ev::Event) -> Vec<FileInfo> {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        let input = ev
+        let Some(input) = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
-        crate::ui::transfer::files_of(input.and_then(|i| i.files()))
-            .into_iter()
-            .map(FileInfo::of)
-            .collect()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return Vec::new();
+        };
+        let files = infos(input.files());
+        input.set_value("");
+        files
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -483,29 +493,10 @@ fn chosen_files(ev: &leptos::ev::Event) -> Vec<FileInfo> {
     }
 }
 
-/// Empties a file input so choosing the same file again is noticed.
-fn reset_input(ev: &leptos::ev::Event) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
-            input.set_value("");
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
-}
-
 fn dropped_files(ev: &leptos::ev::DragEvent) -> Vec<FileInfo> {
     #[cfg(feature = "hydrate")]
     {
-        crate::ui::transfer::files_of(ev.data_transfer().and_then(|d| d.files()))
-            .into_iter()
-            .map(FileInfo::of)
-            .collect()
+        infos(ev.data_transfer().and_then(|d| d.files()))
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -517,10 +508,7 @@ fn dropped_files(ev: &leptos::ev::DragEvent) -> Vec<FileInfo> {
 fn pasted_files(ev: &leptos::ev::ClipboardEvent) -> Vec<FileInfo> {
     #[cfg(feature = "hydrate")]
     {
-        crate::ui::transfer::files_of(ev.clipboard_data().and_then(|d| d.files()))
-            .into_iter()
-            .map(FileInfo::of)
-            .collect()
+        infos(ev.clipboard_data().and_then(|d| d.files()))
     }
     #[cfg(not(feature = "hydrate"))]
     {

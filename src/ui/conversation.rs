@@ -119,7 +119,7 @@ pub fn ConversationView(
             viewer=Viewer::Agent(my_id)
             on_retry
             visitor_label=Signal::derive(visitor)
-            selection=selection.unwrap_or(Selection { on: Signal::default(), ids: selected })
+            selection
         />
         <Composer
             label

@@ -78,7 +78,7 @@ pub fn Timeline(
     #[prop(into, optional)]
     seen: Signal<Option<i64>>,
     /// Checkboxes to select messages (the workspace's main view).
-    #[prop(optional)]
+    #[prop(default = None)]
     selection: Option<Selection>,
 ) -> impl IntoView {
     let i18n = use_i18n();

@@ -413,13 +413,7 @@ impl Store {
         &self,
         visitor_id: i64,
     ) -> StoreResult<Option<ConversationSummary>> {
-        let row = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id = ? AND c.status <> 'closed'"
-        ))
-        .bind(visitor_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(conversation_from_row).transpose()
+        open_conversation(&self.pool, visitor_id).await
     }
 
     /// Every message of a conversation, oldest first.
@@ -728,8 +722,8 @@ impl WriteTx {
         inbox_id: i64,
         assignee_idle_secs: i64,
         visitor_idle_secs: i64,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
+    ) -> StoreResult<()> {
+        sqlx::query(
             "UPDATE inboxes SET assignee_idle_secs = ?, visitor_idle_secs = ? WHERE id = ?",
         )
         .bind(assignee_idle_secs)
@@ -737,7 +731,7 @@ impl WriteTx {
         .bind(inbox_id)
         .execute(&mut *self.tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(())
     }
 
     /// Records that an agent has read a conversation up to a message; never moves backwards.
@@ -903,18 +897,12 @@ impl WriteTx {
         row.as_ref().map(conversation_from_row).transpose()
     }
 
-    /// The visitor's conversation that is not closed, if any.
+    /// The visitor's conversation that is not closed, if any, read inside the transaction.
     pub async fn open_conversation_of(
         &mut self,
         visitor_id: i64,
     ) -> StoreResult<Option<ConversationSummary>> {
-        let row = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id = ? AND c.status <> 'closed'"
-        ))
-        .bind(visitor_id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref().map(conversation_from_row).transpose()
+        open_conversation(&mut *self.tx, visitor_id).await
     }
 
     /// Opens an unassigned conversation for a visitor.
@@ -1040,15 +1028,14 @@ impl WriteTx {
         .await
     }
 
-    /// Sets an inbox's file policy and typing preview (validated by the caller). Returns
-    /// whether the inbox exists.
+    /// Sets an inbox's file policy and typing preview (validated by the caller).
     pub async fn set_inbox_chat_settings(
         &mut self,
         inbox_id: i64,
         files: &crate::model::FilePolicy,
         typing_preview: bool,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
+    ) -> StoreResult<()> {
+        sqlx::query(
             "UPDATE inboxes SET max_file_bytes = ?, allowed_file_types = ?, typing_preview = ? \
              WHERE id = ?",
         )
@@ -1058,7 +1045,7 @@ impl WriteTx {
         .bind(inbox_id)
         .execute(&mut *self.tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(())
     }
 
     /// Sets a conversation's assignee and status.
@@ -1114,6 +1101,20 @@ pub struct NewMessage<'a> {
     pub client_id: Option<&'a str>,
     /// The sender-scoped idempotency key (unique).
     pub dedup_key: Option<&'a str>,
+}
+
+/// The visitor's conversation that is not closed, read from the pool or in a transaction.
+async fn open_conversation<'e>(
+    executor: impl sqlx::Executor<'e, Database = Sqlite>,
+    visitor_id: i64,
+) -> StoreResult<Option<ConversationSummary>> {
+    let row = sqlx::query(&format!(
+        "{CONVERSATION_COLUMNS} WHERE c.visitor_id = ? AND c.status <> 'closed'"
+    ))
+    .bind(visitor_id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(conversation_from_row).transpose()
 }
 
 fn decode_error(e: serde_json::Error) -> sqlx::Error {
