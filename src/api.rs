@@ -7,12 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    AgentAccount, Colleague, ConversationDetail, ConversationSummary, FilePolicy, Inbox, Me,
-    Message, Template, VisitorProfile,
+    AgentAccount, Block, Colleague, Contact, ContactDetail, ConversationDetail,
+    ConversationSummary, FilePolicy, HistoryFilter, HistoryRow, Inbox, Me, Message, SearchResults,
+    Template, Ticket, TicketComment, TicketDetail, VisitorProfile,
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::{auth, services, state::AppState, templates, visitors};
+use crate::server::{
+    auth, blocks, chat_details, contacts, history, services, state::AppState, templates, tickets,
+    transcripts, visitors,
+};
 
 /// What a signed-in agent's workspace starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +53,18 @@ pub struct WidgetSnapshot {
     pub files: FilePolicy,
     /// Whether agents see what the visitor types before sending (the widget says so).
     pub typing_preview: bool,
+    /// Set when the visitor (or their network) is blocked: the widget says so and cannot send.
+    #[serde(default)]
+    pub blocked: Option<BlockNotice>,
     /// Events up to this id are reflected; resume the socket from it.
     pub last_event_id: i64,
+}
+
+/// What a blocked visitor is told (never the reason, which is the team's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockNotice {
+    /// When the block ends by itself (`None`: it does not).
+    pub until: Option<crate::model::Millis>,
 }
 
 /// Where the site stands for the person asking: first run, signed out, or signed in.
@@ -134,6 +148,19 @@ pub struct AdminOverview {
     pub agents: Vec<AgentAccount>,
     /// This server's address as the browser reached it, for the widget snippet.
     pub site_url: String,
+    /// The inboxes' ticket webhooks.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// An inbox's ticket webhook: where new tickets are posted, and the secret of the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// The inbox.
+    pub inbox_id: i64,
+    /// The address.
+    pub url: String,
+    /// The HMAC-SHA256 key.
+    pub secret: String,
 }
 
 /// Inboxes and accounts, for the admin page. Admins only.
@@ -161,6 +188,17 @@ pub async fn load_admin() -> Result<AdminOverview, AppError> {
         inboxes: state.store.inboxes().await?,
         agents: state.store.agent_accounts().await?,
         site_url: format!("{scheme}://{host}"),
+        webhooks: state
+            .store
+            .webhooks()
+            .await?
+            .into_iter()
+            .map(|(inbox_id, url, secret)| Webhook {
+                inbox_id,
+                url,
+                secret,
+            })
+            .collect(),
     })
 }
 
@@ -393,21 +431,305 @@ pub async fn widget_inbox(key: String) -> Result<String, AppError> {
         .ok_or(AppError::UnknownInbox)
 }
 
-/// The widget's start: the visitor behind `token` (or a new one) and their conversations.
+/// The widget's start: the visitor behind `token` (or a new one), their conversations, and
+/// whether they are blocked. `locale` is the widget's language (their emails use it).
 #[server(endpoint = "widget_start")]
-pub async fn widget_start(key: String, token: Option<String>) -> Result<WidgetSnapshot, AppError> {
+pub async fn widget_start(
+    key: String,
+    token: Option<String>,
+    #[server(default)] locale: Option<String>,
+) -> Result<WidgetSnapshot, AppError> {
     let state = state()?;
     let last_event_id = state.store.last_event_id().await?;
     let (inbox, visitor, new_token) =
         services::visitor_for_widget(&state, &key, token.as_deref()).await?;
+    if let Some(locale) = locale {
+        services::remember_locale(&state, &visitor, &locale).await?;
+    }
     let mut messages = state.store.messages_of_visitor(visitor.id).await?;
     messages.retain(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()));
+    let mut conversations = state.store.conversations_of_visitor(visitor.id).await?;
+    for conversation in &mut conversations {
+        conversation.labels.clear();
+    }
+    let blocked = blocks::in_force(&state, &visitor, client_ip(&state).await)
+        .await?
+        .map(|block| BlockNotice { until: block.until });
     Ok(WidgetSnapshot {
         new_token,
-        conversations: state.store.conversations_of_visitor(visitor.id).await?,
+        conversations,
         messages,
         files: inbox.files,
         typing_preview: inbox.typing_preview,
+        blocked,
         last_event_id,
     })
+}
+
+/// The address of whoever calls a server function (for IP blocks).
+#[cfg(feature = "ssr")]
+async fn client_ip(state: &AppState) -> Option<std::net::IpAddr> {
+    use axum::extract::ConnectInfo;
+    let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(peer)| peer);
+    let parts = use_context::<http::request::Parts>()?;
+    crate::server::client_info::ClientInfo::from_request(
+        &parts.headers,
+        peer,
+        state.settings.client_ip_header.as_deref(),
+    )
+    .ip
+}
+
+/// Blocks a visitor for an hour, a day, a week or for good (`length`: hour, day, week,
+/// forever), with a reason, and optionally their IP address or range too.
+#[server(endpoint = "block_visitor")]
+pub async fn block_visitor(
+    visitor_id: i64,
+    length: String,
+    reason: String,
+    #[server(default)] ip: Option<String>,
+) -> Result<Block, AppError> {
+    let (state, me) = agent().await?;
+    let length = crate::blocking::BlockLength::parse(&length)
+        .ok_or_else(|| AppError::invalid("length", "hour, day, week or forever"))?;
+    blocks::block_visitor(
+        &state,
+        &me,
+        visitor_id,
+        blocks::BlockRequest {
+            length,
+            reason: &reason,
+            ip: ip.as_deref(),
+        },
+    )
+    .await
+}
+
+/// Lifts a block.
+#[server(endpoint = "unblock")]
+pub async fn unblock(block_id: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    blocks::unblock(&state, &me, block_id).await
+}
+
+/// Every block in force. Admins only.
+#[server(endpoint = "blocks")]
+pub async fn load_blocks() -> Result<Vec<Block>, AppError> {
+    let (state, me) = agent().await?;
+    blocks::list(&state, &me).await
+}
+
+/// Makes a ticket from a conversation: all of it, or the chosen `message_ids`. The requester is
+/// the visitor's email, or `requester_email` when they gave none.
+#[server(endpoint = "create_ticket")]
+pub async fn create_ticket(
+    conversation_id: i64,
+    subject: String,
+    #[server(default)] message_ids: Vec<i64>,
+    #[server(default)] requester_email: Option<String>,
+) -> Result<Ticket, AppError> {
+    let (state, me) = agent().await?;
+    tickets::create(
+        &state,
+        &me,
+        tickets::TicketRequest {
+            conversation_id,
+            subject: &subject,
+            message_ids: &message_ids,
+            requester_email: requester_email.as_deref(),
+        },
+    )
+    .await
+}
+
+/// The tickets of the agent's inboxes, optionally of one status (open, pending, closed).
+#[server(endpoint = "tickets")]
+pub async fn load_tickets(
+    #[server(default)] status: Option<String>,
+) -> Result<Vec<Ticket>, AppError> {
+    let (state, me) = agent().await?;
+    let status = status
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            crate::model::TicketStatus::parse(&s)
+                .ok_or_else(|| AppError::invalid("status", "open, pending or closed"))
+        })
+        .transpose()?;
+    tickets::list(&state, &me, status).await
+}
+
+/// A ticket with its comments.
+#[server(endpoint = "ticket")]
+pub async fn load_ticket(id: i64) -> Result<TicketDetail, AppError> {
+    let (state, me) = agent().await?;
+    tickets::detail(&state, &me, id).await
+}
+
+/// Changes a ticket's status and assignee (none: nobody).
+#[server(endpoint = "update_ticket")]
+pub async fn update_ticket(
+    id: i64,
+    status: String,
+    #[server(default)] assignee_id: Option<i64>,
+) -> Result<Ticket, AppError> {
+    let (state, me) = agent().await?;
+    let status = crate::model::TicketStatus::parse(&status)
+        .ok_or_else(|| AppError::invalid("status", "open, pending or closed"))?;
+    tickets::update(&state, &me, id, status, assignee_id).await
+}
+
+/// Adds a comment to a ticket.
+#[server(endpoint = "comment_ticket")]
+pub async fn comment_ticket(id: i64, body: String) -> Result<TicketComment, AppError> {
+    let (state, me) = agent().await?;
+    tickets::comment(&state, &me, id, &body).await
+}
+
+/// Sets where an inbox's new tickets are posted (empty removes it). Admins only.
+#[server(endpoint = "set_webhook")]
+pub async fn set_webhook(inbox_id: i64, url: String) -> Result<Option<Webhook>, AppError> {
+    let (state, me) = agent().await?;
+    Ok(tickets::set_webhook(&state, &me, inbox_id, &url)
+        .await?
+        .map(|hook| Webhook {
+            inbox_id: hook.inbox_id,
+            url: hook.url,
+            secret: hook.secret,
+        }))
+}
+
+/// Emails a conversation's transcript to an address (the visitor's, usually).
+#[server(endpoint = "send_transcript")]
+pub async fn send_transcript(conversation_id: i64, email: String) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    transcripts::send_by_hand(&state, &me, conversation_id, &email).await
+}
+
+/// Replaces a conversation's labels (new names create labels).
+#[server(endpoint = "set_labels")]
+pub async fn set_labels(
+    conversation_id: i64,
+    #[server(default)] labels: Vec<String>,
+) -> Result<ConversationSummary, AppError> {
+    let (state, me) = agent().await?;
+    chat_details::set_labels(&state, &me, conversation_id, &labels).await
+}
+
+/// Every label in use, by name.
+#[server(endpoint = "labels")]
+pub async fn load_labels() -> Result<Vec<String>, AppError> {
+    let (state, _) = agent().await?;
+    Ok(state.store.labels().await?)
+}
+
+/// Moves a conversation to another inbox (department).
+#[server(endpoint = "move_conversation")]
+pub async fn move_conversation(
+    conversation_id: i64,
+    inbox_id: i64,
+) -> Result<ConversationSummary, AppError> {
+    let (state, me) = agent().await?;
+    chat_details::move_to_inbox(&state, &me, conversation_id, inbox_id).await
+}
+
+/// Full-text search: in one conversation (`conversation_id`), or across everything the agent
+/// may see.
+#[server(endpoint = "search")]
+pub async fn search(
+    query: String,
+    #[server(default)] conversation_id: Option<i64>,
+) -> Result<SearchResults, AppError> {
+    let (state, me) = agent().await?;
+    history::search(&state, &me, &query, conversation_id).await
+}
+
+/// What the chat logs page filters by: inboxes, agents and labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryOptions {
+    /// The inboxes the agent may see.
+    pub inboxes: Vec<Inbox>,
+    /// Every agent.
+    pub agents: Vec<Colleague>,
+    /// Every label.
+    pub labels: Vec<String>,
+}
+
+/// The chat logs' filter choices.
+#[server(endpoint = "history_options")]
+pub async fn load_history_options() -> Result<HistoryOptions, AppError> {
+    let (state, me) = agent().await?;
+    Ok(HistoryOptions {
+        inboxes: services::visible_inboxes(&state, &me).await?,
+        agents: state.store.colleagues().await?,
+        labels: state.store.labels().await?,
+    })
+}
+
+/// A page (50 rows) of the chat logs, newest first, filtered.
+#[server(endpoint = "history")]
+pub async fn load_history(
+    #[server(default)] filter: HistoryFilter,
+    #[server(default)] page: i64,
+) -> Result<Vec<HistoryRow>, AppError> {
+    let (state, me) = agent().await?;
+    history::history(&state, &me, &filter, page).await
+}
+
+/// Saves a visitor as a contact (or updates the contact they are linked to).
+#[server(endpoint = "save_contact")]
+pub async fn save_contact(
+    visitor_id: i64,
+    name: String,
+    #[server(default)] email: String,
+    #[server(default)] phone: String,
+    #[server(default)] company: String,
+    #[server(default)] notes: String,
+) -> Result<Contact, AppError> {
+    let (state, me) = agent().await?;
+    let form = contacts::ContactForm {
+        name: &name,
+        email: &email,
+        phone: &phone,
+        company: &company,
+        notes: &notes,
+    };
+    contacts::save_visitor(&state, &me, visitor_id, &form).await
+}
+
+/// Changes a contact.
+#[server(endpoint = "update_contact")]
+pub async fn update_contact(
+    id: i64,
+    name: String,
+    #[server(default)] email: String,
+    #[server(default)] phone: String,
+    #[server(default)] company: String,
+    #[server(default)] notes: String,
+) -> Result<Contact, AppError> {
+    let (state, me) = agent().await?;
+    let form = contacts::ContactForm {
+        name: &name,
+        email: &email,
+        phone: &phone,
+        company: &company,
+        notes: &notes,
+    };
+    contacts::update(&state, &me, id, &form).await
+}
+
+/// Contacts matching `query` (name, email, phone, company), all when empty.
+#[server(endpoint = "contacts")]
+pub async fn load_contacts(#[server(default)] query: String) -> Result<Vec<Contact>, AppError> {
+    let (state, me) = agent().await?;
+    contacts::list(&state, &me, &query).await
+}
+
+/// A contact with its visitors and their chats.
+#[server(endpoint = "contact")]
+pub async fn load_contact(id: i64) -> Result<ContactDetail, AppError> {
+    let (state, me) = agent().await?;
+    contacts::detail(&state, &me, id).await
 }

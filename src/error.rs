@@ -90,6 +90,15 @@ pub enum AppError {
         /// The type of the refused file.
         content_type: String,
     },
+    /// The visitor (or their network) is blocked in this inbox.
+    #[error("you cannot send messages here")]
+    Blocked {
+        /// When the block ends by itself (`None`: it does not).
+        until: Option<crate::model::Millis>,
+    },
+    /// Sending email needs an SMTP server in the configuration.
+    #[error("email is not set up on this server")]
+    MailNotConfigured,
     /// A socket frame that is not valid protocol JSON.
     #[error("malformed frame: {reason}")]
     BadFrame {
@@ -129,6 +138,8 @@ impl AppError {
             AppError::VisitorNotOnline => "visitor_not_online",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
+            AppError::Blocked { .. } => "blocked",
+            AppError::MailNotConfigured => "mail_not_configured",
             AppError::BadFrame { .. } => "bad_frame",
             AppError::Internal => "internal",
             AppError::Network { .. } => "network",
@@ -176,6 +187,8 @@ mod tests {
             AppError::Network {
                 reason: "down".into(),
             },
+            AppError::Blocked { until: Some(5) },
+            AppError::MailNotConfigured,
             AppError::Internal,
         ];
         for error in all {

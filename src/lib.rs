@@ -7,6 +7,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod blocking;
 pub mod error;
 pub mod files;
 pub mod format;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod online_table;
 pub mod protocol;
 pub mod rules;
+pub mod search;
 pub mod templates;
 pub mod tracking;
 pub mod transcript;

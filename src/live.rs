@@ -117,6 +117,8 @@ pub struct WorkspaceData {
     pub agent_id: i64,
     /// Conversations by id.
     pub conversations: BTreeMap<i64, ConversationSummary>,
+    /// The inboxes the agent may see (a conversation moved elsewhere leaves the lists).
+    pub inbox_ids: BTreeSet<i64>,
     /// Timelines loaded so far, by conversation id, messages by id.
     pub timelines: HashMap<i64, BTreeMap<i64, Message>>,
     /// The visitor's earlier conversations, loaded with a timeline.
@@ -142,6 +144,8 @@ pub struct WorkspaceData {
 pub struct WorkspaceStart {
     /// The signed-in agent.
     pub agent_id: i64,
+    /// The inboxes they may see.
+    pub inbox_ids: Vec<i64>,
     /// Conversations of their inboxes.
     pub conversations: Vec<ConversationSummary>,
     /// The team with presence.
@@ -164,6 +168,7 @@ impl WorkspaceData {
         }
         WorkspaceData {
             agent_id: start.agent_id,
+            inbox_ids: start.inbox_ids.into_iter().collect(),
             conversations: start.conversations.into_iter().map(|c| (c.id, c)).collect(),
             team: start.team.into_iter().map(|c| (c.id, c)).collect(),
             unread,
@@ -262,6 +267,25 @@ impl WorkspaceData {
                     }
                 }
             }
+            Event::ConversationMoved { conversation } => {
+                if self.inbox_ids.contains(&conversation.inbox_id) {
+                    self.conversations
+                        .insert(conversation.id, conversation.clone());
+                } else {
+                    self.conversations.remove(&conversation.id);
+                    self.unread.remove(&conversation.id);
+                }
+            }
+            Event::ConversationLabeled {
+                conversation_id,
+                labels,
+            } => {
+                if let Some(conversation) = self.conversations.get_mut(conversation_id) {
+                    conversation.labels.clone_from(labels);
+                }
+            }
+            // Profiles are read again when shown; lists do not show blocks.
+            Event::VisitorBlocked { .. } | Event::VisitorUnblocked { .. } => {}
         }
     }
 
@@ -459,6 +483,8 @@ pub struct WidgetData {
     pub messages: BTreeMap<i64, Message>,
     /// The visitor's sends in flight.
     pub outbox: Outbox,
+    /// Set while the visitor is blocked (they cannot send).
+    pub blocked: Option<crate::api::BlockNotice>,
     /// The newest event applied.
     pub last_event_id: i64,
 }
@@ -474,6 +500,7 @@ impl WidgetData {
             conversations: conversations.into_iter().map(|c| (c.id, c)).collect(),
             messages: messages.into_iter().map(|m| (m.id, m)).collect(),
             outbox: Outbox::default(),
+            blocked: None,
             last_event_id,
         }
     }
@@ -505,7 +532,13 @@ impl WidgetData {
             // (not sent to it).
             Event::ConversationRead { .. }
             | Event::PresenceChanged { .. }
-            | Event::VisitorUpdated { .. } => {}
+            | Event::VisitorUpdated { .. }
+            | Event::ConversationMoved { .. }
+            | Event::ConversationLabeled { .. } => {}
+            Event::VisitorBlocked { until, .. } => {
+                self.blocked = Some(crate::api::BlockNotice { until: *until });
+            }
+            Event::VisitorUnblocked { .. } => self.blocked = None,
             Event::ConversationAssigned {
                 conversation_id,
                 assignee,
@@ -631,7 +664,57 @@ mod tests {
             created_at,
             last_message_at: created_at,
             preview: String::new(),
+            labels: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_conversation_moved_away_leaves_the_lists_and_labels_follow() {
+        let mut data = WorkspaceData::from_snapshot(WorkspaceStart {
+            agent_id: 7,
+            inbox_ids: vec![1],
+            conversations: vec![conversation(1, 10), conversation(2, 20)],
+            unread: vec![(1, 5)],
+            ..WorkspaceStart::default()
+        });
+        data.apply(
+            3,
+            &Event::ConversationLabeled {
+                conversation_id: 2,
+                labels: vec!["VIP".into()],
+            },
+        );
+        assert_eq!(data.conversations[&2].labels, vec!["VIP"]);
+        let mut away = conversation(1, 10);
+        away.inbox_id = 9;
+        data.apply(4, &Event::ConversationMoved { conversation: away });
+        assert!(!data.conversations.contains_key(&1));
+        assert_eq!(data.unread_count(1), 0);
+        let mut here = conversation(5, 30);
+        here.inbox_id = 1;
+        data.apply(5, &Event::ConversationMoved { conversation: here });
+        assert!(
+            data.conversations.contains_key(&5),
+            "moved into one of my inboxes"
+        );
+    }
+
+    #[test]
+    fn the_widget_follows_its_block() {
+        let mut data = WidgetData::from_snapshot(Vec::new(), Vec::new(), 0);
+        data.apply(
+            1,
+            &Event::VisitorBlocked {
+                visitor_id: 3,
+                until: Some(99),
+            },
+        );
+        assert_eq!(
+            data.blocked,
+            Some(crate::api::BlockNotice { until: Some(99) })
+        );
+        data.apply(2, &Event::VisitorUnblocked { visitor_id: 3 });
+        assert_eq!(data.blocked, None);
     }
 
     fn start(conversations: Vec<ConversationSummary>, last_event_id: i64) -> WorkspaceStart {

@@ -234,6 +234,30 @@ pub enum SystemLine {
         /// How long the visitor was silent, in seconds.
         after_secs: i64,
     },
+    /// An agent moved the conversation to another inbox (agents only).
+    Moved {
+        /// Who moved it.
+        by: String,
+        /// The inbox it is in now.
+        inbox: String,
+    },
+    /// An agent blocked the visitor (agents only).
+    Blocked {
+        /// Who blocked.
+        by: String,
+    },
+    /// An agent lifted the visitor's block (agents only).
+    Unblocked {
+        /// Who lifted it.
+        by: String,
+    },
+    /// An agent made a ticket from the conversation (agents only).
+    TicketCreated {
+        /// Who made it.
+        by: String,
+        /// Its number.
+        ticket_id: i64,
+    },
     /// The visitor opened another page while chatting (the page feed; agents only).
     PageViewed {
         /// The page's title.
@@ -251,6 +275,10 @@ impl SystemLine {
             SystemLine::Unassigned { .. }
                 | SystemLine::AutoUnassigned { .. }
                 | SystemLine::PageViewed { .. }
+                | SystemLine::Moved { .. }
+                | SystemLine::Blocked { .. }
+                | SystemLine::Unblocked { .. }
+                | SystemLine::TicketCreated { .. }
         )
     }
 }
@@ -368,6 +396,9 @@ pub struct ConversationSummary {
     pub last_message_at: Millis,
     /// The beginning of the last message, for the list.
     pub preview: String,
+    /// Its labels, by name (agents only; the widget never gets them).
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// A conversation with its whole timeline.
@@ -495,6 +526,247 @@ pub struct VisitorProfile {
     pub pages: Vec<PageRecord>,
     /// Their conversations, newest first.
     pub conversations: Vec<ConversationSummary>,
+    /// The block in force on them, if any.
+    #[serde(default)]
+    pub block: Option<Block>,
+    /// The contact they are linked to, if any.
+    #[serde(default)]
+    pub contact: Option<ContactRef>,
+}
+
+/// A block in force: a visitor, or an IP address or range, of one inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Database id.
+    pub id: i64,
+    /// The inbox it applies to.
+    pub inbox_id: i64,
+    /// The blocked visitor, if the block names one.
+    pub visitor_id: Option<i64>,
+    /// Their name or label.
+    pub visitor_label: Option<String>,
+    /// The blocked address or CIDR range, if the network is blocked too.
+    pub ip_range: Option<String>,
+    /// Why (agents only).
+    pub reason: String,
+    /// Who blocked.
+    pub created_by: Option<String>,
+    /// When.
+    pub created_at: Millis,
+    /// When it ends by itself (`None`: forever).
+    pub until: Option<Millis>,
+}
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Waiting for the team.
+    Open,
+    /// Waiting for someone else (the requester, a supplier).
+    Pending,
+    /// Done.
+    Closed,
+}
+
+impl TicketStatus {
+    /// Every status, in the order lists and forms show them.
+    pub const ALL: [TicketStatus; 3] = [
+        TicketStatus::Open,
+        TicketStatus::Pending,
+        TicketStatus::Closed,
+    ];
+
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Pending => "pending",
+            TicketStatus::Closed => "closed",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<TicketStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// A ticket as the Tickets page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Database id (its number).
+    pub id: i64,
+    /// The inbox it came from.
+    pub inbox_id: i64,
+    /// The conversation it was made from (gone if that was deleted).
+    pub conversation_id: Option<i64>,
+    /// What it is about.
+    pub subject: String,
+    /// The chosen messages as text.
+    pub body: String,
+    /// Who asked: the visitor's email.
+    pub requester_email: String,
+    /// Where it is.
+    pub status: TicketStatus,
+    /// Who takes care of it.
+    pub assignee: Option<AgentRef>,
+    /// When it was made.
+    pub created_at: Millis,
+    /// When it last changed.
+    pub updated_at: Millis,
+}
+
+/// An agent's comment on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketComment {
+    /// Database id.
+    pub id: i64,
+    /// Who wrote it.
+    pub author: String,
+    /// What they wrote.
+    pub body: String,
+    /// When.
+    pub created_at: Millis,
+}
+
+/// A ticket with its comments, for its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its comments, oldest first.
+    pub comments: Vec<TicketComment>,
+    /// Who it can be given to: the agents of its inbox.
+    pub assignable: Vec<AgentRef>,
+}
+
+/// A contact as a visitor's profile names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    /// Database id.
+    pub id: i64,
+    /// Their name.
+    pub name: String,
+}
+
+/// A person the team keeps on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Database id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Email (visitors giving the same one are linked).
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// The team's notes.
+    pub notes: String,
+    /// When it was saved.
+    pub created_at: Millis,
+}
+
+/// A contact with the visits and chats of the visitors linked to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    /// The contact.
+    pub contact: Contact,
+    /// Linked visitors of inboxes the agent may see: (visitor id, label, visits, last seen).
+    pub visitors: Vec<LinkedVisitor>,
+    /// Their conversations the agent may see, newest first.
+    pub conversations: Vec<ConversationSummary>,
+}
+
+/// A visitor linked to a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedVisitor {
+    /// The visitor.
+    pub visitor_id: i64,
+    /// Their name or label.
+    pub label: String,
+    /// Their email.
+    pub email: Option<String>,
+    /// How many visits they made.
+    pub visits: i64,
+    /// When they were last on the site.
+    pub last_seen_at: Millis,
+}
+
+/// A row of the chat logs: a conversation with its length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// The conversation.
+    pub summary: ConversationSummary,
+    /// How many messages the visitor and the team wrote (system lines aside).
+    pub messages: i64,
+    /// When it ended, if it has.
+    pub closed_at: Option<Millis>,
+}
+
+/// What the chat logs are filtered by (every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryFilter {
+    /// One inbox.
+    #[serde(default)]
+    pub inbox_id: Option<i64>,
+    /// Conversations this agent had.
+    #[serde(default)]
+    pub agent_id: Option<i64>,
+    /// One status.
+    #[serde(default)]
+    pub status: Option<ConversationStatus>,
+    /// Started at or after (milliseconds).
+    #[serde(default)]
+    pub from: Option<Millis>,
+    /// Started before (milliseconds).
+    #[serde(default)]
+    pub to: Option<Millis>,
+    /// Carrying this label.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The visitor's name or email contains this.
+    #[serde(default)]
+    pub visitor: Option<String>,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Conversations whose visitor's name or email matched, newest first.
+    pub conversations: Vec<ConversationHit>,
+    /// Messages whose text matched, newest first.
+    pub messages: Vec<MessageHit>,
+}
+
+/// A conversation found by its visitor's name or email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationHit {
+    /// The conversation.
+    pub summary: ConversationSummary,
+    /// The visitor's name and email with the matched words marked.
+    pub matched: Vec<crate::search::Piece>,
+}
+
+/// A message found by its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageHit {
+    /// The message.
+    pub message_id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// The conversation's visitor.
+    pub visitor_label: String,
+    /// Who wrote it (agent name), `None` for the visitor.
+    pub author: Option<String>,
+    /// When.
+    pub created_at: Millis,
+    /// An internal note.
+    pub note: bool,
+    /// The text around the match, the matched words marked.
+    pub snippet: Vec<crate::search::Piece>,
 }
 
 /// The largest message body accepted, in characters.

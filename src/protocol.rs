@@ -62,6 +62,30 @@ pub enum Event {
         /// When.
         at: Millis,
     },
+    /// A visitor was blocked (the widget stops sending; agents see it on the profile).
+    VisitorBlocked {
+        /// Which visitor.
+        visitor_id: i64,
+        /// When the block ends by itself (`None`: it does not).
+        until: Option<Millis>,
+    },
+    /// A visitor's block was lifted by hand.
+    VisitorUnblocked {
+        /// Which visitor.
+        visitor_id: i64,
+    },
+    /// A conversation moved to another inbox (written to both inboxes; agents only).
+    ConversationMoved {
+        /// The conversation as it is now (its new inbox and assignee).
+        conversation: ConversationSummary,
+    },
+    /// A conversation's labels changed (agents only).
+    ConversationLabeled {
+        /// Which conversation.
+        conversation_id: i64,
+        /// Its labels now.
+        labels: Vec<String>,
+    },
     /// An agent edited a visitor's profile (name, email, phone, notes).
     VisitorUpdated {
         /// Which visitor.
@@ -75,7 +99,8 @@ impl Event {
     /// The conversation the event is about, if it is about one.
     pub fn conversation_id(&self) -> Option<i64> {
         match self {
-            Event::ConversationOpened { conversation } => Some(conversation.id),
+            Event::ConversationOpened { conversation }
+            | Event::ConversationMoved { conversation } => Some(conversation.id),
             Event::MessagePosted { message } => Some(message.conversation_id),
             Event::ConversationAssigned {
                 conversation_id, ..
@@ -86,8 +111,14 @@ impl Event {
             }
             | Event::MessagesSeen {
                 conversation_id, ..
+            }
+            | Event::ConversationLabeled {
+                conversation_id, ..
             } => Some(*conversation_id),
-            Event::PresenceChanged { .. } | Event::VisitorUpdated { .. } => None,
+            Event::PresenceChanged { .. }
+            | Event::VisitorUpdated { .. }
+            | Event::VisitorBlocked { .. }
+            | Event::VisitorUnblocked { .. } => None,
         }
     }
 }

@@ -415,6 +415,69 @@ pub fn validate_visitor_edit(
     })
 }
 
+/// Checks a required text field: trimmed, not empty, at most `max_chars` characters.
+pub fn validate_text(field: &str, text: &str, max_chars: usize) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid(field, "required"));
+    }
+    if text.chars().count() > max_chars {
+        return Err(AppError::invalid(
+            field,
+            &format!("at most {max_chars} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// The most labels a conversation carries.
+pub const MAX_LABELS: usize = 20;
+
+/// Checks a conversation's labels: each 1–40 characters without commas, duplicates (case
+/// aside) dropped, at most [`MAX_LABELS`], in the order given.
+pub fn validate_labels(labels: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for label in labels {
+        let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+        if label.is_empty() {
+            continue;
+        }
+        if label.chars().count() > 40 || label.contains(',') {
+            return Err(AppError::invalid(
+                "labels",
+                "each 1 to 40 characters, no commas",
+            ));
+        }
+        if !out.iter().any(|l| l.to_lowercase() == label.to_lowercase()) {
+            out.push(label);
+        }
+    }
+    if out.len() > MAX_LABELS {
+        return Err(AppError::invalid("labels", "at most 20"));
+    }
+    Ok(out)
+}
+
+/// Checks a webhook address: http or https, with a host; empty means none.
+pub fn validate_webhook_url(url: &str) -> Result<Option<String>, AppError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || AppError::invalid("webhook_url", "an http:// or https:// address");
+    let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+        || host.is_empty()
+        || host.contains('@')
+        || url.chars().any(char::is_whitespace)
+        || url.len() > 2_000
+    {
+        return Err(invalid());
+    }
+    Ok(Some(url.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,5 +832,55 @@ mod tests {
         assert_eq!(presence_timer_outcome(100, 99, 0), TimerOutcome::NotYet);
         assert_eq!(presence_timer_outcome(100, 100, 0), TimerOutcome::GoOffline);
         assert_eq!(presence_timer_outcome(100, 500, 1), TimerOutcome::Nothing);
+    }
+
+    #[test]
+    fn text_fields_are_trimmed_required_and_bounded() {
+        assert_eq!(
+            validate_text("subject", "  Refund ", 10).expect("ok"),
+            "Refund"
+        );
+        assert!(validate_text("subject", "   ", 10).is_err());
+        assert!(matches!(
+            validate_text("subject", "12345678901", 10),
+            Err(AppError::Invalid { field, .. }) if field == "subject"
+        ));
+    }
+
+    #[test]
+    fn labels_are_cleaned_and_deduplicated() {
+        let given = vec![
+            " VIP ".to_owned(),
+            "vip".into(),
+            "late  delivery".into(),
+            String::new(),
+        ];
+        assert_eq!(
+            validate_labels(&given).expect("ok"),
+            vec!["VIP", "late delivery"]
+        );
+        assert!(validate_labels(&["a,b".to_owned()]).is_err());
+        assert!(validate_labels(&["x".repeat(41)]).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("l{i}")).collect();
+        assert!(validate_labels(&many).is_err());
+    }
+
+    #[test]
+    fn webhook_urls_are_http_or_https() {
+        assert_eq!(validate_webhook_url(" ").expect("none"), None);
+        assert_eq!(
+            validate_webhook_url("https://desk.example/hooks?x=1").expect("ok"),
+            Some("https://desk.example/hooks?x=1".into())
+        );
+        assert!(validate_webhook_url("http://127.0.0.1:9000/in").is_ok());
+        for bad in [
+            "ftp://x.example",
+            "https://",
+            "javascript:alert(1)",
+            "https://u@x.example",
+            "http://a b",
+        ] {
+            assert!(validate_webhook_url(bad).is_err(), "{bad}");
+        }
     }
 }

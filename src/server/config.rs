@@ -83,6 +83,51 @@ pub struct Config {
     /// X-Real-IP). Only set it behind a proxy that overwrites it.
     #[arg(long, env = "SWITCHBOARD_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+
+    /// SMTP server for transcripts by email; without it no email is sent.
+    #[arg(long, env = "SWITCHBOARD_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port (587 for STARTTLS, 465 for TLS, 25 or another for none).
+    #[arg(long, env = "SWITCHBOARD_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+
+    /// How the SMTP connection is secured.
+    #[arg(long, env = "SWITCHBOARD_SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls)]
+    pub smtp_tls: SmtpTls,
+
+    /// SMTP user name, if the server wants one.
+    #[arg(long, env = "SWITCHBOARD_SMTP_USERNAME", requires = "smtp_password")]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password.
+    #[arg(long, env = "SWITCHBOARD_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// The sender of emails ("Support <support@example.com>").
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAIL_FROM",
+        default_value = "Switchboard <switchboard@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Seconds before the first retry of an email or webhook that failed; each retry waits
+    /// twice as long, at most 5 minutes, for a day.
+    #[arg(long, env = "SWITCHBOARD_RETRY_AFTER", default_value_t = 20,
+          value_parser = clap::value_parser!(i64).range(1..=300))]
+    pub retry_after: i64,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same machine or network).
+    None,
+    /// Plain, then upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 impl Config {
@@ -116,6 +161,13 @@ impl Config {
             truncate_ips: false,
             geoip_db: None,
             client_ip_header: None,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: "Switchboard <switchboard@localhost>".into(),
+            retry_after: 20,
         }
     }
 }
@@ -134,6 +186,16 @@ mod tests {
         assert_eq!(parsed.offline_after, 900);
         assert_eq!(parsed.visit_gap, 30);
         assert!(!parsed.truncate_ips);
+        assert_eq!(parsed.smtp_tls, SmtpTls::Starttls);
+        assert!(parsed.smtp_host.is_none());
+        let mail =
+            Config::try_parse_from(["switchboard", "--smtp-host", "mail", "--smtp-tls", "none"])
+                .expect("mail flags");
+        assert_eq!(mail.smtp_tls, SmtpTls::None);
+        assert!(
+            Config::try_parse_from(["switchboard", "--smtp-username", "u"]).is_err(),
+            "a user name needs its password"
+        );
         assert!(Config::try_parse_from(["switchboard", "--offline-after", "0"]).is_err());
         Config::command().debug_assert();
     }

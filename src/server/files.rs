@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -67,12 +67,19 @@ pub struct UploadQuery {
 /// checked against its policy. Answers 201 with the attachment, or an error and nothing stored.
 pub async fn upload(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     session: Session,
     headers: HeaderMap,
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> Response {
-    let upload = match prepare_upload(&state, &session, &headers, &query).await {
+    let ip = crate::server::client_info::ClientInfo::from_request(
+        &headers,
+        Some(peer),
+        state.settings.client_ip_header.as_deref(),
+    )
+    .ip;
+    let upload = match prepare_upload(&state, &session, &headers, &query, ip).await {
         Ok(upload) => upload,
         Err(e) => return refuse(&e, body).await,
     };
@@ -91,16 +98,25 @@ struct Upload {
     max_bytes: i64,
 }
 
-/// Everything that can be checked before reading the bytes: the upload header, who asks, the
-/// conversation (agents), and the file's type against the inbox's policy.
+/// Everything that can be checked before reading the bytes: the upload header, who asks (a
+/// blocked visitor is refused), the conversation (agents; a visitor's open one, which may have
+/// moved to another inbox), and the file's type against the inbox's policy.
 async fn prepare_upload(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,
     query: &UploadQuery,
+    ip: Option<std::net::IpAddr>,
 ) -> Result<Upload, AppError> {
     let (inbox_id, uploader) = match asker(state, session, headers).await? {
-        Asker::Visitor(visitor) => (visitor.inbox_id, Uploader::Visitor(visitor.id)),
+        Asker::Visitor(visitor) => {
+            crate::server::blocks::check(state, &visitor, ip).await?;
+            let inbox_id = match state.store.open_conversation_of(visitor.id).await? {
+                Some(open) => open.inbox_id,
+                None => visitor.inbox_id,
+            };
+            (inbox_id, Uploader::Visitor(visitor.id))
+        }
         Asker::Agent(agent) => {
             let conversation_id = query
                 .conversation_id
@@ -445,7 +461,7 @@ fn filename_params(name: &str) -> String {
 fn error_response(error: &AppError) -> Response {
     let status = match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::Blocked { .. } => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::FileTypeNotAllowed { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -2,22 +2,31 @@
 //! the HTTP router. Gated once, here (`#[cfg(feature = "ssr")] pub mod server;` in lib.rs).
 
 pub mod auth;
+pub mod blocks;
+pub mod chat_details;
 pub mod client_info;
 pub mod config;
 pub mod connections;
+pub mod contacts;
 pub mod demo;
 pub mod files;
+pub mod history;
 pub mod hub;
+pub mod mailer;
 pub mod online;
+pub mod outbox;
 pub mod router;
 pub mod services;
 pub mod state;
 pub mod store;
 pub mod templates;
+pub mod tickets;
 pub mod timers;
 pub mod tracker;
+pub mod transcripts;
 pub mod visitor_signals;
 pub mod visitors;
+pub mod webhook;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -64,6 +73,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         connections: connections::Connections::default(),
         online: online::OnlineVisitors::default(),
         visitor_signals: visitor_signals::VisitorSignals::default(),
+        mailer: mailer::Mailer::from_config(config)?,
         geoip: match &config.geoip_db {
             Some(path) => Some(Arc::new(client_info::GeoIp::open(path)?)),
             None => None,
@@ -77,6 +87,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             truncate_ips: config.truncate_ips,
             client_ip_header: config.client_ip_header.clone(),
             files_dir,
+            retry_after_ms: config.retry_after * 1_000,
         }),
     };
     // Nobody is on the site of a new process: pages left open end where their visit was last seen.
@@ -88,6 +99,11 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             Ok(_) | Err(AppError::SetupDone) => {}
             Err(e) => return Err(format!("SWITCHBOARD_ADMIN_*: {e}").into()),
         }
+    }
+    if state.mailer.is_none() {
+        tracing::info!(
+            "no SMTP server configured (SWITCHBOARD_SMTP_HOST): transcripts are not emailed"
+        );
     }
     if config.demo {
         let inbox = services::ensure_demo_inbox(&state).await?;
@@ -108,6 +124,8 @@ pub struct Running {
     pub timers: tokio::task::JoinHandle<()>,
     /// The online visitors ticker.
     pub online: tokio::task::JoinHandle<()>,
+    /// The outbox worker (emails, webhooks).
+    pub outbox: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -116,9 +134,11 @@ impl Running {
         self.task.abort();
         self.timers.abort();
         self.online.abort();
+        self.outbox.abort();
         let _ = self.task.await;
         let _ = self.timers.await;
         let _ = self.online.await;
+        let _ = self.outbox.await;
         self.state.store.pool().close().await;
     }
 }
@@ -131,6 +151,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let addr = listener.local_addr()?;
     let timers = timers::start(state.clone());
     let online = visitors::start_ticker(state.clone());
+    let outbox = outbox::start(state.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(
             listener,
@@ -147,6 +168,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
         task,
         timers,
         online,
+        outbox,
     })
 }
 
@@ -157,7 +179,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Switchboard listening on http://{}", listener.local_addr()?);
     let timers = timers::start(state.clone());
-    let online = visitors::start_ticker(state);
+    let online = visitors::start_ticker(state.clone());
+    let outbox = outbox::start(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -166,6 +189,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     .await?;
     timers.abort();
     online.abort();
+    outbox.abort();
     Ok(())
 }
 

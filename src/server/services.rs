@@ -242,6 +242,21 @@ pub async fn visitor_for_widget(
     Ok((inbox, visitor, Some(token)))
 }
 
+/// Remembers the widget's language for a visitor ("en" or "es"; anything else is ignored).
+pub async fn remember_locale(
+    state: &AppState,
+    visitor: &Visitor,
+    locale: &str,
+) -> Result<(), AppError> {
+    if !matches!(locale, "en" | "es") {
+        return Ok(());
+    }
+    let mut tx = state.store.write().await?;
+    tx.set_visitor_locale(visitor.id, locale).await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
 /// The visitor behind a token (sockets and widget calls), or `Unauthenticated`.
 pub async fn visitor_by_token(state: &AppState, token: &str) -> Result<Visitor, AppError> {
     state
@@ -251,15 +266,18 @@ pub async fn visitor_by_token(state: &AppState, token: &str) -> Result<Visitor, 
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Posts a visitor's message in their open conversation, opening one when there is none.
-/// A repeated `client_id` returns the stored message and changes nothing.
+/// Posts a visitor's message in their open conversation, opening one when there is none; a
+/// blocked visitor (or address) is refused. A repeated `client_id` returns the stored message
+/// and changes nothing.
 pub async fn post_visitor_message(
     state: &AppState,
     visitor: &Visitor,
+    ip: Option<std::net::IpAddr>,
     client_id: &str,
     body: &str,
     attachments: &[i64],
 ) -> Result<Message, AppError> {
+    crate::server::blocks::check(state, visitor, ip).await?;
     rules::validate_client_id(client_id)?;
     let body = rules::validate_message(body, attachments.len())?;
     let dedup_key = format!("v{}:{client_id}", visitor.id);
@@ -605,7 +623,7 @@ pub async fn close(state: &AppState, agent: &Me, conversation_id: i64) -> Result
         },
     )
     .await?;
-    close_in(&mut tx, &conversation).await?;
+    close_in(&mut tx, &conversation, state.mailer.is_some()).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }
@@ -777,12 +795,19 @@ async fn commit_inbox(state: &AppState, mut tx: WriteTx, inbox_id: i64) -> Resul
 
 /// The visitor is typing in their open conversation: its inbox and the frame for its agents
 /// (with the draft only when the inbox shows previews). `None` when they have no open
-/// conversation (nobody to tell).
+/// conversation (nobody to tell) or are blocked.
 pub async fn visitor_typing(
     state: &AppState,
     visitor: &Visitor,
+    ip: Option<std::net::IpAddr>,
     draft: Option<String>,
 ) -> Result<Option<(i64, crate::protocol::ServerFrame)>, AppError> {
+    if crate::server::blocks::in_force(state, visitor, ip)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
     let Some(conversation) = state.store.open_conversation_of(visitor.id).await? else {
         return Ok(None);
     };
@@ -926,7 +951,7 @@ pub async fn fire_timer(state: &AppState, timer: Timer, now: Millis) -> Result<(
                 after_secs: inbox.visitor_idle_secs,
             };
             system_line(&mut tx, &conversation, line).await?;
-            close_in(&mut tx, &conversation).await?;
+            close_in(&mut tx, &conversation, state.mailer.is_some()).await?;
         }
         _ => {}
     }
@@ -1003,8 +1028,17 @@ async fn start_assignee_clock(
     Ok(())
 }
 
-async fn close_in(tx: &mut WriteTx, conversation: &ConversationSummary) -> Result<(), AppError> {
+/// Closes a conversation inside a transaction; with `mail` (an SMTP server is configured) the
+/// visitor's transcript is queued when they gave an email.
+async fn close_in(
+    tx: &mut WriteTx,
+    conversation: &ConversationSummary,
+    mail: bool,
+) -> Result<(), AppError> {
     tx.close_conversation(conversation.id, now_millis()).await?;
+    if mail {
+        crate::server::transcripts::queue_in(tx, conversation, None).await?;
+    }
     tx.cancel_timer(TimerKind::AssigneeIdle, conversation.id)
         .await?;
     tx.cancel_timer(TimerKind::VisitorIdle, conversation.id)

@@ -28,6 +28,8 @@ pub struct AppState {
     pub online: OnlineVisitors,
     /// Momentary frames for visitors' sockets (an agent typing).
     pub visitor_signals: VisitorSignals,
+    /// The SMTP server transcripts go through, when one is configured.
+    pub mailer: Option<crate::server::mailer::Mailer>,
     /// The GeoIP database, when one is configured.
     pub geoip: Option<Arc<GeoIp>>,
     /// Run-time settings that handlers need.
@@ -53,6 +55,8 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     /// Where uploaded files and agents' pictures are kept (`files/` in the data directory).
     pub files_dir: std::path::PathBuf,
+    /// Wait before the first retry of a failed email or webhook, in milliseconds.
+    pub retry_after_ms: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -202,7 +202,7 @@ async fn record_departure(state: &AppState, visitor_id: i64, at: i64) -> Result<
 }
 
 /// A visitor the agent may see (else `NotFound`, so other inboxes' ids leak nothing).
-async fn visitor_for_agent(
+pub(crate) async fn visitor_for_agent(
     state: &AppState,
     agent: &Me,
     visitor_id: i64,
@@ -242,6 +242,8 @@ pub async fn profile(
     profile.pages = state.store.recent_pages(visitor_id).await?;
     profile.conversations = state.store.conversations_of_visitor(visitor_id).await?;
     profile.conversations.reverse();
+    profile.block = state.store.visitor_block(visitor_id, now_millis()).await?;
+    profile.contact = state.store.contact_of(visitor_id).await?;
     Ok(profile)
 }
 
@@ -259,6 +261,9 @@ pub async fn update_visitor(
     let visitor = visitor_for_agent(state, agent, visitor_id).await?;
     let mut tx = state.store.write().await?;
     tx.update_visitor(visitor_id, &edit).await?;
+    if let Some(email) = &edit.email {
+        crate::server::contacts::link_by_email(&mut tx, visitor_id, email).await?;
+    }
     tx.append_event(
         visitor.inbox_id,
         visitor_id,

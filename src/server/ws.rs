@@ -563,9 +563,21 @@ where
                 }
                 (Who::Agent { .. }, None) => Err(AppError::invalid("conversation_id", "required")),
                 (Who::Visitor { .. }, _) if note => Err(AppError::Forbidden),
-                (Who::Visitor { visitor, .. }, _) => {
-                    services::post_visitor_message(state, visitor, &client_id, &body, &attachments)
-                        .await
+                (
+                    Who::Visitor {
+                        visitor, client, ..
+                    },
+                    _,
+                ) => {
+                    services::post_visitor_message(
+                        state,
+                        visitor,
+                        client.ip,
+                        &client_id,
+                        &body,
+                        &attachments,
+                    )
+                    .await
                 }
             };
             match result {
@@ -594,16 +606,16 @@ where
         } => {
             let result = match who {
                 Who::Agent { agent, .. } => agent_typing(state, agent, conversation_id, note).await,
-                Who::Visitor { visitor, .. } => {
-                    match services::visitor_typing(state, visitor, draft).await {
-                        Ok(Some((inbox_id, frame))) => {
-                            state.connections.signal(inbox_id, frame);
-                            Ok(())
-                        }
-                        Ok(None) => Ok(()),
-                        Err(e) => Err(e),
+                Who::Visitor {
+                    visitor, client, ..
+                } => match services::visitor_typing(state, visitor, client.ip, draft).await {
+                    Ok(Some((inbox_id, frame))) => {
+                        state.connections.signal(inbox_id, frame);
+                        Ok(())
                     }
-                }
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                },
             };
             match result {
                 Ok(()) => Ok(()),

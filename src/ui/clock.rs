@@ -41,8 +41,9 @@ pub fn date_time(i18n: I18nContext<Locale>, at: Millis) -> String {
     }
 }
 
+/// A moment as `2026-11-22 14:05 UTC` (the server's way of writing times: emails, SSR).
 #[cfg(not(feature = "hydrate"))]
-fn utc_text(at: Millis) -> String {
+pub fn utc_text(at: Millis) -> String {
     let secs = at.div_euclid(1000);
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).

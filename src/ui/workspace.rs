@@ -163,6 +163,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
     let i18n = use_i18n();
     let data = RwSignal::new(WorkspaceData::from_snapshot(WorkspaceStart {
         agent_id: snapshot.me.id,
+        inbox_ids: snapshot.inboxes.iter().map(|i| i.id).collect(),
         conversations: snapshot.conversations,
         team: snapshot.team,
         unread: snapshot.unread,

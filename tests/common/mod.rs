@@ -60,6 +60,25 @@ impl TestServer {
         }
     }
 
+    /// Like [`TestServer::restart_after`], with a changed configuration.
+    pub async fn restart_with(
+        self,
+        pause: Duration,
+        change: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let TestServer { running, dir, .. } = self;
+        running.stop().await;
+        tokio::time::sleep(pause).await;
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        change(&mut config);
+        let running = spawn(config).await.expect("server restarts");
+        TestServer {
+            addr: running.addr,
+            running,
+            dir,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -20,11 +20,21 @@ use crate::protocol::Event;
 use crate::rules::{LastWord, TimerKind};
 use crate::server::hub::{Hub, StoredEvent};
 
+mod blocks;
+mod contacts;
 mod files;
+mod labels;
+mod outbox;
+mod search;
 mod templates;
+mod tickets;
 mod visitors;
+pub use blocks::NewBlock;
+pub use contacts::ContactFields;
 pub use files::{FileRecord, NewFile, Uploader};
+pub use outbox::OutboxRow;
 pub use templates::NewTemplate;
+pub use tickets::NewTicket;
 pub use visitors::{NewVisit, VisitFacts};
 
 /// The store's error: a database failure (mapped to `AppError::Internal` at the service edge).
@@ -40,6 +50,8 @@ pub struct Store {
     writer: Arc<Mutex<()>>,
     /// Woken after a commit that changed the timer schedule, so the engine re-reads it.
     timers_changed: Arc<Notify>,
+    /// Woken after a commit that queued something in the outbox, so the worker sends it.
+    outbox_changed: Arc<Notify>,
 }
 
 /// A scheduled timer, as the engine reads it.
@@ -81,6 +93,15 @@ pub struct Visitor {
     pub name: Option<String>,
 }
 
+/// What mailing a visitor needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailFacts {
+    /// Their email, if they gave one.
+    pub email: Option<String>,
+    /// The widget's language ("en", "es"), if known.
+    pub locale: Option<String>,
+}
+
 /// The current time in milliseconds since the epoch.
 pub fn now_millis() -> Millis {
     std::time::SystemTime::now()
@@ -91,7 +112,9 @@ pub fn now_millis() -> Millis {
 
 const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visitor_id, v.name AS visitor_name, \
      v.email AS visitor_email, c.status, \
-     c.assignee_id, a.name AS assignee_name, c.created_at, c.last_message_at, c.preview \
+     c.assignee_id, a.name AS assignee_name, c.created_at, c.last_message_at, c.preview, \
+     (SELECT json_group_array(l.name) FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id \
+     WHERE cl.conversation_id = c.id) AS labels \
      FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
      LEFT JOIN agents a ON a.id = c.assignee_id";
 
@@ -125,6 +148,7 @@ impl Store {
             pool,
             writer: Arc::new(Mutex::new(())),
             timers_changed: Arc::new(Notify::new()),
+            outbox_changed: Arc::new(Notify::new()),
         })
     }
 
@@ -142,6 +166,8 @@ impl Store {
             events: Vec::new(),
             timer_wakeup: Arc::clone(&self.timers_changed),
             timers_changed: false,
+            outbox_wakeup: Arc::clone(&self.outbox_changed),
+            outbox_changed: false,
             _guard: guard,
         })
     }
@@ -149,6 +175,11 @@ impl Store {
     /// Resolves after a commit changed the timer schedule (the engine waits on it).
     pub async fn timers_changed(&self) {
         self.timers_changed.notified().await;
+    }
+
+    /// Resolves after a commit queued something in the outbox (the worker waits on it).
+    pub async fn outbox_changed(&self) {
+        self.outbox_changed.notified().await;
     }
 
     /// How many agent accounts exist (zero means first-run setup).
@@ -504,6 +535,10 @@ pub struct WriteTx {
     timer_wakeup: Arc<Notify>,
     /// Whether the transaction changed the timer schedule.
     timers_changed: bool,
+    /// The store's outbox wake-up, notified after commit when something was queued.
+    outbox_wakeup: Arc<Notify>,
+    /// Whether the transaction queued something in the outbox.
+    outbox_changed: bool,
     /// Held until the events are published.
     _guard: OwnedMutexGuard<()>,
 }
@@ -516,6 +551,8 @@ impl WriteTx {
             events,
             timer_wakeup,
             timers_changed,
+            outbox_wakeup,
+            outbox_changed,
             _guard,
         } = self;
         tx.commit().await?;
@@ -524,6 +561,9 @@ impl WriteTx {
         }
         if timers_changed {
             timer_wakeup.notify_one();
+        }
+        if outbox_changed {
+            outbox_wakeup.notify_one();
         }
         Ok(events)
     }
@@ -971,6 +1011,43 @@ impl WriteTx {
         })
     }
 
+    /// Every message of a conversation, oldest first, read inside the transaction.
+    pub async fn messages(&mut self, conversation_id: i64) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "{MESSAGE_COLUMNS} WHERE conversation_id = ? ORDER BY id"
+        ))
+        .bind(conversation_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// What mailing a visitor needs: their email and the widget's language.
+    pub async fn mail_facts(&mut self, visitor_id: i64) -> StoreResult<MailFacts> {
+        let row = sqlx::query("SELECT email, locale FROM visitors WHERE id = ?")
+            .bind(visitor_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(match row {
+            Some(row) => MailFacts {
+                email: row.try_get("email")?,
+                locale: row.try_get("locale")?,
+            },
+            None => MailFacts::default(),
+        })
+    }
+
+    /// Remembers the language the widget speaks to a visitor.
+    pub async fn set_visitor_locale(&mut self, visitor_id: i64, locale: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE visitors SET locale = ? WHERE id = ? AND locale IS NOT ?")
+            .bind(locale)
+            .bind(visitor_id)
+            .bind(locale)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Sets what conversation lists show of a conversation's last message.
     pub async fn set_preview(&mut self, conversation_id: i64, preview: &str) -> StoreResult<()> {
         sqlx::query("UPDATE conversations SET preview = ? WHERE id = ?")
@@ -1167,6 +1244,13 @@ fn conversation_from_row(row: &SqliteRow) -> StoreResult<ConversationSummary> {
     let visitor_name: Option<String> = row.try_get("visitor_name")?;
     let assignee_id: Option<i64> = row.try_get("assignee_id")?;
     let assignee_name: Option<String> = row.try_get("assignee_name")?;
+    let labels: Option<String> = row.try_get("labels")?;
+    let mut labels: Vec<String> = labels
+        .map(|l| serde_json::from_str(&l))
+        .transpose()
+        .map_err(decode_error)?
+        .unwrap_or_default();
+    labels.sort_by_key(|l| l.to_lowercase());
     Ok(ConversationSummary {
         id: row.try_get("id")?,
         inbox_id: row.try_get("inbox_id")?,
@@ -1182,6 +1266,7 @@ fn conversation_from_row(row: &SqliteRow) -> StoreResult<ConversationSummary> {
         created_at: row.try_get("created_at")?,
         last_message_at: row.try_get("last_message_at")?,
         preview: row.try_get("preview")?,
+        labels,
     })
 }
 

@@ -119,6 +119,8 @@ impl Store {
                 visits: Vec::new(),
                 pages: Vec::new(),
                 conversations: Vec::new(),
+                block: None,
+                contact: None,
             })
         })
         .transpose()

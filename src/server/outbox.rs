@@ -1,0 +1,205 @@
+//! The outbox: emails and webhook posts written in the same transaction as the change that
+//! causes them, then delivered by a background worker that retries with backoff. A restart or
+//! a server that is down loses nothing: the rows wait in the database.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Millis;
+use crate::server::mailer::Email;
+use crate::server::state::AppState;
+use crate::server::store::{OutboxRow, now_millis};
+use crate::server::webhook;
+
+/// The longest wait between two attempts.
+const MAX_WAIT_MS: Millis = 5 * 60_000;
+/// After this long an item is given up (and kept, marked failed, for the record).
+const GIVE_UP_AFTER_MS: Millis = 24 * 3_600_000;
+/// How many due items one pass takes.
+const BATCH: i64 = 20;
+
+/// Something to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Item {
+    /// An email, ready to send.
+    Email(Email),
+    /// A JSON body for an inbox's webhook (signed with the inbox's secret when sent).
+    Webhook {
+        /// Whose webhook.
+        inbox_id: i64,
+        /// The JSON text.
+        body: String,
+    },
+}
+
+impl Item {
+    /// The stored kind (`email` or `webhook`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Item::Email(_) => "email",
+            Item::Webhook { .. } => "webhook",
+        }
+    }
+}
+
+/// When to try again after `attempts` failed attempts of an item created at `created_at`:
+/// `first_ms` after the first failure, then twice as long each time, at most five minutes
+/// apart; `None` once it has been failing for a day (give up).
+pub fn next_attempt(
+    created_at: Millis,
+    attempts: u32,
+    now: Millis,
+    first_ms: Millis,
+) -> Option<Millis> {
+    if now - created_at >= GIVE_UP_AFTER_MS {
+        return None;
+    }
+    let doublings = attempts.saturating_sub(1).min(20);
+    let wait = first_ms.saturating_mul(1 << doublings).min(MAX_WAIT_MS);
+    Some(now + wait)
+}
+
+/// Starts the worker: delivers due items, then sleeps until the next one is due or a commit
+/// queues a new one.
+pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        loop {
+            if let Err(e) = deliver_due(&state, &client).await {
+                tracing::error!("outbox: {e}");
+            }
+            let wait = match state.store.next_outbox_due().await {
+                Ok(Some(due)) => {
+                    Duration::from_millis(u64::try_from(due - now_millis()).unwrap_or(0))
+                }
+                Ok(None) => Duration::from_secs(3600),
+                Err(e) => {
+                    tracing::error!("outbox: {e}");
+                    Duration::from_secs(5)
+                }
+            };
+            if wait.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = state.store.outbox_changed() => {}
+            }
+        }
+    })
+}
+
+/// Delivers every item due now, one by one, and records the outcome of each.
+async fn deliver_due(
+    state: &AppState,
+    client: &reqwest::Client,
+) -> Result<(), crate::error::AppError> {
+    let due = state.store.due_outbox(now_millis(), BATCH).await?;
+    for row in due {
+        let outcome = deliver(state, client, &row).await;
+        let now = now_millis();
+        let mut tx = state.store.write().await?;
+        match outcome {
+            Ok(()) => tx.outbox_sent(row.id, now).await?,
+            Err(error) => {
+                let attempts = row.attempts + 1;
+                let next = next_attempt(
+                    row.created_at,
+                    u32::try_from(attempts).unwrap_or(u32::MAX),
+                    now,
+                    state.settings.retry_after_ms,
+                );
+                tracing::warn!(id = row.id, attempts, "outbox delivery failed: {error}");
+                tx.outbox_failed(row.id, attempts, next, &error, now)
+                    .await?;
+            }
+        }
+        tx.commit(&state.hub).await?;
+    }
+    Ok(())
+}
+
+async fn deliver(
+    state: &AppState,
+    client: &reqwest::Client,
+    row: &OutboxRow,
+) -> Result<(), String> {
+    match &row.item {
+        Item::Email(email) => match &state.mailer {
+            Some(mailer) => mailer.send(email).await,
+            None => Err("no SMTP server is configured".into()),
+        },
+        Item::Webhook { inbox_id, body } => {
+            let hook = state
+                .store
+                .webhook(*inbox_id)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            match hook {
+                Some((url, secret)) => webhook::deliver(client, &url, &secret, row.id, body).await,
+                // The webhook was removed since: nobody to tell.
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_five_minutes_and_stop_after_a_day() {
+        let created = 0;
+        let first = 20_000;
+        assert_eq!(next_attempt(created, 1, 1_000, first), Some(21_000));
+        assert_eq!(next_attempt(created, 2, 1_000, first), Some(41_000));
+        assert_eq!(next_attempt(created, 3, 1_000, first), Some(81_000));
+        assert_eq!(
+            next_attempt(created, 5, 1_000, first),
+            Some(301_000),
+            "capped at five minutes"
+        );
+        assert_eq!(
+            next_attempt(created, 400, 1_000, first),
+            Some(301_000),
+            "no overflow"
+        );
+        let day = 24 * 3_600_000;
+        assert_eq!(
+            next_attempt(created, 9, day - 1, first),
+            Some(day - 1 + 300_000)
+        );
+        assert_eq!(
+            next_attempt(created, 9, day, first),
+            None,
+            "given up after a day"
+        );
+    }
+
+    #[test]
+    fn a_first_failure_is_retried_well_within_ten_minutes() {
+        // The default: 20 s, 40 s, 80 s, 160 s, 300 s — five tries in ten minutes.
+        let mut now = 0;
+        let mut tries = 0;
+        while now < 600_000 {
+            tries += 1;
+            now = next_attempt(0, tries, now, 20_000).expect("still trying");
+        }
+        assert!(tries >= 5, "{tries} tries in ten minutes");
+    }
+
+    #[test]
+    fn items_are_tagged_json() {
+        let item = Item::Webhook {
+            inbox_id: 3,
+            body: "{}".into(),
+        };
+        let json = serde_json::to_string(&item).expect("json");
+        assert_eq!(json, r#"{"kind":"webhook","inbox_id":3,"body":"{}"}"#);
+        assert_eq!(serde_json::from_str::<Item>(&json).expect("back"), item);
+        assert_eq!(item.kind(), "webhook");
+    }
+}

@@ -1,0 +1,141 @@
+//! The SQL of blocks (visitors and IP ranges barred from an inbox).
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Store, StoreResult, WriteTx};
+use crate::model::{Block, Millis, visitor_label};
+
+const BLOCK_COLUMNS: &str = "SELECT b.id, b.inbox_id, b.visitor_id, v.name AS visitor_name, b.ip_range, \
+     b.reason, a.name AS created_by, b.created_at, b.until FROM blocks b \
+     LEFT JOIN visitors v ON v.id = b.visitor_id LEFT JOIN agents a ON a.id = b.created_by";
+
+/// "In force at ?": not lifted, and forever or not over yet.
+const IN_FORCE: &str = "b.lifted_at IS NULL AND (b.until IS NULL OR b.until > ?)";
+
+/// A block to record, validated by the caller.
+pub struct NewBlock<'a> {
+    /// The inbox it applies to.
+    pub inbox_id: i64,
+    /// The visitor, if the block names one.
+    pub visitor_id: Option<i64>,
+    /// The address or range, normalised.
+    pub ip_range: Option<&'a str>,
+    /// Why.
+    pub reason: &'a str,
+    /// Who.
+    pub created_by: i64,
+    /// When.
+    pub at: Millis,
+    /// When it ends (`None`: forever).
+    pub until: Option<Millis>,
+}
+
+impl Store {
+    /// The blocks of these inboxes in force at `now`, newest first.
+    pub async fn blocks_in_force(&self, inbox_ids: &[i64], now: Millis) -> StoreResult<Vec<Block>> {
+        let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
+        let rows = sqlx::query(&format!(
+            "{BLOCK_COLUMNS} WHERE b.inbox_id IN (SELECT value FROM json_each(?)) AND {IN_FORCE} \
+             ORDER BY b.id DESC"
+        ))
+        .bind(ids)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(block_from_row).collect()
+    }
+
+    /// The block in force on a visitor at `now` (the latest, if several), ignoring IP blocks.
+    pub async fn visitor_block(&self, visitor_id: i64, now: Millis) -> StoreResult<Option<Block>> {
+        let row = sqlx::query(&format!(
+            "{BLOCK_COLUMNS} WHERE b.visitor_id = ? AND {IN_FORCE} ORDER BY b.id DESC LIMIT 1"
+        ))
+        .bind(visitor_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(block_from_row).transpose()
+    }
+
+    /// The IP blocks of an inbox in force at `now` (matched against an address by the caller).
+    pub async fn ip_blocks(&self, inbox_id: i64, now: Millis) -> StoreResult<Vec<Block>> {
+        let rows = sqlx::query(&format!(
+            "{BLOCK_COLUMNS} WHERE b.inbox_id = ? AND b.ip_range IS NOT NULL AND {IN_FORCE} \
+             ORDER BY b.id DESC"
+        ))
+        .bind(inbox_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(block_from_row).collect()
+    }
+
+    /// One block, lifted or not.
+    pub async fn block(&self, id: i64) -> StoreResult<Option<Block>> {
+        let row = sqlx::query(&format!("{BLOCK_COLUMNS} WHERE b.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(block_from_row).transpose()
+    }
+
+    /// The address of the visitor's latest visit, as stored.
+    pub async fn last_ip(&self, visitor_id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT ip FROM visits WHERE visitor_id = ? AND ip IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+}
+
+impl WriteTx {
+    /// Records a block.
+    pub async fn insert_block(&mut self, new: NewBlock<'_>) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO blocks (inbox_id, visitor_id, ip_range, reason, created_by, created_at, until) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.inbox_id)
+        .bind(new.visitor_id)
+        .bind(new.ip_range)
+        .bind(new.reason)
+        .bind(new.created_by)
+        .bind(new.at)
+        .bind(new.until)
+        .fetch_one(&mut *self.tx)
+        .await
+    }
+
+    /// Lifts a block by hand; returns whether it was in force.
+    pub async fn lift_block(&mut self, id: i64, by: i64, now: Millis) -> StoreResult<bool> {
+        let done = sqlx::query(&format!(
+            "UPDATE blocks AS b SET lifted_at = ?, lifted_by = ? WHERE b.id = ? AND {IN_FORCE}"
+        ))
+        .bind(now)
+        .bind(by)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+fn block_from_row(row: &SqliteRow) -> StoreResult<Block> {
+    let visitor_id: Option<i64> = row.try_get("visitor_id")?;
+    let visitor_name: Option<String> = row.try_get("visitor_name")?;
+    Ok(Block {
+        id: row.try_get("id")?,
+        inbox_id: row.try_get("inbox_id")?,
+        visitor_id,
+        visitor_label: visitor_id.map(|id| visitor_label(id, visitor_name.as_deref())),
+        ip_range: row.try_get("ip_range")?,
+        reason: row.try_get("reason")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        until: row.try_get("until")?,
+    })
+}

@@ -1,0 +1,202 @@
+//! The SQL of contacts and the visitors linked to them.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Store, StoreResult, WriteTx, now_millis};
+use crate::model::{Contact, ContactRef, LinkedVisitor, visitor_label};
+
+const CONTACT_COLUMNS: &str =
+    "SELECT id, name, email, phone, company, notes, created_at FROM contacts";
+
+/// A contact's fields, validated by the caller (empty optional fields are `None`).
+pub struct ContactFields<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Email.
+    pub email: Option<&'a str>,
+    /// Phone.
+    pub phone: Option<&'a str>,
+    /// Company.
+    pub company: Option<&'a str>,
+    /// Notes.
+    pub notes: &'a str,
+}
+
+impl Store {
+    /// Contacts whose name, email, phone or company contains `query` (all when empty), by name.
+    pub async fn contacts(&self, query: &str, limit: i64) -> StoreResult<Vec<Contact>> {
+        let pattern = format!(
+            "%{}%",
+            query
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(&format!(
+            "{CONTACT_COLUMNS} WHERE name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\' \
+             OR phone LIKE ?1 ESCAPE '\\' OR company LIKE ?1 ESCAPE '\\' \
+             ORDER BY name COLLATE NOCASE, id LIMIT ?2"
+        ))
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(contact_from_row).collect()
+    }
+
+    /// One contact.
+    pub async fn contact(&self, id: i64) -> StoreResult<Option<Contact>> {
+        let row = sqlx::query(&format!("{CONTACT_COLUMNS} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(contact_from_row).transpose()
+    }
+
+    /// The contact a visitor is linked to.
+    pub async fn contact_of(&self, visitor_id: i64) -> StoreResult<Option<ContactRef>> {
+        let row = sqlx::query(
+            "SELECT c.id, c.name FROM contacts c JOIN visitors v ON v.contact_id = c.id WHERE v.id = ?",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(ContactRef {
+                id: row.try_get(0)?,
+                name: row.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The visitors linked to a contact in these inboxes, most recently seen first.
+    pub async fn contact_visitors(
+        &self,
+        contact_id: i64,
+        inbox_ids: &[i64],
+    ) -> StoreResult<Vec<LinkedVisitor>> {
+        let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
+        let rows = sqlx::query(
+            "SELECT id, name, email, visit_count, last_seen_at FROM visitors WHERE contact_id = ? \
+             AND inbox_id IN (SELECT value FROM json_each(?)) ORDER BY last_seen_at DESC, id DESC",
+        )
+        .bind(contact_id)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let name: Option<String> = row.try_get("name")?;
+                Ok(LinkedVisitor {
+                    visitor_id: id,
+                    label: visitor_label(id, name.as_deref()),
+                    email: row.try_get("email")?,
+                    visits: row.try_get("visit_count")?,
+                    last_seen_at: row.try_get("last_seen_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// Saves a new contact.
+    pub async fn insert_contact(&mut self, fields: &ContactFields<'_>) -> StoreResult<i64> {
+        let now = now_millis();
+        sqlx::query_scalar(
+            "INSERT INTO contacts (name, email, phone, company, notes, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(fields.name)
+        .bind(fields.email)
+        .bind(fields.phone)
+        .bind(fields.company)
+        .bind(fields.notes)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+    }
+
+    /// Changes a contact; returns whether it exists.
+    pub async fn update_contact(
+        &mut self,
+        id: i64,
+        fields: &ContactFields<'_>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE contacts SET name = ?, email = ?, phone = ?, company = ?, notes = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(fields.name)
+        .bind(fields.email)
+        .bind(fields.phone)
+        .bind(fields.company)
+        .bind(fields.notes)
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The contact a visitor is linked to, read inside the transaction.
+    pub async fn contact_id_of(&mut self, visitor_id: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT contact_id FROM visitors WHERE id = ?")
+            .bind(visitor_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map(Option::flatten)
+    }
+
+    /// The first contact with this email (case aside).
+    pub async fn contact_by_email(&mut self, email: &str) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+        )
+        .bind(email)
+        .fetch_optional(&mut *self.tx)
+        .await
+    }
+
+    /// Links a visitor to a contact.
+    pub async fn link_visitor(&mut self, visitor_id: i64, contact_id: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE visitors SET contact_id = ? WHERE id = ?")
+            .bind(contact_id)
+            .bind(visitor_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Links every visitor not yet linked who gave this email (case aside) to a contact.
+    pub async fn link_visitors_by_email(
+        &mut self,
+        email: &str,
+        contact_id: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE visitors SET contact_id = ? WHERE contact_id IS NULL AND email = ? COLLATE NOCASE",
+        )
+        .bind(contact_id)
+        .bind(email)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+fn contact_from_row(row: &SqliteRow) -> StoreResult<Contact> {
+    Ok(Contact {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
+        company: row.try_get("company")?,
+        notes: row.try_get("notes")?,
+        created_at: row.try_get("created_at")?,
+    })
+}

@@ -1,0 +1,174 @@
+//! The SQL of the outbox (emails and webhook posts waiting to leave).
+
+use sqlx::Row;
+
+use super::{Store, StoreResult, WriteTx, decode_error, now_millis};
+use crate::model::Millis;
+use crate::server::outbox::Item;
+
+/// An item of the outbox as the worker reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Database id (also the webhook's delivery id).
+    pub id: i64,
+    /// What to deliver.
+    pub item: Item,
+    /// Failed attempts so far.
+    pub attempts: i64,
+    /// When it was queued.
+    pub created_at: Millis,
+    /// When it was delivered, if it was.
+    pub sent_at: Option<Millis>,
+    /// Why the last attempt failed, if one did.
+    pub last_error: Option<String>,
+}
+
+const OUTBOX_COLUMNS: &str =
+    "SELECT id, payload, attempts, created_at, sent_at, last_error FROM outbox";
+
+impl Store {
+    /// Items due for an attempt at `now`, oldest first.
+    pub async fn due_outbox(&self, now: Millis, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(&format!(
+            "{OUTBOX_COLUMNS} WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
+             ORDER BY next_attempt_at, id LIMIT ?"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    /// When the next item falls due, if any waits.
+    pub async fn next_outbox_due(&self) -> StoreResult<Option<Millis>> {
+        sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Every item, oldest first (tests and diagnostics).
+    pub async fn outbox(&self) -> StoreResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(&format!("{OUTBOX_COLUMNS} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    /// An inbox's webhook address and secret, if it has one.
+    pub async fn webhook(&self, inbox_id: i64) -> StoreResult<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT webhook_url, webhook_secret FROM inboxes WHERE id = ? \
+             AND webhook_url IS NOT NULL AND webhook_secret IS NOT NULL",
+        )
+        .bind(inbox_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
+    }
+
+    /// Every inbox's webhook address and secret (the admin page).
+    pub async fn webhooks(&self) -> StoreResult<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, webhook_url, webhook_secret FROM inboxes \
+             WHERE webhook_url IS NOT NULL AND webhook_secret IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// Queues an item, due now; the worker is woken after commit.
+    pub async fn enqueue(&mut self, item: &Item) -> StoreResult<i64> {
+        let now = now_millis();
+        let id = sqlx::query_scalar(
+            "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(item.kind())
+        .bind(serde_json::to_string(item).map_err(decode_error)?)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        self.outbox_changed = true;
+        Ok(id)
+    }
+
+    /// Records a delivery.
+    pub async fn outbox_sent(&mut self, id: i64, at: Millis) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `next`, or given up (`None`).
+    pub async fn outbox_failed(
+        &mut self,
+        id: i64,
+        attempts: i64,
+        next: Option<Millis>,
+        error: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
+             last_error = ?, failed_at = CASE WHEN ? IS NULL THEN ? END WHERE id = ?",
+        )
+        .bind(attempts)
+        .bind(next)
+        .bind(error)
+        .bind(next)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Sets (or, with `None`, removes) an inbox's webhook address and secret.
+    pub async fn set_webhook(
+        &mut self,
+        inbox_id: i64,
+        hook: Option<(&str, &str)>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE inboxes SET webhook_url = ?, webhook_secret = ? WHERE id = ?")
+            .bind(hook.map(|h| h.0))
+            .bind(hook.map(|h| h.1))
+            .bind(inbox_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// An inbox's webhook secret, read inside the transaction (kept when the address changes).
+    pub async fn webhook_secret(&mut self, inbox_id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT webhook_secret FROM inboxes WHERE id = ?")
+            .bind(inbox_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map(Option::flatten)
+    }
+}
+
+fn outbox_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<OutboxRow> {
+    let payload: String = row.try_get("payload")?;
+    Ok(OutboxRow {
+        id: row.try_get("id")?,
+        item: serde_json::from_str(&payload).map_err(decode_error)?,
+        attempts: row.try_get("attempts")?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+        last_error: row.try_get("last_error")?,
+    })
+}

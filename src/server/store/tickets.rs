@@ -1,0 +1,210 @@
+//! The SQL of tickets and their comments.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Store, StoreResult, WriteTx, now_millis};
+use crate::model::{AgentRef, Ticket, TicketComment, TicketStatus};
+
+const TICKET_COLUMNS: &str = "SELECT t.id, t.inbox_id, t.conversation_id, t.subject, t.body, \
+     t.requester_email, t.status, t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at \
+     FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id";
+
+/// A ticket to record, validated by the caller.
+pub struct NewTicket<'a> {
+    /// Its inbox (the conversation's).
+    pub inbox_id: i64,
+    /// The conversation it comes from.
+    pub conversation_id: i64,
+    /// Subject.
+    pub subject: &'a str,
+    /// The chosen messages as text.
+    pub body: &'a str,
+    /// Who asked.
+    pub requester_email: &'a str,
+    /// Who made it (and takes care of it at first).
+    pub created_by: i64,
+}
+
+impl Store {
+    /// Tickets of these inboxes, optionally of one status, newest first.
+    pub async fn tickets(
+        &self,
+        inbox_ids: &[i64],
+        status: Option<TicketStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<Ticket>> {
+        let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
+        let rows = sqlx::query(&format!(
+            "{TICKET_COLUMNS} WHERE t.inbox_id IN (SELECT value FROM json_each(?)) \
+             AND (? IS NULL OR t.status = ?) ORDER BY t.id DESC LIMIT ?"
+        ))
+        .bind(ids)
+        .bind(status.map(TicketStatus::as_str))
+        .bind(status.map(TicketStatus::as_str))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// One ticket.
+    pub async fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
+        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// A ticket's comments, oldest first.
+    pub async fn ticket_comments(&self, ticket_id: i64) -> StoreResult<Vec<TicketComment>> {
+        let rows = sqlx::query(
+            "SELECT id, author_name, body, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TicketComment {
+                    id: row.try_get("id")?,
+                    author: row.try_get("author_name")?,
+                    body: row.try_get("body")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The agents of an inbox, by name (who a ticket can be given to).
+    pub async fn inbox_members(&self, inbox_id: i64) -> StoreResult<Vec<AgentRef>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.name FROM agents a JOIN inbox_agents m ON m.agent_id = a.id \
+             WHERE m.inbox_id = ? ORDER BY a.name COLLATE NOCASE, a.id",
+        )
+        .bind(inbox_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AgentRef {
+                    id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// Records a ticket, open, given to its maker.
+    pub async fn insert_ticket(&mut self, new: NewTicket<'_>) -> StoreResult<i64> {
+        let now = now_millis();
+        sqlx::query_scalar(
+            "INSERT INTO tickets (inbox_id, conversation_id, subject, body, requester_email, status, \
+             assignee_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(new.inbox_id)
+        .bind(new.conversation_id)
+        .bind(new.subject)
+        .bind(new.body)
+        .bind(new.requester_email)
+        .bind(new.created_by)
+        .bind(new.created_by)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+    }
+
+    /// One ticket, read inside the transaction.
+    pub async fn ticket(&mut self, id: i64) -> StoreResult<Option<Ticket>> {
+        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// Sets a ticket's status and assignee.
+    pub async fn update_ticket(
+        &mut self,
+        id: i64,
+        status: TicketStatus,
+        assignee_id: Option<i64>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE tickets SET status = ?, assignee_id = ?, updated_at = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(assignee_id)
+            .bind(now_millis())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a comment to a ticket.
+    pub async fn insert_ticket_comment(
+        &mut self,
+        ticket_id: i64,
+        author: &AgentRef,
+        body: &str,
+    ) -> StoreResult<TicketComment> {
+        let now = now_millis();
+        let id = sqlx::query_scalar(
+            "INSERT INTO ticket_comments (ticket_id, agent_id, author_name, body, created_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(ticket_id)
+        .bind(author.id)
+        .bind(&author.name)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(TicketComment {
+            id,
+            author: author.name.clone(),
+            body: body.to_owned(),
+            created_at: now,
+        })
+    }
+
+    /// Sets a visitor's email (a ticket's requester, filled in by the agent).
+    pub async fn set_visitor_email(&mut self, visitor_id: i64, email: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE visitors SET email = ? WHERE id = ?")
+            .bind(email)
+            .bind(visitor_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+fn ticket_from_row(row: &SqliteRow) -> StoreResult<Ticket> {
+    let status: String = row.try_get("status")?;
+    let assignee_id: Option<i64> = row.try_get("assignee_id")?;
+    let assignee_name: Option<String> = row.try_get("assignee_name")?;
+    Ok(Ticket {
+        id: row.try_get("id")?,
+        inbox_id: row.try_get("inbox_id")?,
+        conversation_id: row.try_get("conversation_id")?,
+        subject: row.try_get("subject")?,
+        body: row.try_get("body")?,
+        requester_email: row.try_get("requester_email")?,
+        status: TicketStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("ticket status {status}").into()))?,
+        assignee: assignee_id
+            .zip(assignee_name)
+            .map(|(id, name)| AgentRef { id, name }),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}

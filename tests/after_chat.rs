@@ -1,0 +1,1027 @@
+//! After the chat, against the real router on 127.0.0.1:0: blocking on every path a visitor
+//! writes through, tickets and their signed webhook (a real local HTTP listener), search with
+//! access rights, labels and moving, chat logs, and contacts.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use common::{Agent, Socket, TestServer};
+use switchboard::files::UPLOAD_HEADER;
+use switchboard::model::{
+    Block, Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults,
+    Ticket, TicketComment, TicketDetail, TicketStatus,
+};
+use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+use switchboard::server::store::{NewBlock, now_millis};
+use switchboard::server::webhook;
+
+fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
+    ClientFrame::Send {
+        client_id: client_id.into(),
+        conversation_id,
+        body: body.into(),
+        attachments: Vec::new(),
+        note: false,
+    }
+}
+
+async fn acked(socket: &mut Socket) -> Message {
+    socket
+        .until(|frame| match frame {
+            ServerFrame::Ack { message, .. } => Some(message),
+            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
+            _ => None,
+        })
+        .await
+}
+
+/// A new visitor of `inbox` with a ready socket who wrote `text`: token, socket, message.
+async fn visitor_writes(
+    server: &TestServer,
+    inbox: &Inbox,
+    text: &str,
+) -> (String, Socket, Message) {
+    let token = server.visitor_token(inbox).await;
+    let mut socket = server.visitor_socket(&token, None).await;
+    socket.until_ready().await;
+    socket.send(&send("first", None, text)).await;
+    let message = acked(&mut socket).await;
+    (token, socket, message)
+}
+
+async fn widget_snapshot(server: &TestServer, inbox: &Inbox, token: &str) -> serde_json::Value {
+    let (status, body) = server
+        .call_anonymous("widget_start", &[("key", &inbox.key), ("token", token)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("json")
+}
+
+async fn accept(agent: &Agent, id: i64) {
+    agent
+        .call::<serde_json::Value>("accept_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("accepted");
+}
+
+async fn conversation_count(server: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM conversations")
+        .fetch_one(server.running.state.store.pool())
+        .await
+        .expect("count")
+}
+
+async fn visitor_upload(server: &TestServer, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(server.url("/files?name=note.txt"))
+        .bearer_auth(token)
+        .header(UPLOAD_HEADER, "1")
+        .body("hello")
+        .send()
+        .await
+        .expect("upload")
+        .status()
+        .as_u16()
+}
+
+fn error_code(error: &serde_json::Value) -> &str {
+    error["error"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (token, mut visitor, first) = visitor_writes(&server, &team.inbox, "spam spam").await;
+    let visitor_id = server
+        .running
+        .state
+        .store
+        .conversation(first.conversation_id)
+        .await
+        .expect("read")
+        .expect("conversation")
+        .visitor_id;
+    let id = visitor_id.to_string();
+
+    // Bad input changes nothing.
+    let error = ana
+        .call::<Block>(
+            "block_visitor",
+            &[("visitor_id", &id), ("length", "hour"), ("reason", " ")],
+        )
+        .await
+        .expect_err("a reason is required");
+    assert_eq!(error["field"], "reason");
+    let error = ana
+        .call::<Block>(
+            "block_visitor",
+            &[
+                ("visitor_id", &id),
+                ("length", "hour"),
+                ("reason", "spam"),
+                ("ip", "not an ip"),
+            ],
+        )
+        .await
+        .expect_err("a bad address");
+    assert_eq!(error["field"], "ip");
+    assert!(
+        ana.call::<Block>(
+            "block_visitor",
+            &[("visitor_id", &id), ("length", "year"), ("reason", "x")]
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        server
+            .running
+            .state
+            .store
+            .visitor_block(visitor_id, now_millis())
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // An agent of another inbox may not block them (and learns nothing).
+    server.other_inbox_with_sue(&team).await;
+    let sue = server.sign_in("sue@example.com").await;
+    let error = sue
+        .call::<Block>(
+            "block_visitor",
+            &[("visitor_id", &id), ("length", "hour"), ("reason", "spam")],
+        )
+        .await
+        .expect_err("not her inbox");
+    assert_eq!(error_code(&error), "not_found");
+
+    let block: Block = ana
+        .call(
+            "block_visitor",
+            &[("visitor_id", &id), ("length", "day"), ("reason", "spam")],
+        )
+        .await
+        .expect("blocked");
+    let day = 24 * 3_600_000;
+    let until = block.until.expect("a day");
+    assert!((until - now_millis() - day).abs() < 60_000, "ends in a day");
+    assert_eq!(block.reason, "spam");
+
+    // The widget hears it at once, and every way of writing is refused.
+    let until_told = visitor
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::VisitorBlocked { until, .. },
+                ..
+            } => Some(until),
+            _ => None,
+        })
+        .await;
+    assert_eq!(until_told, Some(until));
+    visitor.send(&send("second", None, "more spam")).await;
+    assert_eq!(visitor.refusal().await, "blocked");
+    assert_eq!(visitor_upload(&server, &token).await, 403);
+    let snapshot = widget_snapshot(&server, &team.inbox, &token).await;
+    assert_eq!(snapshot["blocked"]["until"], until);
+    assert!(
+        snapshot["blocked"].get("reason").is_none(),
+        "the reason stays the team's"
+    );
+    // After their conversation closes, a new one is refused too (and a new socket as well).
+    accept(&ana, first.conversation_id).await;
+    ana.call::<()>(
+        "close_conversation",
+        &[("id", &first.conversation_id.to_string())],
+    )
+    .await
+    .expect("closed");
+    let before = conversation_count(&server).await;
+    let mut again = server.visitor_socket(&token, None).await;
+    again.until_ready().await;
+    again.send(&send("third", None, "new chat")).await;
+    assert_eq!(again.refusal().await, "blocked");
+    assert_eq!(
+        conversation_count(&server).await,
+        before,
+        "no conversation opened"
+    );
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE author_kind = 'visitor'")
+            .fetch_one(server.running.state.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(stored, 1, "only the message before the block");
+
+    // Agents see the block on the profile; lifting it lets the visitor write again.
+    let profile: serde_json::Value = ana
+        .call("visitor_profile", &[("id", &id)])
+        .await
+        .expect("profile");
+    assert_eq!(profile["block"]["id"], block.id);
+    ana.call::<()>("unblock", &[("block_id", &block.id.to_string())])
+        .await
+        .expect("unblocked");
+    again
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::VisitorUnblocked { .. },
+                ..
+            } => Some(()),
+            _ => None,
+        })
+        .await;
+    again.send(&send("fourth", None, "sorry")).await;
+    acked(&mut again).await;
+    assert_eq!(visitor_upload(&server, &token).await, 201);
+    let snapshot = widget_snapshot(&server, &team.inbox, &token).await;
+    assert!(snapshot["blocked"].is_null());
+}
+
+#[tokio::test]
+async fn an_ip_block_covers_its_range_and_blocks_end_at_their_time() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (_, _, first) = visitor_writes(&server, &team.inbox, "hi").await;
+    let state = &server.running.state;
+    let visitor_id = state
+        .store
+        .conversation(first.conversation_id)
+        .await
+        .expect("read")
+        .expect("conversation")
+        .visitor_id;
+    // The tests connect from 127.0.0.1: a range around it blocks every visitor from there.
+    let block: Block = ana
+        .call(
+            "block_visitor",
+            &[
+                ("visitor_id", &visitor_id.to_string()),
+                ("length", "forever"),
+                ("reason", "abuse"),
+                ("ip", "127.0.0.77/8"),
+            ],
+        )
+        .await
+        .expect("blocked");
+    assert_eq!(block.ip_range.as_deref(), Some("127.0.0.0/8"));
+    assert_eq!(block.until, None, "forever");
+
+    let other_token = server.visitor_token(&team.inbox).await;
+    let snapshot = widget_snapshot(&server, &team.inbox, &other_token).await;
+    assert!(
+        snapshot["blocked"].is_object(),
+        "the same network is blocked: {snapshot}"
+    );
+    let mut other = server.visitor_socket(&other_token, None).await;
+    other.until_ready().await;
+    other.send(&send("x", None, "hello")).await;
+    assert_eq!(other.refusal().await, "blocked");
+    assert_eq!(visitor_upload(&server, &other_token).await, 403);
+
+    // Another inbox's widget is not blocked by it.
+    let elsewhere = server.other_inbox_with_sue(&team).await;
+    let (_, _, message) = visitor_writes(&server, &elsewhere, "hello there").await;
+    assert!(message.id > 0);
+
+    // Admins list the blocks in force; operators may not.
+    let admin = server.sign_in("root@example.com").await;
+    let listed: Vec<Block> = admin.call("blocks", &[]).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|b| b.id).collect::<Vec<_>>(),
+        vec![block.id]
+    );
+    assert_eq!(
+        error_code(
+            &ana.call::<Vec<Block>>("blocks", &[])
+                .await
+                .expect_err("admins only")
+        ),
+        "forbidden"
+    );
+
+    // A block whose time is over is not in force any more, and leaves the list.
+    admin
+        .call::<()>("unblock", &[("block_id", &block.id.to_string())])
+        .await
+        .expect("lifted");
+    let mut tx = state.store.write().await.expect("tx");
+    let now = now_millis();
+    tx.insert_block(NewBlock {
+        inbox_id: team.inbox.id,
+        visitor_id: Some(visitor_id),
+        ip_range: None,
+        reason: "short",
+        created_by: team.admin.id,
+        at: now - 3_700_000,
+        until: Some(now - 100_000),
+    })
+    .await
+    .expect("insert");
+    tx.commit(&state.hub).await.expect("commit");
+    assert!(
+        state
+            .store
+            .visitor_block(visitor_id, now_millis())
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        admin
+            .call::<Vec<Block>>("blocks", &[])
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    other.send(&send("y", None, "hello again")).await;
+    acked(&mut other).await;
+}
+
+/// A local HTTP listener standing in for a helpdesk: records what it receives; answers 500 to
+/// the first `failures` posts.
+async fn helpdesk(failures: usize) -> (String, Arc<Mutex<Vec<(HeaderMap, Bytes)>>>) {
+    let received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+    let seen = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hooks/tickets",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let mut seen = seen.lock().expect("lock");
+                seen.push((headers, body));
+                if seen.len() <= failures {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NO_CONTENT
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://{}/hooks/tickets",
+        listener.local_addr().expect("addr")
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, received)
+}
+
+#[tokio::test]
+async fn tickets_need_an_email_and_reach_the_webhook_signed_and_retried() {
+    let server = TestServer::start_with(|config| config.retry_after = 1).await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let admin = server.sign_in("root@example.com").await;
+    let (hook_url, received) = helpdesk(1).await;
+    assert!(
+        admin
+            .call::<Option<switchboard::api::Webhook>>(
+                "set_webhook",
+                &[("inbox_id", &team.inbox.id.to_string()), ("url", "ftp://x")]
+            )
+            .await
+            .is_err()
+    );
+    assert!(
+        ana.call::<Option<switchboard::api::Webhook>>(
+            "set_webhook",
+            &[("inbox_id", &team.inbox.id.to_string()), ("url", &hook_url)]
+        )
+        .await
+        .is_err(),
+        "admins only"
+    );
+    let hook: switchboard::api::Webhook = admin
+        .call::<Option<switchboard::api::Webhook>>(
+            "set_webhook",
+            &[("inbox_id", &team.inbox.id.to_string()), ("url", &hook_url)],
+        )
+        .await
+        .expect("set")
+        .expect("a webhook");
+    assert_eq!(hook.secret.len(), 48);
+
+    let (_, mut visitor, first) =
+        visitor_writes(&server, &team.inbox, "My parcel never came").await;
+    let conversation_id = first.conversation_id;
+    accept(&ana, conversation_id).await;
+    let mut socket = ana.socket(None).await;
+    socket.until_ready().await;
+    socket
+        .send(&send("r1", Some(conversation_id), "Sorry, let me check"))
+        .await;
+    let reply = acked(&mut socket).await;
+    visitor
+        .send(&send("second", None, "Order 4417, thanks"))
+        .await;
+    let second = acked(&mut visitor).await;
+    let id = conversation_id.to_string();
+
+    // No email: the agent must give one; nothing is made meanwhile.
+    let error = ana
+        .call::<Ticket>(
+            "create_ticket",
+            &[("conversation_id", &id), ("subject", "Lost parcel")],
+        )
+        .await
+        .expect_err("no requester");
+    assert_eq!(error["field"], "requester_email");
+    let error = ana
+        .call::<Ticket>(
+            "create_ticket",
+            &[
+                ("conversation_id", &id),
+                ("subject", " "),
+                ("requester_email", "kim@example.com"),
+            ],
+        )
+        .await
+        .expect_err("no subject");
+    assert_eq!(error["field"], "subject");
+    let none: Vec<Ticket> = ana.call("tickets", &[]).await.expect("list");
+    assert!(none.is_empty());
+
+    // From two chosen messages; the email is kept on the visitor.
+    let ticket: Ticket = ana
+        .call(
+            "create_ticket",
+            &[
+                ("conversation_id", &id),
+                ("subject", "Lost parcel"),
+                ("message_ids[0]", &first.id.to_string()),
+                ("message_ids[1]", &second.id.to_string()),
+                ("requester_email", "kim@example.com"),
+            ],
+        )
+        .await
+        .expect("ticket");
+    assert_eq!(ticket.status, TicketStatus::Open);
+    assert_eq!(ticket.requester_email, "kim@example.com");
+    assert_eq!(ticket.assignee.as_ref().map(|a| a.id), Some(team.ana.id));
+    assert!(ticket.body.contains("My parcel never came") && ticket.body.contains("Order 4417"));
+    assert!(
+        !ticket.body.contains(&reply.body),
+        "only the chosen messages"
+    );
+    let detail = ana.detail(conversation_id).await;
+    assert_eq!(
+        detail.summary.visitor_email.as_deref(),
+        Some("kim@example.com")
+    );
+    // A message of another conversation cannot be chosen.
+    let (_, _, stranger) = visitor_writes(&server, &team.inbox, "other").await;
+    assert!(
+        ana.call::<Ticket>(
+            "create_ticket",
+            &[
+                ("conversation_id", &id),
+                ("subject", "x"),
+                ("message_ids[0]", &stranger.id.to_string())
+            ]
+        )
+        .await
+        .is_err()
+    );
+
+    // The helpdesk failed once, then got it: the same body, signed with the inbox's secret.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while received.lock().expect("lock").len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the webhook was not retried"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let posts = received.lock().expect("lock").clone();
+    assert_eq!(posts[0].1, posts[1].1, "a retry posts the same body");
+    let (headers, body) = &posts[1];
+    assert_eq!(
+        headers[webhook::SIGNATURE_HEADER].to_str().expect("header"),
+        webhook::sign(&hook.secret, body)
+    );
+    assert_eq!(
+        headers[webhook::DELIVERY_HEADER],
+        posts[0].0[webhook::DELIVERY_HEADER]
+    );
+    let json: serde_json::Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(json["event"], "ticket.created");
+    assert_eq!(json["ticket"]["id"], ticket.id);
+    assert_eq!(json["ticket"]["subject"], "Lost parcel");
+    assert_eq!(json["ticket"]["requester_email"], "kim@example.com");
+    let outbox = server.running.state.store.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].attempts, 1);
+    assert!(outbox[0].sent_at.is_some());
+
+    // The Tickets page: list, detail, comment, status and assignee.
+    let listed: Vec<Ticket> = ana
+        .call("tickets", &[("status", "open")])
+        .await
+        .expect("open");
+    assert_eq!(listed.len(), 1);
+    let comment: TicketComment = ana
+        .call(
+            "comment_ticket",
+            &[
+                ("id", &ticket.id.to_string()),
+                ("body", "Asked the courier"),
+            ],
+        )
+        .await
+        .expect("comment");
+    assert_eq!(comment.author, "Ana");
+    assert!(
+        ana.call::<TicketComment>(
+            "comment_ticket",
+            &[("id", &ticket.id.to_string()), ("body", "")]
+        )
+        .await
+        .is_err()
+    );
+    let updated: Ticket = ana
+        .call(
+            "update_ticket",
+            &[
+                ("id", &ticket.id.to_string()),
+                ("status", "pending"),
+                ("assignee_id", &team.ben.id.to_string()),
+            ],
+        )
+        .await
+        .expect("updated");
+    assert_eq!(updated.status, TicketStatus::Pending);
+    assert_eq!(updated.assignee.map(|a| a.name).as_deref(), Some("Ben"));
+    let detail: TicketDetail = ana
+        .call("ticket", &[("id", &ticket.id.to_string())])
+        .await
+        .expect("detail");
+    assert_eq!(detail.comments.len(), 1);
+    assert!(
+        ana.call::<Vec<Ticket>>("tickets", &[("status", "open")])
+            .await
+            .expect("open")
+            .is_empty()
+    );
+    assert!(
+        ana.call::<Vec<Ticket>>("tickets", &[("status", "nonsense")])
+            .await
+            .is_err()
+    );
+
+    // Agents of other inboxes see none of it.
+    server.other_inbox_with_sue(&team).await;
+    let sue = server.sign_in("sue@example.com").await;
+    assert!(
+        sue.call::<Vec<Ticket>>("tickets", &[])
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(
+        error_code(
+            &sue.call::<TicketDetail>("ticket", &[("id", &ticket.id.to_string())])
+                .await
+                .expect_err("hidden")
+        ),
+        "not_found"
+    );
+    assert!(
+        sue.call::<TicketComment>(
+            "comment_ticket",
+            &[("id", &ticket.id.to_string()), ("body", "hi")]
+        )
+        .await
+        .is_err()
+    );
+}
+
+#[tokio::test]
+async fn search_finds_words_highlighted_within_what_the_agent_may_see() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let other = server.other_inbox_with_sue(&team).await;
+    let sue = server.sign_in("sue@example.com").await;
+    let (_, _, mine) = visitor_writes(&server, &team.inbox, "Where is my parcel? It is late").await;
+    let (_, _, second) = visitor_writes(&server, &team.inbox, "A parcel question too").await;
+    let (_, _, theirs) = visitor_writes(&server, &other, "My parcel arrived broken").await;
+
+    let found: SearchResults = ana
+        .call("search", &[("query", "parcel")])
+        .await
+        .expect("search");
+    let ids: Vec<i64> = found.messages.iter().map(|m| m.message_id).collect();
+    assert_eq!(
+        ids,
+        vec![second.id, mine.id],
+        "newest first, never another inbox's"
+    );
+    let hit = &found.messages[1];
+    assert!(
+        hit.snippet
+            .iter()
+            .any(|p| p.matched && p.text.eq_ignore_ascii_case("parcel"))
+    );
+    assert!(
+        hit.snippet
+            .iter()
+            .any(|p| !p.matched && p.text.contains("Where is my"))
+    );
+    // Every word must be there; the last one counts as a prefix.
+    let found: SearchResults = ana
+        .call("search", &[("query", "parcel lat")])
+        .await
+        .expect("search");
+    assert_eq!(
+        found
+            .messages
+            .iter()
+            .map(|m| m.message_id)
+            .collect::<Vec<_>>(),
+        vec![mine.id]
+    );
+    let found: SearchResults = sue
+        .call("search", &[("query", "parcel")])
+        .await
+        .expect("search");
+    assert_eq!(
+        found
+            .messages
+            .iter()
+            .map(|m| m.message_id)
+            .collect::<Vec<_>>(),
+        vec![theirs.id]
+    );
+
+    // Within one conversation.
+    let found: SearchResults = ana
+        .call(
+            "search",
+            &[
+                ("query", "parcel"),
+                ("conversation_id", &mine.conversation_id.to_string()),
+            ],
+        )
+        .await
+        .expect("search");
+    assert_eq!(
+        found
+            .messages
+            .iter()
+            .map(|m| m.message_id)
+            .collect::<Vec<_>>(),
+        vec![mine.id]
+    );
+    let error = sue
+        .call::<SearchResults>(
+            "search",
+            &[
+                ("query", "parcel"),
+                ("conversation_id", &mine.conversation_id.to_string()),
+            ],
+        )
+        .await
+        .expect_err("not hers");
+    assert_eq!(error_code(&error), "not_found");
+
+    // Visitors by name and email.
+    let visitor_id = ana.detail(mine.conversation_id).await.summary.visitor_id;
+    ana.call::<()>(
+        "update_visitor",
+        &[
+            ("id", &visitor_id.to_string()),
+            ("name", "Zelda Quist"),
+            ("email", "zq@example.org"),
+            ("phone", ""),
+            ("notes", ""),
+        ],
+    )
+    .await
+    .expect("named");
+    let found: SearchResults = ana
+        .call("search", &[("query", "zelda")])
+        .await
+        .expect("search");
+    assert_eq!(found.conversations.len(), 1);
+    assert_eq!(found.conversations[0].summary.id, mine.conversation_id);
+    assert!(
+        found.conversations[0]
+            .matched
+            .iter()
+            .any(|p| p.matched && p.text == "Zelda")
+    );
+    let found: SearchResults = ana
+        .call("search", &[("query", "zq@example")])
+        .await
+        .expect("search");
+    assert_eq!(found.conversations.len(), 1);
+    let found: SearchResults = sue
+        .call("search", &[("query", "zelda")])
+        .await
+        .expect("search");
+    assert!(found.conversations.is_empty());
+
+    // Search syntax typed by someone is searched as text; nothing is no result, not an error.
+    let found: SearchResults = ana
+        .call("search", &[("query", "\"parcel OR (*")])
+        .await
+        .expect("search");
+    assert!(found.messages.is_empty());
+    let found: SearchResults = ana
+        .call("search", &[("query", "  ")])
+        .await
+        .expect("search");
+    assert!(found.messages.is_empty() && found.conversations.is_empty());
+    assert!(
+        ana.call::<SearchResults>("search", &[("query", &"x".repeat(201))])
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn labels_moving_and_chat_logs() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let other = server.other_inbox_with_sue(&team).await;
+    let sue = server.sign_in("sue@example.com").await;
+    let mut ben_socket = server.sign_in("ben@example.com").await.socket(None).await;
+    ben_socket.until_ready().await;
+    let (_, _, first) = visitor_writes(&server, &team.inbox, "Refund please").await;
+    let (_, _, second) = visitor_writes(&server, &team.inbox, "Hello").await;
+    let id = first.conversation_id.to_string();
+
+    let labeled: ConversationSummary = ana
+        .call(
+            "set_labels",
+            &[
+                ("conversation_id", &id),
+                ("labels[0]", " VIP "),
+                ("labels[1]", "vip"),
+                ("labels[2]", "Refund"),
+            ],
+        )
+        .await
+        .expect("labels");
+    assert_eq!(labeled.labels, vec!["Refund", "VIP"]);
+    let told = ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::ConversationLabeled { labels, .. },
+                ..
+            } => Some(labels),
+            _ => None,
+        })
+        .await;
+    assert_eq!(told, vec!["Refund", "VIP"]);
+    assert!(
+        ana.call::<ConversationSummary>(
+            "set_labels",
+            &[("conversation_id", &id), ("labels[0]", "a,b")]
+        )
+        .await
+        .is_err()
+    );
+    let all: Vec<String> = ana.call("labels", &[]).await.expect("labels");
+    assert_eq!(all, vec!["Refund", "VIP"]);
+    assert!(
+        sue.call::<ConversationSummary>(
+            "set_labels",
+            &[("conversation_id", &id), ("labels[0]", "x")]
+        )
+        .await
+        .is_err()
+    );
+
+    // Chat logs, filtered.
+    accept(&ana, second.conversation_id).await;
+    ana.call::<()>(
+        "close_conversation",
+        &[("id", &second.conversation_id.to_string())],
+    )
+    .await
+    .expect("closed");
+    let rows: Vec<HistoryRow> = ana.call("history", &[]).await.expect("history");
+    assert_eq!(
+        rows.iter().map(|r| r.summary.id).collect::<Vec<_>>(),
+        vec![second.conversation_id, first.conversation_id]
+    );
+    assert_eq!(rows[0].messages, 1);
+    assert!(rows[0].closed_at.is_some() && rows[1].closed_at.is_none());
+    let by_label: Vec<HistoryRow> = ana
+        .call("history", &[("filter[label]", "vip")])
+        .await
+        .expect("history");
+    assert_eq!(
+        by_label.iter().map(|r| r.summary.id).collect::<Vec<_>>(),
+        vec![first.conversation_id]
+    );
+    let closed: Vec<HistoryRow> = ana
+        .call("history", &[("filter[status]", "closed")])
+        .await
+        .expect("history");
+    assert_eq!(closed.len(), 1);
+    let by_agent: Vec<HistoryRow> = ana
+        .call("history", &[("filter[agent_id]", &team.ana.id.to_string())])
+        .await
+        .expect("history");
+    assert_eq!(
+        by_agent.iter().map(|r| r.summary.id).collect::<Vec<_>>(),
+        vec![second.conversation_id]
+    );
+    let future = (now_millis() + 60_000).to_string();
+    let none: Vec<HistoryRow> = ana
+        .call("history", &[("filter[from]", &future)])
+        .await
+        .expect("history");
+    assert!(none.is_empty());
+    let by_visitor: Vec<HistoryRow> = ana
+        .call(
+            "history",
+            &[(
+                "filter[visitor]",
+                &format!("#{}", rows[1].summary.visitor_id),
+            )],
+        )
+        .await
+        .expect("history");
+    assert_eq!(by_visitor.len(), 1);
+    assert!(
+        sue.call::<Vec<HistoryRow>>("history", &[])
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert!(
+        sue.call::<Vec<HistoryRow>>(
+            "history",
+            &[("filter[inbox_id]", &team.inbox.id.to_string())]
+        )
+        .await
+        .is_err()
+    );
+
+    // Moving to another inbox: its agents get it, the old inbox's lose it.
+    assert!(
+        ana.call::<ConversationSummary>(
+            "move_conversation",
+            &[
+                ("conversation_id", &id),
+                ("inbox_id", &other.id.to_string())
+            ]
+        )
+        .await
+        .is_err(),
+        "Ana cannot see the other inbox"
+    );
+    let admin = server.sign_in("root@example.com").await;
+    let moved: ConversationSummary = admin
+        .call(
+            "move_conversation",
+            &[
+                ("conversation_id", &id),
+                ("inbox_id", &other.id.to_string()),
+            ],
+        )
+        .await
+        .expect("moved");
+    assert_eq!(moved.inbox_id, other.id);
+    let event = ben_socket
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                event: Event::ConversationMoved { conversation },
+                ..
+            } => Some(conversation),
+            _ => None,
+        })
+        .await;
+    assert_eq!(event.inbox_id, other.id);
+    assert!(
+        ana.call::<serde_json::Value>("conversation", &[("id", &id)])
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        sue.detail(first.conversation_id).await.summary.labels,
+        vec!["Refund", "VIP"]
+    );
+}
+
+#[tokio::test]
+async fn contacts_gather_the_same_persons_visitors() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (_, _, first) = visitor_writes(&server, &team.inbox, "hi").await;
+    let (_, _, later) = visitor_writes(&server, &team.inbox, "hi again").await;
+    let first_visitor = ana.detail(first.conversation_id).await.summary.visitor_id;
+    let later_visitor = ana.detail(later.conversation_id).await.summary.visitor_id;
+
+    assert!(
+        ana.call::<Contact>(
+            "save_contact",
+            &[
+                ("visitor_id", &first_visitor.to_string()),
+                ("name", ""),
+                ("email", "kim@example.com")
+            ]
+        )
+        .await
+        .is_err(),
+        "a name is required"
+    );
+    let contact: Contact = ana
+        .call(
+            "save_contact",
+            &[
+                ("visitor_id", &first_visitor.to_string()),
+                ("name", "Kim Lee"),
+                ("email", "Kim@Example.com"),
+                ("phone", "+34 600 000 000"),
+                ("company", "Acme"),
+                ("notes", "Prefers email"),
+            ],
+        )
+        .await
+        .expect("saved");
+    assert_eq!(contact.email.as_deref(), Some("kim@example.com"));
+    // The same person comes back as a new visitor and gives the same email: linked.
+    ana.call::<()>(
+        "update_visitor",
+        &[
+            ("id", &later_visitor.to_string()),
+            ("name", "Kim"),
+            ("email", "KIM@example.com"),
+            ("phone", ""),
+            ("notes", ""),
+        ],
+    )
+    .await
+    .expect("updated");
+    let detail: ContactDetail = ana
+        .call("contact", &[("id", &contact.id.to_string())])
+        .await
+        .expect("contact");
+    let mut linked: Vec<i64> = detail.visitors.iter().map(|v| v.visitor_id).collect();
+    linked.sort_unstable();
+    assert_eq!(linked, vec![first_visitor, later_visitor]);
+    assert_eq!(detail.conversations.len(), 2);
+    let profile: serde_json::Value = ana
+        .call("visitor_profile", &[("id", &later_visitor.to_string())])
+        .await
+        .expect("profile");
+    assert_eq!(profile["contact"]["id"], contact.id);
+
+    let found: Vec<Contact> = ana
+        .call("contacts", &[("query", "acme")])
+        .await
+        .expect("contacts");
+    assert_eq!(found.len(), 1);
+    assert!(
+        ana.call::<Vec<Contact>>("contacts", &[("query", "nobody")])
+            .await
+            .expect("contacts")
+            .is_empty()
+    );
+    let changed: Contact = ana
+        .call(
+            "update_contact",
+            &[
+                ("id", &contact.id.to_string()),
+                ("name", "Kim Lee"),
+                ("company", "Acme Ltd"),
+            ],
+        )
+        .await
+        .expect("changed");
+    assert_eq!(changed.company.as_deref(), Some("Acme Ltd"));
+
+    // An agent of another inbox sees the contact but none of its visitors or chats.
+    server.other_inbox_with_sue(&team).await;
+    let sue = server.sign_in("sue@example.com").await;
+    let detail: ContactDetail = sue
+        .call("contact", &[("id", &contact.id.to_string())])
+        .await
+        .expect("contact");
+    assert!(detail.visitors.is_empty() && detail.conversations.is_empty());
+    assert!(
+        sue.call::<Contact>(
+            "save_contact",
+            &[("visitor_id", &first_visitor.to_string()), ("name", "X")]
+        )
+        .await
+        .is_err()
+    );
+}

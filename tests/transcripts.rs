@@ -1,0 +1,310 @@
+//! Transcripts by email through a real SMTP server (mailin-embedded, on 127.0.0.1): sent when
+//! a conversation closes, in the widget's language, with the whole conversation; kept in the
+//! outbox while the SMTP server is down, through a restart, and sent once it is up.
+
+mod common;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Agent, Socket, TestServer};
+use mailin_embedded::{Handler, Response, Server, response};
+use switchboard::model::Message;
+use switchboard::protocol::{ClientFrame, ServerFrame};
+use switchboard::server::config::{Config, SmtpTls};
+
+/// What the SMTP server received: one raw message (headers and body) per email.
+type Inbox = Arc<Mutex<Vec<String>>>;
+
+#[derive(Clone)]
+struct Collector {
+    inbox: Inbox,
+    current: Vec<u8>,
+}
+
+impl Handler for Collector {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        _to: &[String],
+    ) -> Response {
+        self.current.clear();
+        response::START_DATA
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let raw = decode_quoted_printable(&String::from_utf8_lossy(&self.current));
+        self.inbox.lock().expect("lock").push(raw);
+        response::OK
+    }
+}
+
+/// Undoes quoted-printable (what lettre uses for long or non-ASCII lines).
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        if let (b'=', Some(byte)) = (bytes[i], hex) {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A free local port (bound, then released for the SMTP server to take later).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Starts the SMTP server on `port` in a thread; returns what it receives.
+fn smtp_server(port: u16) -> Inbox {
+    let inbox: Inbox = Arc::default();
+    let mut server = Server::new(Collector {
+        inbox: Arc::clone(&inbox),
+        current: Vec::new(),
+    });
+    server
+        .with_addr(("127.0.0.1", port))
+        .expect("address")
+        .with_num_threads(2);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    inbox
+}
+
+fn mail_config(port: u16) -> impl Fn(&mut Config) + Clone {
+    move |config: &mut Config| {
+        config.smtp_host = Some("127.0.0.1".into());
+        config.smtp_port = port;
+        config.smtp_tls = SmtpTls::None;
+        config.mail_from = "Support <support@example.com>".into();
+        config.retry_after = 1;
+    }
+}
+
+async fn wait_for_mail(inbox: &Inbox, count: usize) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let mails = inbox.lock().expect("lock").clone();
+        if mails.len() >= count {
+            return mails;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no email arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
+    ClientFrame::Send {
+        client_id: client_id.into(),
+        conversation_id,
+        body: body.into(),
+        attachments: Vec::new(),
+        note: false,
+    }
+}
+
+async fn acked(socket: &mut Socket) -> Message {
+    socket
+        .until(|frame| match frame {
+            ServerFrame::Ack { message, .. } => Some(message),
+            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
+            _ => None,
+        })
+        .await
+}
+
+/// A visitor (widget in `locale`) with an email chats with Ana, who replies, notes and closes.
+async fn chat_and_close(server: &TestServer, locale: &str) -> (Agent, i64) {
+    let team = server.team().await;
+    let (status, body) = server
+        .call_anonymous(
+            "widget_start",
+            &[("key", &team.inbox.key), ("locale", locale)],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).expect("json")["new_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    visitor.send(&send("v1", None, "Where is my parcel?")).await;
+    let first = acked(&mut visitor).await;
+    let id = first.conversation_id;
+    let ana = server.sign_in("ana@example.com").await;
+    let visitor_id = ana.detail(id).await.summary.visitor_id;
+    ana.call::<()>(
+        "update_visitor",
+        &[
+            ("id", &visitor_id.to_string()),
+            ("name", "Kim"),
+            ("email", "kim@example.com"),
+            ("phone", ""),
+            ("notes", ""),
+        ],
+    )
+    .await
+    .expect("email given");
+    ana.call::<serde_json::Value>("accept_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("accepted");
+    let mut socket = ana.socket(None).await;
+    socket.until_ready().await;
+    socket
+        .send(&send("a1", Some(id), "It ships today, tracking 4417."))
+        .await;
+    acked(&mut socket).await;
+    socket
+        .send(&ClientFrame::Send {
+            client_id: "n1".into(),
+            conversation_id: Some(id),
+            body: "internal: refund if late".into(),
+            attachments: Vec::new(),
+            note: true,
+        })
+        .await;
+    acked(&mut socket).await;
+    ana.call::<()>("close_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("closed");
+    (ana, id)
+}
+
+#[tokio::test]
+async fn a_closed_conversation_is_emailed_in_the_widgets_language() {
+    let port = free_port();
+    let mails = smtp_server(port);
+    let server = TestServer::start_with(mail_config(port)).await;
+    let (ana, id) = chat_and_close(&server, "es").await;
+    let mail = wait_for_mail(&mails, 1).await.remove(0);
+    assert!(mail.contains("To: kim@example.com"), "{mail}");
+    assert!(
+        mail.contains("From: Support <support@example.com>"),
+        "{mail}"
+    );
+    assert!(mail.contains("Where is my parcel?"), "{mail}");
+    assert!(
+        mail.contains("Ana: It ships today, tracking 4417."),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Ana se unió al chat") || mail.contains("Aquí tienes"),
+        "Spanish: {mail}"
+    );
+    assert!(
+        !mail.contains("refund if late"),
+        "notes stay internal: {mail}"
+    );
+    let outbox = server.running.state.store.outbox().await.expect("outbox");
+    assert!(outbox.iter().all(|row| row.sent_at.is_some()));
+
+    // By hand, to another address.
+    ana.call::<()>(
+        "send_transcript",
+        &[
+            ("conversation_id", &id.to_string()),
+            ("email", "boss@example.com"),
+        ],
+    )
+    .await
+    .expect("sent");
+    let mails = wait_for_mail(&mails, 2).await;
+    assert!(mails[1].contains("To: boss@example.com"));
+    assert!(
+        ana.call::<()>(
+            "send_transcript",
+            &[("conversation_id", &id.to_string()), ("email", "nope")]
+        )
+        .await
+        .is_err()
+    );
+}
+
+#[tokio::test]
+async fn mail_waits_for_a_server_that_is_down_even_through_a_restart() {
+    let port = free_port();
+    let change = mail_config(port);
+    let server = TestServer::start_with(change.clone()).await;
+    let (_, _) = chat_and_close(&server, "en").await;
+    // Nobody listens on the port: attempts fail and are recorded.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let outbox = server.running.state.store.outbox().await.expect("outbox");
+        assert_eq!(outbox.len(), 1);
+        if outbox[0].attempts >= 1 {
+            assert!(outbox[0].sent_at.is_none());
+            assert!(outbox[0].last_error.is_some());
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no attempt was made"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let server = server
+        .restart_with(Duration::from_millis(200), change)
+        .await;
+    let mails = smtp_server(port);
+    let mail = wait_for_mail(&mails, 1).await.remove(0);
+    assert!(mail.contains("Where is my parcel?"), "{mail}");
+    assert!(
+        mail.contains("Your conversation with Website"),
+        "English: {mail}"
+    );
+    let outbox = server.running.state.store.outbox().await.expect("outbox");
+    assert!(outbox[0].sent_at.is_some());
+    assert_eq!(mails.lock().expect("lock").len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn without_smtp_nothing_is_queued_and_sending_by_hand_says_why() {
+    let server = TestServer::start().await;
+    let (ana, id) = chat_and_close(&server, "en").await;
+    assert!(
+        server
+            .running
+            .state
+            .store
+            .outbox()
+            .await
+            .expect("outbox")
+            .is_empty()
+    );
+    let error = ana
+        .call::<()>(
+            "send_transcript",
+            &[
+                ("conversation_id", &id.to_string()),
+                ("email", "kim@example.com"),
+            ],
+        )
+        .await
+        .expect_err("no SMTP");
+    assert_eq!(error["error"], "mail_not_configured");
+}
