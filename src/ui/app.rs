@@ -9,8 +9,10 @@ use crate::i18n::*;
 use crate::model::{Me, Role};
 use crate::ui::admin::AdminPage;
 use crate::ui::auth_pages::{SetupPage, SignInPage};
+use crate::ui::contacts_page::{ContactPage, ContactsPage};
 use crate::ui::log_page::LogPage;
 use crate::ui::settings::SettingsPage;
+use crate::ui::tickets_page::{TicketPage, TicketsPage};
 use crate::ui::widget::WidgetPage;
 use crate::ui::workspace::WorkspacePage;
 
@@ -49,6 +51,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/widget/:key") view=WidgetPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/conversations/:id/log") view=LogPage ssr=SsrMode::Async />
+                <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async />
+                <Route path=path!("/tickets/:id") view=TicketPage ssr=SsrMode::Async />
+                <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async />
+                <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }
@@ -167,6 +173,9 @@ pub fn TopBar(
                             })
                     }}
                 </A>
+                <A href="/tickets">{t!(i18n, tickets_link)}</A>
+                <A href="/history">{t!(i18n, history_link)}</A>
+                <A href="/contacts">{t!(i18n, contacts_link)}</A>
                 <A href="/settings">{t!(i18n, settings_link)}</A>
                 <Show when=move || is_admin>
                     <A href="/admin">{t!(i18n, admin_link)}</A>

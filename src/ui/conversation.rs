@@ -11,6 +11,7 @@ use crate::i18n::*;
 use crate::live::Draft;
 use crate::model::{ConversationStatus, Role};
 use crate::templates::Placeholders;
+use crate::ui::chat_details::ChatDetails;
 use crate::ui::composer::{AgentTools, Composer, UploadTarget};
 use crate::ui::errors::ErrorNote;
 use crate::ui::profile::VisitorPanel;
@@ -107,6 +108,7 @@ pub fn ConversationView(
             <Header id />
             {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
             <SelectBar id selecting selected messages />
+            <ChatDetails id selected />
         </Show>
         <p class="typing" aria-live="polite">{typing}</p>
         <Timeline

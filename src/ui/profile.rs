@@ -117,12 +117,102 @@ fn DialogBody(latest: RwSignal<Option<VisitorProfile>>) -> impl IntoView {
     };
     view! {
         <EditForm id=first.id latest />
+        <ContactAndBlock latest />
         <Show when=move || online() || has_open()>
             <ChatForm visitor_id=first.id resume=Signal::derive(has_open) />
         </Show>
         {move || latest.get().map(|profile| view! { <ProfileDetails profile compact=false /> })}
     }
     .into_any()
+}
+
+/// The contact the visitor is linked to (or a form saving them as one), and their block (or
+/// the block dialog).
+#[component]
+fn ContactAndBlock(latest: RwSignal<Option<VisitorProfile>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let save = ServerAction::<crate::api::SaveContact>::new();
+    let unblock = ServerAction::<crate::api::Unblock>::new();
+    let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let unblock_error = Signal::derive(move || unblock.value().get().and_then(Result::err));
+    let saved = move || save.value().get().and_then(Result::ok);
+    let company = RwSignal::new(String::new());
+    let blocking = RwSignal::new(false);
+    let contact = move || {
+        saved()
+            .map(|c| crate::model::ContactRef {
+                id: c.id,
+                name: c.name,
+            })
+            .or_else(|| latest.with(|p| p.as_ref().and_then(|p| p.contact.clone())))
+    };
+    let block = move || latest.with(|p| p.as_ref().and_then(|p| p.block.clone()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(p) = latest.get_untracked() else {
+            return;
+        };
+        save.dispatch(crate::api::SaveContact {
+            visitor_id: p.id,
+            name: p.name.clone().unwrap_or_else(|| p.label.clone()),
+            email: p.email.clone().unwrap_or_default(),
+            phone: p.phone.clone().unwrap_or_default(),
+            company: company.get_untracked(),
+            notes: p.notes.clone(),
+        });
+    };
+    view! {
+        <section class="contact-block">
+            {move || match contact() {
+                Some(contact) => view! {
+                    <p>
+                        {t!(i18n, contact_linked)} " "
+                        <a href=format!("/contacts/{}", contact.id)>{contact.name}</a>
+                    </p>
+                }.into_any(),
+                None => view! {
+                    <form class="save-contact" on:submit=submit>
+                        <label>
+                            {t!(i18n, field_company)}
+                            <input type="text" maxlength="120" prop:value=company on:input=move |ev| company.set(event_target_value(&ev)) />
+                        </label>
+                        <button type="submit" disabled=move || save.pending().get()>{t!(i18n, save_as_contact)}</button>
+                    </form>
+                }.into_any(),
+            }}
+            <ErrorNote error=save_error />
+            {move || match block() {
+                Some(block) => {
+                    let until = block.until;
+                    let id = block.id;
+                    view! {
+                        <p class="blocked-note" role="status">
+                            {move || match until {
+                                Some(at) => t_string!(i18n, blocked_until, date = crate::ui::clock::date_time(i18n, at)).to_string(),
+                                None => t_string!(i18n, blocked_forever).to_string(),
+                            }}
+                            " — " {block.reason.clone()}
+                        </p>
+                        <button type="button" on:click=move |_| { unblock.dispatch(crate::api::Unblock { block_id: id }); }>
+                            {t!(i18n, unblock)}
+                        </button>
+                    }.into_any()
+                }
+                None => {
+                    let visitor_id = latest.with_untracked(|p| p.as_ref().map(|p| p.id)).unwrap_or_default();
+                    view! {
+                        <button type="button" aria-expanded=move || blocking.get().to_string() on:click=move |_| blocking.update(|b| *b = !*b)>
+                            {t!(i18n, block_visitor)}
+                        </button>
+                        <Show when=move || blocking.get()>
+                            <crate::ui::chat_details::BlockForm visitor_id />
+                        </Show>
+                    }.into_any()
+                }
+            }}
+            <ErrorNote error=unblock_error />
+        </section>
+    }
 }
 
 /// Name, email, phone and notes, saved together. The fields follow what is saved (a

@@ -73,6 +73,7 @@ fn Widget(key: String, name: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     live::start(
         key,
+        i18n.get_locale_untracked().as_str(),
         live::Parts {
             data,
             loaded,
@@ -87,6 +88,7 @@ fn Widget(key: String, name: String) -> impl IntoView {
     let _ = key;
 
     let ended = move || data.with(WidgetData::ended) && !restarted.get();
+    let blocked = move || data.with(|d| d.blocked);
     let on_send = Callback::new(move |draft: Draft| {
         restarted.set(false);
         outgoing.text(None, draft);
@@ -142,18 +144,34 @@ fn Widget(key: String, name: String) -> impl IntoView {
         <p class="typing" aria-live="polite">
             {move || typist.get().map(|name| t_string!(i18n, typing_colleague, name = name).to_string())}
         </p>
-        {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
+        {move || {
+            problem
+                .get()
+                .filter(|code| code != "blocked")
+                .map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })
+        }}
+        {move || blocked().map(|notice| {
+            let until = notice.until.map(|at| {
+                t_string!(i18n, widget_blocked_until, date = crate::ui::clock::date_time(i18n, at)).to_string()
+            });
+            view! {
+                <div class="blocked" role="alert">
+                    <p>{t!(i18n, widget_blocked)}</p>
+                    {until.map(|text| view! { <p>{text}</p> })}
+                </div>
+            }
+        })}
         <Show
-            when=move || !ended()
+            when=move || !ended() && blocked().is_none()
             fallback=move || {
-                view! {
+                blocked().is_none().then(|| view! {
                     <div class="ended" role="status">
                         <p>{t!(i18n, widget_ended)}</p>
                         <button type="button" on:click=move |_| restarted.set(true)>
                             {t!(i18n, widget_new_chat)}
                         </button>
                     </div>
-                }
+                })
             }
         >
             <Composer
@@ -207,7 +225,7 @@ mod live {
 
     /// Loads the visitor's snapshot, then connects the socket and the send pump; reports what
     /// the visitor has read while the chat is open and on screen.
-    pub fn start(key: String, parts: Parts) {
+    pub fn start(key: String, locale: &'static str, parts: Parts) {
         let Parts {
             data,
             loaded,
@@ -240,13 +258,14 @@ mod live {
         });
         leptos::task::spawn_local(async move {
             let stored = browser::storage_get(&token_key(&key));
-            let snapshot = match widget_start(key.clone(), stored.clone()).await {
-                Ok(snapshot) => snapshot,
-                Err(e) => {
-                    problem.set(Some(e.code().to_owned()));
-                    return;
-                }
-            };
+            let snapshot =
+                match widget_start(key.clone(), stored.clone(), Some(locale.to_owned())).await {
+                    Ok(snapshot) => snapshot,
+                    Err(e) => {
+                        problem.set(Some(e.code().to_owned()));
+                        return;
+                    }
+                };
             let token = match (&snapshot.new_token, stored) {
                 (Some(new), _) => {
                     browser::storage_set(&token_key(&key), new);
@@ -260,11 +279,13 @@ mod live {
                 files: Some(snapshot.files.clone()),
                 typing_preview: snapshot.typing_preview,
             });
-            data.set(WidgetData::from_snapshot(
+            let mut start = WidgetData::from_snapshot(
                 snapshot.conversations,
                 snapshot.messages,
                 snapshot.last_event_id,
-            ));
+            );
+            start.blocked = snapshot.blocked;
+            data.set(start);
             loaded.set(true);
             let hooks =
                 browser::store_hooks(data, Some(token), online, problem, move |frame, _| {
@@ -272,14 +293,19 @@ mod live {
                         reported.set_value(0);
                         ready.set(true);
                     }
-                    on_frame(typist, frame);
+                    on_frame(typist, data, frame);
                 });
             socket.set_value(Some(LiveSocket::connect("/ws/visitor", hooks)));
         });
     }
 
-    fn on_frame(typist: RwSignal<Option<String>>, frame: &ServerFrame) {
+    fn on_frame(typist: RwSignal<Option<String>>, data: RwSignal<WidgetData>, frame: &ServerFrame) {
         match frame {
+            // Refused as blocked (an IP block the widget was not told about): say so.
+            ServerFrame::Refused { code, .. } if code == "blocked" => data.update(|d| {
+                d.blocked
+                    .get_or_insert(crate::api::BlockNotice { until: None });
+            }),
             ServerFrame::Typing { agent, .. } => {
                 typist.set(Some(agent.name.clone()));
                 let stamp = js_sys::Date::now();

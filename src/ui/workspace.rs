@@ -18,6 +18,7 @@ use crate::ui::conversation::ConversationView;
 use crate::ui::errors::code_text;
 use crate::ui::outgoing::Outgoing;
 use crate::ui::profile::VisitorDialog;
+use crate::ui::search_box::SearchBox;
 use crate::ui::visitors::OnlineVisitorsPanel;
 
 /// Which list of conversations is shown.
@@ -213,6 +214,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
             <p class="banner" role="status">{t!(i18n, reconnecting)}</p>
         </Show>
         {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
+        <SearchBox />
         <Lists inboxes=snapshot.inboxes.clone() />
         <Dock />
         {move || desk.profile.get().map(|id| view! { <VisitorDialog id /> })}
@@ -286,10 +288,12 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
     let data = desk.data;
     let view_signal = RwSignal::new(View::Unassigned);
     let inbox_filter = RwSignal::new(None::<i64>);
+    let label_filter = RwSignal::new(None::<String>);
     let my_id = desk.agent_id;
     let oversees = matches!(desk.role, Role::Supervisor | Role::Admin);
     let list_of = move |view: View| {
         let filter = inbox_filter.get();
+        let label = label_filter.get();
         data.with(|d| match view {
             View::Unassigned => d.unassigned(),
             View::Mine => d.mine(my_id),
@@ -299,7 +303,16 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
         })
         .into_iter()
         .filter(|c| filter.is_none_or(|inbox| c.inbox_id == inbox))
+        .filter(|c| label.as_ref().is_none_or(|l| c.labels.contains(l)))
         .collect::<Vec<_>>()
+    };
+    let labels_in_use = move || {
+        data.with(|d| {
+            d.conversations
+                .values()
+                .flat_map(|c| c.labels.iter().cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+        })
     };
     let list = move || list_of(view_signal.get());
     let views = move || {
@@ -370,6 +383,18 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                         })
                         .collect_view()}
                 </nav>
+                <label class="label-filter">
+                    {t!(i18n, field_labels)}
+                    <select on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        label_filter.set((!value.is_empty()).then_some(value));
+                    }>
+                        <option value="">{t!(i18n, all_labels)}</option>
+                        <For each=labels_in_use key=|l| l.clone() let:label>
+                            <option value=label.clone()>{label.clone()}</option>
+                        </For>
+                    </select>
+                </label>
                 <h2 class="menu-heading" id="team-heading">{t!(i18n, team_label)}</h2>
                 <ul class="team" aria-labelledby="team-heading">
                     <For each=team key=|c| (c.id, c.presence) let:colleague>
@@ -598,6 +623,11 @@ mod live {
             ServerFrame::Event { event, .. } => {
                 if let Event::VisitorUpdated { visitor_id, label } = event {
                     desk.online.update(|t| t.rename(*visitor_id, label));
+                    touch_visitors(desk, [*visitor_id]);
+                }
+                if let Event::VisitorBlocked { visitor_id, .. }
+                | Event::VisitorUnblocked { visitor_id } = event
+                {
                     touch_visitors(desk, [*visitor_id]);
                 }
                 if let Event::MessagePosted { message } = event

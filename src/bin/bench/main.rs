@@ -7,10 +7,13 @@
 //! - `bench browse --visitors 5000 --seconds 60`: N visitors browse (one page view every few
 //!   seconds each); reports how long an agent's online visitors table takes to load, and how
 //!   many update frames and rows a second reach the agent, with page-to-agent latency.
+//! - `bench search --messages 1000000`: generates that many messages, then searches them over
+//!   HTTP as the search box does; reports p50/p99 latency by kind of query.
 // The server it starts renders the whole app; its view types nest deeper than 128 in release.
 #![recursion_limit = "256"]
 
 mod browse;
+mod search;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,6 +36,8 @@ enum Scenario {
     Chat(ChatArgs),
     /// Visitors browse; one agent watches the online visitors table.
     Browse(browse::BrowseArgs),
+    /// Full-text search over generated messages.
+    Search(search::SearchArgs),
 }
 
 /// Settings of the chat scenario.
@@ -146,6 +151,7 @@ async fn main() -> BenchResult<()> {
     match Scenario::parse() {
         Scenario::Chat(args) => chat(args).await,
         Scenario::Browse(args) => browse::run(args).await,
+        Scenario::Search(args) => search::run(args).await,
     }
 }
 

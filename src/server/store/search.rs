@@ -26,6 +26,15 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<MessageHit>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
+        // Within one conversation, the index is read only over the range of its message ids
+        // (a seek, not a walk through every match of the database).
+        let scope = if conversation_id.is_some() {
+            "AND m.conversation_id = ?3 \
+             AND messages_fts.rowid >= (SELECT MIN(id) FROM messages WHERE conversation_id = ?3) \
+             AND messages_fts.rowid <= (SELECT MAX(id) FROM messages WHERE conversation_id = ?3)"
+        } else {
+            "AND ?3 IS NULL"
+        };
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.created_at, m.note, \
              snippet(messages_fts, 0, char({start}), char({end}), '…', 16) AS snippet, \
@@ -33,8 +42,7 @@ impl Store {
              FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
              JOIN conversations c ON c.id = m.conversation_id JOIN visitors v ON v.id = c.visitor_id \
              WHERE messages_fts MATCH ?1 AND c.inbox_id IN (SELECT value FROM json_each(?2)) \
-             AND (?3 IS NULL OR m.conversation_id = ?3) \
-             ORDER BY messages_fts.rowid DESC LIMIT ?4",
+             {scope} ORDER BY messages_fts.rowid DESC LIMIT ?4",
             start = MATCH_START as u32,
             end = MATCH_END as u32,
         ))

@@ -1,0 +1,91 @@
+import { test, expect } from "@playwright/test";
+import { agentPage, visitorWithChat, say } from "./helpers";
+
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
+test("an agent blocks a visitor from the workspace and the widget refuses to send", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentPage(browser);
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "Buy cheap watches at spam.example");
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /cheap watches/ }).click();
+  await expect(agent.getByText(/^Conversation ID: \d+$/)).toBeVisible();
+
+  await agent.getByRole("button", { name: "Block visitor" }).click();
+  const dialog = agent.getByRole("dialog", { name: "Block visitor" });
+  await dialog.getByRole("radio", { name: "1 hour" }).check();
+  await dialog.getByLabel("Reason").fill("Spam links");
+  // Blocking the address too warns about shared networks.
+  await dialog.getByRole("checkbox", { name: "Also block their IP address" }).check();
+  await expect(dialog.getByText(/also blocks everyone else on that network/)).toBeVisible();
+  await dialog.getByRole("checkbox", { name: "Also block their IP address" }).uncheck();
+  await dialog.getByRole("button", { name: "Block", exact: true }).click();
+  await expect(dialog.getByRole("status")).toHaveText("The visitor is blocked.");
+
+  // The widget says so at once and offers no way to write.
+  await expect(visitor.chat.getByRole("alert")).toContainText("You have been blocked");
+  await expect(visitor.chat.getByRole("alert")).toContainText("The block ends on");
+  await expect(visitor.chat.getByRole("textbox", { name: /type your message/i })).toHaveCount(0);
+  await expect(agent.getByRole("log")).toContainText("Alex Admin blocked the visitor");
+
+  // Coming back later changes nothing.
+  await visitor.page.reload();
+  await visitor.page.getByRole("button", { name: "Open chat" }).click();
+  await expect(visitor.chat.getByRole("alert")).toContainText("You have been blocked");
+  await expect(visitor.chat.getByRole("textbox", { name: /type your message/i })).toHaveCount(0);
+});
+
+test("a ticket made from two selected messages is on the Tickets page", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentPage(browser);
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "My order 5521 is late");
+  await say(visitor.chat, /type your message/i, "Please deliver it to my office");
+  await say(visitor.chat, /type your message/i, "Thanks a lot");
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /Thanks a lot/ }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await expect(agent.getByText("You have this conversation")).toBeVisible();
+
+  await agent.getByRole("button", { name: "Select messages" }).click();
+  const boxes = agent.getByRole("checkbox", { name: /^Select the message of Visitor/ });
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await agent.getByRole("button", { name: "Create ticket" }).click();
+  const dialog = agent.getByRole("dialog", { name: "Create ticket" });
+  await expect(dialog).toContainText("The ticket takes the 2 selected messages.");
+  await dialog.getByLabel("Subject").fill("Late order 5521");
+  // The visitor gave no email: the agent fills it in.
+  await dialog.getByLabel("Requester's email").fill("kim@example.com");
+  await dialog.getByRole("button", { name: "Create ticket" }).click();
+  const created = dialog.getByRole("link", { name: /^Ticket #\d+ created$/ });
+  await expect(created).toBeVisible();
+
+  await agent.getByRole("link", { name: "Tickets" }).click();
+  const row = agent.getByRole("row").filter({ hasText: "Late order 5521" });
+  await expect(row).toContainText("kim@example.com");
+  await expect(row).toContainText(/open/i);
+  await row.getByRole("link", { name: /^#\d+$/ }).click();
+  await expect(agent.getByRole("heading", { level: 1 })).toContainText("Late order 5521");
+  const body = agent.locator("pre.ticket-body");
+  await expect(body).toContainText("My order 5521 is late");
+  await expect(body).toContainText("Please deliver it to my office");
+  await expect(body).not.toContainText("Thanks a lot");
+});
+
+test("the search box finds a word across conversations, highlighted", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "My umbrella arrived broken");
+  await expect(visitor.chat.getByRole("log")).toContainText("umbrella");
+  const agent = await agentPage(browser);
+  await agent.getByRole("searchbox", { name: "Search" }).fill("umbrel");
+  await agent.getByRole("searchbox", { name: "Search" }).press("Enter");
+  const results = agent.getByRole("region", { name: "Search results" });
+  await expect(results.locator("mark")).toHaveText(["umbrella"]);
+  await results.getByRole("button", { name: /umbrella arrived broken/ }).click();
+  await expect(agent.getByText(/^Conversation ID: \d+$/)).toBeVisible();
+  await expect(agent.getByRole("log")).toContainText("My umbrella arrived broken");
+});
