@@ -73,6 +73,14 @@ test("a ticket made from two selected messages is on the Tickets page", async ({
   await expect(body).toContainText("My order 5521 is late");
   await expect(body).toContainText("Please deliver it to my office");
   await expect(body).not.toContainText("Thanks a lot");
+
+  // The conversation is in the chat logs, filtered by status, with its log a click away.
+  await agent.getByRole("link", { name: "Chat logs" }).click();
+  await agent.getByRole("combobox", { name: "Status" }).selectOption("assigned");
+  await agent.getByRole("button", { name: "Filter" }).click();
+  const logRow = agent.getByRole("row").filter({ hasText: "Alex Admin" }).first();
+  await expect(logRow).toContainText("Being answered");
+  await expect(logRow.getByRole("link", { name: "View log" })).toBeVisible();
 });
 
 test("the search box finds a word across conversations, highlighted", async ({ browser }) => {

@@ -1,4 +1,5 @@
-//! `/admin`: inboxes (with the snippet to paste into a website) and agent accounts.
+//! `/admin`: inboxes (with the snippet to paste into a website, settings and ticket webhook),
+//! agent accounts, and the blocks in force.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,6 +7,7 @@ use leptos_meta::Title;
 use crate::api::{CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, load_admin};
 use crate::i18n::*;
 use crate::model::{Inbox, Me, Role};
+use crate::ui::admin_after_chat::{BlocksSection, WebhookForm};
 use crate::ui::app::{AgentPage, TopBar};
 use crate::ui::errors::ErrorNote;
 
@@ -38,9 +40,11 @@ fn Admin(me: Me) -> impl IntoView {
                                 <InboxSection
                                     inboxes=overview.inboxes.clone()
                                     site_url=overview.site_url
+                                    webhooks=overview.webhooks
                                     action=create_inbox
                                 />
                                 <AgentSection inboxes=overview.inboxes agents=overview.agents action=create_agent />
+                                <BlocksSection />
                             }
                         })
                 })}
@@ -53,6 +57,7 @@ fn Admin(me: Me) -> impl IntoView {
 fn InboxSection(
     inboxes: Vec<Inbox>,
     site_url: String,
+    webhooks: Vec<crate::api::Webhook>,
     action: ServerAction<CreateInbox>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -79,6 +84,10 @@ fn InboxSection(
                                 <p>{t!(i18n, snippet_label)}</p>
                                 <pre><code>{snippet}</code></pre>
                                 <TimerForm inbox=inbox.clone() />
+                                <WebhookForm
+                                    inbox_id=inbox.id
+                                    webhook=webhooks.iter().find(|w| w.inbox_id == inbox.id).cloned()
+                                />
                                 <ChatSettingsForm inbox />
                             </li>
                         }

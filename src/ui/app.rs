@@ -9,6 +9,7 @@ use crate::i18n::*;
 use crate::model::{Me, Role};
 use crate::ui::admin::AdminPage;
 use crate::ui::auth_pages::{SetupPage, SignInPage};
+use crate::ui::chat_logs::ChatLogsPage;
 use crate::ui::contacts_page::{ContactPage, ContactsPage};
 use crate::ui::log_page::LogPage;
 use crate::ui::settings::SettingsPage;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/widget/:key") view=WidgetPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/conversations/:id/log") view=LogPage ssr=SsrMode::Async />
+                <Route path=path!("/history") view=ChatLogsPage ssr=SsrMode::Async />
                 <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async />
                 <Route path=path!("/tickets/:id") view=TicketPage ssr=SsrMode::Async />
                 <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async />

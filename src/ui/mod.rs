@@ -2,10 +2,12 @@
 //! setup pages, and the widget.
 
 pub mod admin;
+pub mod admin_after_chat;
 pub mod app;
 pub mod auth_pages;
 pub mod chat_boxes;
 pub mod chat_details;
+pub mod chat_logs;
 pub mod clock;
 pub mod composer;
 pub mod contacts_page;
