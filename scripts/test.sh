@@ -15,7 +15,9 @@ step "clippy, browser build (hydrate, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "unit, store and integration tests"
-cargo test --features ssr
+# The flag cargo-leptos sets for debug builds: components type-erased, so the test binaries
+# are a quarter of the size and `cargo leptos build` below reuses the dependencies.
+RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
 step "building the site for the end-to-end tests"
 cargo leptos build

@@ -1,35 +1,13 @@
 //! Read receipts, typing, internal notes and files against the real router on 127.0.0.1:0:
 //! each reaches exactly the sockets and people it is for.
 
-mod common;
-
-use common::{Agent, Socket, TestServer};
+use crate::common::{Agent, Socket, TestServer, acked, send};
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{Attachment, Inbox, Message};
 use switchboard::protocol::{ClientFrame, Event, Reader, ServerFrame};
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-
-fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_id: client_id.into(),
-        conversation_id,
-        body: body.into(),
-        attachments: Vec::new(),
-        note: false,
-    }
-}
-
-async fn acked(socket: &mut Socket) -> Message {
-    socket
-        .until(|frame| match frame {
-            ServerFrame::Ack { message, .. } => Some(message),
-            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
-            _ => None,
-        })
-        .await
-}
 
 /// A visitor of `inbox` with a ready socket who wrote a first message; their token, socket and
 /// conversation id.
@@ -43,7 +21,7 @@ async fn visitor_writes(server: &TestServer, inbox: &Inbox, text: &str) -> (Stri
 }
 
 /// Sue supervises a second inbox and nothing else; signed in.
-async fn sue(server: &TestServer, team: &common::Team) -> Agent {
+async fn sue(server: &TestServer, team: &crate::common::Team) -> Agent {
     server.other_inbox_with_sue(team).await;
     server.sign_in("sue@example.com").await
 }

@@ -2,16 +2,13 @@
 //! a conversation closes, in the widget's language, with the whole conversation; kept in the
 //! outbox while the SMTP server is down, through a restart, and sent once it is up.
 
-mod common;
-
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Agent, Socket, TestServer};
+use crate::common::{Agent, TestServer, acked, send};
 use mailin_embedded::{Handler, Response, Server, response};
-use switchboard::model::Message;
-use switchboard::protocol::{ClientFrame, ServerFrame};
+use switchboard::protocol::ClientFrame;
 use switchboard::server::config::{Config, SmtpTls};
 
 /// What the SMTP server received: one raw message (headers and body) per email.
@@ -115,26 +112,6 @@ async fn wait_for_mail(inbox: &Inbox, count: usize) -> Vec<String> {
         assert!(tokio::time::Instant::now() < deadline, "no email arrived");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_id: client_id.into(),
-        conversation_id,
-        body: body.into(),
-        attachments: Vec::new(),
-        note: false,
-    }
-}
-
-async fn acked(socket: &mut Socket) -> Message {
-    socket
-        .until(|frame| match frame {
-            ServerFrame::Ack { message, .. } => Some(message),
-            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
-            _ => None,
-        })
-        .await
 }
 
 /// A visitor (widget in `locale`) with an email chats with Ana, who replies, notes and closes.

@@ -1,6 +1,5 @@
 //! Shared helpers of the integration tests: a real server on 127.0.0.1:0 with its own SQLite
 //! file, HTTP clients with cookie jars, and plain WebSocket clients speaking the protocol.
-#![allow(dead_code)] // each test binary uses a different subset of the helpers
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +18,28 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// A `send` frame of text (a visitor omits the conversation).
+pub fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
+    ClientFrame::Send {
+        client_id: client_id.into(),
+        conversation_id,
+        body: body.into(),
+        attachments: Vec::new(),
+        note: false,
+    }
+}
+
+/// The acknowledged message of the socket's pending send (a refusal fails the test).
+pub async fn acked(socket: &mut Socket) -> switchboard::model::Message {
+    socket
+        .until(|frame| match frame {
+            ServerFrame::Ack { message, .. } => Some(message),
+            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
+            _ => None,
+        })
+        .await
+}
 
 /// A running server with a temporary data directory.
 pub struct TestServer {

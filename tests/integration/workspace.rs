@@ -2,13 +2,11 @@
 //! timers that survive a restart, unread state per agent, who is viewing and typing, and what
 //! an agent outside an inbox can (not) do.
 
-mod common;
-
 use std::time::Duration;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::Value;
 use switchboard::model::{
     ConversationDetail, ConversationStatus, ConversationSummary, Presence, Role, SystemLine,

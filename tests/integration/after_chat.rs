@@ -2,41 +2,19 @@
 //! writes through, tickets and their signed webhook (a real local HTTP listener), search with
 //! access rights, labels and moving, chat logs, and contacts.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Agent, Socket, TestServer, acked, send};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
-use common::{Agent, Socket, TestServer};
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{
     Block, Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults,
     Ticket, TicketComment, TicketDetail, TicketStatus,
 };
-use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+use switchboard::protocol::{Event, ServerFrame};
 use switchboard::server::store::{NewBlock, now_millis};
 use switchboard::server::webhook;
-
-fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_id: client_id.into(),
-        conversation_id,
-        body: body.into(),
-        attachments: Vec::new(),
-        note: false,
-    }
-}
-
-async fn acked(socket: &mut Socket) -> Message {
-    socket
-        .until(|frame| match frame {
-            ServerFrame::Ack { message, .. } => Some(message),
-            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
-            _ => None,
-        })
-        .await
-}
 
 /// A new visitor of `inbox` with a ready socket who wrote `text`: token, socket, message.
 async fn visitor_writes(

@@ -3,11 +3,9 @@
 //! after the grace period, visits and profiles, the page feed in a chat, proactive chat and
 //! profile edits.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Socket, TestServer};
+use crate::common::{Socket, TestServer};
 use serde_json::Value;
 use switchboard::model::{
     Author, ConversationStatus, Inbox, OnlineVisitor, Role, SystemLine, VisitorProfile,
@@ -79,7 +77,7 @@ async fn watch(agent: &mut Socket) -> Vec<OnlineVisitor> {
         .await
 }
 
-async fn profile(agent: &common::Agent, visitor_id: i64) -> VisitorProfile {
+async fn profile(agent: &crate::common::Agent, visitor_id: i64) -> VisitorProfile {
     agent
         .call("visitor_profile", &[("id", &visitor_id.to_string())])
         .await

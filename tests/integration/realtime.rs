@@ -1,21 +1,9 @@
 //! The realtime path end to end against the real router on 127.0.0.1:0, with plain WebSocket
 //! clients speaking the JSON protocol.
 
-mod common;
-
-use common::TestServer;
+use crate::common::{TestServer, send};
 use switchboard::model::{Author, ConversationSummary};
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
-
-fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_id: client_id.into(),
-        conversation_id,
-        body: body.into(),
-        attachments: Vec::new(),
-        note: false,
-    }
-}
 
 #[tokio::test]
 async fn a_visitor_message_reaches_the_agent_live() {

@@ -1,0 +1,13 @@
+//! The integration tests, one binary: the store against a real SQLite file, then the real
+//! router on 127.0.0.1:0 driven over HTTP and WebSocket. One binary links the server once
+//! instead of once per file, which saves minutes and gigabytes on the 2-core CI machine.
+
+mod common;
+
+mod after_chat;
+mod conversation_tools;
+mod realtime;
+mod store;
+mod transcripts;
+mod visitors;
+mod workspace;
