@@ -312,6 +312,25 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
 }
 
+#[cfg(test)]
+impl Message {
+    /// A visible message with no files, unread and not a note: what the rules' unit tests read.
+    pub(crate) fn plain(id: i64, author: Author, body: &str, created_at: Millis) -> Self {
+        Message {
+            id,
+            conversation_id: 1,
+            author,
+            body: body.into(),
+            system: None,
+            client_id: None,
+            created_at,
+            note: false,
+            read_at: None,
+            attachments: Vec::new(),
+        }
+    }
+}
+
 /// A file sent with a message. Its bytes are at `/files/{id}`, for those who may see the
 /// conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,18 +37,7 @@ mod tests {
     use crate::model::Attachment;
 
     fn message(id: i64, author: Author, body: &str) -> Message {
-        Message {
-            id,
-            conversation_id: 1,
-            author,
-            body: body.into(),
-            system: None,
-            client_id: None,
-            created_at: id * 60_000,
-            note: false,
-            read_at: None,
-            attachments: Vec::new(),
-        }
+        Message::plain(id, author, body, id * 60_000)
     }
 
     #[test]

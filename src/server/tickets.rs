@@ -277,18 +277,7 @@ mod tests {
     use super::*;
 
     fn message(id: i64, author: Author, body: &str) -> Message {
-        Message {
-            id,
-            conversation_id: 1,
-            author,
-            body: body.into(),
-            system: None,
-            client_id: None,
-            created_at: id,
-            note: false,
-            read_at: None,
-            attachments: Vec::new(),
-        }
+        Message::plain(id, author, body, id)
     }
 
     #[test]

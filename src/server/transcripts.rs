@@ -119,18 +119,7 @@ mod tests {
     use crate::model::{ConversationStatus, SystemLine};
 
     fn message(id: i64, author: Author, body: &str) -> Message {
-        Message {
-            id,
-            conversation_id: 1,
-            author,
-            body: body.into(),
-            system: None,
-            client_id: None,
-            created_at: 1_795_305_600_000 + id * 60_000,
-            note: false,
-            read_at: None,
-            attachments: Vec::new(),
-        }
+        Message::plain(id, author, body, 1_795_305_600_000 + id * 60_000)
     }
 
     fn conversation() -> ConversationSummary {

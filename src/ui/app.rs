@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_params_map;
 use leptos_router::{SsrMode, path};
 
 use crate::i18n::*;
@@ -220,4 +221,14 @@ fn NotFoundBody() -> impl IntoView {
             <A href="/">{t!(i18n, back_home)}</A>
         </main>
     }
+}
+
+/// The page's `:id` route parameter; 0 when it is missing or not a number, which the server
+/// then answers with "not found".
+pub fn id_param() -> i64 {
+    use_params_map()
+        .read_untracked()
+        .get("id")
+        .and_then(|id| id.parse::<i64>().ok())
+        .unwrap_or(0)
 }

@@ -5,14 +5,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{UpdateContact, load_contact, load_contacts};
 use crate::i18n::*;
 use crate::model::{
     Contact, ContactDetail, ConversationStatus, ConversationSummary, LinkedVisitor, Me,
 };
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::app::{AgentPage, TopBar, id_param};
 use crate::ui::clock;
 use crate::ui::errors::{ErrorNote, error_text};
 
@@ -25,12 +24,7 @@ pub fn ContactsPage() -> impl IntoView {
 /// One contact: their details to correct, and what their visitors did and said.
 #[component]
 pub fn ContactPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|id| id.parse::<i64>().ok())
-        .unwrap_or(0);
+    let id = id_param();
     view! { <AgentPage page=move |me| view! { <ContactView me id /> } /> }
 }
 

@@ -3,12 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::conversation;
 use crate::i18n::*;
 use crate::model::{Author, ConversationDetail, ConversationStatus};
-use crate::ui::app::AgentPage;
+use crate::ui::app::{AgentPage, id_param};
 use crate::ui::clock;
 use crate::ui::errors::error_text;
 use crate::ui::formatted::Formatted;
@@ -17,15 +16,8 @@ use crate::ui::timeline::{Attachments, system_text};
 /// The log page; agents who may see the conversation only.
 #[component]
 pub fn LogPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read_untracked()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    view! { <AgentPage page=move |_| view! { <Log id=id() /> } /> }
+    let id = id_param();
+    view! { <AgentPage page=move |_| view! { <Log id /> } /> }
 }
 
 #[component]

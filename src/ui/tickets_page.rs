@@ -5,12 +5,11 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{CommentTicket, UpdateTicket, load_ticket, load_tickets};
 use crate::i18n::*;
 use crate::model::{AgentRef, Me, Ticket, TicketDetail, TicketStatus};
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::app::{AgentPage, TopBar, id_param};
 use crate::ui::clock;
 use crate::ui::errors::{ErrorNote, error_text};
 
@@ -24,12 +23,7 @@ pub fn TicketsPage() -> impl IntoView {
 /// One ticket: what was asked, who has it, and the team's comments; agents move it along here.
 #[component]
 pub fn TicketPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|id| id.parse::<i64>().ok())
-        .unwrap_or(0);
+    let id = id_param();
     view! { <AgentPage page=move |me| view! { <TicketView me id /> } /> }
 }
 
