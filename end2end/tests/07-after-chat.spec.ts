@@ -36,6 +36,50 @@ test("an agent blocks a visitor from the workspace and the widget refuses to sen
   await visitor.page.getByRole("button", { name: "Open chat" }).click();
   await expect(visitor.chat.getByRole("alert")).toContainText("You have been blocked");
   await expect(visitor.chat.getByRole("textbox", { name: /type your message/i })).toHaveCount(0);
+
+  // An admin lifts it from the list of blocks in force; the visitor can write again.
+  await agent.getByRole("link", { name: "Administration" }).click();
+  const blocks = agent.getByRole("region", { name: "Blocks" });
+  const row = blocks.getByRole("row").filter({ hasText: "Spam links" });
+  await expect(row).toContainText("Alex Admin");
+  await row.getByRole("button", { name: /^Unblock / }).click();
+  await expect(row).toHaveCount(0);
+  await visitor.page.reload();
+  await visitor.page.getByRole("button", { name: "Open chat" }).click();
+  await say(visitor.chat, /type your message/i, "Sorry, no more links");
+  await expect(visitor.chat.getByRole("log")).toContainText("Sorry, no more links");
+  await expect(visitor.chat.getByRole("alert")).toHaveCount(0);
+});
+
+test("labels filter the list and a conversation moves to another inbox", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentPage(browser);
+  await agent.getByRole("link", { name: "Administration" }).click();
+  await agent.getByLabel("Inbox name").fill("Billing");
+  await agent.getByRole("button", { name: "Create inbox" }).click();
+  await expect(agent.getByRole("heading", { name: "Billing", exact: true })).toBeVisible();
+
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "Invoice 7781 charges me twice");
+  await agent.goto("/");
+  const list = agent.getByRole("list", { name: "Conversations" });
+  await list.getByRole("button", { name: /Invoice 7781/ }).click();
+  await expect(agent.getByText(/^Conversation ID: \d+$/)).toBeVisible();
+
+  // A label made on the fly shows on the conversation and becomes a filter of the list.
+  await agent.getByRole("combobox", { name: "Add label" }).fill("billing");
+  await agent.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(agent.getByRole("list", { name: "Labels" }).getByRole("listitem")).toHaveText(["billing×"]);
+  await agent.getByRole("combobox", { name: "Labels", exact: true }).selectOption("billing");
+  await expect(list.getByRole("listitem")).toHaveCount(1);
+  await expect(list.getByRole("button", { name: /Invoice 7781/ })).toBeVisible();
+
+  // Moving it to Billing says so in the log; removing the label empties the chips.
+  await agent.getByRole("combobox", { name: "Inbox", exact: true }).selectOption("Billing");
+  await agent.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(agent.getByRole("log")).toContainText("Alex Admin moved the conversation to Billing");
+  await agent.getByRole("button", { name: "Remove label billing" }).click();
+  await expect(agent.getByRole("list", { name: "Labels" }).getByRole("listitem")).toHaveCount(0);
 });
 
 test("a ticket made from two selected messages is on the Tickets page", async ({ browser }) => {
