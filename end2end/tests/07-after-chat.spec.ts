@@ -141,3 +141,34 @@ test("the search box finds a word across conversations, highlighted", async ({ b
   await expect(agent.getByText(/^Conversation ID: \d+$/)).toBeVisible();
   await expect(agent.getByRole("log")).toContainText("My umbrella arrived broken");
 });
+
+test("a visitor saved as a contact from their profile is found on the Contacts page with their chat", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentPage(browser);
+  const visitorContext = await browser.newContext({ locale: "en-US" });
+  const visitor = await visitorContext.newPage();
+  await visitor.goto("/demo?from=e2e-contact");
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  await say(visitor.frameLocator("iframe.sb-frame"), /type your message/i, "Do you ship to Lisbon?");
+
+  await agent.getByRole("button", { name: /Visitors online/ }).click();
+  await agent.getByLabel("Filter by page").fill("e2e-contact");
+  const table = agent.getByRole("table", { name: "Visitors on the site" });
+  await table.getByRole("button", { name: /^Profile of #\d+$/ }).click();
+  const dialog = agent.getByRole("dialog", { name: /^Visitor profile/ });
+  await dialog.getByLabel("Full name").fill("Rui Costa");
+  await dialog.getByRole("button", { name: "Save details" }).click();
+  await expect(dialog).toHaveAccessibleName("Visitor profile: Rui Costa");
+  await dialog.getByLabel("Company").fill("Costa Lda");
+  await dialog.getByRole("button", { name: "Save as contact" }).click();
+  await expect(dialog.getByRole("link", { name: "Rui Costa" })).toBeVisible();
+
+  await agent.goto("/contacts");
+  await agent.getByRole("searchbox", { name: "Search contacts" }).fill("Costa");
+  const row = agent.getByRole("row").filter({ hasText: "Rui Costa" });
+  await expect(row).toContainText("Costa Lda");
+  await row.getByRole("link", { name: "Rui Costa" }).click();
+  await expect(agent.getByRole("heading", { level: 1 })).toHaveText("Rui Costa");
+  const chats = agent.getByRole("region", { name: "Conversations" });
+  await expect(chats.getByRole("row").filter({ hasText: "Rui Costa" })).toHaveCount(1);
+});
