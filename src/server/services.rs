@@ -191,9 +191,12 @@ pub async fn conversation_detail(
         .store
         .conversations_of_visitor(summary.visitor_id)
         .await?;
+    // A visitor's conversations may sit in several inboxes once one is moved: only those the
+    // agent may see.
+    let inbox_ids = visible_inbox_ids(state, agent).await?;
     let before: Vec<_> = visitor_conversations
         .into_iter()
-        .filter(|c| c.id < summary.id)
+        .filter(|c| c.id < summary.id && inbox_ids.contains(&c.inbox_id))
         .collect();
     for conversation in before.into_iter().rev().take(EARLIER_CONVERSATIONS).rev() {
         let messages = state.store.messages(conversation.id).await?;

@@ -240,7 +240,11 @@ pub async fn profile(
     profile.online = state.online.is_on_site(visitor_id);
     profile.visits = state.store.visits_of(visitor_id).await?;
     profile.pages = state.store.recent_pages(visitor_id).await?;
+    let inbox_ids = services::visible_inbox_ids(state, agent).await?;
     profile.conversations = state.store.conversations_of_visitor(visitor_id).await?;
+    profile
+        .conversations
+        .retain(|c| inbox_ids.contains(&c.inbox_id));
     profile.conversations.reverse();
     profile.block = state.store.visitor_block(visitor_id, now_millis()).await?;
     profile.contact = state.store.contact_of(visitor_id).await?;

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{
     Block, Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults,
-    Ticket, TicketComment, TicketDetail, TicketStatus,
+    Ticket, TicketComment, TicketDetail, TicketStatus, VisitorProfile,
 };
 use switchboard::protocol::{Event, ServerFrame};
 use switchboard::server::store::{NewBlock, now_millis};
@@ -737,7 +737,7 @@ async fn labels_moving_and_chat_logs() {
     let sue = server.sign_in("sue@example.com").await;
     let mut ben_socket = server.sign_in("ben@example.com").await.socket(None).await;
     ben_socket.until_ready().await;
-    let (_, _, first) = visitor_writes(&server, &team.inbox, "Refund please").await;
+    let (_, mut first_socket, first) = visitor_writes(&server, &team.inbox, "Refund please").await;
     let (_, _, second) = visitor_writes(&server, &team.inbox, "Hello").await;
     let id = first.conversation_id.to_string();
 
@@ -895,6 +895,37 @@ async fn labels_moving_and_chat_logs() {
         sue.detail(first.conversation_id).await.summary.labels,
         vec!["Refund", "VIP"]
     );
+
+    // The visitor comes back to Ana's inbox: the moved conversation stays out of her view of
+    // them, in the new conversation's earlier chats and in the profile.
+    admin
+        .call::<serde_json::Value>("close_conversation", &[("id", &id)])
+        .await
+        .expect("closed");
+    first_socket.send(&send("again", None, "Back again")).await;
+    let again = acked(&mut first_socket).await;
+    assert_ne!(again.conversation_id, first.conversation_id);
+    let detail = ana.detail(again.conversation_id).await;
+    assert!(
+        detail
+            .earlier
+            .iter()
+            .all(|e| e.summary.id != first.conversation_id),
+        "{:?}",
+        detail.earlier
+    );
+    let profile: VisitorProfile = ana
+        .call("visitor_profile", &[("id", &moved.visitor_id.to_string())])
+        .await
+        .expect("profile");
+    let ids: Vec<i64> = profile.conversations.iter().map(|c| c.id).collect();
+    assert!(ids.contains(&again.conversation_id), "{ids:?}");
+    assert!(!ids.contains(&first.conversation_id), "{ids:?}");
+    let admin_view: VisitorProfile = admin
+        .call("visitor_profile", &[("id", &moved.visitor_id.to_string())])
+        .await
+        .expect("profile");
+    assert_eq!(admin_view.conversations.len(), 2);
 }
 
 #[tokio::test]
