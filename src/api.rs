@@ -443,7 +443,11 @@ pub async fn widget_start(
     let last_event_id = state.store.last_event_id().await?;
     let (inbox, visitor, new_token) =
         services::visitor_for_widget(&state, &key, token.as_deref()).await?;
-    if let Some(locale) = locale {
+    let blocked = blocks::in_force(&state, &visitor, client_ip(&state).await)
+        .await?
+        .map(|block| BlockNotice { until: block.until });
+    // A blocked visitor changes nothing, not even their language.
+    if let (Some(locale), None) = (locale, &blocked) {
         services::remember_locale(&state, &visitor, &locale).await?;
     }
     let mut messages = state.store.messages_of_visitor(visitor.id).await?;
@@ -452,9 +456,6 @@ pub async fn widget_start(
     for conversation in &mut conversations {
         conversation.labels.clear();
     }
-    let blocked = blocks::in_force(&state, &visitor, client_ip(&state).await)
-        .await?
-        .map(|block| BlockNotice { until: block.until });
     Ok(WidgetSnapshot {
         new_token,
         conversations,

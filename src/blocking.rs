@@ -1,5 +1,5 @@
-//! Blocking rules: how long a block lasts, whether it is still in force, and which addresses
-//! an IP block covers. Shared so the block dialog checks an address as the server does.
+//! Blocking rules: how long a block lasts and which addresses an IP block covers (whether a
+//! block is still in force is one SQL condition in the store, `IN_FORCE`). Shared so the block dialog checks an address as the server does.
 
 use std::net::IpAddr;
 
@@ -62,11 +62,6 @@ impl BlockLength {
             BlockLength::Forever => None,
         }
     }
-}
-
-/// Whether a block is in force at `now`: not lifted by hand, and its time not over.
-pub fn in_force(until: Option<Millis>, lifted_at: Option<Millis>, now: Millis) -> bool {
-    lifted_at.is_none() && until.is_none_or(|until| now < until)
 }
 
 /// An address or range an IP block covers. A bare address covers itself alone.
@@ -147,17 +142,6 @@ mod tests {
             assert_eq!(BlockLength::parse(length.as_str()), Some(length));
         }
         assert_eq!(BlockLength::parse("year"), None);
-    }
-
-    #[test]
-    fn a_block_expires_at_its_time_and_when_lifted() {
-        let until = Some(2_000);
-        assert!(in_force(until, None, 1_999));
-        assert!(!in_force(until, None, 2_000), "over at its time exactly");
-        assert!(!in_force(until, None, 5_000));
-        assert!(in_force(None, None, i64::MAX), "forever");
-        assert!(!in_force(None, Some(10), 11), "lifted by hand");
-        assert!(!in_force(until, Some(10), 1_000));
     }
 
     #[test]

@@ -73,9 +73,10 @@ pub async fn history(
     filter: &HistoryFilter,
     page: i64,
 ) -> Result<Vec<HistoryRow>, AppError> {
-    if page < 0 {
-        return Err(AppError::invalid("page", "0 or more"));
-    }
+    let offset = page
+        .checked_mul(HISTORY_PAGE)
+        .filter(|offset| *offset >= 0)
+        .ok_or_else(|| AppError::invalid("page", "0 or more"))?;
     let mut filter = filter.clone();
     filter.label = filter.label.filter(|l| !l.trim().is_empty());
     let filter = &filter;
@@ -85,6 +86,6 @@ pub async fn history(
     }
     Ok(state
         .store
-        .history(&inbox_ids, filter, HISTORY_PAGE, page * HISTORY_PAGE)
+        .history(&inbox_ids, filter, HISTORY_PAGE, offset)
         .await?)
 }

@@ -67,9 +67,15 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let client = reqwest::Client::new();
         loop {
-            if let Err(e) = deliver_due(&state, &client).await {
-                tracing::error!("outbox: {e}");
-            }
+            // After a failure (the database, or a row that no longer reads) wait a little
+            // rather than spin on the item that is still due.
+            let failed = match deliver_due(&state, &client).await {
+                Ok(()) => false,
+                Err(e) => {
+                    tracing::error!("outbox: {e}");
+                    true
+                }
+            };
             let wait = match state.store.next_outbox_due().await {
                 Ok(Some(due)) => {
                     Duration::from_millis(u64::try_from(due - now_millis()).unwrap_or(0))
@@ -79,6 +85,11 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
                     tracing::error!("outbox: {e}");
                     Duration::from_secs(5)
                 }
+            };
+            let wait = if failed {
+                wait.max(Duration::from_secs(5))
+            } else {
+                wait
             };
             if wait.is_zero() {
                 continue;

@@ -251,7 +251,9 @@ pub async fn remember_locale(
     visitor: &Visitor,
     locale: &str,
 ) -> Result<(), AppError> {
-    if !matches!(locale, "en" | "es") {
+    if !matches!(locale, "en" | "es")
+        || state.store.visitor_locale(visitor.id).await?.as_deref() == Some(locale)
+    {
         return Ok(());
     }
     let mut tx = state.store.write().await?;

@@ -806,6 +806,13 @@ async fn labels_moving_and_chat_logs() {
         by_label.iter().map(|r| r.summary.id).collect::<Vec<_>>(),
         vec![first.conversation_id]
     );
+    for page in ["-1", &i64::MAX.to_string()] {
+        let error = ana
+            .call::<Vec<HistoryRow>>("history", &[("page", page)])
+            .await
+            .expect_err("no such page");
+        assert_eq!(error["error"], "invalid", "{error}");
+    }
     let closed: Vec<HistoryRow> = ana
         .call("history", &[("filter[status]", "closed")])
         .await

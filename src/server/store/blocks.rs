@@ -79,16 +79,6 @@ impl Store {
             .await?;
         row.as_ref().map(block_from_row).transpose()
     }
-
-    /// The address of the visitor's latest visit, as stored.
-    pub async fn last_ip(&self, visitor_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(
-            "SELECT ip FROM visits WHERE visitor_id = ? AND ip IS NOT NULL ORDER BY id DESC LIMIT 1",
-        )
-        .bind(visitor_id)
-        .fetch_optional(&self.pool)
-        .await
-    }
 }
 
 impl WriteTx {

@@ -54,6 +54,17 @@ const VISIT_COLUMNS: &str = "SELECT vi.id, vi.started_at, vi.last_seen_at, vi.la
      FROM visits vi JOIN visitors v ON v.id = vi.visitor_id";
 
 impl Store {
+    /// The language the widget last spoke to a visitor, so an unchanged one is not written again.
+    pub async fn visitor_locale(&self, visitor_id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT locale FROM visitors WHERE id = ?")
+                .bind(visitor_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
     /// The online table's row of a visitor who has viewed a page; `None` for one who never has.
     pub async fn online_row(&self, visitor_id: i64) -> StoreResult<Option<OnlineVisitor>> {
         let row = sqlx::query(
