@@ -98,7 +98,9 @@ pub async fn save_visitor(
         .ok_or_else(|| AppError::not_found("contact"))
 }
 
-/// Changes a contact.
+/// Changes a contact. Contacts are the team's address book: any signed-in agent may correct
+/// one (the caller has checked who asks); the visitors it links by email stay visible only to
+/// the agents of their inboxes (`detail`).
 pub async fn update(
     state: &AppState,
     _agent: &Me,
@@ -121,7 +123,7 @@ pub async fn update(
         .ok_or_else(|| AppError::not_found("contact"))
 }
 
-/// Contacts matching what was typed (all when empty), by name.
+/// Contacts matching what was typed (all when empty), by name; the whole team's address book.
 pub async fn list(state: &AppState, _agent: &Me, query: &str) -> Result<Vec<Contact>, AppError> {
     let query: String = query.trim().chars().take(100).collect();
     Ok(state.store.contacts(&query, LIST_LIMIT).await?)
