@@ -16,7 +16,8 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 
 step "unit, store and integration tests"
 # The flag cargo-leptos sets for debug builds: components type-erased, so the test binaries
-# are a quarter of the size and `cargo leptos build` below reuses the dependencies.
+# are a quarter of the size and `cargo leptos build` below reuses much of this build (on a
+# clean clone it then compiles 332 crates instead of 722).
 RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
 step "building the site for the end-to-end tests"

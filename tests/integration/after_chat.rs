@@ -30,9 +30,18 @@ async fn visitor_writes(
     (token, socket, message)
 }
 
-async fn widget_snapshot(server: &TestServer, inbox: &Inbox, token: &str) -> serde_json::Value {
+/// The widget's snapshot, asked in `locale` (the widget's language, remembered for emails).
+async fn widget_snapshot(
+    server: &TestServer,
+    inbox: &Inbox,
+    token: &str,
+    locale: &str,
+) -> serde_json::Value {
     let (status, body) = server
-        .call_anonymous("widget_start", &[("key", &inbox.key), ("token", token)])
+        .call_anonymous(
+            "widget_start",
+            &[("key", &inbox.key), ("token", token), ("locale", locale)],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).expect("json")
@@ -165,8 +174,14 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
     visitor.send(&send("second", None, "more spam")).await;
     assert_eq!(visitor.refusal().await, "blocked");
     assert_eq!(visitor_upload(&server, &token).await, 403);
-    let snapshot = widget_snapshot(&server, &team.inbox, &token).await;
+    let snapshot = widget_snapshot(&server, &team.inbox, &token, "es").await;
     assert_eq!(snapshot["blocked"]["until"], until);
+    let locale = server.running.state.store.visitor_locale(visitor_id).await;
+    assert_eq!(
+        locale.expect("read"),
+        None,
+        "a blocked visitor changes nothing"
+    );
     assert!(
         snapshot["blocked"].get("reason").is_none(),
         "the reason stays the team's"
@@ -217,8 +232,10 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
     again.send(&send("fourth", None, "sorry")).await;
     acked(&mut again).await;
     assert_eq!(visitor_upload(&server, &token).await, 201);
-    let snapshot = widget_snapshot(&server, &team.inbox, &token).await;
+    let snapshot = widget_snapshot(&server, &team.inbox, &token, "es").await;
     assert!(snapshot["blocked"].is_null());
+    let locale = server.running.state.store.visitor_locale(visitor_id).await;
+    assert_eq!(locale.expect("read").as_deref(), Some("es"));
 }
 
 #[tokio::test]
@@ -252,7 +269,7 @@ async fn an_ip_block_covers_its_range_and_blocks_end_at_their_time() {
     assert_eq!(block.until, None, "forever");
 
     let other_token = server.visitor_token(&team.inbox).await;
-    let snapshot = widget_snapshot(&server, &team.inbox, &other_token).await;
+    let snapshot = widget_snapshot(&server, &team.inbox, &other_token, "en").await;
     assert!(
         snapshot["blocked"].is_object(),
         "the same network is blocked: {snapshot}"
