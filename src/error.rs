@@ -146,6 +146,33 @@ impl AppError {
         }
     }
 
+    /// The HTTP status a refusal is answered with (server functions, uploads, downloads), so
+    /// proxies, logs and monitoring tell a wrong password from a broken server.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::WrongCredentials => 401,
+            AppError::Forbidden | AppError::Blocked { .. } => 403,
+            AppError::NotFound { .. } | AppError::UnknownInbox => 404,
+            AppError::SetupDone
+            | AppError::EmailTaken
+            | AppError::NotAssignee { .. }
+            | AppError::AlreadyAssigned { .. }
+            | AppError::ConversationClosed
+            | AppError::AgentNotOnline { .. }
+            | AppError::VisitorNotOnline
+            | AppError::NotAssigned => 409,
+            AppError::FileTooLarge { .. } => 413,
+            AppError::FileTypeNotAllowed { .. } => 415,
+            AppError::Invalid { .. }
+            | AppError::EmptyMessage
+            | AppError::MessageTooLong { .. }
+            | AppError::BadFrame { .. } => 400,
+            AppError::MailNotConfigured => 503,
+            AppError::Network { .. } => 502,
+            AppError::Internal => 500,
+        }
+    }
+
     /// Shorthand for [`AppError::Invalid`].
     pub fn invalid(field: &str, reason: &str) -> AppError {
         AppError::Invalid {
@@ -166,9 +193,26 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Network {
-            reason: value.to_string(),
+        match value {
+            // On the server: the request's arguments could not be read (a malformed id, a
+            // missing field). That is the caller's bad input, not a network failure.
+            ServerFnErrorErr::Args(reason) => AppError::invalid("arguments", &reason),
+            ServerFnErrorErr::MissingArg(name) => AppError::invalid(&name, "required"),
+            other => AppError::Network {
+                reason: other.to_string(),
+            },
         }
+    }
+}
+
+/// The field an `Invalid` refusal names, failing the test for any other outcome: unit tests
+/// check that a refusal is for the reason they expect, not merely that something failed.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn invalid_field<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
+    match result {
+        Err(AppError::Invalid { field, .. }) => field,
+        other => panic!("expected an invalid field, got {other:?}"),
     }
 }
 
@@ -197,5 +241,19 @@ mod tests {
             let back: AppError = serde_json::from_value(json).expect("deserialisable");
             assert_eq!(back, error);
         }
+    }
+
+    #[test]
+    fn refusals_have_the_status_of_their_kind() {
+        assert_eq!(AppError::Unauthenticated.http_status(), 401);
+        assert_eq!(AppError::WrongCredentials.http_status(), 401);
+        assert_eq!(AppError::Forbidden.http_status(), 403);
+        assert_eq!(AppError::Blocked { until: None }.http_status(), 403);
+        assert_eq!(AppError::not_found("inbox").http_status(), 404);
+        assert_eq!(AppError::SetupDone.http_status(), 409);
+        assert_eq!(AppError::invalid("email", "bad").http_status(), 400);
+        assert_eq!(AppError::FileTooLarge { max_bytes: 1 }.http_status(), 413);
+        assert_eq!(AppError::MailNotConfigured.http_status(), 503);
+        assert_eq!(AppError::Internal.http_status(), 500);
     }
 }

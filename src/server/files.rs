@@ -459,15 +459,8 @@ fn filename_params(name: &str) -> String {
 
 /// An error as JSON with its HTTP status.
 fn error_response(error: &AppError) -> Response {
-    let status = match error {
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::Blocked { .. } => StatusCode::FORBIDDEN,
-        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-        AppError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::FileTypeNotAllowed { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
+    let status =
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(error)).into_response()
 }
 

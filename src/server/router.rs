@@ -3,17 +3,18 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::Request;
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+use crate::error::AppError;
 use crate::server::state::AppState;
 use crate::server::{StartError, demo, files, tracker, ws};
 use crate::ui::app::{App, shell};
@@ -35,11 +36,8 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let fallback_state = state.clone();
+    // Server functions are routed by `leptos_routes_with_context` below, one route each.
     let router = Router::new()
-        .route(
-            "/api/{*fn_name}",
-            post(server_fn_handler).get(server_fn_handler),
-        )
         .route("/ws/agent", get(ws::agent_socket))
         .route("/ws/visitor", get(ws::visitor_socket))
         .route("/demo", get(demo::home))
@@ -66,16 +64,33 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
+        .layer(axum::middleware::map_response(with_refusal_status))
         .layer(sessions)
         .with_state(state);
     Ok(router)
 }
 
-async fn server_fn_handler(
-    State(state): State<AppState>,
-    request: Request<Body>,
-) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+/// Server functions answer every error with 500; a refusal gets the status of its kind
+/// ([`AppError::http_status`]): 401 for a wrong password, 404 for what the caller may not
+/// know, 409 for a conflict. The body is unchanged, and the browser's client decodes any
+/// 4xx or 5xx answer as the error.
+async fn with_refusal_status(response: Response) -> Response {
+    /// Error bodies are short JSON; anything longer is left as it is.
+    const MAX_ERROR_BYTES: usize = 16 * 1024;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 async fn expire_sessions(store: SqliteStore) {
