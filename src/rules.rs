@@ -310,12 +310,18 @@ pub fn replay_decision(
         // A client from another database (or a corrupted store): start over.
         return Replay::Resync;
     }
-    let pruned_away = oldest_kept.is_some_and(|oldest| after + 1 < oldest);
-    if pruned_away || newest - after > max_replay {
+    if pruned_past(after, oldest_kept) || newest - after > max_replay {
         Replay::Resync
     } else {
         Replay::From(after)
     }
+}
+
+/// Whether events right after `after` are gone from the log (`oldest_kept` is the smallest id
+/// still kept): a client that applied up to `after` can no longer be brought up to date by a
+/// replay.
+pub fn pruned_past(after: i64, oldest_kept: Option<i64>) -> bool {
+    oldest_kept.is_some_and(|oldest| after + 1 < oldest)
 }
 
 /// Checks a display name: 1–80 characters after trimming.
@@ -481,6 +487,7 @@ pub fn validate_webhook_url(url: &str) -> Result<Option<String>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::invalid_field;
 
     #[test]
     fn visitor_edits_are_checked_and_empty_fields_clear() {
@@ -499,10 +506,12 @@ mod tests {
             validate_visitor_edit("", "", "", "").expect("valid"),
             VisitorEdit::default()
         );
-        assert!(validate_visitor_edit("", "not-an-email", "", "").is_err());
-        assert!(validate_visitor_edit("", "", "call me", "").is_err());
-        assert!(validate_visitor_edit("", "", "12", "").is_err());
-        assert!(validate_visitor_edit("", "", "", &"n".repeat(5_001)).is_err());
+        let field =
+            |email, phone, notes| invalid_field(validate_visitor_edit("", email, phone, notes));
+        assert_eq!(field("not-an-email", "", ""), "email");
+        assert_eq!(field("", "call me", ""), "phone");
+        assert_eq!(field("", "12", ""), "phone");
+        assert_eq!(field("", "", &"n".repeat(5_001)), "notes");
     }
 
     fn ana() -> AgentRef {
@@ -554,7 +563,12 @@ mod tests {
     fn closing_is_for_the_assignee_or_a_supervisor() {
         let ana = ana();
         assert!(may_close(1, Role::Operator, ConversationStatus::Assigned, Some(&ana)).is_ok());
-        assert!(may_close(2, Role::Operator, ConversationStatus::Assigned, Some(&ana)).is_err());
+        assert_eq!(
+            may_close(2, Role::Operator, ConversationStatus::Assigned, Some(&ana)),
+            Err(AppError::NotAssignee {
+                assignee: Some("Ana".into())
+            })
+        );
         assert!(
             may_close(
                 2,
@@ -621,6 +635,17 @@ mod tests {
         assert_eq!(replay_decision(10, Some(1), 5000, 1000), Replay::Resync);
         assert_eq!(replay_decision(20, Some(1), 15, 1000), Replay::Resync);
         assert_eq!(replay_decision(-1, Some(1), 15, 1000), Replay::Resync);
+    }
+
+    #[test]
+    fn pruned_past_means_a_missed_event_is_gone() {
+        assert!(!pruned_past(5, None), "an empty log lost nothing");
+        assert!(
+            !pruned_past(99, Some(100)),
+            "applied up to just before the oldest kept"
+        );
+        assert!(!pruned_past(150, Some(100)));
+        assert!(pruned_past(98, Some(100)), "event 99 is gone");
     }
 
     #[test]

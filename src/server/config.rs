@@ -117,6 +117,12 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_RETRY_AFTER", default_value_t = 20,
           value_parser = clap::value_parser!(i64).range(1..=300))]
     pub retry_after: i64,
+
+    /// Days the event log is kept. Clients that reconnect after missing older events reload
+    /// their view instead of replaying; pruning runs at start-up and every hour.
+    #[arg(long, env = "SWITCHBOARD_KEEP_EVENTS_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=3_650))]
+    pub keep_events_days: i64,
 }
 
 /// How the SMTP connection is secured.
@@ -168,6 +174,7 @@ impl Config {
             smtp_password: None,
             mail_from: "Switchboard <switchboard@localhost>".into(),
             retry_after: 20,
+            keep_events_days: 30,
         }
     }
 }
@@ -185,6 +192,7 @@ mod tests {
         assert!(!parsed.secure_cookies);
         assert_eq!(parsed.offline_after, 900);
         assert_eq!(parsed.visit_gap, 30);
+        assert_eq!(parsed.keep_events_days, 30);
         assert!(!parsed.truncate_ips);
         assert_eq!(parsed.smtp_tls, SmtpTls::Starttls);
         assert!(parsed.smtp_host.is_none());
@@ -197,6 +205,7 @@ mod tests {
             "a user name needs its password"
         );
         assert!(Config::try_parse_from(["switchboard", "--offline-after", "0"]).is_err());
+        assert!(Config::try_parse_from(["switchboard", "--keep-events-days", "0"]).is_err());
         Config::command().debug_assert();
     }
 }

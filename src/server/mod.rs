@@ -88,6 +88,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             client_ip_header: config.client_ip_header.clone(),
             files_dir,
             retry_after_ms: config.retry_after * 1_000,
+            keep_events_ms: config.keep_events_days * 86_400_000,
         }),
     };
     // Nobody is on the site of a new process: pages left open end where their visit was last seen.

@@ -888,6 +888,24 @@ pub async fn start_presence_grace(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Deletes the events older than the retention (`keep_events_ms` before `now`) in batches,
+/// each its own transaction so writers are held up briefly; returns how many went. Clients
+/// that missed pruned events are told to reload (`rules::replay_decision`).
+pub async fn prune_events(state: &AppState, now: Millis) -> Result<u64, AppError> {
+    const BATCH: i64 = 5_000;
+    let before = now.saturating_sub(state.settings.keep_events_ms);
+    let mut pruned = 0;
+    loop {
+        let mut tx = state.store.write().await?;
+        let done = tx.prune_events(before, BATCH).await?;
+        tx.commit(&state.hub).await?;
+        pruned += done;
+        if done < BATCH as u64 {
+            return Ok(pruned);
+        }
+    }
+}
+
 /// Fires one due timer at `now`: re-reads it and the facts it depends on in one transaction,
 /// lets the rules decide, and records what happened with a system line saying why.
 pub async fn fire_timer(state: &AppState, timer: Timer, now: Millis) -> Result<(), AppError> {

@@ -57,6 +57,8 @@ pub struct Settings {
     pub files_dir: std::path::PathBuf,
     /// Wait before the first retry of a failed email or webhook, in milliseconds.
     pub retry_after_ms: i64,
+    /// How long the event log is kept, in milliseconds.
+    pub keep_events_ms: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

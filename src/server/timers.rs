@@ -1,7 +1,8 @@
 //! The timer engine: one task that sleeps until the earliest timer in the `timers` table falls
 //! due (or the schedule changes), then lets the services decide what each due timer does.
 //! The schedule lives in the database, so a restart loses nothing: the new process finds the
-//! same rows and fires what fell due while it was down.
+//! same rows and fires what fell due while it was down. The same task prunes the event log
+//! past its retention, at start-up and every hour.
 
 use std::time::Duration;
 
@@ -15,11 +16,22 @@ const BATCH: i64 = 100;
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// The pause after a round in which a timer failed, so a broken row cannot spin the loop.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// How often the event log is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// Starts the engine; it runs until the task is aborted.
 pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut next_prune = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_prune {
+                match services::prune_events(&state, now_millis()).await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::info!(pruned, "pruned the event log"),
+                    Err(e) => tracing::error!("cannot prune the event log: {e}"),
+                }
+                next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
+            }
             let failed = fire_due(&state).await;
             let wait = match state.store.next_timer_due().await {
                 Ok(Some(due)) => {

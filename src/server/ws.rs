@@ -254,6 +254,17 @@ where
         return Ok(());
     }
     let mut last_sent = replay(&mut sink, &state, &who, after).await?;
+    // The retention may have pruned events of the gap while they were being replayed: the
+    // client would then miss some, so it reloads instead.
+    let oldest_now = state
+        .store
+        .oldest_event_id()
+        .await
+        .map_err(|e| e.to_string())?;
+    if rules::pruned_past(after, oldest_now) {
+        send(&mut sink, ServerFrame::Resync).await?;
+        return Ok(());
+    }
     send(
         &mut sink,
         ServerFrame::Ready {

@@ -636,6 +636,22 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Deletes up to `limit` of the oldest events written before `before`, always keeping the
+    /// newest event (so the newest id ever written stays readable). Returns how many went.
+    /// Ids and times grow together, so the oldest rows by id are the ones to go: the work is
+    /// proportional to what is pruned, not to the size of the log.
+    pub async fn prune_events(&mut self, before: Millis, limit: i64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) \
+             AND created_at < ? AND id < (SELECT MAX(id) FROM events)",
+        )
+        .bind(limit)
+        .bind(before)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Removes a timer (no-op when none is scheduled).
     pub async fn cancel_timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM timers WHERE kind = ? AND subject_id = ?")
