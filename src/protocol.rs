@@ -178,7 +178,9 @@ pub enum ClientFrame {
         #[serde(default)]
         note: bool,
     },
-    /// Keeps the connection alive through proxies; answered with [`ServerFrame::Pong`].
+    /// Keeps the connection alive through proxies; answered with [`ServerFrame::Pong`]. The
+    /// pong comes after every event and signal that was already waiting for this socket when
+    /// the ping was read, so a client can use it as a barrier ("nothing more is on its way").
     Ping,
     /// The conversations this agent connection has on screen now (the main view and open chat
     /// boxes); colleagues see who is viewing (agents only; replaces the previous list).

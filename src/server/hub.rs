@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 use crate::protocol::Event;
 
 /// How many events a topic buffers for a slow subscriber before it lags and must replay.
-const TOPIC_CAPACITY: usize = 1024;
+pub const TOPIC_CAPACITY: usize = 1024;
 
 /// Who an event is for: the agents of an inbox, the whole team, or one visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -273,7 +273,11 @@ where
     )
     .await?;
     loop {
+        // Biased: what is waiting for the client goes out before the next frame from it is
+        // read. A flood of client frames cannot hold back its own events, and a pong always
+        // follows what was already on its way (clients and tests use a ping as a barrier).
         tokio::select! {
+            biased;
             batch = feed.next_batch() => match batch {
                 Ok(events) => {
                     for event in events {
@@ -823,6 +827,100 @@ mod tests {
             "https://evil.example".parse().expect("header"),
         );
         assert!(!same_origin(&headers));
+    }
+
+    /// A connection fed by channels: frames in through an unbounded one, frames out through
+    /// one that holds a single frame, so the connection blocks as soon as the client stops
+    /// reading (as a slow network would).
+    fn connect(
+        state: &AppState,
+        agent: &Me,
+    ) -> (
+        futures::channel::mpsc::UnboundedSender<Incoming>,
+        futures::channel::mpsc::Receiver<ServerFrame>,
+    ) {
+        let (incoming, stream) = futures::channel::mpsc::unbounded::<Incoming>();
+        let (sink, outgoing) = futures::channel::mpsc::channel::<ServerFrame>(0);
+        let hello = ClientFrame::Hello {
+            token: None,
+            after: None,
+            inbox: None,
+        };
+        incoming.unbounded_send(Ok(hello)).expect("hello");
+        tokio::spawn(run_connection(
+            sink,
+            stream,
+            state.clone(),
+            Peer::Agent(agent.clone()),
+            None,
+        ));
+        (incoming, outgoing)
+    }
+
+    /// The next frame the connection sends (failing the test after 10 s of silence).
+    async fn next_frame(
+        outgoing: &mut futures::channel::mpsc::Receiver<ServerFrame>,
+    ) -> ServerFrame {
+        tokio::time::timeout(Duration::from_secs(10), outgoing.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the connection is open")
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_gets_every_event_once_in_order() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = crate::server::config::Config::for_data_dir(dir.path().to_path_buf());
+        let state = crate::server::prepare(&config).await.expect("state");
+        let admin =
+            services::setup_first_admin(&state, "Root", "root@example.com", "a long secret 123")
+                .await
+                .expect("admin");
+        let (incoming, mut outgoing) = connect(&state, &admin);
+        loop {
+            match next_frame(&mut outgoing).await {
+                ServerFrame::Ready { .. } => break,
+                ServerFrame::Event { .. } => {}
+                other => panic!("before ready: {other:?}"),
+            }
+        }
+
+        // More events than a topic holds are committed while the client reads nothing: its
+        // subscription lags, and what it missed comes from the table.
+        let mut tx = state.store.write().await.expect("tx");
+        for n in 0..crate::server::hub::TOPIC_CAPACITY + 100 {
+            let presence = if n % 2 == 0 {
+                crate::model::Presence::Away
+            } else {
+                crate::model::Presence::Online
+            };
+            tx.append_team_event(crate::protocol::Event::PresenceChanged {
+                agent_id: admin.id,
+                presence,
+            })
+            .await
+            .expect("event");
+        }
+        let committed: Vec<i64> = tx
+            .commit(&state.hub)
+            .await
+            .expect("commit")
+            .iter()
+            .map(|event| event.id)
+            .collect();
+        let mut received = Vec::new();
+        while received.len() < committed.len() {
+            match next_frame(&mut outgoing).await {
+                ServerFrame::Event { id, .. } => received.push(id),
+                other => panic!("unexpected: {other:?}"),
+            }
+        }
+        assert_eq!(received, committed, "every event, once, in order");
+        // Nothing more was on its way, and the connection still answers.
+        incoming
+            .unbounded_send(Ok(ClientFrame::Ping))
+            .expect("ping");
+        assert_eq!(next_frame(&mut outgoing).await, ServerFrame::Pong);
     }
 
     #[test]
