@@ -131,6 +131,7 @@ pub fn size_text(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::invalid_field;
 
     fn policy() -> FilePolicy {
         FilePolicy {
@@ -206,11 +207,12 @@ mod tests {
     fn policies_are_validated() {
         let ok = validate_policy(1024, " image/png ,Image/*,, ").expect("valid");
         assert_eq!(ok.allowed_types, "image/png, image/*");
-        assert!(validate_policy(1023, "image/png").is_err());
-        assert!(validate_policy(MAX_LIMIT_BYTES + 1, "image/png").is_err());
-        assert!(validate_policy(4096, "").is_err());
-        assert!(validate_policy(4096, "png").is_err());
-        assert!(validate_policy(4096, "image/png; drop table").is_err());
+        let field = |max, types| invalid_field(validate_policy(max, types));
+        assert_eq!(field(1023, "image/png"), "max_file_bytes");
+        assert_eq!(field(MAX_LIMIT_BYTES + 1, "image/png"), "max_file_bytes");
+        assert_eq!(field(4096, ""), "allowed_file_types");
+        assert_eq!(field(4096, "png"), "allowed_file_types");
+        assert_eq!(field(4096, "image/png; drop table"), "allowed_file_types");
     }
 
     #[test]

@@ -122,6 +122,7 @@ pub fn insert(text: &str, start: usize, cursor: usize, filled: &str) -> (String,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::invalid_field;
     use crate::model::TemplateScope;
 
     fn template(id: i64, title: &str, shortcut: &str) -> Template {
@@ -144,11 +145,14 @@ mod tests {
                 "Hi {visitor.name}!".into()
             ))
         );
-        assert!(validate("", "hi", "x").is_err());
-        assert!(validate("T", "two words", "x").is_err());
-        assert!(validate("T", "", "x").is_err());
-        assert!(validate("T", "hi", "  ").is_err());
-        assert!(validate(&"t".repeat(101), "hi", "x").is_err());
+        assert_eq!(invalid_field(validate("", "hi", "x")), "title");
+        assert_eq!(invalid_field(validate("T", "two words", "x")), "shortcut");
+        assert_eq!(invalid_field(validate("T", "", "x")), "shortcut");
+        assert_eq!(validate("T", "hi", "  "), Err(AppError::EmptyMessage));
+        assert_eq!(
+            invalid_field(validate(&"t".repeat(101), "hi", "x")),
+            "title"
+        );
         assert!(!may_share(Role::Operator));
         assert!(may_share(Role::Supervisor) && may_share(Role::Admin));
     }

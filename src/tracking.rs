@@ -179,6 +179,7 @@ pub fn location_from_geoip(city: Option<&str>, country: Option<&str>) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::invalid_field;
 
     const MINUTE: Millis = 60_000;
 
@@ -226,11 +227,13 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(page.title, "Pricing plans");
-        assert!(validate_page("javascript:alert(1)", "x", "").is_err());
-        assert!(validate_page("https://", "x", "").is_err());
-        assert!(
-            validate_page(&format!("https://a.example/{}", "a".repeat(3000)), "x", "").is_err()
+        assert_eq!(
+            invalid_field(validate_page("javascript:alert(1)", "x", "")),
+            "url"
         );
+        assert_eq!(invalid_field(validate_page("https://", "x", "")), "url");
+        let long = format!("https://a.example/{}", "a".repeat(3000));
+        assert_eq!(invalid_field(validate_page(&long, "x", "")), "url");
         let untitled = validate_page("https://a.example/docs#intro", "", "ftp://x").expect("valid");
         assert_eq!(untitled.title, "/docs#intro");
         assert_eq!(untitled.referrer, "", "a non-web referrer is dropped");
