@@ -41,6 +41,48 @@ pub async fn acked(socket: &mut Socket) -> switchboard::model::Message {
         .await
 }
 
+/// Asserts that a server function refused with `code` (the `error` of its JSON body) and
+/// returns the body, for further checks (the field, who has it).
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(
+    result: Result<T, serde_json::Value>,
+    code: &str,
+) -> serde_json::Value {
+    let error = result.expect_err(&format!("refused with {code}"));
+    assert_eq!(error["error"], code, "{error}");
+    error
+}
+
+/// Sends a request; returns its status and its body as JSON (a body that is not JSON fails
+/// the test: every answer of a server function is).
+async fn status_and_json(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {e}: {text}"));
+    (status, body)
+}
+
+/// Polls `check` until it gives a value, for work that happens in the background (the timer
+/// engine, the outbox, a socket's end); fails the test, naming `what`, after 20 s.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within 20 s: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A running server with a temporary data directory.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -55,7 +97,10 @@ impl TestServer {
 
     /// A server with a changed configuration.
     pub async fn start_with(change: impl FnOnce(&mut Config)) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
+        TestServer::start_in(tempfile::tempdir().expect("temp dir"), change).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, change: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
         change(&mut config);
         let running = spawn(config).await.expect("server starts");
@@ -66,38 +111,27 @@ impl TestServer {
         }
     }
 
-    /// Stops the server as a crash would, waits, and starts a new one on the same database.
-    pub async fn restart_after(self, pause: Duration) -> TestServer {
-        let TestServer { running, dir, .. } = self;
-        running.stop().await;
-        tokio::time::sleep(pause).await;
-        let running = spawn(Config::for_data_dir(dir.path().to_path_buf()))
-            .await
-            .expect("server restarts");
-        TestServer {
-            addr: running.addr,
-            running,
-            dir,
-        }
+    /// Stops the server as a crash would and starts a new one on the same database.
+    pub async fn restart(self) -> TestServer {
+        self.restart_with(|_| {}).await
     }
 
-    /// Like [`TestServer::restart_after`], with a changed configuration.
-    pub async fn restart_with(
-        self,
-        pause: Duration,
-        change: impl FnOnce(&mut Config),
-    ) -> TestServer {
-        let TestServer { running, dir, .. } = self;
-        running.stop().await;
-        tokio::time::sleep(pause).await;
-        let mut config = Config::for_data_dir(dir.path().to_path_buf());
-        change(&mut config);
-        let running = spawn(config).await.expect("server restarts");
-        TestServer {
-            addr: running.addr,
-            running,
-            dir,
+    /// Like [`TestServer::restart`], with a changed configuration.
+    pub async fn restart_with(self, change: impl FnOnce(&mut Config)) -> TestServer {
+        self.running.stop().await;
+        TestServer::start_in(self.dir, change).await
+    }
+
+    /// Stops the server as a crash would, stays down until the wall clock has passed `at`
+    /// (milliseconds since the epoch: a time read from the data, such as a timer's due
+    /// time), and starts it again on the same database.
+    pub async fn restart_after_time(self, at: i64) -> TestServer {
+        self.running.stop().await;
+        let wait = at + 1 - switchboard::server::store::now_millis();
+        if let Ok(millis) = u64::try_from(wait) {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
         }
+        TestServer::start_in(self.dir, |_| {}).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -193,27 +227,45 @@ impl TestServer {
         }
     }
 
-    /// Calls a server function without any session; returns status and body.
-    pub async fn call_anonymous(&self, name: &str, form: &[(&str, &str)]) -> (u16, String) {
+    /// The raw `Set-Cookie` and the session cookie of signing in with `email`.
+    pub async fn sign_in_cookie(&self, email: &str) -> (String, HeaderValue) {
         let response = reqwest::Client::new()
-            .post(self.url(&format!("/api/{name}")))
-            .form(form)
+            .post(self.url("/api/sign_in"))
+            .form(&[("email", email), ("password", PASSWORD)])
             .send()
             .await
-            .expect("request");
-        (
-            response.status().as_u16(),
-            response.text().await.expect("body"),
+            .expect("sign in request");
+        assert!(response.status().is_success(), "{}", response.status());
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie")
+            .to_owned();
+        let pair = set_cookie.split(';').next().expect("name=value").to_owned();
+        (set_cookie, HeaderValue::from_str(&pair).expect("cookie"))
+    }
+
+    /// Calls a server function without any session; returns the status and the JSON body.
+    pub async fn call_anonymous(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        status_and_json(
+            reqwest::Client::new()
+                .post(self.url(&format!("/api/{name}")))
+                .form(form),
         )
+        .await
     }
 
     /// A new visitor of the inbox: their token from `widget_start`.
     pub async fn visitor_token(&self, inbox: &Inbox) -> String {
-        let (status, body) = self
+        let (status, snapshot) = self
             .call_anonymous("widget_start", &[("key", &inbox.key)])
             .await;
-        assert_eq!(status, 200, "{body}");
-        let snapshot: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(status, 200, "{snapshot}");
         snapshot["new_token"]
             .as_str()
             .expect("a new token")
@@ -272,20 +324,23 @@ impl Agent {
         name: &str,
         form: &[(&str, &str)],
     ) -> Result<T, serde_json::Value> {
-        let response = self
-            .http
-            .post(format!("{}/api/{name}", self.base))
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        let ok = response.status().is_success();
-        let body = response.text().await.expect("body");
-        if ok {
-            Ok(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body}")))
+        let (status, body) = self.call_raw(name, form).await;
+        if (200..300).contains(&status) {
+            Ok(serde_json::from_value(body.clone())
+                .unwrap_or_else(|e| panic!("{name}: {e}: {body}")))
         } else {
-            Err(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+            Err(body)
         }
+    }
+
+    /// Calls a server function; returns the HTTP status and the JSON body.
+    pub async fn call_raw(&self, name: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        status_and_json(
+            self.http
+                .post(format!("{}/api/{name}", self.base))
+                .form(form),
+        )
+        .await
     }
 
     /// A conversation with its timeline, as this agent sees it.
@@ -332,6 +387,22 @@ impl Socket {
         Socket { stream }
     }
 
+    /// Tries an upgrade with these headers; returns 101 when it is accepted, else the HTTP
+    /// status of the refusal.
+    pub async fn upgrade_status(url: &str, headers: &[(&'static str, HeaderValue)]) -> u16 {
+        let mut request = url.into_client_request().expect("request");
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.clone());
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((_, response)) => response.status().as_u16(),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                response.status().as_u16()
+            }
+            Err(e) => panic!("the upgrade failed without an HTTP answer: {e}"),
+        }
+    }
+
     /// Connects with a browser's `User-Agent` (visitor sockets record it).
     pub async fn connect_with_agent(url: &str, user_agent: &str) -> Socket {
         let mut request = url.into_client_request().expect("request");
@@ -343,16 +414,6 @@ impl Socket {
             .await
             .expect("ws connect");
         Socket { stream }
-    }
-
-    /// The next protocol frame, or `None` when the socket closed.
-    pub async fn next_frame(&mut self) -> Option<ServerFrame> {
-        while let Some(Ok(message)) = self.stream.next().await {
-            if let WsMessage::Text(text) = message {
-                return serde_json::from_str(&text).ok();
-            }
-        }
-        None
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -412,24 +473,35 @@ impl Socket {
         .await
     }
 
-    /// Asserts nothing arrives for a short while.
-    pub async fn assert_quiet(&mut self) {
-        let waited = tokio::time::timeout(Duration::from_millis(300), self.stream.next()).await;
-        assert!(waited.is_err(), "unexpected frame: {waited:?}");
-    }
-
-    /// Every frame that arrives within `millis`.
-    pub async fn frames_for(&mut self, millis: u64) -> Vec<ServerFrame> {
+    /// Sends a ping and returns every frame that came before its pong. The server answers a
+    /// ping only after forwarding what was already waiting for this socket, so once whatever
+    /// might have caused a frame has finished (its ack, its HTTP answer, or a pong on the
+    /// socket that sent it), the frames returned are all it could have caused here: a check
+    /// that something did *not* arrive needs no quiet window.
+    pub async fn frames_until_pong(&mut self) -> Vec<ServerFrame> {
+        self.send(&ClientFrame::Ping).await;
         let mut frames = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(millis);
-        while let Ok(Some(Ok(message))) =
-            tokio::time::timeout_at(deadline, self.stream.next()).await
-        {
-            if let WsMessage::Text(text) = message {
-                frames.push(serde_json::from_str(&text).expect("protocol frame"));
+        loop {
+            match self.next().await {
+                ServerFrame::Pong => return frames,
+                frame => frames.push(frame),
             }
         }
-        frames
+    }
+
+    /// Asserts that no frame waiting for this socket is `unwanted` (see
+    /// [`Socket::frames_until_pong`]).
+    pub async fn assert_none_waiting(&mut self, unwanted: impl Fn(&ServerFrame) -> bool) {
+        let frames = self.frames_until_pong().await;
+        assert!(
+            !frames.iter().any(unwanted),
+            "unexpected frames: {frames:?}"
+        );
+    }
+
+    /// Asserts that nothing at all was waiting for this socket.
+    pub async fn assert_nothing_waiting(&mut self) {
+        self.assert_none_waiting(|_| true).await;
     }
 
     pub async fn close(mut self) {

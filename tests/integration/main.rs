@@ -7,6 +7,7 @@ mod common;
 mod after_chat;
 mod conversation_tools;
 mod realtime;
+mod sessions;
 mod store;
 mod transcripts;
 mod visitors;

@@ -1,7 +1,8 @@
 //! The realtime path end to end against the real router on 127.0.0.1:0, with plain WebSocket
 //! clients speaking the JSON protocol.
 
-use crate::common::{TestServer, send};
+use crate::common::{Socket, TestServer, acked, eventually, refused, send};
+use serde_json::json;
 use switchboard::model::{Author, ConversationSummary};
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
 
@@ -275,22 +276,10 @@ async fn bad_input_is_refused_and_changes_nothing() {
     ];
     for (frame, code) in cases {
         visitor.send(&frame).await;
-        let refused = visitor
-            .until(|f| match f {
-                ServerFrame::Refused { code, .. } => Some(code),
-                _ => None,
-            })
-            .await;
-        assert_eq!(refused, code);
+        assert_eq!(visitor.refusal().await, code);
     }
     visitor.send_text("{not json").await;
-    let refused = visitor
-        .until(|f| match f {
-            ServerFrame::Refused { code, .. } => Some(code),
-            _ => None,
-        })
-        .await;
-    assert_eq!(refused, "bad_frame");
+    assert_eq!(visitor.refusal().await, "bad_frame");
     // The connection survives and still answers.
     visitor.send(&ClientFrame::Ping).await;
     assert_eq!(visitor.next().await, ServerFrame::Pong);
@@ -312,22 +301,24 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert!(conversations.is_empty(), "nothing was created");
 
     // Unknown widget keys and unknown conversations get clear errors.
-    let (status, body) = server
-        .call_anonymous("widget_start", &[("key", "nope")])
-        .await;
-    assert_ne!(status, 200);
-    assert!(body.contains("unknown_inbox"), "{body}");
+    assert_eq!(
+        server
+            .call_anonymous("widget_start", &[("key", "nope")])
+            .await,
+        (404, json!({"error": "unknown_inbox"}))
+    );
     let ana = server.sign_in(&team.ana.email).await;
-    let err = ana
-        .call::<ConversationSummary>("accept_conversation", &[("id", "999999")])
-        .await
-        .expect_err("unknown id");
-    assert_eq!(err["error"], "not_found");
-    let err = ana
-        .call::<ConversationSummary>("accept_conversation", &[("id", "abc")])
-        .await
-        .expect_err("malformed id");
-    assert!(err.is_object() || err.is_string());
+    let err = refused(
+        ana.call::<ConversationSummary>("accept_conversation", &[("id", "999999")])
+            .await,
+        "not_found",
+    );
+    assert_eq!(err["what"], "conversation");
+    // A malformed argument is the caller's bad input (400), not a network failure.
+    let (status, body) = ana.call_raw("accept_conversation", &[("id", "abc")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid", "{body}");
+    assert_eq!(body["field"], "arguments", "{body}");
 }
 
 #[tokio::test]
@@ -335,48 +326,47 @@ async fn callers_without_a_session_or_token_are_refused() {
     let server = TestServer::start().await;
     let team = server.team().await;
 
-    for name in ["load_workspace", "load_admin"] {
-        let (status, body) = server.call_anonymous(name, &[]).await;
-        assert_ne!(status, 200, "{name}");
-        assert!(body.contains("unauthenticated"), "{name}: {body}");
+    for (name, form) in [
+        ("load_workspace", vec![]),
+        ("load_admin", vec![]),
+        ("accept_conversation", vec![("id", "1")]),
+    ] {
+        assert_eq!(
+            server.call_anonymous(name, &form).await,
+            (401, json!({"error": "unauthenticated"})),
+            "{name}"
+        );
     }
-    let (_, body) = server
-        .call_anonymous("accept_conversation", &[("id", "1")])
-        .await;
-    assert!(body.contains("unauthenticated"), "{body}");
 
     // The agent socket needs a session before the upgrade.
     let url = format!("ws://{}/ws/agent", server.addr);
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let result =
-        tokio_tungstenite::connect_async(url.into_client_request().expect("request")).await;
-    assert!(result.is_err(), "upgrade refused without a session");
+    assert_eq!(Socket::upgrade_status(&url, &[]).await, 401);
 
     // The visitor socket needs a valid token in its hello.
     let mut socket = server.visitor_socket("not-a-token", None).await;
-    let refused = socket.next().await;
+    let answer = socket.next().await;
     assert!(
-        matches!(refused, ServerFrame::Refused { ref code, .. } if code == "unauthenticated"),
-        "{refused:?}"
+        matches!(answer, ServerFrame::Refused { ref code, .. } if code == "unauthenticated"),
+        "{answer:?}"
     );
 
     // Wrong passwords are refused with a clear error.
-    let (status, body) = server
-        .call_anonymous(
-            "sign_in",
-            &[("email", &team.ana.email), ("password", "wrong password")],
-        )
-        .await;
-    assert_ne!(status, 200);
-    assert!(body.contains("wrong_credentials"), "{body}");
+    assert_eq!(
+        server
+            .call_anonymous(
+                "sign_in",
+                &[("email", &team.ana.email), ("password", "wrong password")],
+            )
+            .await,
+        (401, json!({"error": "wrong_credentials"}))
+    );
 
     // An operator is refused admin work.
     let ana = server.sign_in(&team.ana.email).await;
-    let err = ana
-        .call::<serde_json::Value>("create_inbox", &[("name", "Mine now")])
-        .await
-        .expect_err("operators cannot create inboxes");
-    assert_eq!(err["error"], "forbidden");
+    assert_eq!(
+        ana.call_raw("create_inbox", &[("name", "Mine now")]).await,
+        (403, json!({"error": "forbidden"}))
+    );
 }
 
 #[tokio::test]
@@ -410,7 +400,8 @@ async fn an_agent_outside_the_inbox_sees_nothing_of_it() {
             _ => None,
         })
         .await;
-    olga_socket.assert_quiet().await;
+    // The visitor's send is acknowledged, so its events are published: none was for Olga.
+    olga_socket.assert_nothing_waiting().await;
     let id = conversation_id.to_string();
     let err = olga
         .call::<serde_json::Value>("conversation", &[("id", id.as_str())])
@@ -476,4 +467,156 @@ async fn a_client_too_far_ahead_is_told_to_resync() {
     let ana = server.sign_in(&team.ana.email).await;
     let mut agent = ana.socket(Some(1_000_000)).await;
     assert_eq!(agent.next().await, ServerFrame::Resync);
+}
+
+#[tokio::test]
+async fn a_send_retried_on_a_new_socket_is_stored_once() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let mut first = server.visitor_socket(&token, None).await;
+    let (_, ready) = first.until_ready().await;
+    first
+        .send(&send("retry-me", None, "sent once, retried"))
+        .await;
+    // The send is committed, but the connection dies before its ack is read.
+    let store = server.running.state.store.clone();
+    let stored: (i64, i64) = eventually("the send was stored", || async {
+        sqlx::query_as("SELECT id, conversation_id FROM messages WHERE client_id = 'retry-me'")
+            .fetch_optional(store.pool())
+            .await
+            .expect("messages")
+    })
+    .await;
+    drop(first);
+
+    // The widget reconnects from what it had applied and sends again with the same id.
+    let mut second = server.visitor_socket(&token, Some(ready)).await;
+    let (replayed, _) = second.until_ready().await;
+    let posted: Vec<i64> = replayed
+        .iter()
+        .filter_map(|(_, event)| match event {
+            Event::MessagePosted { message } => Some(message.id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posted, vec![stored.0], "the replay carries it once");
+    second
+        .send(&send("retry-me", None, "sent once, retried"))
+        .await;
+    let again = acked(&mut second).await;
+    assert_eq!((again.id, again.conversation_id), stored);
+    let messages = store.messages(stored.1).await.expect("messages");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    // The retry published nothing new either.
+    second
+        .assert_none_waiting(|f| matches!(f, ServerFrame::Event { .. }))
+        .await;
+}
+
+#[tokio::test]
+async fn sockets_opened_from_another_site_are_refused() {
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let (_, cookie) = server.sign_in_cookie(&team.ana.email).await;
+    let evil = HeaderValue::from_static("https://evil.example");
+    let ours = HeaderValue::from_str(&format!("http://{}", server.addr)).expect("origin");
+    let agent = format!("ws://{}/ws/agent", server.addr);
+    let visitor = format!("ws://{}/ws/visitor", server.addr);
+    // A signed-in agent's browser on another site: the cookie goes along, the upgrade does not.
+    assert_eq!(
+        Socket::upgrade_status(
+            &agent,
+            &[("cookie", cookie.clone()), ("origin", evil.clone())]
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        Socket::upgrade_status(&visitor, &[("origin", evil)]).await,
+        403
+    );
+    // The same request from Switchboard's own pages is accepted.
+    assert_eq!(
+        Socket::upgrade_status(&agent, &[("cookie", cookie), ("origin", ours.clone())]).await,
+        101
+    );
+    assert_eq!(
+        Socket::upgrade_status(&visitor, &[("origin", ours)]).await,
+        101
+    );
+}
+
+#[tokio::test]
+async fn a_client_whose_missed_events_were_pruned_reloads_and_others_resume() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in(&team.ana.email).await;
+    let mut agent = ana.socket(None).await;
+    let (_, agent_ready) = agent.until_ready().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let mut visitor = server.visitor_socket(&token, None).await;
+    let (_, visitor_ready) = visitor.until_ready().await;
+    visitor.send(&send("old-1", None, "A month ago")).await;
+    acked(&mut visitor).await;
+    agent.close().await;
+    visitor.send(&send("old-2", None, "Still there?")).await;
+    let last = acked(&mut visitor).await;
+    visitor.close().await;
+    let newest = server
+        .running
+        .state
+        .store
+        .last_event_id()
+        .await
+        .expect("newest");
+
+    // Every event is older than the 30 days kept; the timer engine prunes at start-up.
+    sqlx::query("UPDATE events SET created_at = created_at - 31 * 86400000")
+        .execute(server.running.state.store.pool())
+        .await
+        .expect("age the log");
+    let server = server.restart().await;
+    let store = server.running.state.store.clone();
+    eventually("the log was pruned", || async {
+        (store.oldest_event_id().await.expect("oldest") == Some(newest)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        store.last_event_id().await.expect("newest"),
+        newest,
+        "the newest event is kept"
+    );
+
+    // Clients that missed pruned events are told to reload, agent and visitor alike.
+    let ana = server.sign_in(&team.ana.email).await;
+    let mut agent = ana.socket(Some(agent_ready)).await;
+    assert_eq!(agent.next().await, ServerFrame::Resync);
+    let mut visitor = server.visitor_socket(&token, Some(visitor_ready)).await;
+    assert_eq!(visitor.next().await, ServerFrame::Resync);
+    // The snapshot they reload says where to resume, and from there they are live again.
+    let snapshot: serde_json::Value = ana.call("load_workspace", &[]).await.expect("snapshot");
+    let resume = snapshot["last_event_id"].as_i64().expect("an id");
+    assert!(resume >= newest, "{resume} < {newest}");
+    let mut agent = ana.socket(Some(resume)).await;
+    let (replayed, _) = agent.until_ready().await;
+    assert!(replayed.is_empty(), "{replayed:?}");
+    let mut visitor = server.visitor_socket(&token, Some(resume)).await;
+    visitor.until_ready().await;
+    visitor.send(&send("new-1", None, "Back today")).await;
+    acked(&mut visitor).await;
+    let posted = agent
+        .until(|frame| match frame {
+            ServerFrame::Event {
+                id,
+                event: Event::MessagePosted { message },
+                ..
+            } => Some((id, message)),
+            _ => None,
+        })
+        .await;
+    assert!(posted.0 > newest);
+    assert_eq!(posted.1.body, "Back today");
+    assert_eq!(posted.1.conversation_id, last.conversation_id);
 }

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::common::{Agent, TestServer, acked, send};
+use crate::common::{Agent, TestServer, acked, eventually, refused, send};
 use mailin_embedded::{Handler, Response, Server, response};
 use switchboard::protocol::ClientFrame;
 use switchboard::server::config::{Config, SmtpTls};
@@ -66,30 +66,70 @@ fn decode_quoted_printable(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A free local port (bound, then released for the SMTP server to take later).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// An SMTP server on a port of its own (bound to 127.0.0.1:0 and handed over, so no other
+/// process can take it in between); returns its port and what it receives.
+fn smtp_server() -> (u16, Inbox) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    (port, serve_smtp(listener))
 }
 
-/// Starts the SMTP server on `port` in a thread; returns what it receives.
-fn smtp_server(port: u16) -> Inbox {
+/// Serves SMTP on `listener` in a thread; returns what it receives.
+fn serve_smtp(listener: TcpListener) -> Inbox {
     let inbox: Inbox = Arc::default();
     let mut server = Server::new(Collector {
         inbox: Arc::clone(&inbox),
         current: Vec::new(),
     });
-    server
-        .with_addr(("127.0.0.1", port))
-        .expect("address")
-        .with_num_threads(2);
+    server.with_tcp_listener(listener).with_num_threads(2);
     std::thread::spawn(move || {
         let _ = server.serve();
     });
     inbox
+}
+
+/// A port where the mail server is down: every connection is closed at once. It keeps its
+/// listener, so the mail server can come up on the same port later.
+struct DownMailServer {
+    listener: Arc<TcpListener>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl DownMailServer {
+    fn start() -> (u16, DownMailServer) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let listener = Arc::new(listener);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (accepting, stopping) = (Arc::clone(&listener), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                match accepting.accept() {
+                    Ok((connection, _)) => drop(connection),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        (
+            port,
+            DownMailServer {
+                listener,
+                stop,
+                thread,
+            },
+        )
+    }
+
+    /// The mail server comes up on the same port; returns what it receives.
+    fn come_up(self) -> Inbox {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.join().expect("refusing thread");
+        let listener = Arc::into_inner(self.listener).expect("the only owner");
+        listener.set_nonblocking(false).expect("blocking");
+        serve_smtp(listener)
+    }
 }
 
 fn mail_config(port: u16) -> impl Fn(&mut Config) + Clone {
@@ -103,15 +143,11 @@ fn mail_config(port: u16) -> impl Fn(&mut Config) + Clone {
 }
 
 async fn wait_for_mail(inbox: &Inbox, count: usize) -> Vec<String> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("the email arrived", || async {
         let mails = inbox.lock().expect("lock").clone();
-        if mails.len() >= count {
-            return mails;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no email arrived");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        (mails.len() >= count).then_some(mails)
+    })
+    .await
 }
 
 /// A visitor (widget in `locale`) with an email chats with Ana, who replies, notes and closes.
@@ -124,10 +160,7 @@ async fn chat_and_close(server: &TestServer, locale: &str) -> (Agent, i64) {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let token = serde_json::from_str::<serde_json::Value>(&body).expect("json")["new_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = body["new_token"].as_str().expect("token").to_owned();
     let mut visitor = server.visitor_socket(&token, None).await;
     visitor.until_ready().await;
     visitor.send(&send("v1", None, "Where is my parcel?")).await;
@@ -174,8 +207,7 @@ async fn chat_and_close(server: &TestServer, locale: &str) -> (Agent, i64) {
 
 #[tokio::test]
 async fn a_closed_conversation_is_emailed_in_the_widgets_language() {
-    let port = free_port();
-    let mails = smtp_server(port);
+    let (port, mails) = smtp_server();
     let server = TestServer::start_with(mail_config(port)).await;
     let (ana, id) = chat_and_close(&server, "es").await;
     let mail = wait_for_mail(&mails, 1).await.remove(0);
@@ -197,8 +229,12 @@ async fn a_closed_conversation_is_emailed_in_the_widgets_language() {
         !mail.contains("refund if late"),
         "notes stay internal: {mail}"
     );
-    let outbox = server.running.state.store.outbox().await.expect("outbox");
-    assert!(outbox.iter().all(|row| row.sent_at.is_some()));
+    // The SMTP server has the mail; the outbox marks it sent once the session has ended.
+    eventually("the outbox marked it sent", || async {
+        let outbox = server.running.state.store.outbox().await.expect("outbox");
+        outbox.iter().all(|row| row.sent_at.is_some()).then_some(())
+    })
+    .await;
 
     // By hand, to another address.
     ana.call::<()>(
@@ -212,50 +248,47 @@ async fn a_closed_conversation_is_emailed_in_the_widgets_language() {
     .expect("sent");
     let mails = wait_for_mail(&mails, 2).await;
     assert!(mails[1].contains("To: boss@example.com"));
-    assert!(
-        ana.call::<()>(
-            "send_transcript",
-            &[("conversation_id", &id.to_string()), ("email", "nope")]
-        )
-        .await
-        .is_err()
+    assert_eq!(
+        refused(
+            ana.call::<()>(
+                "send_transcript",
+                &[("conversation_id", &id.to_string()), ("email", "nope")]
+            )
+            .await,
+            "invalid"
+        )["field"],
+        "email"
     );
 }
 
 #[tokio::test]
 async fn mail_waits_for_a_server_that_is_down_even_through_a_restart() {
-    let port = free_port();
+    let (port, down) = DownMailServer::start();
     let change = mail_config(port);
     let server = TestServer::start_with(change.clone()).await;
     let (_, _) = chat_and_close(&server, "en").await;
-    // Nobody listens on the port: attempts fail and are recorded.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
+    // The mail server hangs up on every connection: attempts fail and are recorded.
+    let failed = eventually("an attempt was made", || async {
         let outbox = server.running.state.store.outbox().await.expect("outbox");
         assert_eq!(outbox.len(), 1);
-        if outbox[0].attempts >= 1 {
-            assert!(outbox[0].sent_at.is_none());
-            assert!(outbox[0].last_error.is_some());
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no attempt was made"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let server = server
-        .restart_with(Duration::from_millis(200), change)
-        .await;
-    let mails = smtp_server(port);
+        (outbox[0].attempts >= 1).then(|| outbox[0].clone())
+    })
+    .await;
+    assert!(failed.sent_at.is_none());
+    assert!(failed.last_error.is_some());
+    let server = server.restart_with(change).await;
+    let mails = down.come_up();
     let mail = wait_for_mail(&mails, 1).await.remove(0);
     assert!(mail.contains("Where is my parcel?"), "{mail}");
     assert!(
         mail.contains("Your conversation with Website"),
         "English: {mail}"
     );
-    let outbox = server.running.state.store.outbox().await.expect("outbox");
-    assert!(outbox[0].sent_at.is_some());
+    eventually("the outbox marked it sent", || async {
+        let outbox = server.running.state.store.outbox().await.expect("outbox");
+        outbox[0].sent_at.is_some().then_some(())
+    })
+    .await;
     assert_eq!(mails.lock().expect("lock").len(), 1, "sent once");
 }
 

@@ -2,16 +2,15 @@
 //! timers that survive a restart, unread state per agent, who is viewing and typing, and what
 //! an agent outside an inbox can (not) do.
 
-use std::time::Duration;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::common::TestServer;
+use crate::common::{Team, TestServer, eventually};
 use serde_json::Value;
 use switchboard::model::{
-    ConversationDetail, ConversationStatus, ConversationSummary, Presence, Role, SystemLine,
+    ConversationDetail, ConversationStatus, ConversationSummary, Me, Presence, Role, SystemLine,
 };
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+use switchboard::rules::TimerKind;
 
 /// Client ids for visitor sends, unique within a test binary.
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -66,26 +65,9 @@ fn code(error: &Value) -> &str {
     error["error"].as_str().unwrap_or_default()
 }
 
-/// Waits until `check` holds (the timer engine works in the background), up to 10 s.
-async fn eventually<F, Fut>(mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("condition not reached within 10 s");
-}
-
-#[tokio::test]
-async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a_line() {
-    let server = TestServer::start().await;
-    let team = server.team().await;
-    let cleo = server
+/// Cleo, a third operator of the team's inbox, who has not signed in.
+async fn cleo(server: &TestServer, team: &Team) -> Me {
+    server
         .agent(
             &team.admin,
             "Cleo",
@@ -93,7 +75,29 @@ async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a
             Role::Operator,
             &[team.inbox.id],
         )
-        .await;
+        .await
+}
+
+/// When the timer of this kind and subject falls due.
+async fn due_at(server: &TestServer, kind: TimerKind, subject_id: i64) -> i64 {
+    server
+        .running
+        .state
+        .store
+        .timers()
+        .await
+        .expect("timers")
+        .into_iter()
+        .find(|t| t.kind == kind && t.subject_id == subject_id)
+        .unwrap_or_else(|| panic!("no {kind:?} timer for {subject_id}"))
+        .due_at
+}
+
+#[tokio::test]
+async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a_line() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let cleo = cleo(&server, &team).await;
     let ana = server.sign_in("ana@example.com").await;
     let ben = server.sign_in("ben@example.com").await;
     // Ben has the workspace open: he is online. Cleo never signed in: offline.
@@ -168,40 +172,65 @@ async fn conversations_are_given_only_to_online_members_and_each_change_leaves_a
 
 #[tokio::test]
 async fn an_agent_without_a_workspace_goes_offline_after_the_grace_period() {
-    let server = TestServer::start_with(|config| config.offline_after = 1).await;
-    let _team = server.team().await;
+    let server = TestServer::start_with(|config| config.offline_after = 2).await;
+    let team = server.team().await;
+    let cleo = cleo(&server, &team).await;
     let ana = server.sign_in("ana@example.com").await;
     let ben = server.sign_in("ben@example.com").await;
     let mut ana_socket = ana.socket(None).await;
     ana_socket.until_ready().await;
     let mut ben_socket = ben.socket(None).await;
     ben_socket.until_ready().await;
-    let ben_id = server
-        .running
-        .state
-        .store
-        .colleagues()
-        .await
-        .expect("team")
-        .into_iter()
-        .find(|c| c.name == "Ben")
-        .expect("Ben")
-        .id;
-    let presence_of_ben = |frame| match frame {
-        ServerFrame::Event {
-            event: Event::PresenceChanged { agent_id, presence },
-            ..
-        } if agent_id == ben_id => Some(presence),
-        _ => None,
+    let ben_id = team.ben.id;
+    let presence_of = |who: i64| {
+        move |frame| match frame {
+            ServerFrame::Event {
+                event: Event::PresenceChanged { agent_id, presence },
+                ..
+            } if agent_id == who => Some(presence),
+            _ => None,
+        }
     };
+    let presence_of_ben = presence_of(ben_id);
     assert_eq!(ana_socket.until(presence_of_ben).await, Presence::Online);
 
-    // A short loss of connection does not flap him: back within the grace period.
+    // A short loss of connection does not flap him: his grace period starts when the server
+    // sees the socket go, and he is back within it.
     ben_socket.close().await;
+    let store = server.running.state.store.clone();
+    eventually("his grace period started", || async {
+        store
+            .timers()
+            .await
+            .expect("timers")
+            .into_iter()
+            .find(|t| t.kind == TimerKind::AgentOffline && t.subject_id == ben_id)
+    })
+    .await;
     let mut ben_socket = ben.socket(None).await;
     ben_socket.until_ready().await;
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    ana_socket.assert_quiet().await;
+    // The marker: Cleo's workspace closes after Ben came back, so her grace period ends after
+    // his would have, and the engine fires timers in the order they fall due. Had Ben been
+    // taken offline, Ana would hear it before she hears that Cleo went offline.
+    let cleo_agent = server.sign_in(&cleo.email).await;
+    let mut cleo_socket = cleo_agent.socket(None).await;
+    cleo_socket.until_ready().await;
+    assert_eq!(
+        ana_socket.until(presence_of(cleo.id)).await,
+        Presence::Online
+    );
+    cleo_socket.close().await;
+    let mut about_ben = Vec::new();
+    let cleo_now = ana_socket
+        .until(|frame| {
+            if let Some(presence) = presence_of_ben(frame.clone()) {
+                about_ben.push(presence);
+            }
+            presence_of(cleo.id)(frame)
+        })
+        .await;
+    assert_eq!(cleo_now, Presence::Offline);
+    assert!(about_ben.is_empty(), "Ben flapped: {about_ben:?}");
 
     // Gone for longer than the grace period: offline, for colleagues too.
     ben_socket.close().await;
@@ -266,24 +295,22 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
         .await
         .expect("timers set");
 
-    // The visitor waits for Ana; the server goes down before her 3 seconds are up.
+    // The visitor waits for Ana; the server goes down before her 3 seconds are up and stays
+    // down until they are.
     let (token, id) = visitor_writes(&server, None, "Anyone there?").await;
     let _: ConversationSummary = ana
         .call("accept_conversation", &[("id", &id.to_string())])
         .await
         .expect("accept");
-    let server = server.restart_after(Duration::from_secs(4)).await;
+    let due = due_at(&server, TimerKind::AssigneeIdle, id).await;
+    let server = server.restart_after_time(due).await;
     let store = server.running.state.store.clone();
-    eventually(|| {
-        let store = store.clone();
-        async move {
-            store
-                .conversation(id)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.status == ConversationStatus::Unassigned)
-        }
+    eventually("unassigned by its timer", || async {
+        store
+            .conversation(id)
+            .await
+            .expect("read")
+            .filter(|c| c.status == ConversationStatus::Unassigned)
     })
     .await;
     let ana = server.sign_in("ana@example.com").await;
@@ -294,7 +321,7 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
         })
     );
 
-    // Ana takes it again and answers; the visitor goes quiet; another restart; closed.
+    // Ana takes it again and answers; the visitor goes quiet; down again past the time; closed.
     let _: ConversationSummary = ana
         .call("accept_conversation", &[("id", &id.to_string())])
         .await
@@ -314,18 +341,15 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
         .until(|frame| matches!(frame, ServerFrame::Ack { .. }).then_some(()))
         .await;
     socket.close().await;
-    let server = server.restart_after(Duration::from_secs(4)).await;
+    let due = due_at(&server, TimerKind::VisitorIdle, id).await;
+    let server = server.restart_after_time(due).await;
     let store = server.running.state.store.clone();
-    eventually(|| {
-        let store = store.clone();
-        async move {
-            store
-                .conversation(id)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.status == ConversationStatus::Closed)
-        }
+    eventually("closed by its timer", || async {
+        store
+            .conversation(id)
+            .await
+            .expect("read")
+            .filter(|c| c.status == ConversationStatus::Closed)
     })
     .await;
     let ana = server.sign_in("ana@example.com").await;
@@ -351,6 +375,7 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
         )
         .await;
     assert_eq!(status, 200);
+    let body = body.to_string();
     assert!(body.contains("auto_closed"), "{body}");
     assert!(!body.contains("auto_unassigned"), "{body}");
 }
@@ -465,7 +490,7 @@ async fn colleagues_of_the_inbox_see_who_is_viewing_and_typing() {
         })
         .await;
     assert!(viewers.is_empty());
-    sue_socket.assert_quiet().await;
+    sue_socket.assert_nothing_waiting().await;
 
     // Sue cannot report viewing a conversation she may not see; a visitor cannot at all.
     sue_socket

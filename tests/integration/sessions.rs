@@ -1,0 +1,132 @@
+//! Signing in and out against the real router on 127.0.0.1:0: the first admin only once, the
+//! session cookie's flags, and a signed-out cookie that opens nothing any more.
+
+use crate::common::{PASSWORD, Socket, TestServer};
+use serde_json::json;
+
+/// How many agent accounts exist.
+async fn agents(server: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM agents")
+        .fetch_one(server.running.state.store.pool())
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn setup_makes_the_first_admin_and_is_refused_after() {
+    let server = TestServer::start().await;
+    let form = [
+        ("name", "First"),
+        ("email", "first@example.com"),
+        ("password", PASSWORD),
+    ];
+    let (status, body) = server.call_anonymous("setup_admin", &form).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(agents(&server).await, 1);
+
+    // Anyone calling it again, signed in or not, is refused and creates nobody.
+    let takeover = [
+        ("name", "Mallory"),
+        ("email", "mallory@example.com"),
+        ("password", "a long enough password"),
+    ];
+    assert_eq!(
+        server.call_anonymous("setup_admin", &takeover).await,
+        (409, json!({"error": "setup_done"}))
+    );
+    let first = server.sign_in("first@example.com").await;
+    assert_eq!(
+        first.call_raw("setup_admin", &takeover).await,
+        (409, json!({"error": "setup_done"}))
+    );
+    assert_eq!(agents(&server).await, 1);
+    assert_eq!(
+        server
+            .call_anonymous(
+                "sign_in",
+                &[
+                    ("email", "mallory@example.com"),
+                    ("password", "a long enough password")
+                ],
+            )
+            .await,
+        (401, json!({"error": "wrong_credentials"}))
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_same_site_and_secure_when_asked() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let (set_cookie, _) = server.sign_in_cookie(&team.ana.email).await;
+    let flags: Vec<String> = set_cookie
+        .split(';')
+        .map(|part| part.trim().to_ascii_lowercase())
+        .collect();
+    assert!(flags[0].starts_with("switchboard_session="), "{set_cookie}");
+    for flag in ["httponly", "samesite=lax", "path=/"] {
+        assert!(flags.iter().any(|f| f == flag), "{flag}: {set_cookie}");
+    }
+    assert!(!flags.iter().any(|f| f == "secure"), "{set_cookie}");
+    assert!(
+        flags
+            .iter()
+            .any(|f| f.starts_with("expires=") || f.starts_with("max-age=")),
+        "kept across browser restarts for its inactivity limit: {set_cookie}"
+    );
+
+    let server = server
+        .restart_with(|config| config.secure_cookies = true)
+        .await;
+    let (set_cookie, _) = server.sign_in_cookie(&team.ana.email).await;
+    assert!(
+        set_cookie
+            .split(';')
+            .any(|part| part.trim().eq_ignore_ascii_case("secure")),
+        "{set_cookie}"
+    );
+}
+
+#[tokio::test]
+async fn a_signed_out_cookie_opens_nothing() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let (_, cookie) = server.sign_in_cookie(&team.ana.email).await;
+    let with_cookie = |name: &str| {
+        reqwest::Client::new()
+            .post(server.url(&format!("/api/{name}")))
+            .header("cookie", cookie.clone())
+    };
+    let socket_url = format!("ws://{}/ws/agent", server.addr);
+    assert_eq!(
+        with_cookie("load_workspace")
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    assert_eq!(
+        Socket::upgrade_status(&socket_url, &[("cookie", cookie.clone())]).await,
+        101
+    );
+
+    let signed_out = with_cookie("sign_out").send().await.expect("sign out");
+    assert_eq!(signed_out.status(), 200);
+
+    // Someone who kept a copy of the cookie gets nothing with it: not the pages' data, not
+    // the socket.
+    let replayed = with_cookie("load_workspace").send().await.expect("request");
+    assert_eq!(replayed.status(), 401);
+    assert_eq!(
+        replayed.json::<serde_json::Value>().await.expect("json"),
+        json!({"error": "unauthenticated"})
+    );
+    assert_eq!(
+        Socket::upgrade_status(&socket_url, &[("cookie", cookie.clone())]).await,
+        401
+    );
+    // Signing in again gives a new session, not the old one back.
+    let (_, again) = server.sign_in_cookie(&team.ana.email).await;
+    assert_ne!(again, cookie);
+}
