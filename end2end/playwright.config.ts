@@ -1,13 +1,7 @@
 import { defineConfig } from "@playwright/test";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
-// scripts/test.sh picks a free port; each run gets a fresh data directory.
-const port = Number(process.env.SWITCHBOARD_E2E_PORT ?? 3917);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-e2e-"));
-const root = path.resolve(__dirname, "..");
-
+// Each test starts its own Switchboard on a port it binds itself (tests/fixtures.ts), so the
+// specs pass alone and in any order; scripts/e2e-isolation.sh shows it.
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
@@ -17,7 +11,6 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: "/usr/bin/chromium",
@@ -30,22 +23,6 @@ export default defineConfig({
         "--disable-component-update",
         "--disable-sync",
       ],
-    },
-  },
-  webServer: {
-    command: path.join(root, "target/debug/switchboard"),
-    cwd: root,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      SWITCHBOARD_LISTEN: `127.0.0.1:${port}`,
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_DEMO: "1",
-      SWITCHBOARD_LOG: "warn",
-      LEPTOS_SITE_ROOT: path.join(root, "target/site"),
     },
   },
 });

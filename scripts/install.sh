@@ -28,9 +28,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
-  step "installing npm packages (Playwright test runner, binaryen's wasm-opt)"
+# Installed again whenever package-lock.json changed since the last install.
+NPM_STAMP="$ROOT/end2end/node_modules/.installed-lock-sha256"
+NPM_LOCK_SHA="$(sha256sum "$ROOT/end2end/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$NPM_STAMP" 2>/dev/null)" != "$NPM_LOCK_SHA" ]; then
+  step "installing npm packages (Playwright test runner, a local SMTP server, binaryen's wasm-opt)"
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  echo "$NPM_LOCK_SHA" > "$NPM_STAMP"
 fi
 
 if [ "${SWITCHBOARD_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then

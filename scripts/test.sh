@@ -23,7 +23,5 @@ RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 step "building the site for the end-to-end tests"
 cargo leptos build
 
-step "end-to-end tests (Playwright, Debian chromium)"
-SWITCHBOARD_E2E_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-export SWITCHBOARD_E2E_PORT
+step "end-to-end tests (Playwright, Debian chromium; each test on a fresh server)"
 (cd end2end && npx playwright test)

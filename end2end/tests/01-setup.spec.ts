@@ -1,10 +1,13 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { ADMIN } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
   await Promise.all(browser.contexts().map((context) => context.close()));
 });
+
+// This server starts with no agent at all: the first visit sets one up.
+test.use({ withAdmin: false });
 
 test("the first visit sets up an admin, who creates an inbox and an agent", async ({ page }) => {
   await page.goto("/");

@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { agentPage, visitorWithChat, say } from "./helpers";
+import { test, expect } from "./fixtures";
+import { agentPage, visitorWithChat, say, workspaceLive } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -42,8 +42,9 @@ test("a visitor and an agent chat live, through reloads, until the chat ends", a
 
   // The agent reloads too, and sees everything in order, nothing twice.
   await agent.reload();
+  await workspaceLive(agent);
   await agent.getByRole("button", { name: /My chats/ }).click();
-  await agent.getByRole("list", { name: "Conversations" }).getByRole("button").first().click();
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /The dark roast, please\./ }).click();
   const agentLog = agent.getByRole("log");
   await expect(agentLog).toContainText("The dark roast, please.");
   const bodies = await agentLog.locator(".body").allTextContents();

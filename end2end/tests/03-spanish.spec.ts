@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { agentPage, visitorWithChat } from "./helpers";
+import { test, expect } from "./fixtures";
+import { agentPage, visitorWithChat, workspaceLive } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -22,6 +22,7 @@ test("an agent picks their language in the workspace", async ({ browser }) => {
   await agent.getByLabel("Language").selectOption("es");
   await expect(agent.getByRole("button", { name: "Cerrar sesión" })).toBeVisible();
   await agent.reload();
+  await workspaceLive(agent);
   await expect(agent.getByRole("button", { name: /Mis chats/ })).toBeVisible();
   await agent.getByLabel("Idioma").selectOption("en");
   await expect(agent.getByRole("button", { name: "Sign out" })).toBeVisible();

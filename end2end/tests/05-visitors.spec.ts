@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { agentPage } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.

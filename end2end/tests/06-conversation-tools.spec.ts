@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { agentPage, visitorWithChat, say } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
@@ -58,10 +58,12 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   // Delivered, not read while the chat is closed; read once the visitor opens it (double tick).
   const sent = agentLog.getByRole("listitem").filter({ hasText: "How can I help?" });
   await expect(sent.getByTitle("Sent")).toBeVisible();
-  await agent.waitForTimeout(1000);
-  await expect(agentLog.getByTitle(/^Read /)).toHaveCount(0);
+  // The visitor comes back to another page of the site with the chat closed: the agent sees
+  // the page (the tracker has reported it) and the reply is still unread.
   const back = await first.page.context().newPage();
-  await back.goto("/demo");
+  await back.goto("/demo/pricing");
+  await expect(agentLog).toContainText("Now viewing: Pricing — Northwind Coffee");
+  await expect(agentLog.getByTitle(/^Read /)).toHaveCount(0);
   await back.getByRole("button", { name: "Open chat" }).click();
   chat = back.frameLocator("iframe.sb-frame");
   visitorLog = chat.getByRole("log");
@@ -111,4 +113,28 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   await expect(log.getByRole("list", { name: "Messages" })).toContainText("Hi, my package arrived damaged");
   await expect(log.getByRole("listitem").filter({ hasText: "VIP customer" })).toContainText("Internal note");
   await expect(log.getByRole("button", { name: "Print" })).toBeVisible();
+});
+
+test("a file over the inbox's limit is refused in the browser, before any byte is sent", async ({ browser }) => {
+  const { page, chat } = await visitorWithChat(browser);
+  const uploads: string[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && new URL(request.url()).pathname === "/files") uploads.push(request.url());
+  });
+  // The demo inbox takes files up to 4 MB; this one is a byte more.
+  await chat.getByLabel("Attach files").setInputFiles({
+    name: "photo.png",
+    mimeType: "image/png",
+    buffer: Buffer.alloc(4 * 1024 * 1024 + 1),
+  });
+  await expect(chat.getByRole("alert")).toHaveText("The file is larger than 4 MB.");
+  await expect(chat.getByRole("list", { name: "Files to send" }).getByRole("listitem")).toHaveCount(0);
+  // A file within the limit, chosen next, is uploaded: the refusal was the size, not the input.
+  await chat.getByLabel("Attach files").setInputFiles({
+    name: "small.png",
+    mimeType: "image/png",
+    buffer: Buffer.from(PNG, "base64"),
+  });
+  await expect(chat.getByRole("button", { name: "Remove small.png" })).toBeVisible();
+  expect(uploads).toHaveLength(1);
 });

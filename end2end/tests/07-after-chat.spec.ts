@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { agentPage, visitorWithChat, say } from "./helpers";
+import { test, expect } from "./fixtures";
+import { agentPage, visitorWithChat, say, workspaceLive } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -62,6 +62,7 @@ test("labels filter the list and a conversation moves to another inbox", async (
   const visitor = await visitorWithChat(browser);
   await say(visitor.chat, /type your message/i, "Invoice 7781 charges me twice");
   await agent.goto("/");
+  await workspaceLive(agent);
   const list = agent.getByRole("list", { name: "Conversations" });
   await list.getByRole("button", { name: /Invoice 7781/ }).click();
   await expect(agent.getByText(/^Conversation ID: \d+$/)).toBeVisible();
@@ -122,7 +123,8 @@ test("a ticket made from two selected messages is on the Tickets page", async ({
   await agent.getByRole("link", { name: "Chat logs" }).click();
   await agent.getByRole("combobox", { name: "Status" }).selectOption("assigned");
   await agent.getByRole("button", { name: "Filter" }).click();
-  const logRow = agent.getByRole("row").filter({ hasText: "Alex Admin" }).first();
+  const logRow = agent.getByRole("row").filter({ hasText: "Alex Admin" });
+  await expect(logRow).toHaveCount(1);
   await expect(logRow).toContainText("Being answered");
   await expect(logRow.getByRole("link", { name: "View log" })).toBeVisible();
 });
@@ -171,4 +173,32 @@ test("a visitor saved as a contact from their profile is found on the Contacts p
   await expect(agent.getByRole("heading", { level: 1 })).toHaveText("Rui Costa");
   const chats = agent.getByRole("region", { name: "Conversations" });
   await expect(chats.getByRole("row").filter({ hasText: "Rui Costa" })).toHaveCount(1);
+});
+
+test.describe("with a mail server", () => {
+  test.use({ withMail: true });
+
+  test("an agent emails a conversation's transcript from the workspace", async ({ browser, server }) => {
+    test.setTimeout(90_000);
+    const agent = await agentPage(browser);
+    const visitor = await visitorWithChat(browser);
+    await say(visitor.chat, /type your message/i, "Please email me this chat");
+    await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /email me this chat/ }).click();
+    await agent.getByRole("button", { name: "Accept" }).click();
+    await say(agent, /^reply$/i, "Sure, here it comes.");
+    await expect(visitor.chat.getByRole("log")).toContainText("Sure, here it comes.");
+
+    await agent.getByRole("button", { name: "Send transcript" }).click();
+    const dialog = agent.getByRole("dialog", { name: "Send transcript" });
+    await dialog.getByLabel("Email").fill("kim@example.com");
+    await dialog.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(dialog.getByRole("status")).toHaveText("The transcript is on its way.");
+
+    // The local SMTP server receives it, addressed to what the agent typed, with the chat.
+    const mails = server.mail!.mails;
+    await expect.poll(() => mails.length).toBe(1);
+    expect(mails[0].to).toEqual(["kim@example.com"]);
+    expect(mails[0].raw).toContain("Please email me this chat");
+    expect(mails[0].raw).toContain("Sure, here it comes.");
+  });
 });

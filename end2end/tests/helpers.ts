@@ -6,15 +6,27 @@ export const ADMIN = { name: "Alex Admin", email: "admin@example.com", password:
 export async function agentPage(browser: Browser, locale = "en-US", email = ADMIN.email): Promise<Page> {
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
+  await signIn(page, email);
+  return page;
+}
+
+/** Signs an agent in on this page and waits until the workspace is live. */
+export async function signIn(page: Page, email = ADMIN.email) {
   await page.goto("/login");
   await page.getByLabel(/email|correo/i).fill(email);
   await page.getByLabel(/password|contraseña/i).fill(ADMIN.password);
   await page.getByRole("button", { name: /sign in|entrar/i }).click();
+  await workspaceLive(page);
+}
+
+/**
+ * Waits until the workspace on this page is live (hydrated). Until then a click or a change of
+ * a control would be lost: wait for it after every load or reload before touching anything.
+ */
+export async function workspaceLive(page: Page) {
   await expect(page.getByRole("navigation", { name: /conversation views|vistas/i })).toBeVisible();
-  // The notifications switch appears once the page is live (hydrated): before that, a change
-  // of a control would be lost.
+  // The notifications switch is drawn only in the browser, once the page is live.
   await expect(page.getByRole("button", { name: /desktop notifications|notificaciones de escritorio/i })).toBeVisible();
-  return page;
 }
 
 /** A visitor on the demo site with the chat open; returns the page and the widget frame. */
@@ -28,9 +40,10 @@ export async function visitorWithChat(browser: Browser, locale = "en-US"): Promi
   return { page, chat };
 }
 
-/** Types a message and presses Enter. */
+/** Types a message and presses Enter (once the box takes input: the page is live). */
 export async function say(where: Page | FrameLocator | Locator, label: RegExp, text: string) {
   const box = where.getByRole("textbox", { name: label });
+  await expect(box).toBeEnabled();
   await box.fill(text);
   await box.press("Enter");
 }
