@@ -30,12 +30,18 @@ pub fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> Client
     }
 }
 
-/// The acknowledged message of the socket's pending send (a refusal fails the test).
+/// The acknowledged message of the socket's latest send, skipping the answers to earlier
+/// ones (a refusal of it fails the test).
 pub async fn acked(socket: &mut Socket) -> switchboard::model::Message {
+    let latest = socket.last_send.clone().expect("a send to acknowledge");
     socket
         .until(|frame| match frame {
-            ServerFrame::Ack { message, .. } => Some(message),
-            ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
+            ServerFrame::Ack { client_id, message } if client_id == latest => Some(message),
+            ServerFrame::Refused {
+                client_id: Some(refused),
+                code,
+                ..
+            } if refused == latest => panic!("{latest} refused: {code}"),
             _ => None,
         })
         .await
@@ -373,6 +379,8 @@ type WsStream =
 /// A plain WebSocket client speaking the JSON protocol.
 pub struct Socket {
     pub stream: WsStream,
+    /// The client id of the latest `Send`, whose answer [`acked`] waits for.
+    last_send: Option<String>,
 }
 
 impl Socket {
@@ -384,7 +392,10 @@ impl Socket {
         let (stream, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("ws connect");
-        Socket { stream }
+        Socket {
+            stream,
+            last_send: None,
+        }
     }
 
     /// Tries an upgrade with these headers; returns 101 when it is accepted, else the HTTP
@@ -413,10 +424,16 @@ impl Socket {
         let (stream, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("ws connect");
-        Socket { stream }
+        Socket {
+            stream,
+            last_send: None,
+        }
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
+        if let ClientFrame::Send { client_id, .. } = frame {
+            self.last_send = Some(client_id.clone());
+        }
         self.send_text(&serde_json::to_string(frame).expect("json"))
             .await;
     }

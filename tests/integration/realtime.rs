@@ -109,9 +109,7 @@ async fn the_assignee_replies_and_the_visitor_sees_it_but_nobody_else_may_reply(
     ana_socket
         .send(&send("a1", Some(conversation_id), "Hi, I'm Ana"))
         .await;
-    ana_socket
-        .until(|f| matches!(f, ServerFrame::Ack { .. }).then_some(()))
-        .await;
+    acked(&mut ana_socket).await;
     let reply = visitor
         .until(|f| match f {
             ServerFrame::Event {
@@ -188,9 +186,7 @@ async fn a_killed_socket_resumes_with_every_missed_event_exactly_once() {
         visitor
             .send(&send(&format!("m{n}"), None, &format!("missed {n}")))
             .await;
-        visitor
-            .until(|f| matches!(f, ServerFrame::Ack { .. }).then_some(()))
-            .await;
+        acked(&mut visitor).await;
     }
 
     let mut agent = ana.socket(Some(last_seen)).await;

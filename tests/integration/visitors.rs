@@ -3,7 +3,7 @@
 //! after the grace period, visits and profiles, the page feed in a chat, proactive chat and
 //! profile edits.
 
-use crate::common::{Socket, TestServer, eventually};
+use crate::common::{Socket, TestServer, acked, eventually};
 use serde_json::Value;
 use switchboard::model::{
     Author, ConversationStatus, Inbox, OnlineVisitor, Role, SystemLine, VisitorProfile,
@@ -355,9 +355,7 @@ async fn pages_show_in_the_agents_timeline_and_never_in_the_visitors() {
             note: false,
         })
         .await;
-    widget
-        .until(|frame| matches!(frame, ServerFrame::Ack { .. }).then_some(()))
-        .await;
+    acked(&mut widget).await;
     view_page(&mut tab, "/pricing", "Pricing").await;
     let line = ana_socket
         .until(|frame| match frame {

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::common::{Team, TestServer, eventually};
+use crate::common::{Team, TestServer, acked, eventually};
 use serde_json::Value;
 use switchboard::model::{
     ConversationDetail, ConversationStatus, ConversationSummary, Me, Presence, Role, SystemLine,
@@ -337,9 +337,7 @@ async fn timers_fire_after_a_restart_with_their_system_lines() {
             note: false,
         })
         .await;
-    socket
-        .until(|frame| matches!(frame, ServerFrame::Ack { .. }).then_some(()))
-        .await;
+    acked(&mut socket).await;
     socket.close().await;
     let due = due_at(&server, TimerKind::VisitorIdle, id).await;
     let server = server.restart_after_time(due).await;
