@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 use crate::protocol::Event;
 
 /// How many events a topic buffers for a slow subscriber before it lags and must replay.
-pub const TOPIC_CAPACITY: usize = 1024;
+pub(crate) const TOPIC_CAPACITY: usize = 1024;
 
 /// Who an event is for: the agents of an inbox, the whole team, or one visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -211,7 +211,19 @@ impl Feed {
                 .collect::<Vec<_>>();
             futures::future::select_all(waits).await.0?
         };
-        let mut batch = vec![first];
+        self.drain_into(vec![first])
+    }
+
+    /// Every event already waiting, in id order, without waiting for more (often none).
+    pub fn waiting(&mut self) -> Result<Vec<Arc<StoredEvent>>, RecvError> {
+        self.drain_into(Vec::new())
+    }
+
+    /// Adds every waiting event to `batch` and sorts it by id, once each.
+    fn drain_into(
+        &mut self,
+        mut batch: Vec<Arc<StoredEvent>>,
+    ) -> Result<Vec<Arc<StoredEvent>>, RecvError> {
         for subscription in &mut self.subscriptions {
             while let Some(event) = subscription.try_recv()? {
                 batch.push(event);

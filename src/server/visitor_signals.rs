@@ -75,6 +75,20 @@ impl Subscription {
     }
 }
 
+impl Subscription {
+    /// A signal already waiting, without waiting for one (skips what a slow socket missed).
+    pub fn try_next(&mut self) -> Option<ServerFrame> {
+        let receiver = self.receiver.as_mut()?;
+        loop {
+            match receiver.try_recv() {
+                Ok(frame) => return Some(frame),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
 impl Drop for Subscription {
     fn drop(&mut self) {
         drop(self.receiver.take());

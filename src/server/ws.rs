@@ -273,24 +273,12 @@ where
     )
     .await?;
     loop {
-        // Biased: what is waiting for the client goes out before the next frame from it is
-        // read. A flood of client frames cannot hold back its own events, and a pong always
-        // follows what was already on its way (clients and tests use a ping as a barrier).
         tokio::select! {
-            biased;
-            batch = feed.next_batch() => match batch {
-                Ok(events) => {
-                    for event in events {
-                        if event.id > last_sent {
-                            send(&mut sink, event_frame(&event)).await?;
-                            last_sent = event.id;
-                        }
-                    }
+            batch = feed.next_batch() => {
+                match forward_events(&mut sink, &state, &who, batch, last_sent).await? {
+                    Some(sent) => last_sent = sent,
+                    None => return Ok(()),
                 }
-                Err(RecvError::Lagged) => {
-                    last_sent = replay(&mut sink, &state, &who, last_sent).await?;
-                }
-                Err(RecvError::Closed) => return Ok(()),
             },
             frame = next_visitor_signal(&mut visitor_signals) => send(&mut sink, frame).await?,
             signal = next_signal(&mut signals) => {
@@ -312,6 +300,24 @@ where
             incoming = stream.next() => match incoming {
                 None => return Ok(()),
                 Some(Err(e)) => refuse(&mut sink, None, &e).await?,
+                Some(Ok(ClientFrame::Ping)) => {
+                    // What is already waiting goes first: a pong follows everything that was
+                    // on its way, so clients (and tests) can use a ping as a barrier.
+                    let waiting = feed.waiting();
+                    match forward_events(&mut sink, &state, &who, waiting, last_sent).await? {
+                        Some(sent) => last_sent = sent,
+                        None => return Ok(()),
+                    }
+                    while let Some(signal) = signals.as_mut().and_then(try_next_signal) {
+                        if let Some(frame) = who.wants(&signal) {
+                            send(&mut sink, frame).await?;
+                        }
+                    }
+                    while let Some(frame) = visitor_signals.as_mut().and_then(|s| s.try_next()) {
+                        send(&mut sink, frame).await?;
+                    }
+                    send(&mut sink, ServerFrame::Pong).await?;
+                }
                 Some(Ok(ClientFrame::WatchVisitors { on })) => match &who {
                     Who::Agent { inbox_ids, .. } => {
                         table.watching = on;
@@ -515,6 +521,47 @@ impl Who {
     }
 }
 
+/// Sends the events of a batch the client does not have yet, or replays from the table when
+/// the subscription fell behind; returns the last id sent, or `None` when the hub is gone.
+async fn forward_events<S>(
+    sink: &mut S,
+    state: &AppState,
+    who: &Who,
+    batch: Result<Vec<Arc<StoredEvent>>, RecvError>,
+    mut last_sent: i64,
+) -> Result<Option<i64>, String>
+where
+    S: Sink<ServerFrame> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    match batch {
+        Ok(events) => {
+            for event in events {
+                if event.id > last_sent {
+                    send(sink, event_frame(&event)).await?;
+                    last_sent = event.id;
+                }
+            }
+            Ok(Some(last_sent))
+        }
+        Err(RecvError::Lagged) => replay(sink, state, who, last_sent).await.map(Some),
+        Err(RecvError::Closed) => Ok(None),
+    }
+}
+
+/// A colleague's signal already waiting for an agent socket, without waiting for one.
+fn try_next_signal(
+    receiver: &mut broadcast::Receiver<Arc<AgentSignal>>,
+) -> Option<Arc<AgentSignal>> {
+    loop {
+        match receiver.try_recv() {
+            Ok(signal) => return Some(signal),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
 /// The next signal for an agent socket (a visitor's never resolves). A socket that fell behind
 /// skips what it missed: signals are momentary.
 async fn next_signal(
@@ -543,7 +590,8 @@ where
     S::Error: std::fmt::Display,
 {
     match frame {
-        ClientFrame::Ping => send(sink, ServerFrame::Pong).await,
+        // Answered by the connection loop, which holds what they need.
+        ClientFrame::Ping | ClientFrame::WatchVisitors { .. } => Ok(()),
         ClientFrame::Hello { .. } => {
             refuse(
                 sink,
@@ -660,7 +708,6 @@ where
             },
             Who::Agent { .. } => refuse(sink, None, &AppError::Forbidden).await,
         },
-        ClientFrame::WatchVisitors { .. } => refuse(sink, None, &AppError::Forbidden).await,
     }
 }
 
