@@ -179,3 +179,62 @@ async fn a_visitor_has_at_most_one_open_conversation() {
     tx.insert_conversation(&visitor, 1).await.expect("first");
     assert_unique_violation(tx.insert_conversation(&visitor, 2).await.map(|_| ()));
 }
+
+#[tokio::test]
+async fn pruning_removes_only_a_leading_run_of_old_events_and_keeps_the_newest() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir).await;
+    let hub = Hub::new();
+    // Six events written at these times (the fourth after the clock stepped back).
+    let times = [1_000, 2_000, 9_000, 3_000, 9_500, 4_000];
+    let mut tx = store.write().await.expect("tx");
+    for agent_id in 0..times.len() as i64 {
+        tx.append_team_event(Event::PresenceChanged {
+            agent_id,
+            presence: switchboard::model::Presence::Online,
+        })
+        .await
+        .expect("event");
+    }
+    let ids: Vec<i64> = tx
+        .commit(&hub)
+        .await
+        .expect("commit")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    for (id, at) in ids.iter().zip(times) {
+        sqlx::query("UPDATE events SET created_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(store.pool())
+            .await
+            .expect("set the time");
+    }
+    let kept = || async {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM events ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .expect("ids")
+    };
+    let prune = |before: i64, limit: i64| {
+        let store = store.clone();
+        let hub = hub.clone();
+        async move {
+            let mut tx = store.write().await.expect("tx");
+            let pruned = tx.prune_events(before, limit).await.expect("prune");
+            tx.commit(&hub).await.expect("commit");
+            pruned
+        }
+    };
+
+    // Older than 5,000: the first two go; the fourth stays, since a newer one precedes it.
+    assert_eq!(prune(5_000, 1).await, 1, "at most the limit");
+    assert_eq!(prune(5_000, 100).await, 1);
+    assert_eq!(kept().await, ids[2..].to_vec());
+    // Everything older than the future: all but the newest event.
+    assert_eq!(prune(100_000, 100).await, 3);
+    assert_eq!(kept().await, vec![ids[5]]);
+    assert_eq!(store.last_event_id().await.expect("newest"), ids[5]);
+    assert_eq!(prune(100_000, 100).await, 0);
+}

@@ -636,14 +636,18 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Deletes up to `limit` of the oldest events written before `before`, always keeping the
-    /// newest event (so the newest id ever written stays readable). Returns how many went.
-    /// Ids and times grow together, so the oldest rows by id are the ones to go: the work is
-    /// proportional to what is pruned, not to the size of the log.
+    /// Deletes up to `limit` of the oldest events, those before the first event written at or
+    /// after `before`, always keeping the newest event (so the newest id ever written stays
+    /// readable). Only a leading run of ids goes, even if the clock once stepped back: a
+    /// replay never meets a hole in the middle. Both lookups walk ids from the oldest, so the
+    /// work is proportional to what is pruned, not to the size of the log. Returns how many
+    /// went.
     pub async fn prune_events(&mut self, before: Millis, limit: i64) -> StoreResult<u64> {
         let done = sqlx::query(
             "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) \
-             AND created_at < ? AND id < (SELECT MAX(id) FROM events)",
+             AND id < COALESCE( \
+                 (SELECT id FROM events WHERE created_at >= ? ORDER BY id LIMIT 1), \
+                 (SELECT MAX(id) FROM events))",
         )
         .bind(limit)
         .bind(before)
