@@ -2,7 +2,7 @@
 //! static files, and the session layer around them.
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -75,15 +75,21 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
 /// know, 409 for a conflict. The body is unchanged, and the browser's client decodes any
 /// 4xx or 5xx answer as the error.
 async fn with_refusal_status(response: Response) -> Response {
-    /// Error bodies are short JSON; anything longer is left as it is.
-    const MAX_ERROR_BYTES: usize = 16 * 1024;
+    /// Error bodies are short JSON; a longer one (or one of unknown length) is left as it is.
+    const MAX_ERROR_BYTES: u64 = 16 * 1024;
+    let short = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_some_and(|bytes| bytes <= MAX_ERROR_BYTES);
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        || !short
     {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BYTES).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
