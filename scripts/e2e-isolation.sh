@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shows that every end-to-end spec passes on its own and that none depends on another having
-# run first: runs each spec alone, last one first (07, 06, … 01), each test on a fresh server.
+# run first: runs each spec alone, last one first (08, 07, … 01), each test on a fresh server.
 # Needs the site built (`cargo leptos build`, as scripts/test.sh does). Takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

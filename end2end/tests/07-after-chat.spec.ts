@@ -198,7 +198,7 @@ test.describe("with a mail server", () => {
     const mails = server.mail!.mails;
     await expect.poll(() => mails.length).toBe(1);
     expect(mails[0].to).toEqual(["kim@example.com"]);
-    expect(mails[0].raw).toContain("Please email me this chat");
-    expect(mails[0].raw).toContain("Sure, here it comes.");
+    expect(mails[0].text).toContain("Please email me this chat");
+    expect(mails[0].text).toContain("Sure, here it comes.");
   });
 });

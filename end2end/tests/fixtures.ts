@@ -10,8 +10,9 @@ import { ADMIN } from "./helpers";
 const ROOT = path.resolve(__dirname, "..", "..");
 const BINARY = path.join(ROOT, "target/debug/switchboard");
 
-/** An email as the local SMTP server received it (headers and body, as sent). */
-export type Mail = { to: string[]; raw: string };
+/** An email as the local SMTP server received it: its recipients, and its headers and body
+ * with quoted-printable undone (lettre folds long or non-ASCII lines that way). */
+export type Mail = { to: string[]; text: string };
 
 /** A local SMTP server on a port of its own, collecting what Switchboard sends. */
 export type MailSink = { port: number; mails: Mail[] };
@@ -112,6 +113,13 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Joins soft line breaks and turns `=XX` escapes back into the UTF-8 bytes they stand for. */
+function undoQuotedPrintable(raw: string): string {
+  const joined = raw.replace(/=\r?\n/g, "");
+  const bytes = joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
 async function startMailSink(): Promise<{ sink: MailSink; stop: () => Promise<void> }> {
   const mails: Mail[] = [];
   const smtp = new SMTPServer({
@@ -124,7 +132,7 @@ async function startMailSink(): Promise<{ sink: MailSink; stop: () => Promise<vo
       stream.on("end", () => {
         mails.push({
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString(),
+          text: undoQuotedPrintable(Buffer.concat(chunks).toString("latin1")),
         });
         done();
       });

@@ -126,7 +126,4 @@ async fn a_signed_out_cookie_opens_nothing() {
         Socket::upgrade_status(&socket_url, &[("cookie", cookie.clone())]).await,
         401
     );
-    // Signing in again gives a new session, not the old one back.
-    let (_, again) = server.sign_in_cookie(&team.ana.email).await;
-    assert_ne!(again, cookie);
 }

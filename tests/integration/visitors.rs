@@ -189,7 +189,7 @@ async fn pages_reach_the_agents_of_the_visitors_inbox_only() {
 
 #[tokio::test]
 async fn a_visitor_leaves_when_their_last_tab_has_been_gone_for_the_grace_period() {
-    let server = TestServer::start_with(|config| config.visitor_grace = 2).await;
+    let server = TestServer::start_with(|config| config.visitor_grace = 3).await;
     let team = server.team().await;
     let ana = server.sign_in("ana@example.com").await;
     let mut ana_socket = ana.socket(None).await;
