@@ -173,6 +173,19 @@ impl Drop for Subscription {
     }
 }
 
+/// A value already waiting on a channel of momentary signals (typing, viewing), without
+/// waiting for one. A receiver that fell behind skips what it missed: signals only matter
+/// while they are fresh.
+pub fn try_recv_skipping<T: Clone>(receiver: &mut broadcast::Receiver<T>) -> Option<T> {
+    loop {
+        match receiver.try_recv() {
+            Ok(value) => return Some(value),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
 /// Why a subscription yielded no event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecvError {

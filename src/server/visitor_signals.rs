@@ -73,19 +73,12 @@ impl Subscription {
             }
         }
     }
-}
 
-impl Subscription {
     /// A signal already waiting, without waiting for one (skips what a slow socket missed).
     pub fn try_next(&mut self) -> Option<ServerFrame> {
-        let receiver = self.receiver.as_mut()?;
-        loop {
-            match receiver.try_recv() {
-                Ok(frame) => return Some(frame),
-                Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
-                Err(_) => return None,
-            }
-        }
+        self.receiver
+            .as_mut()
+            .and_then(crate::server::hub::try_recv_skipping)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::rules::{self, Replay};
 use crate::server::auth;
 use crate::server::client_info::ClientInfo;
 use crate::server::connections::{AgentSignal, ConnectionId};
-use crate::server::hub::{Feed, RecvError, StoredEvent, Topic};
+use crate::server::hub::{Feed, RecvError, StoredEvent, Topic, try_recv_skipping};
 use crate::server::online::{Changes, TabId};
 use crate::server::services;
 use crate::server::state::AppState;
@@ -308,7 +308,7 @@ where
                         Some(sent) => last_sent = sent,
                         None => return Ok(()),
                     }
-                    while let Some(signal) = signals.as_mut().and_then(try_next_signal) {
+                    while let Some(signal) = signals.as_mut().and_then(try_recv_skipping) {
                         if let Some(frame) = who.wants(&signal) {
                             send(&mut sink, frame).await?;
                         }
@@ -546,19 +546,6 @@ where
         }
         Err(RecvError::Lagged) => replay(sink, state, who, last_sent).await.map(Some),
         Err(RecvError::Closed) => Ok(None),
-    }
-}
-
-/// A colleague's signal already waiting for an agent socket, without waiting for one.
-fn try_next_signal(
-    receiver: &mut broadcast::Receiver<Arc<AgentSignal>>,
-) -> Option<Arc<AgentSignal>> {
-    loop {
-        match receiver.try_recv() {
-            Ok(signal) => return Some(signal),
-            Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
-            Err(_) => return None,
-        }
     }
 }
 
