@@ -6,9 +6,10 @@ import * as path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { ADMIN } from "./helpers";
 
-/** The server binary `cargo leptos build` writes, run from the project root. */
+/** The server binary `cargo leptos build` writes, run from the project root; the measuring
+ * program (scripts/measure-weight.sh) points `SWITCHBOARD_BINARY` at the release build. */
 const ROOT = path.resolve(__dirname, "..", "..");
-const BINARY = path.join(ROOT, "target/debug/switchboard");
+const BINARY = path.resolve(ROOT, process.env.SWITCHBOARD_BINARY ?? "target/debug/switchboard");
 
 /** An email as the local SMTP server received it: its recipients, and its headers and body
  * with quoted-printable undone (lettre folds long or non-ASCII lines that way). */

@@ -27,6 +27,7 @@ pub mod transcripts;
 pub mod visitor_signals;
 pub mod visitors;
 pub mod webhook;
+pub mod wire;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -66,6 +67,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         });
     leptos_options.site_addr = config.listen;
     leptos_options.site_root = config.site_root.to_string_lossy().as_ref().into();
+    // cargo-leptos names the bundles after their content and writes the names beside the
+    // binary; without that file (a test binary) the plain names are used.
+    leptos_options.hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&*leptos_options.hash_file)))
+        .is_some_and(|path| path.exists());
     let state = AppState {
         leptos_options,
         store,

@@ -1,5 +1,5 @@
 //! The HTTP surface: Leptos pages and server functions, the two sockets, the demo website,
-//! static files, and the session layer around them.
+//! static files (compressed, with cache headers: `wire`), and the session layer around them.
 
 use axum::Router;
 use axum::body::{Body, HttpBody};
@@ -16,7 +16,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, files, tracker, ws};
+use crate::server::{StartError, demo, files, tracker, wire, ws};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -36,18 +36,13 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let fallback_state = state.clone();
-    // Server functions are routed by `leptos_routes_with_context` below, one route each.
-    let router = Router::new()
-        .route("/ws/agent", get(ws::agent_socket))
-        .route("/ws/visitor", get(ws::visitor_socket))
+    // Pages, server functions (routed by `leptos_routes_with_context`, one route each) and
+    // static files are compressed and get cache headers; sockets and uploaded files are not.
+    let pages = Router::new()
         .route("/demo", get(demo::home))
         .route("/demo/pricing", get(demo::pricing))
         .route("/demo/delivery", get(demo::delivery))
         .route("/track/{key}", get(tracker::page))
-        .route("/files", post(files::upload))
-        .route("/files/{id}", get(files::download))
-        .route("/avatar", post(files::upload_avatar))
-        .route("/avatars/{agent_id}", get(files::avatar))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &state,
@@ -65,6 +60,15 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
             move || provide_context(fallback_state.clone()), shell
         ))
         .layer(axum::middleware::map_response(with_refusal_status))
+        .layer(wire::compression())
+        .layer(axum::middleware::from_fn(wire::cache_headers));
+    let router = pages
+        .route("/ws/agent", get(ws::agent_socket))
+        .route("/ws/visitor", get(ws::visitor_socket))
+        .route("/files", post(files::upload))
+        .route("/files/{id}", get(files::download))
+        .route("/avatar", post(files::upload_avatar))
+        .route("/avatars/{agent_id}", get(files::avatar))
         .layer(sessions)
         .with_state(state);
     Ok(router)

@@ -11,4 +11,5 @@ mod sessions;
 mod store;
 mod transcripts;
 mod visitors;
+mod wire;
 mod workspace;
