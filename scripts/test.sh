@@ -8,8 +8,8 @@ source scripts/install.sh
 step "cargo fmt --check"
 cargo fmt --check
 
-step "clippy, server build (ssr, with the benchmark)"
-cargo clippy --features bench --all-targets -- -D warnings
+step "clippy, server build (ssr, with the benchmark) and the shared crate"
+cargo clippy --workspace --all-targets --features switchboard/bench -- -D warnings
 
 step "clippy, browser build (hydrate, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
@@ -18,7 +18,7 @@ step "unit, store and integration tests"
 # The flag cargo-leptos sets for debug builds: components type-erased, so the test binaries
 # are a quarter of the size and `cargo leptos build` below reuses much of this build (on a
 # clean clone it then compiles 332 crates instead of 722).
-RUSTFLAGS="--cfg erase_components" cargo test --features ssr
+RUSTFLAGS="--cfg erase_components" cargo test --workspace --features switchboard/ssr
 
 step "building the site for the end-to-end tests"
 cargo leptos build

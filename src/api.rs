@@ -3,13 +3,16 @@
 //! sent over the sockets instead (see [`crate::protocol`]).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    AgentAccount, Block, Colleague, Contact, ContactDetail, ConversationDetail,
-    ConversationSummary, FilePolicy, HistoryFilter, HistoryRow, Inbox, Me, Message, SearchResults,
-    Template, Ticket, TicketComment, TicketDetail, VisitorProfile,
+    AgentAccount, Block, Contact, ContactDetail, ConversationDetail, ConversationSummary,
+    HistoryFilter, HistoryRow, Inbox, SearchResults, Template, Ticket, TicketComment, TicketDetail,
+    VisitorProfile,
+};
+pub use crate::snapshot::{
+    AdminOverview, BlockNotice, HistoryOptions, SignInState, TemplateBook, Webhook, WidgetSnapshot,
+    WorkspaceSnapshot,
 };
 
 #[cfg(feature = "ssr")]
@@ -17,66 +20,6 @@ use crate::server::{
     auth, blocks, chat_details, contacts, history, services, state::AppState, templates, tickets,
     transcripts, visitors,
 };
-
-/// What a signed-in agent's workspace starts from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkspaceSnapshot {
-    /// The agent.
-    pub me: Me,
-    /// Inboxes they may see.
-    pub inboxes: Vec<Inbox>,
-    /// Open conversations of those inboxes and the most recently closed ones.
-    pub conversations: Vec<ConversationSummary>,
-    /// Every agent with their presence (the signed-in one included).
-    pub team: Vec<Colleague>,
-    /// Visitor messages of open conversations this agent has not read, as
-    /// (conversation id, message id).
-    pub unread: Vec<(i64, i64)>,
-    /// Whether this agent's workspace plays sounds.
-    pub sound_on: bool,
-    /// How many visitors of those inboxes are on the site now.
-    pub online_visitors: usize,
-    /// Events up to this id are reflected; resume the socket from it.
-    pub last_event_id: i64,
-}
-
-/// What the widget starts from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WidgetSnapshot {
-    /// A new token when the visitor is new (store it); `None` when theirs was valid.
-    pub new_token: Option<String>,
-    /// The visitor's conversations, oldest first.
-    pub conversations: Vec<ConversationSummary>,
-    /// Every message of them, oldest first.
-    pub messages: Vec<Message>,
-    /// What files the inbox accepts.
-    pub files: FilePolicy,
-    /// Whether agents see what the visitor types before sending (the widget says so).
-    pub typing_preview: bool,
-    /// Set when the visitor (or their network) is blocked: the widget says so and cannot send.
-    #[serde(default)]
-    pub blocked: Option<BlockNotice>,
-    /// Events up to this id are reflected; resume the socket from it.
-    pub last_event_id: i64,
-}
-
-/// What a blocked visitor is told (never the reason, which is the team's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BlockNotice {
-    /// When the block ends by itself (`None`: it does not).
-    pub until: Option<crate::model::Millis>,
-}
-
-/// Where the site stands for the person asking: first run, signed out, or signed in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SignInState {
-    /// No agent exists yet: `/setup` creates the first admin.
-    NeedsSetup,
-    /// Nobody is signed in on this browser.
-    SignedOut,
-    /// This agent is signed in.
-    SignedIn(Me),
-}
 
 #[cfg(feature = "ssr")]
 fn state() -> Result<AppState, AppError> {
@@ -97,7 +40,7 @@ async fn session() -> Result<tower_sessions::Session, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-async fn agent() -> Result<(AppState, Me), AppError> {
+async fn agent() -> Result<(AppState, crate::model::Me), AppError> {
     let state = state()?;
     let me = auth::current_agent(&state, &session().await?).await?;
     Ok((state, me))
@@ -137,30 +80,6 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     auth::sign_out(&session().await?).await
-}
-
-/// What the admin page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdminOverview {
-    /// Every inbox.
-    pub inboxes: Vec<Inbox>,
-    /// Every agent account.
-    pub agents: Vec<AgentAccount>,
-    /// This server's address as the browser reached it, for the widget snippet.
-    pub site_url: String,
-    /// The inboxes' ticket webhooks.
-    pub webhooks: Vec<Webhook>,
-}
-
-/// An inbox's ticket webhook: where new tickets are posted, and the secret of the signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Webhook {
-    /// The inbox.
-    pub inbox_id: i64,
-    /// The address.
-    pub url: String,
-    /// The HMAC-SHA256 key.
-    pub secret: String,
 }
 
 /// Inboxes and accounts, for the admin page. Admins only.
@@ -344,17 +263,6 @@ pub async fn set_inbox_chat_settings(
         typing_preview,
     )
     .await
-}
-
-/// The templates an agent may use, and where they may share new ones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateBook {
-    /// Their own and those shared with their inboxes, by shortcut.
-    pub templates: Vec<Template>,
-    /// The inboxes they may see (a shared template names one).
-    pub inboxes: Vec<Inbox>,
-    /// Whether they may share templates with an inbox (supervisors and admins).
-    pub may_share: bool,
 }
 
 /// The templates the agent may use: their own and those shared with their inboxes.
@@ -645,17 +553,6 @@ pub async fn search(
 ) -> Result<SearchResults, AppError> {
     let (state, me) = agent().await?;
     history::search(&state, &me, &query, conversation_id).await
-}
-
-/// What the chat logs page filters by: inboxes, agents and labels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryOptions {
-    /// The inboxes the agent may see.
-    pub inboxes: Vec<Inbox>,
-    /// Every agent.
-    pub agents: Vec<Colleague>,
-    /// Every label.
-    pub labels: Vec<String>,
 }
 
 /// The chat logs' filter choices.

@@ -7,20 +7,14 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod blocking;
-pub mod error;
-pub mod files;
-pub mod format;
-pub mod live;
-pub mod model;
-pub mod online_table;
-pub mod protocol;
-pub mod rules;
-pub mod search;
-pub mod templates;
-pub mod tracking;
-pub mod transcript;
 pub mod ui;
+
+// The model, the wire protocol and the rules live in their own crate (`shared/`), which the
+// widget uses too; they keep their paths here.
+pub use switchboard_shared::{
+    blocking, error, files, format, live, model, online_table, protocol, rules, search, snapshot,
+    templates, tracking, transcript,
+};
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -42,13 +42,6 @@ use store::Store;
 /// A start-up failure (bad configuration, unreachable database, port in use).
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        tracing::error!("database: {e}");
-        AppError::Internal
-    }
-}
-
 /// Opens the store and prepares the state: migrations, the admin from the environment, the
 /// demo inbox.
 pub async fn prepare(config: &Config) -> Result<AppState, StartError> {

@@ -94,9 +94,7 @@ pub async fn create_agent(
     }
     let id = match tx.insert_agent(&name, &email, &hash, new.role).await {
         Ok(id) => id,
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(AppError::EmailTaken);
-        }
+        Err(e) if e.is_unique_violation() => return Err(AppError::EmailTaken),
         Err(e) => return Err(e.into()),
     };
     tx.set_agent_inboxes(id, &inbox_ids).await?;

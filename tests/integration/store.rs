@@ -3,7 +3,7 @@
 use switchboard::model::{Author, Role};
 use switchboard::protocol::Event;
 use switchboard::server::hub::{Hub, Topic};
-use switchboard::server::store::{NewMessage, Store};
+use switchboard::server::store::{NewMessage, Store, StoreError};
 
 async fn open(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -162,9 +162,9 @@ async fn events_are_committed_in_order_with_their_rows() {
 
 /// Asserts that a write was refused by a UNIQUE constraint (not for any other reason).
 #[track_caller]
-fn assert_unique_violation(result: Result<(), sqlx::Error>) {
+fn assert_unique_violation(result: Result<(), StoreError>) {
     match result {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {}
+        Err(e) if e.is_unique_violation() => {}
         other => panic!("expected a unique violation, got {other:?}"),
     }
 }

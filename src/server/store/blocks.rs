@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Store, StoreResult, WriteTx};
+use super::{Store, StoreError, StoreResult, WriteTx};
 use crate::model::{Block, Millis, visitor_label};
 
 const BLOCK_COLUMNS: &str = "SELECT b.id, b.inbox_id, b.visitor_id, v.name AS visitor_name, b.ip_range, \
@@ -96,7 +96,7 @@ impl WriteTx {
         .bind(new.at)
         .bind(new.until)
         .fetch_one(&mut *self.tx)
-        .await
+        .await.map_err(StoreError::from)
     }
 
     /// Lifts a block by hand; returns whether it was in force.

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Store, StoreResult, WriteTx, now_millis};
+use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
 use crate::model::{Contact, ContactRef, LinkedVisitor, visitor_label};
 
 const CONTACT_COLUMNS: &str =
@@ -119,6 +119,7 @@ impl WriteTx {
         .bind(now)
         .fetch_one(&mut *self.tx)
         .await
+        .map_err(StoreError::from)
     }
 
     /// Changes a contact; returns whether it exists.
@@ -150,6 +151,7 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await
             .map(Option::flatten)
+            .map_err(StoreError::from)
     }
 
     /// The first contact with this email (case aside).
@@ -160,6 +162,7 @@ impl WriteTx {
         .bind(email)
         .fetch_optional(&mut *self.tx)
         .await
+        .map_err(StoreError::from)
     }
 
     /// Links a visitor to a contact.

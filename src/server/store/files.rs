@@ -78,7 +78,7 @@ impl Store {
         let uploader = match (visitor, agent) {
             (Some(id), _) => Uploader::Visitor(id),
             (None, Some(id)) => Uploader::Agent(id),
-            (None, None) => return Err(sqlx::Error::Decode("file without uploader".into())),
+            (None, None) => return Err(sqlx::Error::Decode("file without uploader".into()).into()),
         };
         Ok(Some(FileRecord {
             attachment: Attachment {

@@ -1,6 +1,6 @@
 //! The SQL of a conversation's details: its labels and the inbox it is in.
 
-use super::{Store, StoreResult, WriteTx, now_millis};
+use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
 
 impl Store {
     /// Every label name in use, by name (label pickers and filters).
@@ -8,6 +8,7 @@ impl Store {
         sqlx::query_scalar("SELECT name FROM labels ORDER BY name COLLATE NOCASE")
             .fetch_all(&self.pool)
             .await
+            .map_err(StoreError::from)
     }
 }
 

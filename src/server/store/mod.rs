@@ -37,8 +37,41 @@ pub use templates::NewTemplate;
 pub use tickets::NewTicket;
 pub use visitors::{NewVisit, VisitFacts};
 
+/// What the store's functions return.
+pub type StoreResult<T> = Result<T, StoreError>;
+
 /// The store's error: a database failure (mapped to `AppError::Internal` at the service edge).
-pub type StoreResult<T> = Result<T, sqlx::Error>;
+/// The store's own type, so the rest of the server never names the database library.
+#[derive(Debug)]
+pub struct StoreError(pub sqlx::Error);
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError(e)
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl StoreError {
+    /// Whether a unique constraint refused the write (an email or a name already taken).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(&self.0, sqlx::Error::Database(e) if e.is_unique_violation())
+    }
+}
+
+impl From<StoreError> for crate::error::AppError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!("database: {e}");
+        crate::error::AppError::Internal
+    }
+}
 
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
@@ -143,7 +176,10 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError(e.into()))?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),
@@ -187,6 +223,7 @@ impl Store {
         sqlx::query_scalar("SELECT COUNT(*) FROM agents")
             .fetch_one(&self.pool)
             .await
+            .map_err(StoreError::from)
     }
 
     /// The account with this (lower-cased) email, with its password hash.
@@ -318,6 +355,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map(|on| on.unwrap_or(true))
+            .map_err(StoreError::from)
     }
 
     /// The visitor messages of open conversations in these inboxes that the agent has not read,
@@ -361,6 +399,7 @@ impl Store {
         sqlx::query_scalar("SELECT MIN(due_at) FROM timers")
             .fetch_one(&self.pool)
             .await
+            .map_err(StoreError::from)
     }
 
     /// Every scheduled timer (tests and diagnostics).
@@ -476,6 +515,7 @@ impl Store {
         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
             .fetch_one(&self.pool)
             .await
+            .map_err(StoreError::from)
     }
 
     /// The smallest event id still kept, `None` when the log is empty.
@@ -483,6 +523,7 @@ impl Store {
         sqlx::query_scalar("SELECT MIN(id) FROM events")
             .fetch_one(&self.pool)
             .await
+            .map_err(StoreError::from)
     }
 
     /// Up to `limit` events of these inboxes after `after`, in id order.
@@ -756,6 +797,7 @@ impl WriteTx {
         .bind(agent_id)
         .fetch_one(&mut *self.tx)
         .await
+        .map_err(StoreError::from)
     }
 
     /// The agent with this id, read inside the transaction.
@@ -822,6 +864,7 @@ impl WriteTx {
             .bind(conversation_id)
             .fetch_one(&mut *self.tx)
             .await
+            .map_err(StoreError::from)
     }
 
     /// How many agent accounts exist, inside the transaction (first-run setup races).
@@ -829,6 +872,7 @@ impl WriteTx {
         sqlx::query_scalar("SELECT COUNT(*) FROM agents")
             .fetch_one(&mut *self.tx)
             .await
+            .map_err(StoreError::from)
     }
 
     /// Creates an agent; the caller has validated the fields.
@@ -848,7 +892,7 @@ impl WriteTx {
         .bind(role.as_str())
         .bind(now_millis())
         .fetch_one(&mut *self.tx)
-        .await
+        .await.map_err(StoreError::from)
     }
 
     /// Replaces the inboxes an agent belongs to.
@@ -886,6 +930,7 @@ impl WriteTx {
         .bind(ids)
         .fetch_one(&mut *self.tx)
         .await
+        .map_err(StoreError::from)
     }
 
     /// Every agent id.
@@ -893,6 +938,7 @@ impl WriteTx {
         sqlx::query_scalar("SELECT id FROM agents")
             .fetch_all(&mut *self.tx)
             .await
+            .map_err(StoreError::from)
     }
 
     /// Creates an inbox.
@@ -977,6 +1023,7 @@ impl WriteTx {
         .bind(at)
         .fetch_one(&mut *self.tx)
         .await
+        .map_err(StoreError::from)
     }
 
     /// Stores a message and bumps its conversation's last activity.
@@ -1123,6 +1170,7 @@ impl WriteTx {
         .bind(conversation_id)
         .fetch_one(&mut *self.tx)
         .await
+        .map_err(StoreError::from)
     }
 
     /// Sets an inbox's file policy and typing preview (validated by the caller).
@@ -1245,7 +1293,9 @@ fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
 }
 
 fn parse_presence(value: &str) -> StoreResult<Presence> {
-    Presence::parse(value).ok_or_else(|| sqlx::Error::Decode(format!("presence {value}").into()))
+    Presence::parse(value)
+        .ok_or_else(|| sqlx::Error::Decode(format!("presence {value}").into()))
+        .map_err(StoreError::from)
 }
 
 fn timer_from_row(row: &SqliteRow) -> StoreResult<Timer> {

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreResult, WriteTx, decode_error, now_millis};
+use super::{Store, StoreError, StoreResult, WriteTx, decode_error, now_millis};
 use crate::model::Millis;
 use crate::server::outbox::Item;
 
@@ -47,6 +47,7 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await
+        .map_err(StoreError::from)
     }
 
     /// Every item, oldest first (tests and diagnostics).
@@ -158,6 +159,7 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await
             .map(Option::flatten)
+            .map_err(StoreError::from)
     }
 }
 

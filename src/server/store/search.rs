@@ -267,5 +267,6 @@ impl Store {
         sqlx::query_scalar("SELECT COUNT(*) FROM messages")
             .fetch_one(&self.pool)
             .await
+            .map_err(super::StoreError::from)
     }
 }

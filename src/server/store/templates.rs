@@ -119,7 +119,7 @@ fn template_from_row(row: &SqliteRow) -> StoreResult<Template> {
     let scope = match (owner_id, inbox_id) {
         (Some(agent_id), _) => TemplateScope::Personal { agent_id },
         (None, Some(inbox_id)) => TemplateScope::Inbox { inbox_id },
-        (None, None) => return Err(sqlx::Error::Decode("template without scope".into())),
+        (None, None) => return Err(sqlx::Error::Decode("template without scope".into()).into()),
     };
     Ok(Template {
         id: row.try_get("id")?,

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Store, StoreResult, WriteTx, now_millis};
+use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
 use crate::model::{AgentRef, Ticket, TicketComment, TicketStatus};
 
 const TICKET_COLUMNS: &str = "SELECT t.id, t.inbox_id, t.conversation_id, t.subject, t.body, \
@@ -116,7 +116,7 @@ impl WriteTx {
         .bind(now)
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
+        .await.map_err(StoreError::from)
     }
 
     /// One ticket, read inside the transaction.

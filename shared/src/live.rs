@@ -484,7 +484,7 @@ pub struct WidgetData {
     /// The visitor's sends in flight.
     pub outbox: Outbox,
     /// Set while the visitor is blocked (they cannot send).
-    pub blocked: Option<crate::api::BlockNotice>,
+    pub blocked: Option<crate::snapshot::BlockNotice>,
     /// The newest event applied.
     pub last_event_id: i64,
 }
@@ -536,7 +536,7 @@ impl WidgetData {
             | Event::ConversationMoved { .. }
             | Event::ConversationLabeled { .. } => {}
             Event::VisitorBlocked { until, .. } => {
-                self.blocked = Some(crate::api::BlockNotice { until: *until });
+                self.blocked = Some(crate::snapshot::BlockNotice { until: *until });
             }
             Event::VisitorUnblocked { .. } => self.blocked = None,
             Event::ConversationAssigned {
@@ -711,7 +711,7 @@ mod tests {
         );
         assert_eq!(
             data.blocked,
-            Some(crate::api::BlockNotice { until: Some(99) })
+            Some(crate::snapshot::BlockNotice { until: Some(99) })
         );
         data.apply(2, &Event::VisitorUnblocked { visitor_id: 3 });
         assert_eq!(data.blocked, None);

@@ -312,10 +312,10 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
 }
 
-#[cfg(test)]
 impl Message {
-    /// A visible message with no files, unread and not a note: what the rules' unit tests read.
-    pub(crate) fn plain(id: i64, author: Author, body: &str, created_at: Millis) -> Self {
+    /// A visible message with no files, unread and not a note: what the unit tests of the
+    /// rules, transcripts and tickets read.
+    pub fn plain(id: i64, author: Author, body: &str, created_at: Millis) -> Self {
         Message {
             id,
             conversation_id: 1,

@@ -2,8 +2,6 @@
 //! server functions, sockets and the UI agree on it; internal causes are logged on the
 //! server and never sent to clients.
 
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// A short, useful reason why a request changed nothing.
@@ -189,10 +187,13 @@ impl AppError {
     }
 }
 
-impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+/// Refusals travel as server-function errors in the Leptos builds (the widget does without).
+#[cfg(feature = "server-fn")]
+impl server_fn::error::FromServerFnError for AppError {
+    type Encoder = server_fn::codec::JsonEncoding;
 
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr;
         match value {
             // On the server: the request's arguments could not be read (a malformed id, a
             // missing field). That is the caller's bad input, not a network failure.

@@ -1,0 +1,18 @@
+//! What the server, the agent workspace and the visitor widget share: the model, the wire
+//! protocol, the snapshots pages start from, and the rules (plain functions). No Leptos, no
+//! database: the widget's small bundle is built from this crate and little else.
+
+pub mod blocking;
+pub mod error;
+pub mod files;
+pub mod format;
+pub mod live;
+pub mod model;
+pub mod online_table;
+pub mod protocol;
+pub mod rules;
+pub mod search;
+pub mod snapshot;
+pub mod templates;
+pub mod tracking;
+pub mod transcript;
