@@ -13,7 +13,7 @@ pub mod ui;
 // widget uses too; they keep their paths here.
 pub use switchboard_shared::{
     blocking, error, files, format, live, model, online_table, protocol, rules, search, snapshot,
-    templates, tracking, transcript,
+    templates, tracking, transcript, widget_text,
 };
 
 #[cfg(feature = "ssr")]

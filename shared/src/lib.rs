@@ -16,3 +16,4 @@ pub mod snapshot;
 pub mod templates;
 pub mod tracking;
 pub mod transcript;
+pub mod widget_text;

@@ -110,7 +110,7 @@ document.getElementById("delivery-link").addEventListener("click", function (eve
 }
 
 /// The first of English or Spanish in the browser's `Accept-Language`, English by default.
-fn locale_from_headers(headers: &HeaderMap) -> Locale {
+pub(crate) fn locale_from_headers(headers: &HeaderMap) -> Locale {
     let accepted = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

@@ -16,7 +16,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, files, tracker, wire, ws};
+use crate::server::{StartError, demo, files, tracker, widget_page, wire, ws};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -43,6 +43,7 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/demo/pricing", get(demo::pricing))
         .route("/demo/delivery", get(demo::delivery))
         .route("/track/{key}", get(tracker::page))
+        .route("/widget/{key}", get(widget_page::page))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &state,

@@ -15,7 +15,6 @@ use crate::ui::contacts_page::{ContactPage, ContactsPage};
 use crate::ui::log_page::LogPage;
 use crate::ui::settings::SettingsPage;
 use crate::ui::tickets_page::{TicketPage, TicketsPage};
-use crate::ui::widget::WidgetPage;
 use crate::ui::workspace::WorkspacePage;
 
 /// The document around every page, rendered on the server.
@@ -50,7 +49,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
-                <Route path=path!("/widget/:key") view=WidgetPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/conversations/:id/log") view=LogPage ssr=SsrMode::Async />
                 <Route path=path!("/history") view=ChatLogsPage ssr=SsrMode::Async />

@@ -22,7 +22,6 @@ pub mod settings;
 pub mod tickets_page;
 pub mod timeline;
 pub mod visitors;
-pub mod widget;
 pub mod workspace;
 
 #[cfg(feature = "hydrate")]

@@ -1,0 +1,156 @@
+//! The widget's requests besides its socket: the snapshot it starts from (the `widget_start`
+//! server function, posted as a form), files uploaded with their progress, and files read
+//! with the visitor's token into addresses the page can show.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use switchboard_shared::error::AppError;
+use switchboard_shared::model::Attachment;
+use switchboard_shared::snapshot::WidgetSnapshot;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
+
+fn network(reason: &str) -> AppError {
+    AppError::Network {
+        reason: reason.into(),
+    }
+}
+
+/// Loads the visitor's conversations (and a new token when `token` is none or unknown).
+pub async fn widget_start(
+    key: &str,
+    token: Option<&str>,
+    locale: &str,
+) -> Result<WidgetSnapshot, AppError> {
+    let mut form = vec![("key", key), ("locale", locale)];
+    if let Some(token) = token {
+        form.push(("token", token));
+    }
+    let body = form
+        .iter()
+        .map(|(name, value)| format!("{name}={}", js_sys::encode_uri_component(value)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body.into());
+    let headers = web_sys::Headers::new().map_err(|_| network("headers"))?;
+    headers
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .map_err(|_| network("headers"))?;
+    headers
+        .set("Accept", "application/json")
+        .map_err(|_| network("headers"))?;
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(|| network("window"))?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init("/api/widget_start", &init))
+            .await
+            .map_err(|_| network("fetch"))?
+            .dyn_into()
+            .map_err(|_| network("fetch"))?;
+    let text = JsFuture::from(response.text().map_err(|_| network("body"))?)
+        .await
+        .map_err(|_| network("body"))?
+        .as_string()
+        .unwrap_or_default();
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| AppError::Internal)
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
+    }
+}
+
+/// Uploads a file to `/files?name=…` with the visitor's token; `on_progress` hears the share
+/// sent (0 to 1), `on_done` the stored attachment or why not.
+pub fn upload(
+    file: &web_sys::File,
+    token: &str,
+    on_progress: impl Fn(f64) + 'static,
+    on_done: impl FnOnce(Result<Attachment, AppError>) + 'static,
+) {
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        on_done(Err(network("upload")));
+        return;
+    };
+    let url = format!("/files?name={}", js_sys::encode_uri_component(&file.name()));
+    if xhr.open_with_async("POST", &url, true).is_err()
+        || xhr
+            .set_request_header(switchboard_shared::files::UPLOAD_HEADER, "1")
+            .is_err()
+        || xhr
+            .set_request_header("Authorization", &format!("Bearer {token}"))
+            .is_err()
+    {
+        on_done(Err(network("upload")));
+        return;
+    }
+    if let Ok(upload) = xhr.upload() {
+        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                on_progress(event.loaded() / event.total());
+            }
+        });
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        progress.forget();
+    }
+    let done = Rc::new(RefCell::new(Some(on_done)));
+    let finished = {
+        let xhr = xhr.clone();
+        let done = Rc::clone(&done);
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let Some(on_done) = done.borrow_mut().take() else {
+                return;
+            };
+            let text = xhr.response_text().ok().flatten().unwrap_or_default();
+            let status = xhr.status().unwrap_or(0);
+            on_done(match status {
+                200..=299 => serde_json::from_str(&text).map_err(|_| AppError::Internal),
+                0 => Err(network("upload")),
+                _ => Err(serde_json::from_str(&text).unwrap_or(AppError::Internal)),
+            });
+        })
+    };
+    xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
+    finished.forget();
+    if xhr.send_with_opt_blob(Some(file)).is_err()
+        && let Some(on_done) = done.borrow_mut().take()
+    {
+        on_done(Err(network("upload")));
+    }
+}
+
+/// Reads a file with the visitor's token (an image element cannot send it) and hands back an
+/// address of the bytes for the page (`blob:`), or `None`.
+pub fn blob_url(url: &str, token: &str, on_done: impl FnOnce(Option<String>) + 'static) {
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        on_done(None);
+        return;
+    };
+    if xhr.open_with_async("GET", url, true).is_err() {
+        on_done(None);
+        return;
+    }
+    let _ = xhr.set_request_header("Authorization", &format!("Bearer {token}"));
+    xhr.set_response_type(XmlHttpRequestResponseType::Blob);
+    let done = RefCell::new(Some(on_done));
+    let finished = {
+        let xhr = xhr.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let Some(on_done) = done.borrow_mut().take() else {
+                return;
+            };
+            let blob = (xhr.status().unwrap_or(0) == 200)
+                .then(|| xhr.response().ok())
+                .flatten()
+                .and_then(|r| r.dyn_into::<web_sys::Blob>().ok());
+            on_done(blob.and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok()));
+        })
+    };
+    xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
+    finished.forget();
+    let _ = xhr.send();
+}
