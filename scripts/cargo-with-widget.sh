@@ -5,7 +5,10 @@
 # `cargo leptos build` and `cargo leptos watch` build both bundles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# SWITCHBOARD_WIDGET_RELEASE=1 optimises the widget even for a debug server (the tests weigh
+# the bundle a visitor really gets).
 mode=debug
+[[ ${SWITCHBOARD_WIDGET_RELEASE:-} == 1 ]] && mode=release
 for argument in "$@"; do
   [[ $argument == --release ]] && mode=release
 done

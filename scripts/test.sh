@@ -11,8 +11,9 @@ cargo fmt --check
 step "clippy, server build (ssr, with the benchmark) and the shared crate"
 cargo clippy --workspace --all-targets --features switchboard/bench -- -D warnings
 
-step "clippy, browser build (hydrate, wasm32)"
+step "clippy, browser builds (the workspace's hydrate and the visitor widget, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --package switchboard-widget --target wasm32-unknown-unknown -- -D warnings
 
 step "unit, store and integration tests"
 # The flag cargo-leptos sets for debug builds: components type-erased, so the test binaries
@@ -20,8 +21,8 @@ step "unit, store and integration tests"
 # clean clone it then compiles 332 crates instead of 722).
 RUSTFLAGS="--cfg erase_components" cargo test --workspace --features switchboard/ssr
 
-step "building the site for the end-to-end tests"
-cargo leptos build
+step "building the site for the end-to-end tests (the widget's bundle optimised, as shipped)"
+SWITCHBOARD_WIDGET_RELEASE=1 cargo leptos build
 
 step "end-to-end tests (Playwright, Debian chromium; each test on a fresh server)"
 (cd end2end && npx playwright test)

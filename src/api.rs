@@ -327,18 +327,6 @@ pub async fn start_chat(visitor_id: i64, client_id: String, body: String) -> Res
         .map(|(conversation_id, _)| conversation_id)
 }
 
-/// The name of the inbox behind a widget key (the widget's title, rendered on the server).
-#[server(endpoint = "widget_inbox")]
-pub async fn widget_inbox(key: String) -> Result<String, AppError> {
-    let state = state()?;
-    state
-        .store
-        .inbox_by_key(&key)
-        .await?
-        .map(|inbox| inbox.name)
-        .ok_or(AppError::UnknownInbox)
-}
-
 /// The widget's start: the visitor behind `token` (or a new one), their conversations, and
 /// whether they are blocked. `locale` is the widget's language (their emails use it).
 #[server(endpoint = "widget_start")]
@@ -358,8 +346,14 @@ pub async fn widget_start(
     if let (Some(locale), None) = (locale, &blocked) {
         services::remember_locale(&state, &visitor, &locale).await?;
     }
-    let mut messages = state.store.messages_of_visitor(visitor.id).await?;
-    messages.retain(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()));
+    let messages = state
+        .store
+        .messages_of_visitor(visitor.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()))
+        .map(crate::model::Message::formatted_for_visitor)
+        .collect();
     let mut conversations = state.store.conversations_of_visitor(visitor.id).await?;
     for conversation in &mut conversations {
         conversation.labels.clear();

@@ -109,22 +109,21 @@ pub fn validate_policy(max_bytes: i64, allowed_types: &str) -> Result<FilePolicy
     })
 }
 
-/// A size as people read it: "512 bytes", "12 KB", "4 MB", "2.5 MB".
+/// A size as people read it: "512 bytes", "12 KB", "4 MB", "2.5 MB" (tenths, rounded half
+/// up). Whole numbers only: the widget's bundle then carries no float formatting.
 pub fn size_text(bytes: i64) -> String {
-    const KB: f64 = 1024.0;
-    let value = bytes as f64;
-    let (amount, unit) = if value >= KB * KB {
-        (value / (KB * KB), "MB")
-    } else if value >= KB {
-        (value / KB, "KB")
+    const KB: i64 = 1024;
+    let (unit_bytes, unit) = if bytes >= KB * KB {
+        (KB * KB, "MB")
+    } else if bytes >= KB {
+        (KB, "KB")
     } else {
         return format!("{bytes} bytes");
     };
-    let rounded = (amount * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 {
-        format!("{rounded:.0} {unit}")
-    } else {
-        format!("{rounded:.1} {unit}")
+    let tenths = (bytes * 10 + unit_bytes / 2) / unit_bytes;
+    match tenths % 10 {
+        0 => format!("{} {unit}", tenths / 10),
+        rest => format!("{}.{rest} {unit}", tenths / 10),
     }
 }
 
@@ -221,5 +220,8 @@ mod tests {
         assert_eq!(size_text(12 * 1024), "12 KB");
         assert_eq!(size_text(4 * 1024 * 1024), "4 MB");
         assert_eq!(size_text(5 * 1024 * 1024 / 2), "2.5 MB");
+        assert_eq!(size_text(1024 * 1024 - 1), "1024 KB");
+        assert_eq!(size_text(1536), "1.5 KB");
+        assert_eq!(size_text(50 * 1024 * 1024), "50 MB");
     }
 }

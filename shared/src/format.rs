@@ -4,9 +4,12 @@
 //! only http, https and mailto links survive.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use serde::{Deserialize, Serialize};
 
-/// A block of a formatted message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A block of a formatted message. It travels to the widget already parsed (see
+/// [`crate::model::Message::formatted`]), so the widget's bundle carries no parser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Block {
     /// A paragraph of inline content.
     Paragraph(Vec<Inline>),
@@ -22,7 +25,8 @@ pub enum Block {
 }
 
 /// Inline content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Inline {
     /// Plain text.
     Text(String),

@@ -738,6 +738,7 @@ mod tests {
             note: false,
             read_at: None,
             attachments: Vec::new(),
+            formatted: None,
         }
     }
 

@@ -310,9 +310,21 @@ pub struct Message {
     /// Files sent with it.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// An agent's text already parsed into blocks: filled only on its way to the visitor's
+    /// widget ([`Message::formatted_for_visitor`]), whose small bundle carries no parser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<Vec<crate::format::Block>>,
 }
 
 impl Message {
+    /// The message as the widget gets it: an agent's text parsed into blocks.
+    pub fn formatted_for_visitor(mut self) -> Message {
+        if matches!(self.author, Author::Agent { .. }) && !self.body.is_empty() {
+            self.formatted = Some(crate::format::parse(&self.body));
+        }
+        self
+    }
+
     /// A visible message with no files, unread and not a note: what the unit tests of the
     /// rules, transcripts and tickets read.
     pub fn plain(id: i64, author: Author, body: &str, created_at: Millis) -> Self {
@@ -327,6 +339,7 @@ impl Message {
             note: false,
             read_at: None,
             attachments: Vec::new(),
+            formatted: None,
         }
     }
 }

@@ -326,9 +326,118 @@ pub enum ServerFrame {
     },
 }
 
+/// What the visitor's widget decodes of the frames its socket is sent: the [`ServerFrame`]s a
+/// visitor gets, field for field, and `Other` for the rest (agents' frames, the tracker's
+/// welcome, pongs). Only these are decoded in the widget's bundle, which keeps it small.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorFrame {
+    /// See [`ServerFrame::Event`].
+    Event {
+        /// Monotonic id of the event.
+        id: i64,
+        /// What changed.
+        event: Event,
+    },
+    /// See [`ServerFrame::Ready`].
+    Ready {
+        /// Newest event id known to the server for this client.
+        last_event_id: i64,
+    },
+    /// See [`ServerFrame::Resync`].
+    Resync,
+    /// See [`ServerFrame::Ack`].
+    Ack {
+        /// The client id of the send.
+        client_id: String,
+        /// The stored message.
+        message: Message,
+    },
+    /// See [`ServerFrame::Refused`].
+    Refused {
+        /// The client id of the refused send, if it was one.
+        client_id: Option<String>,
+        /// Machine-readable reason.
+        code: String,
+    },
+    /// See [`ServerFrame::Typing`].
+    Typing {
+        /// Who is typing.
+        agent: AgentRef,
+    },
+    /// Any other frame: nothing for the widget to do.
+    #[serde(other)]
+    Other,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn as_visitor(frame: &ServerFrame) -> VisitorFrame {
+        let json = serde_json::to_string(frame).expect("serialisable");
+        serde_json::from_str(&json).expect("a visitor frame")
+    }
+
+    #[test]
+    fn the_widget_reads_every_frame_a_visitor_gets_and_skips_the_rest() {
+        let agent = AgentRef {
+            id: 2,
+            name: "Ana".into(),
+        };
+        let closed = Event::ConversationClosed { conversation_id: 4 };
+        assert_eq!(
+            as_visitor(&ServerFrame::Event {
+                id: 9,
+                at: 1,
+                event: closed.clone()
+            }),
+            VisitorFrame::Event {
+                id: 9,
+                event: closed
+            }
+        );
+        assert_eq!(
+            as_visitor(&ServerFrame::Ready { last_event_id: 3 }),
+            VisitorFrame::Ready { last_event_id: 3 }
+        );
+        assert_eq!(as_visitor(&ServerFrame::Resync), VisitorFrame::Resync);
+        assert_eq!(
+            as_visitor(&ServerFrame::Refused {
+                client_id: Some("c1".into()),
+                code: "blocked".into(),
+                message: "Blocked".into(),
+            }),
+            VisitorFrame::Refused {
+                client_id: Some("c1".into()),
+                code: "blocked".into()
+            }
+        );
+        assert_eq!(
+            as_visitor(&ServerFrame::Typing {
+                conversation_id: 4,
+                agent: agent.clone()
+            }),
+            VisitorFrame::Typing {
+                agent: agent.clone()
+            }
+        );
+        for other in [
+            ServerFrame::Pong,
+            ServerFrame::Welcome { token: "t".into() },
+            ServerFrame::Viewers {
+                conversation_id: 4,
+                agents: vec![agent],
+            },
+            ServerFrame::OnlineChanges {
+                changed: Vec::new(),
+                left: vec![1],
+                online: 0,
+            },
+        ] {
+            assert_eq!(as_visitor(&other), VisitorFrame::Other, "{other:?}");
+        }
+    }
 
     #[test]
     fn frames_are_tagged_json() {

@@ -19,7 +19,7 @@ use tower_sessions::Session;
 
 use crate::error::AppError;
 use crate::model::{AgentRef, Me};
-use crate::protocol::{ClientFrame, ServerFrame};
+use crate::protocol::{ClientFrame, Event, ServerFrame};
 use crate::rules::{self, Replay};
 use crate::server::auth;
 use crate::server::client_info::ClientInfo;
@@ -96,7 +96,13 @@ fn upgrade(ws: WebSocketUpgrade, state: AppState, peer: Peer) -> Response {
 
 async fn serve_socket(socket: WebSocket, state: AppState, peer: Peer) {
     let (sink, stream) = socket.split();
-    let sink = Box::pin(sink.with(|frame: ServerFrame| async move {
+    let to_visitor = matches!(peer, Peer::Visitor(_));
+    let sink = Box::pin(sink.with(move |frame: ServerFrame| async move {
+        let frame = if to_visitor {
+            formatted_for_visitor(frame)
+        } else {
+            frame
+        };
         let text =
             serde_json::to_string(&frame).map_err(|_| axum::Error::new(AppError::Internal))?;
         Ok::<_, axum::Error>(WsMessage::Text(text.into()))
@@ -135,6 +141,24 @@ async fn serve_socket(socket: WebSocket, state: AppState, peer: Peer) {
         && let Err(e) = services::agent_disconnected(&state, connection).await
     {
         tracing::error!("cannot unregister the connection: {e}");
+    }
+}
+
+/// An agent's message reaches the widget parsed into blocks (its bundle carries no parser).
+fn formatted_for_visitor(frame: ServerFrame) -> ServerFrame {
+    match frame {
+        ServerFrame::Event {
+            id,
+            at,
+            event: Event::MessagePosted { message },
+        } => ServerFrame::Event {
+            id,
+            at,
+            event: Event::MessagePosted {
+                message: message.formatted_for_visitor(),
+            },
+        },
+        other => other,
     }
 }
 

@@ -181,34 +181,6 @@ pub fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads a value from this origin's local storage.
-pub fn storage_get(key: &str) -> Option<String> {
-    web_sys::window()?
-        .local_storage()
-        .ok()??
-        .get_item(key)
-        .ok()?
-}
-
-/// Writes a value to this origin's local storage (ignored when storage is unavailable).
-pub fn storage_set(key: &str, value: &str) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(key, value);
-    }
-}
-
-/// Asks the page embedding the widget to do something (`switchboard:minimize`).
-pub fn post_to_host(kind: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Ok(Some(parent)) = window.parent() {
-        let message = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&message, &"type".into(), &kind.into());
-        let _ = parent.post_message(&message, "*");
-    }
-}
-
 /// Reloads the page (a snapshot after the server said the gap was too old).
 pub fn reload() {
     if let Some(window) = web_sys::window() {

@@ -43,10 +43,6 @@ pub struct Selection {
     pub ids: RwSignal<BTreeSet<i64>>,
 }
 
-/// The visitor's token, when the timeline is the widget's: files are fetched with it.
-#[derive(Clone, Copy)]
-pub struct FileToken(pub Signal<Option<String>>);
-
 /// What a timeline row needs besides its message.
 #[derive(Clone, Copy)]
 struct RowContext {
@@ -442,29 +438,15 @@ pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
 #[component]
 fn AttachmentLink(attachment: Attachment) -> impl IntoView {
     let i18n = use_i18n();
-    let token = use_context::<FileToken>();
-    let direct = attachment.url();
-    // The widget reads files with the visitor's token (an element cannot send it).
-    let address = RwSignal::new(token.is_none().then(|| direct.clone()));
-    #[cfg(feature = "hydrate")]
-    if let Some(FileToken(token)) = token {
-        Effect::new(move |_| {
-            if let Some(token) = token.get()
-                && address.get_untracked().is_none()
-            {
-                crate::ui::transfer::blob_url(&direct, &token, move |url| address.set(url));
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = direct;
+    let address = attachment.url();
     let name = attachment.name.clone();
     let size = crate::files::size_text(attachment.size);
     if attachment.is_image() {
         let alt = name.clone();
+        let picture = address.clone();
         view! {
-            <a href=move || address.get() target="_blank" rel="noopener noreferrer" download=name.clone()>
-                <img class="preview" src=move || address.get() alt=alt />
+            <a href=address target="_blank" rel="noopener noreferrer" download=name.clone()>
+                <img class="preview" src=picture alt=alt />
             </a>
         }
         .into_any()
@@ -474,7 +456,7 @@ fn AttachmentLink(attachment: Attachment) -> impl IntoView {
             move || t_string!(i18n, download_file, name = name.clone()).to_string()
         };
         view! {
-            <a class="file" href=move || address.get() download=name.clone() aria-label=label>
+            <a class="file" href=address download=name.clone() aria-label=label>
                 <span aria-hidden="true">"📄 "</span>
                 {name.clone()}
                 <span class="size">{format!(" ({size})")}</span>

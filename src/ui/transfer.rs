@@ -3,7 +3,7 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
+use web_sys::{ProgressEvent, XmlHttpRequest};
 
 use crate::error::AppError;
 use crate::model::Attachment;
@@ -87,38 +87,6 @@ pub fn send_file(
     {
         on_done(Err(network()));
     }
-}
-
-/// Reads a file with the visitor's token (an image element cannot send it) and hands back an
-/// address of the bytes for the page (`blob:`), or `None`.
-pub fn blob_url(url: &str, bearer: &str, on_done: impl FnOnce(Option<String>) + 'static) {
-    let Ok(xhr) = XmlHttpRequest::new() else {
-        on_done(None);
-        return;
-    };
-    if xhr.open_with_async("GET", url, true).is_err() {
-        on_done(None);
-        return;
-    }
-    let _ = xhr.set_request_header("Authorization", &format!("Bearer {bearer}"));
-    xhr.set_response_type(XmlHttpRequestResponseType::Blob);
-    let done = std::cell::RefCell::new(Some(on_done));
-    let finished = {
-        let xhr = xhr.clone();
-        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            let Some(on_done) = done.borrow_mut().take() else {
-                return;
-            };
-            let blob = (xhr.status().unwrap_or(0) == 200)
-                .then(|| xhr.response().ok())
-                .flatten()
-                .and_then(|r| r.dyn_into::<web_sys::Blob>().ok());
-            on_done(blob.and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok()));
-        })
-    };
-    xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
-    finished.forget();
-    let _ = xhr.send();
 }
 
 /// The files of a file input, a drop or a paste.

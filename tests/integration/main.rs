@@ -11,5 +11,6 @@ mod sessions;
 mod store;
 mod transcripts;
 mod visitors;
+mod widget;
 mod wire;
 mod workspace;

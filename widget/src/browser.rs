@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use switchboard_shared::protocol::{ClientFrame, ServerFrame};
+use switchboard_shared::protocol::{ClientFrame, VisitorFrame};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{MessageEvent, WebSocket};
@@ -19,7 +19,7 @@ pub struct SocketHooks {
     /// The hello frame for each (re)connection.
     pub hello: Box<dyn Fn() -> ClientFrame>,
     /// Every frame received.
-    pub on_frame: Box<dyn Fn(ServerFrame)>,
+    pub on_frame: Box<dyn Fn(VisitorFrame)>,
     /// `false` when the connection is lost (the `ready` frame says it is back).
     pub on_lost: Box<dyn Fn()>,
 }
@@ -91,7 +91,7 @@ impl LiveSocket {
                 if let Some(frame) = event
                     .data()
                     .as_string()
-                    .and_then(|text| serde_json::from_str::<ServerFrame>(&text).ok())
+                    .and_then(|text| crate::http::decode::<VisitorFrame>(&text))
                 {
                     (hooks.on_frame)(frame);
                 }

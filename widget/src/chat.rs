@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use switchboard_shared::live::{Draft, WidgetData};
 use switchboard_shared::model::{Author, FilePolicy};
-use switchboard_shared::protocol::{ClientFrame, Event, ServerFrame};
+use switchboard_shared::protocol::{ClientFrame, Event, VisitorFrame};
 use switchboard_shared::snapshot::BlockNotice;
 use switchboard_shared::widget_text::{WidgetText, fill};
 use web_sys::{Element, HtmlElement};
@@ -86,7 +86,7 @@ pub fn start() {
     let key = root.get_attribute("data-key").unwrap_or_default();
     let text: WidgetText = root
         .get_attribute("data-text")
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|json| crate::http::decode(&json))
         .unwrap_or_default();
     let (Some(log), Some(banner), Some(typing), Some(notice)) = (
         by_id::<Element>("sb-log"),
@@ -142,7 +142,7 @@ async fn load(key: String, locale: String) {
     let snapshot = match crate::http::widget_start(&key, stored.as_deref(), &locale).await {
         Ok(snapshot) => snapshot,
         Err(e) => {
-            update(|chat| chat.problem = Some(e.code().to_owned()));
+            update(|chat| chat.problem = Some(e.error));
             return;
         }
     };
@@ -191,9 +191,9 @@ async fn load(key: String, locale: String) {
 }
 
 impl Chat {
-    fn on_frame(&mut self, frame: ServerFrame) {
+    fn on_frame(&mut self, frame: VisitorFrame) {
         match frame {
-            ServerFrame::Event { id, event, .. } => {
+            VisitorFrame::Event { id, event } => {
                 if let Event::MessagePosted { message } = &event
                     && matches!(message.author, Author::Agent { .. })
                 {
@@ -202,13 +202,11 @@ impl Chat {
                 self.data.apply(id, &event);
                 self.dirty = true;
             }
-            ServerFrame::Ack { message, .. } => {
+            VisitorFrame::Ack { message, .. } => {
                 self.data.acknowledge(&message);
                 self.dirty = true;
             }
-            ServerFrame::Refused {
-                client_id, code, ..
-            } => {
+            VisitorFrame::Refused { client_id, code } => {
                 if let Some(client_id) = client_id {
                     self.data.outbox.fail(&client_id, &code);
                     self.dirty = true;
@@ -219,14 +217,14 @@ impl Chat {
                 }
                 self.problem = Some(code);
             }
-            ServerFrame::Resync => browser::reload(),
-            ServerFrame::Ready { .. } => {
+            VisitorFrame::Resync => browser::reload(),
+            VisitorFrame::Ready { .. } => {
                 self.problem = None;
                 self.online = true;
                 // Told again after every reconnect: a frame sent before it was ready is lost.
                 self.reported = 0;
             }
-            ServerFrame::Typing { agent, .. } => {
+            VisitorFrame::Typing { agent } => {
                 let at = browser::now();
                 self.typist = Some((agent.name, at));
                 browser::after(TYPING_SHOWN_MS, move || {

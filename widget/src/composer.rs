@@ -3,7 +3,6 @@
 //! uploaded with their progress. What the visitor types is announced to the team (at most
 //! every 1.5 s, the last of a burst when the pause is over).
 
-use switchboard_shared::error::AppError;
 use switchboard_shared::live::Draft;
 use switchboard_shared::model::Attachment;
 use switchboard_shared::protocol::ClientFrame;
@@ -13,6 +12,7 @@ use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlTex
 
 use crate::chat::{Chat, update};
 use crate::dom::{self, append, attr, by_id, el, show, text_el};
+use crate::http::Refusal;
 
 /// The least time between two typing notices, in milliseconds.
 const TYPING_EVERY_MS: f64 = 1_500.0;
@@ -89,7 +89,7 @@ impl Composer {
                 attr(
                     &progress,
                     "value",
-                    &(upload.progress * 100.0).round().to_string(),
+                    &((upload.progress * 100.0).round() as u32).to_string(),
                 );
                 attr(
                     &progress,
@@ -223,7 +223,7 @@ fn add_files(chat: &mut Chat, files: Vec<web_sys::File>) {
     for file in files {
         let size = file.size() as i64;
         if let Err(refusal) = switchboard_shared::files::check(&file.type_(), size, &policy) {
-            chat.composer.upload_error = Some(refusal_text(&refusal, &chat.text));
+            chat.composer.upload_error = Some(refusal_text(&refusal.into(), &chat.text));
             continue;
         }
         let key = chat.composer.next_key;
@@ -264,16 +264,14 @@ fn add_files(chat: &mut Chat, files: Vec<web_sys::File>) {
 }
 
 /// What the visitor is told when a file is refused.
-fn refusal_text(refusal: &AppError, text: &WidgetText) -> String {
-    match refusal {
-        AppError::FileTooLarge { max_bytes } => fill(
+fn refusal_text(refusal: &Refusal, text: &WidgetText) -> String {
+    match (&refusal.max_bytes, &refusal.content_type) {
+        (Some(max_bytes), _) => fill(
             &text.file_too_large,
             &[("size", &switchboard_shared::files::size_text(*max_bytes))],
         ),
-        AppError::FileTypeNotAllowed { content_type } => {
-            fill(&text.file_type, &[("kind", content_type)])
-        }
-        other => text.error(other.code()).to_owned(),
+        (None, Some(kind)) => fill(&text.file_type, &[("kind", kind)]),
+        (None, None) => text.error(&refusal.error).to_owned(),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use serde::Deserialize;
 use switchboard_shared::error::AppError;
 use switchboard_shared::model::Attachment;
 use switchboard_shared::snapshot::WidgetSnapshot;
@@ -13,10 +14,52 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
 
-fn network(reason: &str) -> AppError {
-    AppError::Network {
-        reason: reason.into(),
+/// What the widget reads of a refusal: its code and the details it words. Read as a flat
+/// record rather than as [`AppError`], whose tagged decoding would weigh more in the bundle
+/// than the whole message box.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Refusal {
+    /// [`AppError::code`].
+    pub error: String,
+    /// The largest file accepted (`file_too_large`).
+    #[serde(default)]
+    pub max_bytes: Option<i64>,
+    /// The refused type (`file_type_not_allowed`).
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+impl Refusal {
+    fn of(text: &str) -> Refusal {
+        decode(text).unwrap_or_else(|| Refusal::code("internal"))
     }
+
+    /// A refusal known only by its code.
+    pub fn code(code: &str) -> Refusal {
+        Refusal {
+            error: code.to_owned(),
+            max_bytes: None,
+            content_type: None,
+        }
+    }
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Refusal {
+        let mut refusal = Refusal::code(error.code());
+        match error {
+            AppError::FileTooLarge { max_bytes } => refusal.max_bytes = Some(max_bytes),
+            AppError::FileTypeNotAllowed { content_type } => {
+                refusal.content_type = Some(content_type);
+            }
+            _ => {}
+        }
+        refusal
+    }
+}
+
+fn network(_reason: &str) -> Refusal {
+    Refusal::code("network")
 }
 
 /// Loads the visitor's conversations (and a new token when `token` is none or unknown).
@@ -24,7 +67,7 @@ pub async fn widget_start(
     key: &str,
     token: Option<&str>,
     locale: &str,
-) -> Result<WidgetSnapshot, AppError> {
+) -> Result<WidgetSnapshot, Refusal> {
     let mut form = vec![("key", key), ("locale", locale)];
     if let Some(token) = token {
         form.push(("token", token));
@@ -58,9 +101,9 @@ pub async fn widget_start(
         .as_string()
         .unwrap_or_default();
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| AppError::Internal)
+        decode(&text).ok_or_else(|| Refusal::code("internal"))
     } else {
-        Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
+        Err(Refusal::of(&text))
     }
 }
 
@@ -70,7 +113,7 @@ pub fn upload(
     file: &web_sys::File,
     token: &str,
     on_progress: impl Fn(f64) + 'static,
-    on_done: impl FnOnce(Result<Attachment, AppError>) + 'static,
+    on_done: impl FnOnce(Result<Attachment, Refusal>) + 'static,
 ) {
     let Ok(xhr) = XmlHttpRequest::new() else {
         on_done(Err(network("upload")));
@@ -108,9 +151,9 @@ pub fn upload(
             let text = xhr.response_text().ok().flatten().unwrap_or_default();
             let status = xhr.status().unwrap_or(0);
             on_done(match status {
-                200..=299 => serde_json::from_str(&text).map_err(|_| AppError::Internal),
+                200..=299 => decode(&text).ok_or_else(|| Refusal::code("internal")),
                 0 => Err(network("upload")),
-                _ => Err(serde_json::from_str(&text).unwrap_or(AppError::Internal)),
+                _ => Err(Refusal::of(&text)),
             });
         })
     };
@@ -153,4 +196,11 @@ pub fn blob_url(url: &str, token: &str, on_done: impl FnOnce(Option<String>) + '
     xhr.set_onloadend(Some(finished.as_ref().unchecked_ref()));
     finished.forget();
     let _ = xhr.send();
+}
+
+/// Decodes JSON text in two steps, through `serde_json::Value`: the text parser is then
+/// compiled once for the whole bundle instead of once per type, which keeps it small.
+pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    serde_json::from_value(value).ok()
 }

@@ -1,6 +1,6 @@
 //! The visitor's timeline drawn into the page's `log` list: day separators, bubbles with the
-//! agent's initials and picture, formatted replies (built node by node from the shared
-//! parser's tree, never through HTML), files, "Sent"/"Seen" under the visitor's messages, and
+//! agent's initials and picture, formatted replies (built node by node from the tree the
+//! server parsed, never through HTML), files, "Sent"/"Seen" under the visitor's messages, and
 //! their sends still on the way.
 
 use std::collections::HashMap;
@@ -144,12 +144,13 @@ fn message_row(message: &Message, rows: &Rows<'_>, text: &WidgetText) -> Element
     append(&meta, &time_el(message.created_at, text));
     append(&bubble, &meta);
     if !message.body.is_empty() {
-        if mine {
-            append(&bubble, &text_el("p", "body plain", &message.body));
-        } else {
-            let body = el("div", "body formatted");
-            blocks(&body, switchboard_shared::format::parse(&message.body));
-            append(&bubble, &body);
+        match &message.formatted {
+            Some(formatted) => {
+                let body = el("div", "body formatted");
+                blocks(&body, formatted);
+                append(&bubble, &body);
+            }
+            None => append(&bubble, &text_el("p", "body plain", &message.body)),
         }
     }
     if !message.attachments.is_empty() {
@@ -282,7 +283,7 @@ fn system_text(line: &SystemLine, text: &WidgetText) -> String {
     }
 }
 
-fn blocks(parent: &Element, blocks: Vec<Block>) {
+fn blocks(parent: &Element, blocks: &[Block]) {
     for block in blocks {
         match block {
             Block::Paragraph(inlines) => {
@@ -292,7 +293,7 @@ fn blocks(parent: &Element, blocks: Vec<Block>) {
             }
             Block::Code(code) => {
                 let pre = el("pre", "");
-                append(&pre, &text_el("code", "", &code));
+                append(&pre, &text_el("code", "", code));
                 append(parent, &pre);
             }
             Block::List { start, items } => {
@@ -311,16 +312,16 @@ fn blocks(parent: &Element, blocks: Vec<Block>) {
     }
 }
 
-fn inlines(parent: &Element, inlines: Vec<Inline>) {
+fn inlines(parent: &Element, inlines: &[Inline]) {
     for inline in inlines {
         match inline {
-            Inline::Text(text) => append_text(parent, &text),
+            Inline::Text(text) => append_text(parent, text),
             Inline::Strong(children) => wrap(parent, "strong", children),
             Inline::Emphasis(children) => wrap(parent, "em", children),
-            Inline::Code(code) => append(parent, &text_el("code", "", &code)),
+            Inline::Code(code) => append(parent, &text_el("code", "", code)),
             Inline::Link { href, children } => {
                 let link = el("a", "");
-                attr(&link, "href", &href);
+                attr(&link, "href", href);
                 attr(&link, "target", "_blank");
                 attr(&link, "rel", "noopener noreferrer");
                 self::inlines(&link, children);
@@ -331,7 +332,7 @@ fn inlines(parent: &Element, inlines: Vec<Inline>) {
     }
 }
 
-fn wrap(parent: &Element, tag: &str, children: Vec<Inline>) {
+fn wrap(parent: &Element, tag: &str, children: &[Inline]) {
     let element = el(tag, "");
     inlines(&element, children);
     append(parent, &element);

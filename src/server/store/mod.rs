@@ -1075,6 +1075,7 @@ impl WriteTx {
             note: new.note,
             read_at: None,
             attachments: Vec::new(),
+            formatted: None,
         })
     }
 
@@ -1374,6 +1375,7 @@ fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
             .transpose()
             .map_err(decode_error)?
             .unwrap_or_default(),
+        formatted: None,
     })
 }
 

@@ -1,0 +1,23 @@
+import { test, expect } from "./fixtures";
+import { Wire } from "./weight";
+
+/** What a visitor's first open of the chat may cost over the wire, every request of the
+ * widget's frame and of the tracker included (compressed, as served). */
+const BUDGET_BYTES = 135_000;
+
+test("a visitor's first open of the chat stays within its byte budget and never loads the workspace", async ({ page }) => {
+  const wire = await Wire.watch(page);
+  await page.goto("/demo");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const chat = page.frameLocator("iframe.sb-frame");
+  await expect(chat.getByRole("textbox", { name: "Type your message" })).toBeEnabled();
+  await page.waitForLoadState("networkidle");
+
+  const paths = wire.list().map((t) => new URL(t.url).pathname);
+  expect(paths.filter((p) => p.startsWith("/pkg/switchboard")), "the workspace's bundle").toEqual([]);
+  expect(paths.some((p) => p.startsWith("/pkg/widget.") && p.endsWith(".wasm"))).toBe(true);
+  const hostPage = wire.list().filter((t) => new URL(t.url).pathname.startsWith("/demo"));
+  const chatBytes = wire.total() - hostPage.reduce((sum, t) => sum + t.bytes, 0);
+  console.log(wire.report(`The chat's first open: ${chatBytes} bytes (budget ${BUDGET_BYTES})`));
+  expect(chatBytes).toBeLessThanOrEqual(BUDGET_BYTES);
+});
