@@ -326,11 +326,10 @@ pub enum ServerFrame {
     },
 }
 
-/// What the visitor's widget decodes of the frames its socket is sent: the [`ServerFrame`]s a
-/// visitor gets, field for field, and `Other` for the rest (agents' frames, the tracker's
-/// welcome, pongs). Only these are decoded in the widget's bundle, which keeps it small.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// What the visitor's widget reads of the frames its socket is sent: the [`ServerFrame`]s a
+/// visitor gets, field for field; `Passed` for an event it has no use for (only its id
+/// counts); `Other` for the rest (agents' frames, the tracker's welcome, pongs).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VisitorFrame {
     /// See [`ServerFrame::Event`].
     Event {
@@ -338,6 +337,11 @@ pub enum VisitorFrame {
         id: i64,
         /// What changed.
         event: Event,
+    },
+    /// An event of a kind the widget does not apply (it still resumes after it).
+    Passed {
+        /// Monotonic id of the event.
+        id: i64,
     },
     /// See [`ServerFrame::Ready`].
     Ready {
@@ -366,8 +370,85 @@ pub enum VisitorFrame {
         agent: AgentRef,
     },
     /// Any other frame: nothing for the widget to do.
-    #[serde(other)]
     Other,
+}
+
+impl VisitorFrame {
+    /// Reads a frame's JSON by its `type`, each part decoded straight from a
+    /// `serde_json::Value`. The derived decoder of a tagged enum buffers the frame first and
+    /// compiles every type inside it a second time for that buffer; in the widget's bundle
+    /// that second copy weighed more than the widget's own code. `None`: not a frame.
+    pub fn from_json(text: &str) -> Option<VisitorFrame> {
+        use serde_json::Value;
+        let mut frame: Value = serde_json::from_str(text).ok()?;
+        let take = |frame: &mut Value, name: &str| frame.get_mut(name).map(Value::take);
+        let text = |frame: &Value, name: &str| frame.get(name)?.as_str().map(str::to_owned);
+        let number = |frame: &Value, name: &str| frame.get(name)?.as_i64();
+        Some(match frame.get("type")?.as_str()? {
+            "event" => {
+                let id = number(&frame, "id")?;
+                match visitor_event(take(&mut frame, "event")?)? {
+                    Some(event) => VisitorFrame::Event { id, event },
+                    None => VisitorFrame::Passed { id },
+                }
+            }
+            "ready" => VisitorFrame::Ready {
+                last_event_id: number(&frame, "last_event_id")?,
+            },
+            "resync" => VisitorFrame::Resync,
+            "ack" => VisitorFrame::Ack {
+                client_id: text(&frame, "client_id")?,
+                message: serde_json::from_value(take(&mut frame, "message")?).ok()?,
+            },
+            "refused" => VisitorFrame::Refused {
+                client_id: text(&frame, "client_id"),
+                code: text(&frame, "code")?,
+            },
+            "typing" => VisitorFrame::Typing {
+                agent: serde_json::from_value(take(&mut frame, "agent")?).ok()?,
+            },
+            _ => VisitorFrame::Other,
+        })
+    }
+}
+
+/// An event a visitor applies, read by its `type` (see [`VisitorFrame::from_json`]);
+/// `Some(None)` for a kind the widget has no use for.
+fn visitor_event(mut event: serde_json::Value) -> Option<Option<Event>> {
+    use serde_json::{Value, from_value};
+    fn part<T: serde::de::DeserializeOwned>(event: &mut Value, name: &str) -> Option<T> {
+        from_value(event.get_mut(name).map(Value::take).unwrap_or(Value::Null)).ok()
+    }
+    let kind = event.get("type")?.as_str()?.to_owned();
+    Some(Some(match kind.as_str() {
+        "conversation_opened" => Event::ConversationOpened {
+            conversation: part(&mut event, "conversation")?,
+        },
+        "message_posted" => Event::MessagePosted {
+            message: part(&mut event, "message")?,
+        },
+        "conversation_assigned" => Event::ConversationAssigned {
+            conversation_id: part(&mut event, "conversation_id")?,
+            assignee: part(&mut event, "assignee")?,
+        },
+        "conversation_closed" => Event::ConversationClosed {
+            conversation_id: part(&mut event, "conversation_id")?,
+        },
+        "messages_seen" => Event::MessagesSeen {
+            conversation_id: part(&mut event, "conversation_id")?,
+            reader: part(&mut event, "reader")?,
+            up_to: part(&mut event, "up_to")?,
+            at: part(&mut event, "at")?,
+        },
+        "visitor_blocked" => Event::VisitorBlocked {
+            visitor_id: part(&mut event, "visitor_id")?,
+            until: part(&mut event, "until")?,
+        },
+        "visitor_unblocked" => Event::VisitorUnblocked {
+            visitor_id: part(&mut event, "visitor_id")?,
+        },
+        _ => return Some(None),
+    }))
 }
 
 #[cfg(test)]
@@ -376,7 +457,7 @@ mod tests {
 
     fn as_visitor(frame: &ServerFrame) -> VisitorFrame {
         let json = serde_json::to_string(frame).expect("serialisable");
-        serde_json::from_str(&json).expect("a visitor frame")
+        VisitorFrame::from_json(&json).expect("a visitor frame")
     }
 
     #[test]
@@ -422,6 +503,100 @@ mod tests {
                 agent: agent.clone()
             }
         );
+        let mut message = Message::plain(
+            5,
+            crate::model::Author::Agent {
+                id: 2,
+                name: "Ana".into(),
+            },
+            "**Hi**",
+            7,
+        )
+        .formatted_for_visitor();
+        message.attachments.push(crate::model::Attachment {
+            id: 3,
+            name: "a.png".into(),
+            content_type: "image/png".into(),
+            size: 10,
+        });
+        let closed_line = Message {
+            system: Some(crate::model::SystemLine::AutoClosed { after_secs: 60 }),
+            ..Message::plain(6, crate::model::Author::System, "", 8)
+        };
+        let conversation = ConversationSummary {
+            id: 4,
+            inbox_id: 1,
+            visitor_id: 9,
+            visitor_label: "#9".into(),
+            visitor_name: None,
+            visitor_email: None,
+            status: crate::model::ConversationStatus::Assigned,
+            assignee: Some(agent.clone()),
+            created_at: 1,
+            last_message_at: 7,
+            preview: "Hi".into(),
+            labels: Vec::new(),
+        };
+        for event in [
+            Event::MessagePosted {
+                message: message.clone(),
+            },
+            Event::MessagePosted {
+                message: closed_line,
+            },
+            Event::ConversationOpened { conversation },
+            Event::ConversationAssigned {
+                conversation_id: 4,
+                assignee: None,
+            },
+            Event::MessagesSeen {
+                conversation_id: 4,
+                reader: Reader::Team,
+                up_to: 5,
+                at: 9,
+            },
+            Event::VisitorBlocked {
+                visitor_id: 9,
+                until: Some(99),
+            },
+            Event::VisitorBlocked {
+                visitor_id: 9,
+                until: None,
+            },
+            Event::VisitorUnblocked { visitor_id: 9 },
+        ] {
+            assert_eq!(
+                as_visitor(&ServerFrame::Event {
+                    id: 10,
+                    at: 1,
+                    event: event.clone()
+                }),
+                VisitorFrame::Event { id: 10, event }
+            );
+        }
+        assert_eq!(
+            as_visitor(&ServerFrame::Event {
+                id: 11,
+                at: 1,
+                event: Event::ConversationLabeled {
+                    conversation_id: 4,
+                    labels: vec!["vip".into()],
+                },
+            }),
+            VisitorFrame::Passed { id: 11 }
+        );
+        assert_eq!(
+            as_visitor(&ServerFrame::Ack {
+                client_id: "c1".into(),
+                message: message.clone(),
+            }),
+            VisitorFrame::Ack {
+                client_id: "c1".into(),
+                message
+            }
+        );
+        assert_eq!(VisitorFrame::from_json("not json"), None);
+        assert_eq!(VisitorFrame::from_json(r#"{"no":"type"}"#), None);
         for other in [
             ServerFrame::Pong,
             ServerFrame::Welcome { token: "t".into() },

@@ -91,7 +91,7 @@ impl LiveSocket {
                 if let Some(frame) = event
                     .data()
                     .as_string()
-                    .and_then(|text| crate::http::decode::<VisitorFrame>(&text))
+                    .and_then(|text| VisitorFrame::from_json(&text))
                 {
                     (hooks.on_frame)(frame);
                 }

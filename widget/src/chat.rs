@@ -202,6 +202,9 @@ impl Chat {
                 self.data.apply(id, &event);
                 self.dirty = true;
             }
+            VisitorFrame::Passed { id } => {
+                self.data.last_event_id = self.data.last_event_id.max(id);
+            }
             VisitorFrame::Ack { message, .. } => {
                 self.data.acknowledge(&message);
                 self.dirty = true;
