@@ -138,14 +138,16 @@ fn ContactAndBlock(latest: RwSignal<Option<VisitorProfile>>) -> impl IntoView {
     let saved = move || save.value().get().and_then(Result::ok);
     let company = RwSignal::new(String::new());
     let blocking = RwSignal::new(false);
-    let contact = move || {
+    // A memo: the form below is built again only when the contact changes, not on every
+    // reload of the profile (which would drop what the agent is typing into it).
+    let contact = Memo::new(move |_| {
         saved()
             .map(|c| crate::model::ContactRef {
                 id: c.id,
                 name: c.name,
             })
             .or_else(|| latest.with(|p| p.as_ref().and_then(|p| p.contact.clone())))
-    };
+    });
     let block = move || latest.with(|p| p.as_ref().and_then(|p| p.block.clone()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -163,7 +165,7 @@ fn ContactAndBlock(latest: RwSignal<Option<VisitorProfile>>) -> impl IntoView {
     };
     view! {
         <section class="contact-block">
-            {move || match contact() {
+            {move || match contact.get() {
                 Some(contact) => view! {
                     <p>
                         {t!(i18n, contact_linked)} " "
