@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::{
-    AgentAccount, Block, Contact, ContactDetail, ConversationDetail, ConversationSummary,
-    HistoryFilter, HistoryRow, Inbox, SearchResults, Template, Ticket, TicketComment, TicketDetail,
+    AgentAccount, Contact, ContactDetail, ConversationDetail, ConversationSummary, HistoryFilter,
+    HistoryRow, Inbox, SearchResults, Template, Ticket, TicketComment, TicketDetail, VisitorBlock,
     VisitorProfile,
 };
 pub use crate::snapshot::{
@@ -394,7 +394,7 @@ pub async fn block_visitor(
     length: String,
     reason: String,
     #[server(default)] ip: Option<String>,
-) -> Result<Block, AppError> {
+) -> Result<VisitorBlock, AppError> {
     let (state, me) = agent().await?;
     let length = crate::blocking::BlockLength::parse(&length)
         .ok_or_else(|| AppError::invalid("length", "hour, day, week or forever"))?;
@@ -420,7 +420,7 @@ pub async fn unblock(block_id: i64) -> Result<(), AppError> {
 
 /// Every block in force. Admins only.
 #[server(endpoint = "blocks")]
-pub async fn load_blocks() -> Result<Vec<Block>, AppError> {
+pub async fn load_blocks() -> Result<Vec<VisitorBlock>, AppError> {
     let (state, me) = agent().await?;
     blocks::list(&state, &me).await
 }

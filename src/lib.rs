@@ -8,12 +8,13 @@
 
 pub mod api;
 pub mod ui;
+pub mod wording;
 
 // The model, the wire protocol and the rules live in their own crate (`shared/`), which the
 // widget uses too; they keep their paths here.
 pub use switchboard_shared::{
-    blocking, error, files, format, live, model, online_table, protocol, rules, search, snapshot,
-    templates, tracking, transcript, widget_text,
+    blocking, calendar, error, files, format, live, model, online_table, protocol, rules, search,
+    snapshot, templates, tracking, transcript, widget_text,
 };
 
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@
 //! database: the widget's small bundle is built from this crate and little else.
 
 pub mod blocking;
+pub mod calendar;
 pub mod error;
 pub mod files;
 pub mod format;

@@ -48,14 +48,14 @@ pub struct Draft {
     pub note: bool,
 }
 
-/// Pending sends, shared by both stores.
+/// The messages written on this page that the server has not committed yet (both stores).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outbox {
+pub struct Unsent {
     /// In the order they were written.
     pub items: Vec<PendingSend>,
 }
 
-impl Outbox {
+impl Unsent {
     /// Adds a new send in the `Sending` state.
     pub fn push(&mut self, client_id: String, conversation_id: Option<i64>, draft: Draft) {
         self.items.push(PendingSend {
@@ -134,7 +134,7 @@ pub struct WorkspaceData {
     /// Unassigned conversations this agent was already alerted to.
     pub announced: BTreeSet<i64>,
     /// The agent's own sends in flight.
-    pub outbox: Outbox,
+    pub unsent: Unsent,
     /// The newest event applied (to resume from after a reconnect).
     pub last_event_id: i64,
 }
@@ -204,7 +204,7 @@ impl WorkspaceData {
                     .or_insert_with(|| conversation.clone());
             }
             Event::MessagePosted { message } => {
-                self.outbox.settle(message);
+                self.unsent.settle(message);
                 if let Some(timeline) = self.timelines.get_mut(&message.conversation_id) {
                     timeline.insert(message.id, message.clone());
                 }
@@ -291,7 +291,7 @@ impl WorkspaceData {
 
     /// A committed message of the agent's own (the `Ack` of a send).
     pub fn acknowledge(&mut self, message: &Message) {
-        self.outbox.settle(message);
+        self.unsent.settle(message);
         if let Some(timeline) = self.timelines.get_mut(&message.conversation_id) {
             timeline.insert(message.id, message.clone());
         }
@@ -482,7 +482,7 @@ pub struct WidgetData {
     /// Every message of those conversations, by id.
     pub messages: BTreeMap<i64, Message>,
     /// The visitor's sends in flight.
-    pub outbox: Outbox,
+    pub unsent: Unsent,
     /// Set while the visitor is blocked (they cannot send).
     pub blocked: Option<crate::snapshot::BlockNotice>,
     /// The newest event applied.
@@ -499,7 +499,7 @@ impl WidgetData {
         WidgetData {
             conversations: conversations.into_iter().map(|c| (c.id, c)).collect(),
             messages: messages.into_iter().map(|m| (m.id, m)).collect(),
-            outbox: Outbox::default(),
+            unsent: Unsent::default(),
             blocked: None,
             last_event_id,
         }
@@ -561,7 +561,7 @@ impl WidgetData {
         if message.note {
             return;
         }
-        self.outbox.settle(message);
+        self.unsent.settle(message);
         self.messages.insert(message.id, message.clone());
         if let Some(conversation) = self.conversations.get_mut(&message.conversation_id) {
             note_message(conversation, message);
@@ -826,17 +826,17 @@ mod tests {
             body: body.into(),
             ..Draft::default()
         };
-        data.outbox.push("a".into(), None, text("hello"));
-        data.outbox.push("b".into(), None, text("again"));
+        data.unsent.push("a".into(), None, text("hello"));
+        data.unsent.push("b".into(), None, text("again"));
         data.acknowledge(&message(1, 1, "a"));
-        assert_eq!(data.outbox.items.len(), 1);
-        data.outbox.fail_in_flight();
+        assert_eq!(data.unsent.items.len(), 1);
+        data.unsent.fail_in_flight();
         assert_eq!(
-            data.outbox.items[0].status,
+            data.unsent.items[0].status,
             SendStatus::Failed("network".into())
         );
         assert_eq!(
-            data.outbox.retry("b").map(|p| p.status),
+            data.unsent.retry("b").map(|p| p.status),
             Some(SendStatus::Sending)
         );
         data.apply(
@@ -845,7 +845,7 @@ mod tests {
                 message: message(2, 1, "b"),
             },
         );
-        assert!(data.outbox.items.is_empty());
+        assert!(data.unsent.items.is_empty());
         assert_eq!(data.timeline().len(), 2);
         assert_eq!(
             data.current().map(|c| c.preview.as_str()),

@@ -560,7 +560,7 @@ pub struct VisitorProfile {
     pub conversations: Vec<ConversationSummary>,
     /// The block in force on them, if any.
     #[serde(default)]
-    pub block: Option<Block>,
+    pub block: Option<VisitorBlock>,
     /// The contact they are linked to, if any.
     #[serde(default)]
     pub contact: Option<ContactRef>,
@@ -568,7 +568,7 @@ pub struct VisitorProfile {
 
 /// A block in force: a visitor, or an IP address or range, of one inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Block {
+pub struct VisitorBlock {
     /// Database id.
     pub id: i64,
     /// The inbox it applies to.

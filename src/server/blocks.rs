@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::blocking::{self, BlockLength, IpRange};
 use crate::error::AppError;
-use crate::model::{Block, Me, Role, SystemLine};
+use crate::model::{Me, Role, SystemLine, VisitorBlock};
 use crate::protocol::Event;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
@@ -29,7 +29,7 @@ pub async fn block_visitor(
     agent: &Me,
     visitor_id: i64,
     request: BlockRequest<'_>,
-) -> Result<Block, AppError> {
+) -> Result<VisitorBlock, AppError> {
     let visitor = visitor_for_agent(state, agent, visitor_id).await?;
     let reason = blocking::validate_reason(request.reason)?;
     let ip = request
@@ -121,7 +121,7 @@ pub async fn unblock(state: &AppState, agent: &Me, block_id: i64) -> Result<(), 
 }
 
 /// Every block in force, newest first. Admins only.
-pub async fn list(state: &AppState, agent: &Me) -> Result<Vec<Block>, AppError> {
+pub async fn list(state: &AppState, agent: &Me) -> Result<Vec<VisitorBlock>, AppError> {
     if agent.role != Role::Admin {
         return Err(AppError::Forbidden);
     }
@@ -137,7 +137,7 @@ pub async fn in_force(
     state: &AppState,
     visitor: &Visitor,
     ip: Option<IpAddr>,
-) -> Result<Option<Block>, AppError> {
+) -> Result<Option<VisitorBlock>, AppError> {
     let now = now_millis();
     if let Some(block) = state.store.visitor_block(visitor.id, now).await? {
         return Ok(Some(block));

@@ -115,13 +115,13 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     Ok(state)
 }
 
-/// A server listening in the background (tests and the benchmark).
+/// A server listening in the background.
 pub struct Running {
     /// The address it listens on.
     pub addr: SocketAddr,
     /// Its state, to inspect the store or the hub.
     pub state: AppState,
-    /// The serving task.
+    /// The serving task: ends when the shutdown future given to [`serve`] resolves.
     pub task: tokio::task::JoinHandle<()>,
     /// The timer engine.
     pub timers: tokio::task::JoinHandle<()>,
@@ -132,26 +132,43 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops serving and firing timers (a crash, as far as the database can tell).
+    /// Waits until serving has ended (after the shutdown future), then stops the background
+    /// work and closes the database.
+    pub async fn finished(self) {
+        let Running {
+            state,
+            task,
+            timers,
+            online,
+            outbox,
+            ..
+        } = self;
+        let _ = task.await;
+        for work in [timers, online, outbox] {
+            work.abort();
+            let _ = work.await;
+        }
+        state.store.pool().close().await;
+    }
+
+    /// Stops serving and firing timers at once (a crash, as far as the database can tell).
     pub async fn stop(self) {
         self.task.abort();
-        self.timers.abort();
-        self.online.abort();
-        self.outbox.abort();
-        let _ = self.task.await;
-        let _ = self.timers.await;
-        let _ = self.online.await;
-        let _ = self.outbox.await;
-        self.state.store.pool().close().await;
+        self.finished().await;
     }
 }
 
-/// Binds the configured address and serves in a background task.
-pub async fn spawn(config: Config) -> Result<Running, StartError> {
+/// Prepares the state, binds the configured address and serves in a background task until
+/// `shutdown` resolves: the one start-up of production ([`run`]), tests and the benchmark.
+pub async fn serve(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
     let state = prepare(&config).await?;
     let app = router::build(state.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    tracing::info!("Switchboard listening on http://{addr}");
     let timers = timers::start(state.clone());
     let online = visitors::start_ticker(state.clone());
     let outbox = outbox::start(state.clone());
@@ -160,6 +177,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
+        .with_graceful_shutdown(shutdown)
         .await
         {
             tracing::error!("server stopped: {e}");
@@ -175,24 +193,14 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     })
 }
 
+/// Serves until stopped (tests and the benchmark stop it with [`Running::stop`]).
+pub async fn spawn(config: Config) -> Result<Running, StartError> {
+    serve(config, std::future::pending()).await
+}
+
 /// Runs Switchboard until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
-    let state = prepare(&config).await?;
-    let app = router::build(state.clone()).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    tracing::info!("Switchboard listening on http://{}", listener.local_addr()?);
-    let timers = timers::start(state.clone());
-    let online = visitors::start_ticker(state.clone());
-    let outbox = outbox::start(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    timers.abort();
-    online.abort();
-    outbox.abort();
+    serve(config, shutdown_signal()).await?.finished().await;
     Ok(())
 }
 

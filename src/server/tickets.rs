@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::calendar::utc_text;
 use crate::error::AppError;
 use crate::model::{
     AgentRef, Author, Me, Message, SystemLine, Ticket, TicketComment, TicketDetail, TicketStatus,
@@ -14,7 +15,6 @@ use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
 use crate::server::store::NewTicket;
 use crate::server::{auth, webhook};
-use crate::ui::clock::utc_text;
 
 /// How many tickets the Tickets page lists.
 const LIST_LIMIT: i64 = 200;

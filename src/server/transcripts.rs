@@ -2,6 +2,7 @@
 //! agent sends one by hand, the conversation is written out in the visitor's language and
 //! queued in the outbox (same transaction), which sends it over SMTP and retries.
 
+use crate::calendar::utc_text;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::model::{Author, ConversationSummary, Me, Message};
@@ -11,8 +12,7 @@ use crate::server::outbox::Item;
 use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::WriteTx;
-use crate::ui::clock::utc_text;
-use crate::ui::timeline::system_text_in;
+use crate::wording::system_line;
 
 /// The widget's language for a stored locale tag (English when unknown).
 pub fn locale_of(tag: Option<&str>) -> Locale {
@@ -45,7 +45,7 @@ pub fn render(
             _ => you.clone(),
         },
         utc_text,
-        |m| m.system.as_ref().map(|line| system_text_in(locale, line)),
+        |m| m.system.as_ref().map(|line| system_line(locale, line)),
     );
     let subject = td_string!(
         locale,

@@ -199,7 +199,7 @@ pub fn go(path: &str) {
 const TYPING_EVERY_MS: f64 = 1_500.0;
 
 /// Starts the pump that hands queued requests to the socket: each new text gets a client id
-/// and an outbox entry; a send the socket cannot take right now is marked failed at once.
+/// and an unsent entry; a send the socket cannot take right now is marked failed at once.
 /// Typing notices are thinned out to one every [`TYPING_EVERY_MS`] per conversation; the last
 /// one of a burst is sent when the pause is over, so a preview ends on what was typed.
 pub fn pump<T: LiveStore + Send + Sync + 'static>(
@@ -236,11 +236,11 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
                     draft,
                 } => {
                     let client_id = random_id();
-                    data.update(|d| d.outbox().push(client_id.clone(), conversation_id, draft));
-                    data.with_untracked(|d| d.outbox_ref().items.last().cloned())
+                    data.update(|d| d.unsent().push(client_id.clone(), conversation_id, draft));
+                    data.with_untracked(|d| d.unsent_ref().items.last().cloned())
                 }
                 Request::Retry { client_id } => {
-                    data.try_update(|d| d.outbox().retry(&client_id)).flatten()
+                    data.try_update(|d| d.unsent().retry(&client_id)).flatten()
                 }
             };
             let Some(pending) = pending else { continue };
@@ -253,7 +253,7 @@ pub fn pump<T: LiveStore + Send + Sync + 'static>(
             };
             let sent = socket.with_value(|s| s.as_ref().is_some_and(|s| s.send(&frame)));
             if !sent {
-                data.update(|d| d.outbox().fail(&pending.client_id, "network"));
+                data.update(|d| d.unsent().fail(&pending.client_id, "network"));
             }
         }
     });
@@ -312,10 +312,10 @@ fn throttle_typing(
 
 /// A client store fed by a socket: the workspace's or the widget's.
 pub trait LiveStore {
-    /// The outbox, to change it.
-    fn outbox(&mut self) -> &mut crate::live::Outbox;
-    /// The outbox, to read it.
-    fn outbox_ref(&self) -> &crate::live::Outbox;
+    /// The unsent, to change it.
+    fn unsent(&mut self) -> &mut crate::live::Unsent;
+    /// The unsent, to read it.
+    fn unsent_ref(&self) -> &crate::live::Unsent;
     /// Applies an event (idempotent).
     fn apply(&mut self, id: i64, event: &crate::protocol::Event);
     /// Records a committed message of one's own (an `Ack`).
@@ -327,11 +327,11 @@ pub trait LiveStore {
 macro_rules! live_store {
     ($store:ty) => {
         impl LiveStore for $store {
-            fn outbox(&mut self) -> &mut crate::live::Outbox {
-                &mut self.outbox
+            fn unsent(&mut self) -> &mut crate::live::Unsent {
+                &mut self.unsent
             }
-            fn outbox_ref(&self) -> &crate::live::Outbox {
-                &self.outbox
+            fn unsent_ref(&self) -> &crate::live::Unsent {
+                &self.unsent
             }
             fn apply(&mut self, id: i64, event: &crate::protocol::Event) {
                 <$store>::apply(self, id, event);
@@ -345,7 +345,6 @@ macro_rules! live_store {
         }
     };
 }
-live_store!(crate::live::WidgetData);
 live_store!(crate::live::WorkspaceData);
 
 /// The socket hooks every page uses: hello with the last applied event, events and
@@ -379,7 +378,7 @@ pub fn store_hooks<T: LiveStore + Send + Sync + 'static>(
             online.set(up);
             if !up {
                 live_on_status.set(false);
-                data.update(|d| d.outbox().fail_in_flight());
+                data.update(|d| d.unsent().fail_in_flight());
             }
         }),
     }
@@ -398,7 +397,7 @@ fn store_frame<T: LiveStore + Send + Sync + 'static>(
             client_id, code, ..
         } => {
             if let Some(client_id) = client_id {
-                data.update(|d| d.outbox().fail(&client_id, &code));
+                data.update(|d| d.unsent().fail(&client_id, &code));
             }
             problem.set(Some(code));
         }

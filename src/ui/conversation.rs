@@ -115,7 +115,7 @@ pub fn ConversationView(
             messages
             pending=Signal::derive(move || {
                 data.with(|d| {
-                    d.outbox.items.iter().filter(|p| p.conversation_id == Some(id)).cloned().collect::<Vec<_>>()
+                    d.unsent.items.iter().filter(|p| p.conversation_id == Some(id)).cloned().collect::<Vec<_>>()
                 })
             })
             viewer=Viewer::Agent(my_id)

@@ -1,6 +1,6 @@
 //! What the page wants sent on its socket. Components push requests here (it is `Copy` and
 //! `Send`, usable from any event handler); the browser-only socket pump drains it, gives each
-//! new message its client id and tracks it in the store's outbox. This keeps the `!Send`
+//! new message its client id and tracks it in the store's unsent. This keeps the `!Send`
 //! `WebSocket` out of component state, where server rendering would trip on it.
 
 use leptos::prelude::*;

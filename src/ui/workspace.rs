@@ -199,7 +199,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
     let online = RwSignal::new(true);
 
     #[cfg(feature = "hydrate")]
-    live::start(desk, online);
+    realtime::start(desk, online);
 
     let role = me.role;
     let attention = Memo::new(move |_| data.with(|d| d.workspace_count(role)));
@@ -471,7 +471,7 @@ fn ConversationItem(conversation: ConversationSummary) -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-mod live {
+mod realtime {
     use leptos::prelude::*;
 
     use super::DeskState;

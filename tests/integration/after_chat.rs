@@ -9,8 +9,8 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{
-    Block, Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults,
-    Ticket, TicketComment, TicketDetail, TicketStatus, VisitorProfile,
+    Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults, Ticket,
+    TicketComment, TicketDetail, TicketStatus, VisitorBlock, VisitorProfile,
 };
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
 use switchboard::server::store::{NewBlock, now_millis};
@@ -115,7 +115,7 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
 
     // Bad input changes nothing.
     let error = ana
-        .call::<Block>(
+        .call::<VisitorBlock>(
             "block_visitor",
             &[("visitor_id", &id), ("length", "hour"), ("reason", " ")],
         )
@@ -123,7 +123,7 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
         .expect_err("a reason is required");
     assert_eq!(error["field"], "reason");
     let error = ana
-        .call::<Block>(
+        .call::<VisitorBlock>(
             "block_visitor",
             &[
                 ("visitor_id", &id),
@@ -137,7 +137,7 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
     assert_eq!(error["field"], "ip");
     assert_eq!(
         refused(
-            ana.call::<Block>(
+            ana.call::<VisitorBlock>(
                 "block_visitor",
                 &[("visitor_id", &id), ("length", "year"), ("reason", "x")]
             )
@@ -161,7 +161,7 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
     server.other_inbox_with_sue(&team).await;
     let sue = server.sign_in("sue@example.com").await;
     refused(
-        sue.call::<Block>(
+        sue.call::<VisitorBlock>(
             "block_visitor",
             &[("visitor_id", &id), ("length", "hour"), ("reason", "spam")],
         )
@@ -169,7 +169,7 @@ async fn a_blocked_visitor_is_refused_on_every_path_until_unblocked() {
         "not_found",
     );
 
-    let block: Block = ana
+    let block: VisitorBlock = ana
         .call(
             "block_visitor",
             &[("visitor_id", &id), ("length", "day"), ("reason", "spam")],
@@ -281,7 +281,7 @@ async fn an_ip_block_covers_its_range_and_blocks_end_at_their_time() {
         .expect("conversation")
         .visitor_id;
     // The tests connect from 127.0.0.1: a range around it blocks every visitor from there.
-    let block: Block = ana
+    let block: VisitorBlock = ana
         .call(
             "block_visitor",
             &[
@@ -315,12 +315,15 @@ async fn an_ip_block_covers_its_range_and_blocks_end_at_their_time() {
 
     // Admins list the blocks in force; operators may not.
     let admin = server.sign_in("root@example.com").await;
-    let listed: Vec<Block> = admin.call("blocks", &[]).await.expect("list");
+    let listed: Vec<VisitorBlock> = admin.call("blocks", &[]).await.expect("list");
     assert_eq!(
         listed.iter().map(|b| b.id).collect::<Vec<_>>(),
         vec![block.id]
     );
-    refused(ana.call::<Vec<Block>>("blocks", &[]).await, "forbidden");
+    refused(
+        ana.call::<Vec<VisitorBlock>>("blocks", &[]).await,
+        "forbidden",
+    );
 
     // A block whose time is over is not in force any more, and leaves the list.
     admin
@@ -351,7 +354,7 @@ async fn an_ip_block_covers_its_range_and_blocks_end_at_their_time() {
     );
     assert!(
         admin
-            .call::<Vec<Block>>("blocks", &[])
+            .call::<Vec<VisitorBlock>>("blocks", &[])
             .await
             .expect("list")
             .is_empty()

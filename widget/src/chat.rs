@@ -181,7 +181,7 @@ async fn load(key: String, locale: String) {
         on_lost: Box::new(|| {
             update(|chat| {
                 chat.online = false;
-                chat.data.outbox.fail_in_flight();
+                chat.data.unsent.fail_in_flight();
                 chat.dirty = true;
             });
         }),
@@ -211,7 +211,7 @@ impl Chat {
             }
             VisitorFrame::Refused { client_id, code } => {
                 if let Some(client_id) = client_id {
-                    self.data.outbox.fail(&client_id, &code);
+                    self.data.unsent.fail(&client_id, &code);
                     self.dirty = true;
                 }
                 // Refused as blocked (an IP block the widget was not told about): say so.
@@ -251,13 +251,13 @@ impl Chat {
     pub fn send_draft(&mut self, draft: Draft) {
         self.restarted = false;
         let client_id = browser::random_id();
-        self.data.outbox.push(client_id.clone(), None, draft);
+        self.data.unsent.push(client_id.clone(), None, draft);
         self.send_pending(&client_id);
     }
 
     /// Sends a failed message again (same client id, so it is stored once).
     pub fn retry(&mut self, client_id: &str) {
-        if self.data.outbox.retry(client_id).is_some() {
+        if self.data.unsent.retry(client_id).is_some() {
             self.send_pending(client_id);
         }
     }
@@ -266,7 +266,7 @@ impl Chat {
         self.dirty = true;
         let Some(pending) = self
             .data
-            .outbox
+            .unsent
             .items
             .iter()
             .find(|p| p.client_id == client_id)
@@ -282,7 +282,7 @@ impl Chat {
             note: false,
         };
         if !self.send(&frame) {
-            self.data.outbox.fail(client_id, "network");
+            self.data.unsent.fail(client_id, "network");
         }
     }
 
@@ -355,7 +355,7 @@ impl Chat {
                 &self.page.log,
                 &Rows {
                     messages: &messages,
-                    pending: &self.data.outbox.items,
+                    pending: &self.data.unsent.items,
                     seen: self.data.seen(),
                     files: &files,
                 },

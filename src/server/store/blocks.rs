@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Store, StoreError, StoreResult, WriteTx};
-use crate::model::{Block, Millis, visitor_label};
+use crate::model::{Millis, VisitorBlock, visitor_label};
 
 const BLOCK_COLUMNS: &str = "SELECT b.id, b.inbox_id, b.visitor_id, v.name AS visitor_name, b.ip_range, \
      b.reason, a.name AS created_by, b.created_at, b.until FROM blocks b \
@@ -33,7 +33,11 @@ pub struct NewBlock<'a> {
 
 impl Store {
     /// The blocks of these inboxes in force at `now`, newest first.
-    pub async fn blocks_in_force(&self, inbox_ids: &[i64], now: Millis) -> StoreResult<Vec<Block>> {
+    pub async fn blocks_in_force(
+        &self,
+        inbox_ids: &[i64],
+        now: Millis,
+    ) -> StoreResult<Vec<VisitorBlock>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
             "{BLOCK_COLUMNS} WHERE b.inbox_id IN (SELECT value FROM json_each(?)) AND {IN_FORCE} \
@@ -47,7 +51,11 @@ impl Store {
     }
 
     /// The block in force on a visitor at `now` (the latest, if several), ignoring IP blocks.
-    pub async fn visitor_block(&self, visitor_id: i64, now: Millis) -> StoreResult<Option<Block>> {
+    pub async fn visitor_block(
+        &self,
+        visitor_id: i64,
+        now: Millis,
+    ) -> StoreResult<Option<VisitorBlock>> {
         let row = sqlx::query(&format!(
             "{BLOCK_COLUMNS} WHERE b.visitor_id = ? AND {IN_FORCE} ORDER BY b.id DESC LIMIT 1"
         ))
@@ -59,7 +67,7 @@ impl Store {
     }
 
     /// The IP blocks of an inbox in force at `now` (matched against an address by the caller).
-    pub async fn ip_blocks(&self, inbox_id: i64, now: Millis) -> StoreResult<Vec<Block>> {
+    pub async fn ip_blocks(&self, inbox_id: i64, now: Millis) -> StoreResult<Vec<VisitorBlock>> {
         let rows = sqlx::query(&format!(
             "{BLOCK_COLUMNS} WHERE b.inbox_id = ? AND b.ip_range IS NOT NULL AND {IN_FORCE} \
              ORDER BY b.id DESC"
@@ -72,7 +80,7 @@ impl Store {
     }
 
     /// One block, lifted or not.
-    pub async fn block(&self, id: i64) -> StoreResult<Option<Block>> {
+    pub async fn block(&self, id: i64) -> StoreResult<Option<VisitorBlock>> {
         let row = sqlx::query(&format!("{BLOCK_COLUMNS} WHERE b.id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -114,10 +122,10 @@ impl WriteTx {
     }
 }
 
-fn block_from_row(row: &SqliteRow) -> StoreResult<Block> {
+fn block_from_row(row: &SqliteRow) -> StoreResult<VisitorBlock> {
     let visitor_id: Option<i64> = row.try_get("visitor_id")?;
     let visitor_name: Option<String> = row.try_get("visitor_name")?;
-    Ok(Block {
+    Ok(VisitorBlock {
         id: row.try_get("id")?,
         inbox_id: row.try_get("inbox_id")?,
         visitor_id,

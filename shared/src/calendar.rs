@@ -1,0 +1,40 @@
+//! Calendar arithmetic without a time library: a moment written in UTC, as the server writes
+//! times (emails, tickets, pages before the browser's own clock takes over).
+
+use crate::model::Millis;
+
+/// A moment as `2026-11-22 14:05 UTC` (the server's way of writing times: emails, SSR).
+pub fn utc_text(at: Millis) -> String {
+    let secs = at.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates_are_civil_dates() {
+        assert_eq!(utc_text(0), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            utc_text(1_795_305_600_000 + 3_723_000),
+            "2026-11-22 01:02 UTC"
+        );
+        assert_eq!(utc_text(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}
