@@ -154,7 +154,21 @@ fn chat_page(name: &str, key: &str, locale: Locale, bundle: Option<&WidgetBundle
                         <p id="sb-upload-error" class="error" role="alert" hidden></p>
                         <div class="composer-actions">
                             <label id="sb-attach" class="attach button" hidden>
-                                <span aria-hidden="true">"📎"</span>
+                                <svg
+                                    viewBox="0 0 24 24"
+                                    width="18"
+                                    height="18"
+                                    aria-hidden="true"
+                                    fill="none"
+                                    stroke="currentColor"
+                                    stroke-width="2"
+                                    stroke-linecap="round"
+                                >
+                                    <path
+                                        d="M15 7v9a3 3 0 0 1-6 0V6a2 2 0 0 1 4 0v9"
+                                        transform="rotate(40 12 12)"
+                                    />
+                                </svg>
                                 <span class="visually-hidden">
                                     {td_string!(locale, attach_files).to_string()}
                                 </span>
