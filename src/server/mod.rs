@@ -91,7 +91,6 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             retry_after_ms: config.retry_after * 1_000,
             keep_events_ms: config.keep_events_days * 86_400_000,
         }),
-        widget_bundle: widget_page::WidgetBundle::find(&config.site_root),
     };
     // Nobody is on the site of a new process: pages left open end where their visit was last seen.
     visitors::end_open_page_views(&state).await?;

@@ -34,8 +34,6 @@ pub struct AppState {
     pub geoip: Option<Arc<GeoIp>>,
     /// Run-time settings that handlers need.
     pub settings: Arc<Settings>,
-    /// The visitor widget's bundle files, when built.
-    pub widget_bundle: Option<crate::server::widget_page::WidgetBundle>,
 }
 
 /// Run-time settings derived from the configuration.

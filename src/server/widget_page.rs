@@ -67,7 +67,14 @@ pub async fn page(
     let (status, body) = match inbox {
         Some(inbox) => (
             StatusCode::OK,
-            chat_page(&inbox.name, &key, locale, state.widget_bundle.as_ref()),
+            chat_page(
+                &inbox.name,
+                &key,
+                locale,
+                // Read on every page: `cargo leptos watch` rebuilds the bundle under new names
+                // without restarting the server.
+                WidgetBundle::find(Path::new(&*state.leptos_options.site_root)).as_ref(),
+            ),
         ),
         None => (StatusCode::NOT_FOUND, unavailable_page(locale)),
     };
