@@ -1,0 +1,249 @@
+//! Agents: accounts, credentials, presence and their sound setting.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::model::{AgentAccount, Colleague, Me, Millis, Presence, Role};
+
+use super::*;
+
+/// An agent's presence: what they chose, and what colleagues see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresenceState {
+    /// Chosen in the top bar.
+    pub chosen: Presence,
+    /// Shown to colleagues (offline after the grace period without a connection).
+    pub shown: Presence,
+}
+
+/// An agent with their password hash, for signing in only.
+pub struct Credentials {
+    /// The agent.
+    pub agent: Me,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+pub(super) fn me_from_row(row: &SqliteRow) -> StoreResult<Me> {
+    let role: String = row.try_get("role")?;
+    Ok(Me {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("role {role}").into()))?,
+    })
+}
+
+pub(super) fn parse_presence(value: &str) -> StoreResult<Presence> {
+    Presence::parse(value)
+        .ok_or_else(|| sqlx::Error::Decode(format!("presence {value}").into()))
+        .map_err(StoreError::from)
+}
+
+impl Store {
+    /// How many agent accounts exist (zero means first-run setup).
+    pub async fn agent_count(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM agents")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// The account with this (lower-cased) email, with its password hash.
+    pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
+        let row =
+            sqlx::query("SELECT id, name, email, role, password_hash FROM agents WHERE email = ?")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| {
+            Ok(Credentials {
+                password_hash: row.try_get("password_hash")?,
+                agent: me_from_row(&row)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The agent with this id.
+    pub async fn agent(&self, id: i64) -> StoreResult<Option<Me>> {
+        let row = sqlx::query("SELECT id, name, email, role FROM agents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(me_from_row).transpose()
+    }
+
+    /// Every agent account with its inboxes, by name.
+    pub async fn agent_accounts(&self) -> StoreResult<Vec<AgentAccount>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.name, a.email, a.role, \
+             (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
+             FROM agents a ORDER BY a.name COLLATE NOCASE",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let me = me_from_row(row)?;
+                let inbox_ids: String = row.try_get("inbox_ids")?;
+                Ok(AgentAccount {
+                    id: me.id,
+                    name: me.name,
+                    email: me.email,
+                    role: me.role,
+                    inbox_ids: serde_json::from_str(&inbox_ids).map_err(decode_error)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every agent with their presence and inboxes, by name.
+    pub async fn colleagues(&self) -> StoreResult<Vec<Colleague>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.name, a.presence, \
+             (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
+             FROM agents a ORDER BY a.name COLLATE NOCASE, a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let presence: String = row.try_get("presence")?;
+                let inbox_ids: String = row.try_get("inbox_ids")?;
+                Ok(Colleague {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    presence: parse_presence(&presence)?,
+                    inbox_ids: serde_json::from_str(&inbox_ids).map_err(decode_error)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the agent's workspace plays sounds.
+    pub async fn sound_on(&self, agent_id: i64) -> StoreResult<bool> {
+        sqlx::query_scalar("SELECT sound_on FROM agents WHERE id = ?")
+            .bind(agent_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map(|on| on.unwrap_or(true))
+            .map_err(StoreError::from)
+    }
+}
+
+impl WriteTx {
+    /// An agent's presence, read inside the transaction.
+    pub async fn presence(&mut self, agent_id: i64) -> StoreResult<Option<PresenceState>> {
+        let row = sqlx::query("SELECT chosen_presence, presence FROM agents WHERE id = ?")
+            .bind(agent_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|row| {
+            let chosen: String = row.try_get(0)?;
+            let shown: String = row.try_get(1)?;
+            Ok(PresenceState {
+                chosen: parse_presence(&chosen)?,
+                shown: parse_presence(&shown)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores an agent's presence.
+    pub async fn set_presence(&mut self, agent_id: i64, state: PresenceState) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET chosen_presence = ?, presence = ? WHERE id = ?")
+            .bind(state.chosen.as_str())
+            .bind(state.shown.as_str())
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns an agent's sounds on or off.
+    pub async fn set_sound_on(&mut self, agent_id: i64, on: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET sound_on = ? WHERE id = ?")
+            .bind(on)
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The agent with this id, read inside the transaction.
+    pub async fn agent(&mut self, id: i64) -> StoreResult<Option<Me>> {
+        let row = sqlx::query("SELECT id, name, email, role FROM agents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(me_from_row).transpose()
+    }
+
+    /// How many agent accounts exist, inside the transaction (first-run setup races).
+    pub async fn agent_count(&mut self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM agents")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Creates an agent; the caller has validated the fields.
+    pub async fn insert_agent(
+        &mut self,
+        name: &str,
+        email: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO agents (name, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(now_millis())
+        .fetch_one(&mut *self.tx)
+        .await.map_err(StoreError::from)
+    }
+
+    /// Replaces the inboxes an agent belongs to.
+    pub async fn set_agent_inboxes(&mut self, agent_id: i64, inbox_ids: &[i64]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM inbox_agents WHERE agent_id = ?")
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        for inbox_id in inbox_ids {
+            sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES (?, ?)")
+                .bind(inbox_id)
+                .bind(agent_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Every agent id.
+    pub async fn agent_ids(&mut self) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT id FROM agents")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Schedules the offline timer of every agent shown as present who has none (at start-up:
+    /// nobody is connected to a fresh process).
+    pub async fn schedule_offline_for_present_agents(&mut self, due_at: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
+             SELECT 'agent_offline', id, ? FROM agents WHERE presence <> 'offline'",
+        )
+        .bind(due_at)
+        .execute(&mut *self.tx)
+        .await?;
+        self.timers_changed = true;
+        Ok(())
+    }
+}

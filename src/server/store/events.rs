@@ -1,0 +1,121 @@
+//! The event log: appended in the transaction of each change, replayed to sockets that reconnect, pruned after the retention.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::model::Millis;
+use crate::protocol::Event;
+use crate::server::hub::StoredEvent;
+
+use super::*;
+
+pub(super) const EVENT_COLUMNS: &str =
+    "SELECT id, inbox_id, visitor_id, for_visitor, payload, created_at FROM events";
+
+pub(super) fn event_from_row(row: &SqliteRow) -> StoreResult<StoredEvent> {
+    let payload: String = row.try_get("payload")?;
+    Ok(StoredEvent {
+        id: row.try_get("id")?,
+        at: row.try_get("created_at")?,
+        inbox_id: row.try_get("inbox_id")?,
+        visitor_id: row.try_get("visitor_id")?,
+        for_visitor: row.try_get("for_visitor")?,
+        event: serde_json::from_str(&payload).map_err(decode_error)?,
+    })
+}
+
+impl Store {
+    /// The id of the newest event (0 when there is none). Read it *before* a snapshot: replaying
+    /// events after it onto the snapshot converges, because applying an event is idempotent.
+    pub async fn last_event_id(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// The smallest event id still kept, `None` when the log is empty.
+    pub async fn oldest_event_id(&self) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT MIN(id) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Up to `limit` events of these inboxes after `after`, in id order.
+    pub async fn inbox_events_after(
+        &self,
+        inbox_ids: &[i64],
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
+        let rows = sqlx::query(&format!(
+            "{EVENT_COLUMNS} WHERE id > ? AND (inbox_id IS NULL OR inbox_id IN (SELECT value FROM json_each(?))) \
+             ORDER BY id LIMIT ?"
+        ))
+        .bind(after)
+        .bind(ids)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Up to `limit` events a visitor may see after `after`, in id order.
+    pub async fn visitor_events_after(
+        &self,
+        visitor_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let rows = sqlx::query(&format!(
+            "{EVENT_COLUMNS} WHERE visitor_id = ? AND for_visitor = 1 AND id > ? ORDER BY id LIMIT ?"
+        ))
+        .bind(visitor_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+}
+
+impl WriteTx {
+    /// Appends an event about a conversation of `inbox_id`/`visitor_id`.
+    pub async fn append_event(
+        &mut self,
+        inbox_id: i64,
+        visitor_id: i64,
+        for_visitor: bool,
+        event: Event,
+    ) -> StoreResult<()> {
+        self.append(Some(inbox_id), Some(visitor_id), for_visitor, event)
+            .await
+    }
+
+    /// Appends an event every agent receives (presence).
+    pub async fn append_team_event(&mut self, event: Event) -> StoreResult<()> {
+        self.append(None, None, false, event).await
+    }
+
+    /// Deletes up to `limit` of the oldest events, those before the first event written at or
+    /// after `before`, always keeping the newest event (so the newest id ever written stays
+    /// readable). Only a leading run of ids goes, even if the clock once stepped back: a
+    /// replay never meets a hole in the middle. Both lookups walk ids from the oldest, so the
+    /// work is proportional to what is pruned, not to the size of the log. Returns how many
+    /// went.
+    pub async fn prune_events(&mut self, before: Millis, limit: i64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) \
+             AND id < COALESCE( \
+                 (SELECT id FROM events WHERE created_at >= ? ORDER BY id LIMIT 1), \
+                 (SELECT MAX(id) FROM events))",
+        )
+        .bind(limit)
+        .bind(before)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,182 @@
+//! Inboxes: their settings and their members.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::model::Inbox;
+
+use super::*;
+
+pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview FROM inboxes i";
+
+pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
+    Ok(Inbox {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        key: row.try_get("key")?,
+        assignee_idle_secs: row.try_get("assignee_idle_secs")?,
+        visitor_idle_secs: row.try_get("visitor_idle_secs")?,
+        files: crate::model::FilePolicy {
+            max_bytes: row.try_get("max_file_bytes")?,
+            allowed_types: row.try_get("allowed_file_types")?,
+        },
+        typing_preview: row.try_get("typing_preview")?,
+    })
+}
+
+impl Store {
+    /// Every inbox, by name.
+    pub async fn inboxes(&self) -> StoreResult<Vec<Inbox>> {
+        let rows = sqlx::query(&format!(
+            "{INBOX_COLUMNS} ORDER BY i.name COLLATE NOCASE, i.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inbox_from_row).collect()
+    }
+
+    /// The inboxes an agent belongs to, by name.
+    pub async fn inboxes_of(&self, agent_id: i64) -> StoreResult<Vec<Inbox>> {
+        let rows = sqlx::query(&format!(
+            "{INBOX_COLUMNS} JOIN inbox_agents m ON m.inbox_id = i.id \
+             WHERE m.agent_id = ? ORDER BY i.name COLLATE NOCASE, i.id"
+        ))
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inbox_from_row).collect()
+    }
+
+    /// The inbox with this widget key.
+    pub async fn inbox_by_key(&self, key: &str) -> StoreResult<Option<Inbox>> {
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.key = ?"))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(inbox_from_row).transpose()
+    }
+
+    /// The demo inbox, if `--demo` created one.
+    pub async fn demo_inbox(&self) -> StoreResult<Option<Inbox>> {
+        let row = sqlx::query(&format!(
+            "{INBOX_COLUMNS} WHERE i.is_demo = 1 ORDER BY i.id LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(inbox_from_row).transpose()
+    }
+
+    /// The inbox with this id.
+    pub async fn inbox(&self, id: i64) -> StoreResult<Option<Inbox>> {
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(inbox_from_row).transpose()
+    }
+}
+
+impl WriteTx {
+    /// Whether the agent belongs to the inbox.
+    pub async fn is_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM inbox_agents WHERE inbox_id = ? AND agent_id = ?)",
+        )
+        .bind(inbox_id)
+        .bind(agent_id)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(StoreError::from)
+    }
+
+    /// The inbox with this id, read inside the transaction.
+    pub async fn inbox(&mut self, id: i64) -> StoreResult<Option<Inbox>> {
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(inbox_from_row).transpose()
+    }
+
+    /// Sets an inbox's timer durations (seconds, validated by the caller).
+    pub async fn set_inbox_timers(
+        &mut self,
+        inbox_id: i64,
+        assignee_idle_secs: i64,
+        visitor_idle_secs: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE inboxes SET assignee_idle_secs = ?, visitor_idle_secs = ? WHERE id = ?",
+        )
+        .bind(assignee_idle_secs)
+        .bind(visitor_idle_secs)
+        .bind(inbox_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds an agent to an inbox (no-op when already a member).
+    pub async fn add_inbox_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES (?, ?)")
+            .bind(inbox_id)
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// How many of these inbox ids exist.
+    pub async fn count_inboxes(&mut self, inbox_ids: &[i64]) -> StoreResult<i64> {
+        let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inboxes WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(ids)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(StoreError::from)
+    }
+
+    /// Creates an inbox.
+    pub async fn insert_inbox(
+        &mut self,
+        name: &str,
+        key: &str,
+        is_demo: bool,
+    ) -> StoreResult<Inbox> {
+        let row = sqlx::query(
+            "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
+             RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
+             allowed_file_types, typing_preview",
+        )
+        .bind(name)
+        .bind(key)
+        .bind(is_demo)
+        .bind(now_millis())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        inbox_from_row(&row)
+    }
+
+    /// Sets an inbox's file policy and typing preview (validated by the caller).
+    pub async fn set_inbox_chat_settings(
+        &mut self,
+        inbox_id: i64,
+        files: &crate::model::FilePolicy,
+        typing_preview: bool,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE inboxes SET max_file_bytes = ?, allowed_file_types = ?, typing_preview = ? \
+             WHERE id = ?",
+        )
+        .bind(files.max_bytes)
+        .bind(&files.allowed_types)
+        .bind(typing_preview)
+        .bind(inbox_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}

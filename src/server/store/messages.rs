@@ -1,0 +1,215 @@
+//! Messages: stored once per idempotency key, read receipts.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::model::{Author, Message, Millis, SystemLine};
+
+use super::*;
+
+pub(super) const MESSAGE_COLUMNS: &str = "SELECT id, conversation_id, author_kind, author_agent_id, author_name, body, system, \
+     client_id, created_at, note, read_at, \
+     (SELECT json_group_array(json_object('id', f.id, 'name', f.name, 'content_type', f.content_type, \
+     'size', f.size)) FROM files f WHERE f.message_id = messages.id) AS attachments FROM messages";
+
+/// A message to store.
+pub struct NewMessage<'a> {
+    /// Where it goes.
+    pub conversation_id: i64,
+    /// Who wrote it.
+    pub author: &'a Author,
+    /// The validated text.
+    pub body: &'a str,
+    /// What conversation lists show of it (the text, or the name of a file sent alone).
+    pub preview: &'a str,
+    /// An internal note (agents only).
+    pub note: bool,
+    /// What a system line says.
+    pub system: Option<&'a SystemLine>,
+    /// The sender's idempotency id.
+    pub client_id: Option<&'a str>,
+    /// The sender-scoped idempotency key (unique).
+    pub dedup_key: Option<&'a str>,
+}
+
+pub(super) fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
+    let kind: String = row.try_get("author_kind")?;
+    let author = match kind.as_str() {
+        "visitor" => Author::Visitor,
+        "agent" => Author::Agent {
+            id: row
+                .try_get::<Option<i64>, _>("author_agent_id")?
+                .unwrap_or(0),
+            name: row
+                .try_get::<Option<String>, _>("author_name")?
+                .unwrap_or_default(),
+        },
+        _ => Author::System,
+    };
+    let system: Option<String> = row.try_get("system")?;
+    let attachments: Option<String> = row.try_get("attachments")?;
+    Ok(Message {
+        id: row.try_get("id")?,
+        conversation_id: row.try_get("conversation_id")?,
+        author,
+        body: row.try_get("body")?,
+        system: system
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(decode_error)?,
+        client_id: row.try_get("client_id")?,
+        created_at: row.try_get("created_at")?,
+        note: row.try_get("note")?,
+        read_at: row.try_get("read_at")?,
+        attachments: attachments
+            .map(|a| serde_json::from_str(&a))
+            .transpose()
+            .map_err(decode_error)?
+            .unwrap_or_default(),
+        formatted: None,
+    })
+}
+
+impl Store {
+    /// Every message of a conversation, oldest first.
+    pub async fn messages(&self, conversation_id: i64) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "{MESSAGE_COLUMNS} WHERE conversation_id = ? ORDER BY id"
+        ))
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// Every message of a visitor's conversations, oldest first.
+    pub async fn messages_of_visitor(&self, visitor_id: i64) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "{MESSAGE_COLUMNS} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) \
+             AND note = 0 ORDER BY id"
+        ))
+        .bind(visitor_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+}
+
+impl WriteTx {
+    /// The message a sender already stored under this dedup key, if any.
+    pub async fn message_by_dedup_key(&mut self, dedup_key: &str) -> StoreResult<Option<Message>> {
+        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE dedup_key = ?"))
+            .bind(dedup_key)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    /// Stores a message and bumps its conversation's last activity.
+    pub async fn insert_message(&mut self, new: NewMessage<'_>) -> StoreResult<Message> {
+        let at = now_millis();
+        let (kind, agent_id, agent_name) = match new.author {
+            Author::Visitor => ("visitor", None, None),
+            Author::Agent { id, name } => ("agent", Some(*id), Some(name.as_str())),
+            Author::System => ("system", None, None),
+        };
+        let system = new
+            .system
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(decode_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, author_kind, author_agent_id, author_name, body, system, \
+             client_id, dedup_key, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.conversation_id)
+        .bind(kind)
+        .bind(agent_id)
+        .bind(agent_name)
+        .bind(new.body)
+        .bind(system)
+        .bind(new.client_id)
+        .bind(new.dedup_key)
+        .bind(at)
+        .bind(new.note)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        // Lists show the conversation's last exchange; the visitor sees it too, so never a note.
+        if new.system.is_none() && !new.note {
+            sqlx::query("UPDATE conversations SET last_message_at = ?, preview = ? WHERE id = ?")
+                .bind(at)
+                .bind(crate::model::preview_of(new.preview))
+                .bind(new.conversation_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(Message {
+            id,
+            conversation_id: new.conversation_id,
+            author: new.author.clone(),
+            body: new.body.to_owned(),
+            system: new.system.cloned(),
+            client_id: new.client_id.map(str::to_owned),
+            created_at: at,
+            note: new.note,
+            read_at: None,
+            attachments: Vec::new(),
+            formatted: None,
+        })
+    }
+
+    /// Every message of a conversation, oldest first, read inside the transaction.
+    pub async fn messages(&mut self, conversation_id: i64) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "{MESSAGE_COLUMNS} WHERE conversation_id = ? ORDER BY id"
+        ))
+        .bind(conversation_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// The message with this id, read inside the transaction.
+    pub async fn message(&mut self, id: i64) -> StoreResult<Option<Message>> {
+        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    /// The newest message id of a conversation (0 when it has none).
+    pub async fn newest_message_id(&mut self, conversation_id: i64) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?")
+            .bind(conversation_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Records that one side read the other side's messages of a conversation up to `up_to`
+    /// (notes and system lines aside). Returns how many messages became read.
+    pub async fn mark_seen(
+        &mut self,
+        conversation_id: i64,
+        reader: crate::protocol::Reader,
+        up_to: i64,
+        at: Millis,
+    ) -> StoreResult<u64> {
+        let author_kind = match reader {
+            crate::protocol::Reader::Visitor => "agent",
+            crate::protocol::Reader::Team => "visitor",
+        };
+        let done = sqlx::query(
+            "UPDATE messages SET read_at = ? WHERE conversation_id = ? AND author_kind = ? \
+             AND note = 0 AND id <= ? AND read_at IS NULL",
+        )
+        .bind(at)
+        .bind(conversation_id)
+        .bind(author_kind)
+        .bind(up_to)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

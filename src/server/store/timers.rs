@@ -1,0 +1,104 @@
+//! The timers table: the engine reads what falls due; changes schedule and cancel.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::model::Millis;
+use crate::rules::TimerKind;
+
+use super::*;
+
+/// A scheduled timer, as the engine reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timer {
+    /// What it does.
+    pub kind: TimerKind,
+    /// The conversation or agent it concerns.
+    pub subject_id: i64,
+    /// When it falls due (milliseconds since the epoch).
+    pub due_at: Millis,
+}
+
+pub(super) fn timer_from_row(row: &SqliteRow) -> StoreResult<Timer> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Timer {
+        kind: TimerKind::parse(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("timer {kind}").into()))?,
+        subject_id: row.try_get("subject_id")?,
+        due_at: row.try_get("due_at")?,
+    })
+}
+
+impl Store {
+    /// Timers due at `now`, earliest first.
+    pub async fn due_timers(&self, now: Millis, limit: i64) -> StoreResult<Vec<Timer>> {
+        let rows = sqlx::query(
+            "SELECT kind, subject_id, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(timer_from_row).collect()
+    }
+
+    /// When the next timer falls due, if any is scheduled.
+    pub async fn next_timer_due(&self) -> StoreResult<Option<Millis>> {
+        sqlx::query_scalar("SELECT MIN(due_at) FROM timers")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Every scheduled timer (tests and diagnostics).
+    pub async fn timers(&self) -> StoreResult<Vec<Timer>> {
+        let rows = sqlx::query("SELECT kind, subject_id, due_at FROM timers ORDER BY due_at")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(timer_from_row).collect()
+    }
+}
+
+impl WriteTx {
+    /// Schedules a timer. With `replace`, an existing timer of the same kind and subject is
+    /// moved to the new time; without, an existing one is kept (its wait started earlier).
+    pub async fn schedule_timer(&mut self, timer: Timer, replace: bool) -> StoreResult<()> {
+        let sql = if replace {
+            "INSERT INTO timers (kind, subject_id, due_at) VALUES (?, ?, ?) \
+             ON CONFLICT (kind, subject_id) DO UPDATE SET due_at = excluded.due_at"
+        } else {
+            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) VALUES (?, ?, ?)"
+        };
+        sqlx::query(sql)
+            .bind(timer.kind.as_str())
+            .bind(timer.subject_id)
+            .bind(timer.due_at)
+            .execute(&mut *self.tx)
+            .await?;
+        self.timers_changed = true;
+        Ok(())
+    }
+
+    /// Removes a timer (no-op when none is scheduled).
+    pub async fn cancel_timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM timers WHERE kind = ? AND subject_id = ?")
+            .bind(kind.as_str())
+            .bind(subject_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The timer of this kind and subject, read inside the transaction (it may have moved
+    /// since the engine listed it).
+    pub async fn timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<Option<Timer>> {
+        let row = sqlx::query(
+            "SELECT kind, subject_id, due_at FROM timers WHERE kind = ? AND subject_id = ?",
+        )
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(timer_from_row).transpose()
+    }
+}
