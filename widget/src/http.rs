@@ -58,7 +58,7 @@ impl From<AppError> for Refusal {
     }
 }
 
-fn network(_reason: &str) -> Refusal {
+fn network() -> Refusal {
     Refusal::code("network")
 }
 
@@ -80,24 +80,24 @@ pub async fn widget_start(
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&body.into());
-    let headers = web_sys::Headers::new().map_err(|_| network("headers"))?;
+    let headers = web_sys::Headers::new().map_err(|_| network())?;
     headers
         .set("Content-Type", "application/x-www-form-urlencoded")
-        .map_err(|_| network("headers"))?;
+        .map_err(|_| network())?;
     headers
         .set("Accept", "application/json")
-        .map_err(|_| network("headers"))?;
+        .map_err(|_| network())?;
     init.set_headers(&headers);
-    let window = web_sys::window().ok_or_else(|| network("window"))?;
+    let window = web_sys::window().ok_or_else(network)?;
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_str_and_init("/api/widget_start", &init))
             .await
-            .map_err(|_| network("fetch"))?
+            .map_err(|_| network())?
             .dyn_into()
-            .map_err(|_| network("fetch"))?;
-    let text = JsFuture::from(response.text().map_err(|_| network("body"))?)
+            .map_err(|_| network())?;
+    let text = JsFuture::from(response.text().map_err(|_| network())?)
         .await
-        .map_err(|_| network("body"))?
+        .map_err(|_| network())?
         .as_string()
         .unwrap_or_default();
     if response.ok() {
@@ -116,7 +116,7 @@ pub fn upload(
     on_done: impl FnOnce(Result<Attachment, Refusal>) + 'static,
 ) {
     let Ok(xhr) = XmlHttpRequest::new() else {
-        on_done(Err(network("upload")));
+        on_done(Err(network()));
         return;
     };
     let url = format!("/files?name={}", js_sys::encode_uri_component(&file.name()));
@@ -128,7 +128,7 @@ pub fn upload(
             .set_request_header("Authorization", &format!("Bearer {token}"))
             .is_err()
     {
-        on_done(Err(network("upload")));
+        on_done(Err(network()));
         return;
     }
     if let Ok(upload) = xhr.upload() {
@@ -152,7 +152,7 @@ pub fn upload(
             let status = xhr.status().unwrap_or(0);
             on_done(match status {
                 200..=299 => decode(&text).ok_or_else(|| Refusal::code("internal")),
-                0 => Err(network("upload")),
+                0 => Err(network()),
                 _ => Err(Refusal::of(&text)),
             });
         })
@@ -162,7 +162,7 @@ pub fn upload(
     if xhr.send_with_opt_blob(Some(file)).is_err()
         && let Some(on_done) = done.borrow_mut().take()
     {
-        on_done(Err(network("upload")));
+        on_done(Err(network()));
     }
 }
 

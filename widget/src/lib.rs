@@ -6,8 +6,8 @@
 //! visitor by the token in this origin's storage, loads their conversations, goes live on
 //! `/ws/visitor`, and keeps the page drawn from one state ([`chat::Chat`]): the shared crate's
 //! `WidgetData` (the same store and rules the workspace's code is tested with) plus what only
-//! the page knows. Built on web-sys directly, without a UI framework: that keeps the bundle a
-//! tenth of a framework build (BENCHMARKS.md).
+//! the page knows. Built on web-sys directly, without a UI framework: the same widget in
+//! Leptos weighed four times as much (BENCHMARKS.md).
 
 #[cfg(target_arch = "wasm32")]
 mod browser;
