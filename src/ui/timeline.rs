@@ -15,22 +15,18 @@ use crate::ui::clock;
 use crate::ui::formatted::Formatted;
 use leptos_i18n::I18nContext;
 
-/// Who is reading the timeline: decides which messages are "mine".
+/// Who is reading the timeline (an agent: the visitor's timeline is the widget's own,
+/// `widget/`): decides which messages are "mine".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     /// An agent with this id.
     Agent(i64),
-    /// The visitor of the conversation.
-    Visitor,
 }
 
 impl Viewer {
     fn wrote(self, author: &Author) -> bool {
-        match (self, author) {
-            (Viewer::Agent(me), Author::Agent { id, .. }) => me == *id,
-            (Viewer::Visitor, Author::Visitor) => true,
-            _ => false,
-        }
+        let Viewer::Agent(me) = self;
+        matches!(author, Author::Agent { id, .. } if *id == me)
     }
 }
 
@@ -49,8 +45,6 @@ struct RowContext {
     viewer: Viewer,
     /// The visitor's name as the agent knows it (their initials).
     visitor_label: Signal<String>,
-    /// The visitor's last message the assignee has read (the widget's "Seen").
-    seen: Signal<Option<i64>>,
     selection: Option<Selection>,
 }
 
@@ -70,9 +64,6 @@ pub fn Timeline(
     /// The visitor's name, for their initials (agents' timelines).
     #[prop(into, optional)]
     visitor_label: Signal<String>,
-    /// The visitor's message to mark "Seen" (the widget).
-    #[prop(into, optional)]
-    seen: Signal<Option<i64>>,
     /// Checkboxes to select messages (the workspace's main view).
     #[prop(default = None)]
     selection: Option<Selection>,
@@ -88,27 +79,21 @@ pub fn Timeline(
     let context = RowContext {
         viewer,
         visitor_label,
-        seen,
         selection,
     };
     let rows = move || {
         let messages = messages.get();
         let times: Vec<_> = messages.iter().map(|m| m.created_at).collect();
-        let seen = seen.get();
         messages
             .into_iter()
             .zip(clock::day_starts(&times))
-            .map(|(message, new_day)| {
-                let is_seen = seen == Some(message.id);
-                (message, new_day, is_seen)
-            })
             .collect::<Vec<_>>()
     };
     view! {
         <ol class="timeline" role="log" aria-live="polite" aria-label=move || t_string!(i18n, timeline_label).to_string() node_ref=list>
             <For
                 each=rows
-                key=|(message, new_day, seen)| (message.id, *new_day, message.read_at, *seen)
+                key=|(message, new_day)| (message.id, *new_day, message.read_at)
                 let:row
             >
                 <Row message=row.0 new_day=row.1 context />
@@ -137,7 +122,6 @@ pub fn History(
     let context = RowContext {
         viewer,
         visitor_label: Signal::default(),
-        seen: Signal::default(),
         selection: None,
     };
     move || {
@@ -266,7 +250,7 @@ fn MessageItem(message: Message, context: RowContext) -> impl IntoView {
         _ if message.body.is_empty() => ().into_any(),
         _ => view! { <p class="body plain">{message.body.clone()}</p> }.into_any(),
     };
-    let receipt = receipt(i18n, &message, viewer, mine, context.seen);
+    let receipt = receipt(i18n, &message);
     let select = context.selection.map(|selection| {
         let id = message.id;
         let label = {
@@ -315,18 +299,11 @@ fn MessageItem(message: Message, context: RowContext) -> impl IntoView {
     .into_any()
 }
 
-/// The status under a message: agents see ✓ or ✓✓ (read, with the time) on the team's
-/// messages; the visitor sees "Sent" on theirs and "Seen" on the last one the assignee read.
-fn receipt(
-    i18n: I18nContext<Locale>,
-    message: &Message,
-    viewer: Viewer,
-    mine: bool,
-    seen: Signal<Option<i64>>,
-) -> AnyView {
-    let id = message.id;
-    match (viewer, &message.author) {
-        (Viewer::Agent(_), Author::Agent { .. }) if !message.note => match message.read_at {
+/// The status under a message of the team's: ✓, or ✓✓ once the visitor has read it (with the
+/// time).
+fn receipt(i18n: I18nContext<Locale>, message: &Message) -> AnyView {
+    match &message.author {
+        Author::Agent { .. } if !message.note => match message.read_at {
             Some(read_at) => {
                 let when = move || {
                     t_string!(i18n, read_at, time = clock::date_time(i18n, read_at)).to_string()
@@ -343,18 +320,6 @@ fn receipt(
             }
             .into_any(),
         },
-        (Viewer::Visitor, Author::Visitor) if mine => view! {
-            <span class="status">
-                {move || {
-                    if seen.get() == Some(id) {
-                        t_string!(i18n, status_seen).to_string()
-                    } else {
-                        t_string!(i18n, status_sent).to_string()
-                    }
-                }}
-            </span>
-        }
-        .into_any(),
         _ => ().into_any(),
     }
 }
