@@ -39,8 +39,11 @@ pub fn compression() -> CompressionLayer<impl Predicate> {
 /// The `Cache-Control` a successful response gets, from its path and type; `None` leaves the
 /// response as its handler made it.
 pub fn cache_policy(path: &str, content_type: Option<&str>) -> Option<&'static str> {
-    if path.starts_with("/pkg/") {
-        return Some(IMMUTABLE);
+    if let Some(name) = path.strip_prefix("/pkg/") {
+        // `name.<hash>.ext`: its content cannot change. A build without hashes (plain
+        // `cargo build`) keeps plain names, which must be asked for again.
+        let hashed = name.split('.').count() >= 3;
+        return Some(if hashed { IMMUTABLE } else { PAGE });
     }
     if matches!(path, "/widget.js" | "/tracker.js") {
         return Some(STABLE_NAME);
