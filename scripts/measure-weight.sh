@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install.sh
 step "building Switchboard (release, precompressed)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 step "measuring (Playwright, Debian chromium)"
 cd end2end
 SWITCHBOARD_BINARY=target/release/switchboard npx playwright test -c weight.config.ts

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 export SWITCHBOARD_SKIP_BROWSER=1
 source scripts/install.sh
 step "building Switchboard (release)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 step "starting Switchboard"
 exec target/release/switchboard "$@"

@@ -22,7 +22,7 @@ step "unit, store and integration tests"
 RUSTFLAGS="--cfg erase_components" cargo test --workspace --features switchboard/ssr
 
 step "building the site for the end-to-end tests (the widget's bundle optimised, as shipped)"
-SWITCHBOARD_WIDGET_RELEASE=1 cargo leptos build
+SWITCHBOARD_WIDGET_RELEASE=1 cargo leptos build --split
 
 step "end-to-end tests (Playwright, Debian chromium; each test on a fresh server)"
 (cd end2end && npx playwright test)

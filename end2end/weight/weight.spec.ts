@@ -46,5 +46,12 @@ test("an agent's first load of the workspace", async ({ browser, server }) => {
   await page.waitForLoadState("networkidle");
   console.log(wire.report("Workspace, first load (cold cache, signed in):"));
   console.log(`  conversation list live after ${live} ms (loopback)\n`);
+
+  // A page agents open rarely, reached from the workspace: its code comes now, not before.
+  wire.reset();
+  await page.getByRole("link", { name: "Administration" }).click();
+  await expect(page.getByRole("heading", { name: "Inboxes" })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  console.log(wire.report("Then opening Administration from the workspace:"));
   await context.close();
 });

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::{CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, load_admin};
 use crate::i18n::*;
@@ -15,6 +16,21 @@ use crate::ui::errors::ErrorNote;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! { <AgentPage admin_only=true page=|me| view! { <Admin me /> } /> }
+}
+
+/// The route of the administration page: agents open it rarely, so its code is a chunk of its own, fetched the
+/// first time it is opened (`cargo leptos build --split`).
+pub struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AdminPage /> }.into_any()
+    }
 }
 
 #[component]

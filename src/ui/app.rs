@@ -4,17 +4,17 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_params_map;
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::i18n::*;
 use crate::model::{Me, Role};
-use crate::ui::admin::AdminPage;
+use crate::ui::admin::AdminRoute;
 use crate::ui::auth_pages::{SetupPage, SignInPage};
-use crate::ui::chat_logs::ChatLogsPage;
-use crate::ui::contacts_page::{ContactPage, ContactsPage};
-use crate::ui::log_page::LogPage;
-use crate::ui::settings::SettingsPage;
-use crate::ui::tickets_page::{TicketPage, TicketsPage};
+use crate::ui::chat_logs::ChatLogsRoute;
+use crate::ui::contacts_page::{ContactRoute, ContactsRoute};
+use crate::ui::log_page::LogRoute;
+use crate::ui::settings::SettingsRoute;
+use crate::ui::tickets_page::{TicketRoute, TicketsRoute};
 use crate::ui::workspace::WorkspacePage;
 
 /// The document around every page, rendered on the server.
@@ -38,7 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: one route per page.
+/// The application: one route per page. The workspace, sign-in and setup are in the main
+/// bundle; the pages agents open rarely are lazy routes, each fetched on first use.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -48,14 +49,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=WorkspacePage ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
-                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
-                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                <Route path=path!("/conversations/:id/log") view=LogPage ssr=SsrMode::Async />
-                <Route path=path!("/history") view=ChatLogsPage ssr=SsrMode::Async />
-                <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async />
-                <Route path=path!("/tickets/:id") view=TicketPage ssr=SsrMode::Async />
-                <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async />
-                <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/conversations/:id/log") view={Lazy::<LogRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/history") view={Lazy::<ChatLogsRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/tickets") view={Lazy::<TicketsRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/contacts") view={Lazy::<ContactsRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/contacts/:id") view={Lazy::<ContactRoute>::new()} ssr=SsrMode::Async />
             </Routes>
         </Router>
     }
