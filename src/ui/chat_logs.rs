@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use crate::api::{HistoryOptions, load_history, load_history_options};
 use crate::i18n::*;
 use crate::model::{ConversationStatus, HistoryFilter, HistoryRow, Me};
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::clock;
 use crate::ui::errors::error_text;
 
