@@ -16,10 +16,11 @@ pub use crate::snapshot::{
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::{
-    auth, blocks, chat_details, contacts, history, services, state::AppState, templates, tickets,
-    transcripts, visitors,
+use crate::server::services::{
+    self, blocking, chat_details, contacts, history, templates, tickets, transcripts, visitors,
 };
+#[cfg(feature = "ssr")]
+use crate::server::{auth, state::AppState};
 
 #[cfg(feature = "ssr")]
 fn state() -> Result<AppState, AppError> {
@@ -86,9 +87,6 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(endpoint = "load_admin")]
 pub async fn load_admin() -> Result<AdminOverview, AppError> {
     let (state, me) = agent().await?;
-    if me.role != crate::model::Role::Admin {
-        return Err(AppError::Forbidden);
-    }
     let host = use_context::<http::request::Parts>()
         .and_then(|parts| {
             parts
@@ -103,22 +101,7 @@ pub async fn load_admin() -> Result<AdminOverview, AppError> {
     } else {
         "http"
     };
-    Ok(AdminOverview {
-        inboxes: state.store.inboxes().await?,
-        agents: state.store.agent_accounts().await?,
-        site_url: format!("{scheme}://{host}"),
-        webhooks: state
-            .store
-            .webhooks()
-            .await?
-            .into_iter()
-            .map(|(inbox_id, url, secret)| Webhook {
-                inbox_id,
-                url,
-                secret,
-            })
-            .collect(),
-    })
+    services::admin_overview(&state, &me, format!("{scheme}://{host}")).await
 }
 
 /// Creates an inbox. Admins only.
@@ -158,24 +141,7 @@ pub async fn create_agent(
 #[server(endpoint = "load_workspace")]
 pub async fn load_workspace() -> Result<WorkspaceSnapshot, AppError> {
     let (state, me) = agent().await?;
-    let last_event_id = state.store.last_event_id().await?;
-    let inboxes = services::visible_inboxes(&state, &me).await?;
-    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
-    let conversations = state.store.conversations_of_inboxes(&ids, 100).await?;
-    let team = state.store.colleagues().await?;
-    let unread = state.store.unread_for(me.id, &ids).await?;
-    let sound_on = state.store.sound_on(me.id).await?;
-    let online_visitors = state.online.count(&ids);
-    Ok(WorkspaceSnapshot {
-        online_visitors,
-        me,
-        inboxes,
-        conversations,
-        team,
-        unread,
-        sound_on,
-        last_event_id,
-    })
+    services::workspace_snapshot(&state, me).await
 }
 
 /// One conversation with its timeline, if the agent may see it.
@@ -301,7 +267,7 @@ pub async fn delete_template(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "visitor_profile")]
 pub async fn load_visitor_profile(id: i64) -> Result<VisitorProfile, AppError> {
     let (state, me) = agent().await?;
-    visitors::profile(&state, &me, id).await
+    visitors::visitor_profile(&state, &me, id).await
 }
 
 /// Saves a visitor's name, email, phone and the team's notes (empty clears a field).
@@ -322,7 +288,7 @@ pub async fn update_visitor(
 #[server(endpoint = "start_chat")]
 pub async fn start_chat(visitor_id: i64, client_id: String, body: String) -> Result<i64, AppError> {
     let (state, me) = agent().await?;
-    visitors::start_chat(&state, &me, visitor_id, &client_id, &body)
+    visitors::start_proactive_chat(&state, &me, visitor_id, &client_id, &body)
         .await
         .map(|(conversation_id, _)| conversation_id)
 }
@@ -336,37 +302,8 @@ pub async fn widget_start(
     #[server(default)] locale: Option<String>,
 ) -> Result<WidgetSnapshot, AppError> {
     let state = state()?;
-    let last_event_id = state.store.last_event_id().await?;
-    let (inbox, visitor, new_token) =
-        services::visitor_for_widget(&state, &key, token.as_deref()).await?;
-    let blocked = blocks::in_force(&state, &visitor, client_ip(&state).await)
-        .await?
-        .map(|block| BlockNotice { until: block.until });
-    // A blocked visitor changes nothing, not even their language.
-    if let (Some(locale), None) = (locale, &blocked) {
-        services::remember_locale(&state, &visitor, &locale).await?;
-    }
-    let messages = state
-        .store
-        .messages_of_visitor(visitor.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.system.as_ref().is_none_or(|line| line.for_visitor()))
-        .map(crate::model::Message::formatted_for_visitor)
-        .collect();
-    let mut conversations = state.store.conversations_of_visitor(visitor.id).await?;
-    for conversation in &mut conversations {
-        conversation.labels.clear();
-    }
-    Ok(WidgetSnapshot {
-        new_token,
-        conversations,
-        messages,
-        files: inbox.files,
-        typing_preview: inbox.typing_preview,
-        blocked,
-        last_event_id,
-    })
+    let ip = client_ip(&state).await;
+    services::widget_snapshot(&state, &key, token.as_deref(), locale, ip).await
 }
 
 /// The address of whoever calls a server function (for IP blocks).
@@ -398,11 +335,11 @@ pub async fn block_visitor(
     let (state, me) = agent().await?;
     let length = crate::blocking::BlockLength::parse(&length)
         .ok_or_else(|| AppError::invalid("length", "hour, day, week or forever"))?;
-    blocks::block_visitor(
+    blocking::block_visitor(
         &state,
         &me,
         visitor_id,
-        blocks::BlockRequest {
+        blocking::BlockRequest {
             length,
             reason: &reason,
             ip: ip.as_deref(),
@@ -415,14 +352,14 @@ pub async fn block_visitor(
 #[server(endpoint = "unblock")]
 pub async fn unblock(block_id: i64) -> Result<(), AppError> {
     let (state, me) = agent().await?;
-    blocks::unblock(&state, &me, block_id).await
+    blocking::unblock(&state, &me, block_id).await
 }
 
 /// Every block in force. Admins only.
 #[server(endpoint = "blocks")]
 pub async fn load_blocks() -> Result<Vec<VisitorBlock>, AppError> {
     let (state, me) = agent().await?;
-    blocks::list(&state, &me).await
+    blocking::list(&state, &me).await
 }
 
 /// Makes a ticket from a conversation: all of it, or the chosen `message_ids`. The requester is

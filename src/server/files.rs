@@ -110,7 +110,7 @@ async fn prepare_upload(
 ) -> Result<Upload, AppError> {
     let (inbox_id, uploader) = match asker(state, session, headers).await? {
         Asker::Visitor(visitor) => {
-            crate::server::blocks::check(state, &visitor, ip).await?;
+            crate::server::services::blocking::check(state, &visitor, ip).await?;
             let inbox_id = match state.store.open_conversation_of(visitor.id).await? {
                 Some(open) => open.inbox_id,
                 None => visitor.inbox_id,

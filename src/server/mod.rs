@@ -2,34 +2,26 @@
 //! the HTTP router. Gated once, here (`#[cfg(feature = "ssr")] pub mod server;` in lib.rs).
 
 pub mod auth;
-pub mod blocks;
-pub mod chat_details;
 pub mod client_info;
 pub mod config;
 pub mod connections;
-pub mod contacts;
 pub mod demo;
 pub mod files;
-pub mod history;
 pub mod hub;
 pub mod mailer;
 pub mod online;
 pub mod outbox;
 pub mod router;
 pub mod services;
+pub mod socket;
 pub mod state;
 pub mod store;
-pub mod templates;
-pub mod tickets;
 pub mod timers;
 pub mod tracker;
-pub mod transcripts;
 pub mod visitor_signals;
-pub mod visitors;
 pub mod webhook;
 pub mod widget_page;
 pub mod wire;
-pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -93,7 +85,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         }),
     };
     // Nobody is on the site of a new process: pages left open end where their visit was last seen.
-    visitors::end_open_page_views(&state).await?;
+    services::tracking::end_open_page_views(&state).await?;
     // Nobody is connected to a new process: whoever was shown present starts the grace period.
     services::start_presence_grace(&state).await?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
@@ -169,7 +161,7 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!("Switchboard listening on http://{addr}");
     let timers = timers::start(state.clone());
-    let online = visitors::start_ticker(state.clone());
+    let online = services::tracking::start_ticker(state.clone());
     let outbox = outbox::start(state.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(

@@ -16,7 +16,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, files, tracker, widget_page, wire, ws};
+use crate::server::{StartError, demo, files, socket, tracker, widget_page, wire};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -64,8 +64,8 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .layer(wire::compression())
         .layer(axum::middleware::from_fn(wire::cache_headers));
     let router = pages
-        .route("/ws/agent", get(ws::agent_socket))
-        .route("/ws/visitor", get(ws::visitor_socket))
+        .route("/ws/agent", get(socket::agent_socket))
+        .route("/ws/visitor", get(socket::visitor_socket))
         .route("/files", post(files::upload))
         .route("/files/{id}", get(files::download))
         .route("/avatar", post(files::upload_avatar))

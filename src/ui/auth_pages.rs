@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 
 use crate::api::{SetupAdmin, SignIn, SignInState, who_is_here};
 use crate::i18n::*;
-use crate::ui::app::{AgentLanguage, LanguagePicker};
+use crate::ui::agent_page::{AgentLanguage, LanguagePicker};
 use crate::ui::errors::ErrorNote;
 
 /// `/setup`: creates the first admin; only while no agent exists.

@@ -9,7 +9,7 @@ use leptos_router::{LazyRoute, lazy_route};
 use crate::api::{HistoryOptions, load_history, load_history_options};
 use crate::i18n::*;
 use crate::model::{ConversationStatus, HistoryFilter, HistoryRow, Me};
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::clock;
 use crate::ui::errors::error_text;
 

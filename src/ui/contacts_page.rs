@@ -12,7 +12,7 @@ use crate::i18n::*;
 use crate::model::{
     Contact, ContactDetail, ConversationStatus, ConversationSummary, LinkedVisitor, Me,
 };
-use crate::ui::app::{AgentPage, TopBar, id_param};
+use crate::ui::agent_page::{AgentPage, TopBar, id_param};
 use crate::ui::clock;
 use crate::ui::errors::{ErrorNote, error_text};
 

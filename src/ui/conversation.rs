@@ -12,7 +12,8 @@ use crate::live::Draft;
 use crate::model::{ConversationStatus, Role};
 use crate::templates::Placeholders;
 use crate::ui::chat_details::ChatDetails;
-use crate::ui::composer::{AgentTools, Composer, UploadTarget};
+use crate::ui::composer::{AgentTools, Composer};
+use crate::ui::composer_files::UploadTarget;
 use crate::ui::errors::ErrorNote;
 use crate::ui::profile::VisitorPanel;
 use crate::ui::timeline::{History, Selection, Timeline, Viewer};
@@ -78,7 +79,6 @@ pub fn ConversationView(
     let upload = Signal::derive(move || {
         inbox().map(|inbox| UploadTarget {
             url: format!("/files?conversation_id={id}"),
-            bearer: None,
             policy: inbox.files,
         })
     });
@@ -128,7 +128,7 @@ pub fn ConversationView(
             on_send
             on_typing
             upload
-            agent=tools
+            tools
             disabled=Signal::derive(move || summary().is_none())
         />
     }

@@ -8,7 +8,7 @@ use leptos_router::{LazyRoute, lazy_route};
 use crate::api::conversation;
 use crate::i18n::*;
 use crate::model::{Author, ConversationDetail, ConversationStatus};
-use crate::ui::app::{AgentPage, id_param};
+use crate::ui::agent_page::{AgentPage, id_param};
 use crate::ui::clock;
 use crate::ui::errors::error_text;
 use crate::ui::formatted::Formatted;

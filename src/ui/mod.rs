@@ -2,7 +2,7 @@
 //! setup pages, and the widget.
 
 pub mod admin;
-pub mod admin_after_chat;
+pub mod agent_page;
 pub mod app;
 pub mod auth_pages;
 pub mod chat_boxes;
@@ -10,6 +10,8 @@ pub mod chat_details;
 pub mod chat_logs;
 pub mod clock;
 pub mod composer;
+pub mod composer_files;
+pub mod composer_tools;
 pub mod contacts_page;
 pub mod conversation;
 pub mod errors;

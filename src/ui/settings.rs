@@ -8,7 +8,7 @@ use leptos_router::{LazyRoute, lazy_route};
 use crate::api::{DeleteTemplate, SaveTemplate, load_templates};
 use crate::i18n::*;
 use crate::model::{Me, Template, TemplateScope};
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::errors::{ErrorNote, error_text};
 
 /// The settings page of the signed-in agent.
@@ -74,7 +74,6 @@ fn Picture(agent_id: i64) -> impl IntoView {
             crate::ui::transfer::send_file(
                 &file,
                 &url,
-                None,
                 |_| {},
                 move |result| match result {
                     Ok(_) => {

@@ -10,7 +10,7 @@ use leptos_router::{LazyRoute, lazy_route};
 use crate::api::{CommentTicket, UpdateTicket, load_ticket, load_tickets};
 use crate::i18n::*;
 use crate::model::{AgentRef, Me, Ticket, TicketDetail, TicketStatus};
-use crate::ui::app::{AgentPage, TopBar, id_param};
+use crate::ui::agent_page::{AgentPage, TopBar, id_param};
 use crate::ui::clock;
 use crate::ui::errors::{ErrorNote, error_text};
 

@@ -1,5 +1,5 @@
-//! Moving files in the browser (built with `hydrate` only): uploads with progress, files read
-//! with the visitor's token into addresses the page can show, and text to the clipboard.
+//! Moving files in the browser (built with `hydrate` only): uploads with progress, the files of
+//! an input, a drop or a paste, text to the clipboard, and printing.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -8,16 +8,14 @@ use web_sys::{ProgressEvent, XmlHttpRequest};
 use crate::error::AppError;
 use crate::model::Attachment;
 
-/// Uploads a file to `url` (`/files?name=…`), with the visitor's token when there is one;
-/// `on_progress` hears the share sent (0 to 1), `on_done` the stored attachment or why not.
+/// Uploads a file to `url` (`/files?name=…`) with the agent's session; `on_progress` hears the share sent (0 to 1), `on_done` the stored attachment or why not.
 pub fn upload(
     file: &web_sys::File,
     url: &str,
-    bearer: Option<&str>,
     on_progress: impl Fn(f64) + 'static,
     on_done: impl FnOnce(Result<Attachment, AppError>) + 'static,
 ) {
-    send_file(file, url, bearer, on_progress, move |result| {
+    send_file(file, url, on_progress, move |result| {
         on_done(result.and_then(|text| {
             serde_json::from_str::<Attachment>(&text).map_err(|_| AppError::Internal)
         }));
@@ -29,7 +27,6 @@ pub fn upload(
 pub fn send_file(
     file: &web_sys::File,
     url: &str,
-    bearer: Option<&str>,
     on_progress: impl Fn(f64) + 'static,
     on_done: impl FnOnce(Result<String, AppError>) + 'static,
 ) {
@@ -47,9 +44,6 @@ pub fn send_file(
     {
         on_done(Err(network()));
         return;
-    }
-    if let Some(token) = bearer {
-        let _ = xhr.set_request_header("Authorization", &format!("Bearer {token}"));
     }
     if let Ok(upload) = xhr.upload() {
         let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {

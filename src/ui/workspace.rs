@@ -12,7 +12,7 @@ use crate::i18n::*;
 use crate::live::{WorkspaceData, WorkspaceStart};
 use crate::model::{AgentRef, ConversationStatus, ConversationSummary, Inbox, Me, Presence, Role};
 use crate::online_table::OnlineTable;
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::chat_boxes::{ChatBox, Dock};
 use crate::ui::conversation::ConversationView;
 use crate::ui::errors::code_text;

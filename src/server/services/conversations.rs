@@ -282,7 +282,7 @@ pub(super) async fn close_in(
 ) -> Result<(), AppError> {
     tx.close_conversation(conversation.id, now_millis()).await?;
     if mail {
-        crate::server::transcripts::queue_in(tx, conversation, None).await?;
+        crate::server::services::transcripts::queue_in(tx, conversation, None).await?;
     }
     tx.cancel_timer(TimerKind::AssigneeIdle, conversation.id)
         .await?;

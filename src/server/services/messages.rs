@@ -20,7 +20,7 @@ pub async fn post_visitor_message(
     body: &str,
     attachments: &[i64],
 ) -> Result<Message, AppError> {
-    crate::server::blocks::check(state, visitor, ip).await?;
+    crate::server::services::blocking::check(state, visitor, ip).await?;
     rules::validate_client_id(client_id)?;
     let body = rules::validate_message(body, attachments.len())?;
     let dedup_key = format!("v{}:{client_id}", visitor.id);

@@ -1,8 +1,10 @@
-//! Visitors: the widget's visitor, their language, typing, and what they have read.
+//! Visitors: the widget's visitor, their language, typing and what they have read; for agents,
+//! a visitor's profile and its edits, and proactive chat.
 
 use crate::error::AppError;
-use crate::model::{ConversationSummary, Inbox};
+use crate::model::{ConversationStatus, ConversationSummary, Inbox, Me, Message, VisitorProfile};
 use crate::protocol::{Event, Reader};
+use crate::rules;
 use crate::server::auth;
 use crate::server::state::AppState;
 use crate::server::store::{Visitor, WriteTx, now_millis};
@@ -149,7 +151,7 @@ pub async fn visitor_typing(
     ip: Option<std::net::IpAddr>,
     draft: Option<String>,
 ) -> Result<Option<(i64, crate::protocol::ServerFrame)>, AppError> {
-    if crate::server::blocks::in_force(state, visitor, ip)
+    if crate::server::services::blocking::in_force(state, visitor, ip)
         .await?
         .is_some()
     {
@@ -173,4 +175,146 @@ pub async fn visitor_typing(
             draft,
         },
     )))
+}
+
+/// A visitor the agent may see (else `NotFound`, so other inboxes' ids leak nothing).
+pub(crate) async fn visitor_for_agent(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+) -> Result<Visitor, AppError> {
+    let profile = state
+        .store
+        .visitor_profile(visitor_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("visitor"))?;
+    let visitor = Visitor {
+        id: profile.id,
+        inbox_id: profile.inbox_id,
+        name: profile.name,
+    };
+    let inbox_ids = visible_inbox_ids(state, agent).await?;
+    if rules::may_see_inbox(agent.role, inbox_ids.contains(&visitor.inbox_id)) {
+        Ok(visitor)
+    } else {
+        Err(AppError::not_found("visitor"))
+    }
+}
+
+/// Everything the team knows about a visitor, for an agent of their inbox.
+pub async fn visitor_profile(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+) -> Result<VisitorProfile, AppError> {
+    visitor_for_agent(state, agent, visitor_id).await?;
+    let mut profile = state
+        .store
+        .visitor_profile(visitor_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("visitor"))?;
+    profile.online = state.online.is_on_site(visitor_id);
+    profile.visits = state.store.visits_of(visitor_id).await?;
+    profile.pages = state.store.recent_pages(visitor_id).await?;
+    let inbox_ids = visible_inbox_ids(state, agent).await?;
+    profile.conversations = state.store.conversations_of_visitor(visitor_id).await?;
+    profile
+        .conversations
+        .retain(|c| inbox_ids.contains(&c.inbox_id));
+    profile.conversations.reverse();
+    profile.block = state.store.visitor_block(visitor_id, now_millis()).await?;
+    profile.contact = state.store.contact_of(visitor_id).await?;
+    Ok(profile)
+}
+
+/// An agent edits a visitor's name, email, phone and notes; colleagues see it live.
+pub async fn update_visitor(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+    name: &str,
+    email: &str,
+    phone: &str,
+    notes: &str,
+) -> Result<(), AppError> {
+    let edit = rules::validate_visitor_edit(name, email, phone, notes)?;
+    let visitor = visitor_for_agent(state, agent, visitor_id).await?;
+    let mut tx = state.store.write().await?;
+    tx.update_visitor(visitor_id, &edit).await?;
+    if let Some(email) = &edit.email {
+        super::contacts::link_by_email(&mut tx, visitor_id, email).await?;
+    }
+    tx.append_event(
+        visitor.inbox_id,
+        visitor_id,
+        false,
+        Event::VisitorUpdated {
+            visitor_id,
+            label: crate::model::visitor_label(visitor_id, edit.name.as_deref()),
+        },
+    )
+    .await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// An agent starts a chat with a visitor on the site (or resumes their open one): the
+/// conversation is the agent's, and the visitor's widget opens with the message. Returns the
+/// conversation's id.
+pub async fn start_proactive_chat(
+    state: &AppState,
+    agent: &Me,
+    visitor_id: i64,
+    client_id: &str,
+    body: &str,
+) -> Result<(i64, Message), AppError> {
+    rules::validate_client_id(client_id)?;
+    rules::validate_body(body)?;
+    let visitor = visitor_for_agent(state, agent, visitor_id).await?;
+    let mut tx = state.store.write().await?;
+    let open = tx.open_conversation_of(visitor_id).await?;
+    let conversation_id = match open {
+        Some(conversation) => {
+            drop(tx);
+            if conversation.status == ConversationStatus::Unassigned {
+                accept(state, agent, conversation.id).await?;
+            }
+            conversation.id
+        }
+        None => {
+            if !state.online.is_on_site(visitor_id) {
+                return Err(AppError::VisitorNotOnline);
+            }
+            let id = tx.insert_conversation(&visitor, now_millis()).await?;
+            tx.set_assignee(id, Some(agent.id)).await?;
+            let opened = tx
+                .conversation(id)
+                .await?
+                .ok_or_else(|| AppError::not_found("conversation"))?;
+            tx.append_event(
+                visitor.inbox_id,
+                visitor_id,
+                true,
+                Event::ConversationOpened {
+                    conversation: opened,
+                },
+            )
+            .await?;
+            tx.commit(&state.hub).await?;
+            id
+        }
+    };
+    let message = post_agent_message(
+        state,
+        agent,
+        AgentPost {
+            conversation_id,
+            client_id,
+            body,
+            attachments: &[],
+            note: false,
+        },
+    )
+    .await?;
+    Ok((conversation_id, message))
 }

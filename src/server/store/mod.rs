@@ -15,7 +15,7 @@ use crate::protocol::Event;
 use crate::server::hub::{Hub, StoredEvent};
 
 mod agents;
-mod blocks;
+mod blocking;
 mod contacts;
 mod conversations;
 mod events;
@@ -30,7 +30,7 @@ mod tickets;
 mod timers;
 mod visitors;
 pub use agents::{Credentials, PresenceState};
-pub use blocks::NewBlock;
+pub use blocking::NewBlock;
 pub use contacts::ContactFields;
 use conversations::{CONVERSATION_COLUMNS, conversation_from_row};
 pub use files::{FileRecord, NewFile, Uploader};

@@ -6,9 +6,9 @@ use crate::error::AppError;
 use crate::model::{Contact, ContactDetail, Me};
 use crate::rules;
 use crate::server::services;
+use crate::server::services::visitor_for_agent;
 use crate::server::state::AppState;
 use crate::server::store::ContactFields;
-use crate::server::visitors::visitor_for_agent;
 
 /// How many contacts or conversations a page lists.
 const LIST_LIMIT: i64 = 200;

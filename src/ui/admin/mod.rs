@@ -1,6 +1,9 @@
 //! `/admin`: inboxes (with the snippet to paste into a website, settings and ticket webhook),
 //! agent accounts, and the blocks in force.
 
+mod blocking;
+mod webhook;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{LazyRoute, lazy_route};
@@ -8,9 +11,10 @@ use leptos_router::{LazyRoute, lazy_route};
 use crate::api::{CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, load_admin};
 use crate::i18n::*;
 use crate::model::{Inbox, Me, Role};
-use crate::ui::admin_after_chat::{BlocksSection, WebhookForm};
-use crate::ui::app::{AgentPage, TopBar};
+use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::errors::ErrorNote;
+use blocking::BlocksSection;
+use webhook::WebhookForm;
 
 /// The admin page; admins only (others go back to the workspace).
 #[component]

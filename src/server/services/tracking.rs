@@ -1,18 +1,16 @@
-//! The operations about visitors: page views (visits, the page feed in the chat, the online
-//! table), leaving, profiles and their edits, proactive chat, and the ticker that sends the
-//! online table's changes once a second.
+//! Tracking: page views (visits, the page feed in the chat, the online table), leaving, and
+//! the ticker that sends the online table's changes once a second.
 
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::AppError;
-use crate::model::{ConversationStatus, Me, Message, SystemLine, VisitorProfile};
+use crate::model::SystemLine;
 use crate::protocol::{Event, PageReport};
-use crate::rules;
 use crate::server::client_info::{self, ClientInfo};
 use crate::server::online::TabId;
-use crate::server::services::{self, system_line};
+use crate::server::services::system_line;
 use crate::server::state::AppState;
 use crate::server::store::{NewVisit, Visitor, now_millis};
 use crate::tracking;
@@ -199,146 +197,4 @@ async fn record_departure(state: &AppState, visitor_id: i64, at: i64) -> Result<
     tx.visitor_left(visitor_id, at).await?;
     tx.commit(&state.hub).await?;
     Ok(())
-}
-
-/// A visitor the agent may see (else `NotFound`, so other inboxes' ids leak nothing).
-pub(crate) async fn visitor_for_agent(
-    state: &AppState,
-    agent: &Me,
-    visitor_id: i64,
-) -> Result<Visitor, AppError> {
-    let profile = state
-        .store
-        .visitor_profile(visitor_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("visitor"))?;
-    let visitor = Visitor {
-        id: profile.id,
-        inbox_id: profile.inbox_id,
-        name: profile.name,
-    };
-    let inbox_ids = services::visible_inbox_ids(state, agent).await?;
-    if rules::may_see_inbox(agent.role, inbox_ids.contains(&visitor.inbox_id)) {
-        Ok(visitor)
-    } else {
-        Err(AppError::not_found("visitor"))
-    }
-}
-
-/// Everything the team knows about a visitor, for an agent of their inbox.
-pub async fn profile(
-    state: &AppState,
-    agent: &Me,
-    visitor_id: i64,
-) -> Result<VisitorProfile, AppError> {
-    visitor_for_agent(state, agent, visitor_id).await?;
-    let mut profile = state
-        .store
-        .visitor_profile(visitor_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("visitor"))?;
-    profile.online = state.online.is_on_site(visitor_id);
-    profile.visits = state.store.visits_of(visitor_id).await?;
-    profile.pages = state.store.recent_pages(visitor_id).await?;
-    let inbox_ids = services::visible_inbox_ids(state, agent).await?;
-    profile.conversations = state.store.conversations_of_visitor(visitor_id).await?;
-    profile
-        .conversations
-        .retain(|c| inbox_ids.contains(&c.inbox_id));
-    profile.conversations.reverse();
-    profile.block = state.store.visitor_block(visitor_id, now_millis()).await?;
-    profile.contact = state.store.contact_of(visitor_id).await?;
-    Ok(profile)
-}
-
-/// An agent edits a visitor's name, email, phone and notes; colleagues see it live.
-pub async fn update_visitor(
-    state: &AppState,
-    agent: &Me,
-    visitor_id: i64,
-    name: &str,
-    email: &str,
-    phone: &str,
-    notes: &str,
-) -> Result<(), AppError> {
-    let edit = rules::validate_visitor_edit(name, email, phone, notes)?;
-    let visitor = visitor_for_agent(state, agent, visitor_id).await?;
-    let mut tx = state.store.write().await?;
-    tx.update_visitor(visitor_id, &edit).await?;
-    if let Some(email) = &edit.email {
-        crate::server::contacts::link_by_email(&mut tx, visitor_id, email).await?;
-    }
-    tx.append_event(
-        visitor.inbox_id,
-        visitor_id,
-        false,
-        Event::VisitorUpdated {
-            visitor_id,
-            label: crate::model::visitor_label(visitor_id, edit.name.as_deref()),
-        },
-    )
-    .await?;
-    tx.commit(&state.hub).await?;
-    Ok(())
-}
-
-/// An agent starts a chat with a visitor on the site (or resumes their open one): the
-/// conversation is the agent's, and the visitor's widget opens with the message. Returns the
-/// conversation's id.
-pub async fn start_chat(
-    state: &AppState,
-    agent: &Me,
-    visitor_id: i64,
-    client_id: &str,
-    body: &str,
-) -> Result<(i64, Message), AppError> {
-    rules::validate_client_id(client_id)?;
-    rules::validate_body(body)?;
-    let visitor = visitor_for_agent(state, agent, visitor_id).await?;
-    let mut tx = state.store.write().await?;
-    let open = tx.open_conversation_of(visitor_id).await?;
-    let conversation_id = match open {
-        Some(conversation) => {
-            drop(tx);
-            if conversation.status == ConversationStatus::Unassigned {
-                services::accept(state, agent, conversation.id).await?;
-            }
-            conversation.id
-        }
-        None => {
-            if !state.online.is_on_site(visitor_id) {
-                return Err(AppError::VisitorNotOnline);
-            }
-            let id = tx.insert_conversation(&visitor, now_millis()).await?;
-            tx.set_assignee(id, Some(agent.id)).await?;
-            let opened = tx
-                .conversation(id)
-                .await?
-                .ok_or_else(|| AppError::not_found("conversation"))?;
-            tx.append_event(
-                visitor.inbox_id,
-                visitor_id,
-                true,
-                Event::ConversationOpened {
-                    conversation: opened,
-                },
-            )
-            .await?;
-            tx.commit(&state.hub).await?;
-            id
-        }
-    };
-    let message = services::post_agent_message(
-        state,
-        agent,
-        services::AgentPost {
-            conversation_id,
-            client_id,
-            body,
-            attachments: &[],
-            note: false,
-        },
-    )
-    .await?;
-    Ok((conversation_id, message))
 }

@@ -90,7 +90,8 @@ pub async fn create(
         && let Some(email) = &given
     {
         tx.set_visitor_email(conversation.visitor_id, email).await?;
-        crate::server::contacts::link_by_email(&mut tx, conversation.visitor_id, email).await?;
+        crate::server::services::contacts::link_by_email(&mut tx, conversation.visitor_id, email)
+            .await?;
         tx.append_event(
             conversation.inbox_id,
             conversation.visitor_id,

@@ -7,10 +7,10 @@ use crate::blocking::{self, BlockLength, IpRange};
 use crate::error::AppError;
 use crate::model::{Me, Role, SystemLine, VisitorBlock};
 use crate::protocol::Event;
+use crate::server::services::visitor_for_agent;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
 use crate::server::store::{NewBlock, Visitor, now_millis};
-use crate::server::visitors::visitor_for_agent;
 
 /// What an agent asks for in the block dialog.
 pub struct BlockRequest<'a> {

@@ -1,0 +1,201 @@
+//! The two realtime sockets, `/ws/agent` (session cookie) and `/ws/visitor` (token in the
+//! first frame). Both speak [`crate::protocol`]: hello, replay of what the client missed,
+//! ready, then live events and sends. This module upgrades the HTTP request and turns axum's
+//! socket into frames; [`connection`] runs the connection, [`frames`] answers what the client
+//! asks.
+
+mod connection;
+mod frames;
+mod tab;
+mod table_watch;
+
+use std::net::SocketAddr;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::model::Me;
+use crate::protocol::{ClientFrame, Event, ServerFrame};
+use crate::server::auth;
+use crate::server::client_info::ClientInfo;
+use crate::server::services;
+use crate::server::state::AppState;
+
+use connection::run_connection;
+
+/// Largest frame accepted (a 10,000-character message in JSON fits easily).
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Who knocked, as far as the upgrade request tells; the hello says the rest.
+enum Caller {
+    /// A signed-in agent (known from the session cookie).
+    Agent(Me),
+    /// A widget or the loader's tracker; it proves who it is with its token in `Hello`.
+    Visitor(ClientInfo),
+}
+
+/// A frame from the client, or why it could not be read.
+pub type Incoming = Result<ClientFrame, AppError>;
+
+/// `GET /ws/agent`: upgrades a signed-in agent's connection.
+pub async fn agent_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin socket refused").into_response();
+    }
+    match auth::current_agent(&state, &session).await {
+        Ok(agent) => upgrade(ws, state, Caller::Agent(agent)),
+        Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+    }
+}
+
+/// `GET /ws/visitor`: upgrades a widget's or tracker's connection; it authenticates in its
+/// first frame.
+pub async fn visitor_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin socket refused").into_response();
+    }
+    let client = ClientInfo::from_request(
+        &headers,
+        Some(peer),
+        state.settings.client_ip_header.as_deref(),
+    );
+    upgrade(ws, state, Caller::Visitor(client))
+}
+
+/// Accepts the upgrade with the frame size limit and serves the socket.
+fn upgrade(ws: WebSocketUpgrade, state: AppState, caller: Caller) -> Response {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve_socket(socket, state, caller))
+}
+
+/// Serves an upgraded socket: JSON text frames in and out (agents' replies formatted for a
+/// visitor), the connection registered for an agent while it lasts.
+async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
+    let (sink, stream) = socket.split();
+    let to_visitor = matches!(caller, Caller::Visitor(_));
+    let sink = Box::pin(sink.with(move |frame: ServerFrame| async move {
+        let frame = if to_visitor {
+            formatted_for_visitor(frame)
+        } else {
+            frame
+        };
+        let text =
+            serde_json::to_string(&frame).map_err(|_| axum::Error::new(AppError::Internal))?;
+        Ok::<_, axum::Error>(WsMessage::Text(text.into()))
+    }));
+    let stream = Box::pin(
+        stream
+            .take_while(|message| {
+                futures::future::ready(!matches!(message, Ok(WsMessage::Close(_)) | Err(_)))
+            })
+            .filter_map(|message| async move {
+                match message {
+                    Ok(WsMessage::Text(text)) => Some(decode_frame(&text)),
+                    Ok(WsMessage::Binary(_)) => Some(Err(AppError::BadFrame {
+                        reason: "binary frames are not part of the protocol".into(),
+                    })),
+                    _ => None,
+                }
+            }),
+    );
+    // An agent's open workspace keeps them present; closing the last one starts the grace
+    // period towards offline.
+    let connection = match &caller {
+        Caller::Agent(agent) => match services::agent_connected(&state, agent).await {
+            Ok(connection) => Some(connection),
+            Err(e) => {
+                tracing::error!("cannot register the connection: {e}");
+                return;
+            }
+        },
+        Caller::Visitor(_) => None,
+    };
+    if let Err(e) = run_connection(sink, stream, state.clone(), caller, connection).await {
+        tracing::debug!("socket ended: {e}");
+    }
+    if let Some(connection) = connection
+        && let Err(e) = services::agent_disconnected(&state, connection).await
+    {
+        tracing::error!("cannot unregister the connection: {e}");
+    }
+}
+
+/// An agent's message reaches the widget parsed into blocks (its bundle carries no parser).
+fn formatted_for_visitor(frame: ServerFrame) -> ServerFrame {
+    match frame {
+        ServerFrame::Event {
+            id,
+            at,
+            event: Event::MessagePosted { message },
+        } => ServerFrame::Event {
+            id,
+            at,
+            event: Event::MessagePosted {
+                message: message.formatted_for_visitor(),
+            },
+        },
+        other => other,
+    }
+}
+
+/// Parses one text frame of the protocol.
+pub fn decode_frame(text: &str) -> Incoming {
+    serde_json::from_str(text).map_err(|e| AppError::BadFrame {
+        reason: e.to_string(),
+    })
+}
+
+/// Browsers always send `Origin` on a WebSocket upgrade; refuse other sites (cross-site
+/// WebSocket hijacking). Clients without an `Origin` (tests, the benchmark) still need a
+/// session or a token.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_must_match_host() {
+        let mut headers = HeaderMap::new();
+        assert!(same_origin(&headers));
+        headers.insert(header::HOST, "127.0.0.1:3000".parse().expect("header"));
+        headers.insert(
+            header::ORIGIN,
+            "http://127.0.0.1:3000".parse().expect("header"),
+        );
+        assert!(same_origin(&headers));
+        headers.insert(
+            header::ORIGIN,
+            "https://evil.example".parse().expect("header"),
+        );
+        assert!(!same_origin(&headers));
+    }
+
+    #[test]
+    fn malformed_frames_are_bad_frames() {
+        assert!(matches!(decode_frame("{"), Err(AppError::BadFrame { .. })));
+        assert!(decode_frame(r#"{"type":"ping"}"#).is_ok());
+    }
+}
