@@ -1,7 +1,9 @@
-//! Calendar arithmetic without a time library: a moment written in UTC, as the server writes
-//! times (emails, tickets, pages before the browser's own clock takes over).
+//! Time without a time library: the unit every moment is kept in, and a moment written in
+//! UTC, as the server writes times (emails, tickets, pages before the browser's own clock
+//! takes over).
 
-use crate::model::Millis;
+/// Milliseconds since the Unix epoch, UTC. One unit everywhere so the wire and the database agree.
+pub type Millis = i64;
 
 /// A moment as `2026-11-22 14:05 UTC` (the server's way of writing times: emails, SSR).
 pub fn utc_text(at: Millis) -> String {

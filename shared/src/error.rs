@@ -77,7 +77,7 @@ pub enum AppError {
     #[error("the conversation has no assignee")]
     NotAssigned,
     /// A file over the inbox's size limit.
-    #[error("the file is larger than {}", crate::files::size_text(*max_bytes))]
+    #[error("the file is larger than {}", crate::units::size_text(*max_bytes))]
     FileTooLarge {
         /// The limit, in bytes.
         max_bytes: i64,
@@ -92,7 +92,7 @@ pub enum AppError {
     #[error("you cannot send messages here")]
     Blocked {
         /// When the block ends by itself (`None`: it does not).
-        until: Option<crate::model::Millis>,
+        until: Option<crate::calendar::Millis>,
     },
     /// Sending email needs an SMTP server in the configuration.
     #[error("email is not set up on this server")]

@@ -2,8 +2,18 @@
 //! may be, what is shown as a picture, and names that are safe to keep. Shared, so the
 //! browser refuses at once what the server would refuse.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::AppError;
-use crate::model::FilePolicy;
+
+/// The files an inbox accepts: a size limit and a list of types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePolicy {
+    /// Largest file accepted, in bytes.
+    pub max_bytes: i64,
+    /// Accepted MIME types, comma-separated; `type/*` accepts a whole family.
+    pub allowed_types: String,
+}
 
 /// The header every upload must carry: a browser sends a custom header only after a CORS
 /// preflight, which other sites do not pass, so no page elsewhere can upload with an agent's
@@ -109,24 +119,6 @@ pub fn validate_policy(max_bytes: i64, allowed_types: &str) -> Result<FilePolicy
     })
 }
 
-/// A size as people read it: "512 bytes", "12 KB", "4 MB", "2.5 MB" (tenths, rounded half
-/// up). Whole numbers only: the widget's bundle then carries no float formatting.
-pub fn size_text(bytes: i64) -> String {
-    const KB: i64 = 1024;
-    let (unit_bytes, unit) = if bytes >= KB * KB {
-        (KB * KB, "MB")
-    } else if bytes >= KB {
-        (KB, "KB")
-    } else {
-        return format!("{bytes} bytes");
-    };
-    let tenths = (bytes * 10 + unit_bytes / 2) / unit_bytes;
-    match tenths % 10 {
-        0 => format!("{} {unit}", tenths / 10),
-        rest => format!("{}.{rest} {unit}", tenths / 10),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,16 +204,5 @@ mod tests {
         assert_eq!(field(4096, ""), "allowed_file_types");
         assert_eq!(field(4096, "png"), "allowed_file_types");
         assert_eq!(field(4096, "image/png; drop table"), "allowed_file_types");
-    }
-
-    #[test]
-    fn sizes_read_naturally() {
-        assert_eq!(size_text(512), "512 bytes");
-        assert_eq!(size_text(12 * 1024), "12 KB");
-        assert_eq!(size_text(4 * 1024 * 1024), "4 MB");
-        assert_eq!(size_text(5 * 1024 * 1024 / 2), "2.5 MB");
-        assert_eq!(size_text(1024 * 1024 - 1), "1024 KB");
-        assert_eq!(size_text(1536), "1.5 KB");
-        assert_eq!(size_text(50 * 1024 * 1024), "50 MB");
     }
 }

@@ -17,4 +17,5 @@ pub mod snapshot;
 pub mod templates;
 pub mod tracking;
 pub mod transcript;
+pub mod units;
 pub mod widget_text;

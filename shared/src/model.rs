@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Milliseconds since the Unix epoch, UTC. One unit everywhere so the wire and the database agree.
-pub type Millis = i64;
+pub use crate::calendar::Millis;
+pub use crate::files::FilePolicy;
 
 /// What a team member may do: operators answer, supervisors oversee, admins also configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,15 +153,6 @@ pub struct Inbox {
     pub files: FilePolicy,
     /// Whether agents see what the visitor is typing before they send it.
     pub typing_preview: bool,
-}
-
-/// The files an inbox accepts: a size limit and a list of types.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FilePolicy {
-    /// Largest file accepted, in bytes.
-    pub max_bytes: i64,
-    /// Accepted MIME types, comma-separated; `type/*` accepts a whole family.
-    pub allowed_types: String,
 }
 
 /// An agent account as the admin page lists it.

@@ -25,7 +25,7 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::FileTooLarge { max_bytes } => t_string!(
             i18n,
             err_file_too_large,
-            size = crate::files::size_text(*max_bytes)
+            size = crate::units::size_text(*max_bytes)
         )
         .to_string(),
         AppError::FileTypeNotAllowed { content_type } => {

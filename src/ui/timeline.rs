@@ -341,7 +341,7 @@ fn AttachmentLink(attachment: Attachment) -> impl IntoView {
     let i18n = use_i18n();
     let address = attachment.url();
     let name = attachment.name.clone();
-    let size = crate::files::size_text(attachment.size);
+    let size = crate::units::size_text(attachment.size);
     if attachment.is_image() {
         let alt = name.clone();
         let picture = address.clone();

@@ -268,7 +268,7 @@ fn refusal_text(refusal: &Refusal, text: &WidgetText) -> String {
     match (&refusal.max_bytes, &refusal.content_type) {
         (Some(max_bytes), _) => fill(
             &text.file_too_large,
-            &[("size", &switchboard_shared::files::size_text(*max_bytes))],
+            &[("size", &switchboard_shared::units::size_text(*max_bytes))],
         ),
         (None, Some(kind)) => fill(&text.file_type, &[("kind", kind)]),
         (None, None) => text.error(&refusal.error).to_owned(),

@@ -200,7 +200,7 @@ fn attachment_link(
             &fill(&text.download_file, &[("name", &attachment.name)]),
         );
         append_text(&link, &attachment.name);
-        let size = switchboard_shared::files::size_text(attachment.size);
+        let size = switchboard_shared::units::size_text(attachment.size);
         append(&link, &text_el("span", "size", &format!(" ({size})")));
     }
     link
