@@ -17,7 +17,7 @@ pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
         key: row.try_get("key")?,
         assignee_idle_secs: row.try_get("assignee_idle_secs")?,
         visitor_idle_secs: row.try_get("visitor_idle_secs")?,
-        files: crate::model::FilePolicy {
+        files: crate::files::FilePolicy {
             max_bytes: row.try_get("max_file_bytes")?,
             allowed_types: row.try_get("allowed_file_types")?,
         },
@@ -164,7 +164,7 @@ impl WriteTx {
     pub async fn set_inbox_chat_settings(
         &mut self,
         inbox_id: i64,
-        files: &crate::model::FilePolicy,
+        files: &crate::files::FilePolicy,
         typing_preview: bool,
     ) -> StoreResult<()> {
         sqlx::query(
