@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+// Part of the model's vocabulary, defined lower down so `error` and `files` need no model.
 pub use crate::calendar::Millis;
 pub use crate::files::FilePolicy;
 
