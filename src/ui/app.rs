@@ -6,15 +6,45 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
 use crate::i18n::*;
-use crate::ui::admin::AdminRoute;
+use crate::ui::admin::AdminPage;
 use crate::ui::agent_page::AgentLanguage;
 use crate::ui::auth_pages::{SetupPage, SignInPage};
-use crate::ui::chat_logs::ChatLogsRoute;
-use crate::ui::contacts_page::{ContactRoute, ContactsRoute};
-use crate::ui::log_page::LogRoute;
-use crate::ui::settings::SettingsRoute;
-use crate::ui::tickets_page::{TicketRoute, TicketsRoute};
+use crate::ui::chat_logs::ChatLogsPage;
+use crate::ui::contacts_page::{ContactPage, ContactsPage};
+use crate::ui::log_page::LogPage;
+use crate::ui::settings::SettingsPage;
+use crate::ui::tickets_page::{TicketPage, TicketsPage};
 use crate::ui::workspace::WorkspacePage;
+
+/// A page agents open rarely, as a lazy route: with `cargo leptos build --split` its code
+/// (and what only it uses) becomes a WASM chunk of its own, fetched the first time the page
+/// is opened; without `--split` it is ordinary code.
+macro_rules! lazy_page {
+    ($route:ident => $page:ident) => {
+        #[doc = concat!("The lazy route of [`", stringify!($page), "`].")]
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(AdminRoute => AdminPage);
+lazy_page!(SettingsRoute => SettingsPage);
+lazy_page!(LogRoute => LogPage);
+lazy_page!(ChatLogsRoute => ChatLogsPage);
+lazy_page!(TicketsRoute => TicketsPage);
+lazy_page!(TicketRoute => TicketPage);
+lazy_page!(ContactsRoute => ContactsPage);
+lazy_page!(ContactRoute => ContactPage);
 
 /// The document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

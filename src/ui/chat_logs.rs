@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::{HistoryOptions, load_history, load_history_options};
 use crate::i18n::*;
@@ -20,21 +19,6 @@ const PAGE: usize = 50;
 #[component]
 pub fn ChatLogsPage() -> impl IntoView {
     view! { <AgentPage page=|me| view! { <ChatLogs me /> } /> }
-}
-
-/// The route of the chat logs: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct ChatLogsRoute;
-
-#[lazy_route]
-impl LazyRoute for ChatLogsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ChatLogsPage /> }.into_any()
-    }
 }
 
 /// Milliseconds at the start of a `YYYY-MM-DD` day in a zone `offset_minutes` east of UTC.

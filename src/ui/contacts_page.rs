@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::{UpdateContact, load_contact, load_contacts};
 use crate::i18n::*;
@@ -27,36 +26,6 @@ pub fn ContactsPage() -> impl IntoView {
 pub fn ContactPage() -> impl IntoView {
     let id = id_param();
     view! { <AgentPage page=move |me| view! { <ContactView me id /> } /> }
-}
-
-/// The route of the contact list: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct ContactsRoute;
-
-#[lazy_route]
-impl LazyRoute for ContactsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ContactsPage /> }.into_any()
-    }
-}
-
-/// The route of one contact: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct ContactRoute;
-
-#[lazy_route]
-impl LazyRoute for ContactRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ContactPage /> }.into_any()
-    }
 }
 
 #[component]

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::conversation;
 use crate::i18n::*;
@@ -19,21 +18,6 @@ use crate::ui::timeline::{Attachments, system_text};
 pub fn LogPage() -> impl IntoView {
     let id = id_param();
     view! { <AgentPage page=move |_| view! { <Log id /> } /> }
-}
-
-/// The route of a conversation's log: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct LogRoute;
-
-#[lazy_route]
-impl LazyRoute for LogRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <LogPage /> }.into_any()
-    }
 }
 
 #[component]

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::{DeleteTemplate, SaveTemplate, load_templates};
 use crate::i18n::*;
@@ -15,21 +14,6 @@ use crate::ui::errors::{ErrorNote, error_text};
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! { <AgentPage page=|me| view! { <Settings me /> } /> }
-}
-
-/// The route of My settings: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct SettingsRoute;
-
-#[lazy_route]
-impl LazyRoute for SettingsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <SettingsPage /> }.into_any()
-    }
 }
 
 #[component]

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::{CommentTicket, UpdateTicket, load_ticket, load_tickets};
 use crate::i18n::*;
@@ -26,36 +25,6 @@ pub fn TicketsPage() -> impl IntoView {
 pub fn TicketPage() -> impl IntoView {
     let id = id_param();
     view! { <AgentPage page=move |me| view! { <TicketView me id /> } /> }
-}
-
-/// The route of the ticket list: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct TicketsRoute;
-
-#[lazy_route]
-impl LazyRoute for TicketsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <TicketsPage /> }.into_any()
-    }
-}
-
-/// The route of one ticket: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct TicketRoute;
-
-#[lazy_route]
-impl LazyRoute for TicketRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <TicketPage /> }.into_any()
-    }
 }
 
 /// A status in the reader's language.

@@ -6,7 +6,6 @@ mod webhook;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::{CreateAgent, CreateInbox, SetInboxChatSettings, SetInboxTimers, load_admin};
 use crate::i18n::*;
@@ -20,21 +19,6 @@ use webhook::WebhookForm;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! { <AgentPage admin_only=true page=|me| view! { <Admin me /> } /> }
-}
-
-/// The route of the administration page: agents open it rarely, so its code is a chunk of its own, fetched the
-/// first time it is opened (`cargo leptos build --split`).
-pub struct AdminRoute;
-
-#[lazy_route]
-impl LazyRoute for AdminRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <AdminPage /> }.into_any()
-    }
 }
 
 #[component]
