@@ -57,7 +57,11 @@ where
 
 /// The agent's language picker.
 #[component]
-pub fn LanguagePicker() -> impl IntoView {
+pub fn LanguagePicker(
+    /// In the top bar: the label is read out but not shown (the choices say what it is).
+    #[prop(optional)]
+    compact: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let on_change = move |ev: leptos::ev::Event| {
         let locale = match event_target_value(&ev).as_str() {
@@ -68,7 +72,7 @@ pub fn LanguagePicker() -> impl IntoView {
     };
     view! {
         <label class="language">
-            {t!(i18n, language)}
+            <span class:visually-hidden=compact>{t!(i18n, language)}</span>
             <select on:change=on_change prop:value=move || i18n.get_locale().as_str()>
                 <option value="en" selected=move || i18n.get_locale() == Locale::en>
                     {t!(i18n, lang_en)}
@@ -89,9 +93,6 @@ pub fn TopBar(
     /// The workspace counter, shown on the workspace link (the workspace passes it).
     #[prop(optional, into)]
     attention: Option<Signal<usize>>,
-    /// Page-specific controls (the workspace's presence and notification switches).
-    #[prop(optional)]
-    children: Option<Children>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let sign_out = ServerAction::<crate::api::SignOut>::new();
@@ -129,9 +130,8 @@ pub fn TopBar(
                     <A href="/admin">{t!(i18n, admin_link)}</A>
                 </Show>
             </nav>
-            {children.map(|children| children())}
             <span class="me">{me.name.clone()}</span>
-            <LanguagePicker />
+            <LanguagePicker compact=true />
             <button type="button" on:click=move |_| { sign_out.dispatch(crate::api::SignOut {}); }>
                 {t!(i18n, sign_out)}
             </button>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{A, ParentRoute, Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
 use crate::i18n::*;
@@ -75,7 +75,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/") view=WorkspacePage ssr=SsrMode::Async />
+                // One workspace for `/` and `/conversations/ID`: moving between conversations
+                // changes the address, not the page (its socket and store stay).
+                <ParentRoute path=path!("") view=WorkspacePage ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| () />
+                    <Route path=path!("conversations/:id") view=|| () />
+                </ParentRoute>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />

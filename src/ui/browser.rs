@@ -181,6 +181,46 @@ pub fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What this browser keeps under `key` (the agent's layout choices), if anything.
+pub fn remembered(key: &str) -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+/// Keeps `value` under `key` in this browser (best effort: private modes may refuse).
+pub fn remember(key: &str, value: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// What this tab keeps under `key` (it survives a reload, not the tab).
+pub fn remembered_in_tab(key: &str) -> Option<String> {
+    web_sys::window()?
+        .session_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+/// Keeps `value` under `key` for this tab.
+pub fn remember_in_tab(key: &str, value: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// The window's width in CSS pixels (0 when unknown).
+pub fn window_width() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .unwrap_or(0.0)
+}
+
 /// Reloads the page (a snapshot after the server said the gap was too old).
 pub fn reload() {
     if let Some(window) = web_sys::window() {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api::accept_conversation;
 use crate::i18n::*;
 use crate::ui::conversation::ConversationView;
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::workspace::DeskState;
 
 /// A conversation open as a docked chat box.
@@ -17,6 +18,35 @@ pub struct ChatBox {
     pub id: i64,
     /// Only its title bar shows.
     pub minimized: bool,
+}
+
+impl ChatBox {
+    /// The open boxes as a tab keeps them across a reload: `12,7m` (`m`: minimized).
+    pub fn write_all(boxes: &[ChatBox]) -> String {
+        boxes
+            .iter()
+            .map(|b| format!("{}{}", b.id, if b.minimized { "m" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The boxes [`ChatBox::write_all`] wrote; what cannot be read is left out.
+    pub fn read_all(text: &str) -> Vec<ChatBox> {
+        let mut boxes: Vec<ChatBox> = Vec::new();
+        for item in text.split(',') {
+            let (id, minimized) = match item.strip_suffix('m') {
+                Some(id) => (id, true),
+                None => (item, false),
+            };
+            if let Ok(id) = id.parse::<i64>()
+                && id > 0
+                && !boxes.iter().any(|b| b.id == id)
+            {
+                boxes.push(ChatBox { id, minimized });
+            }
+        }
+        boxes
+    }
 }
 
 /// The bottom dock.
@@ -51,7 +81,7 @@ pub fn Dock() -> impl IntoView {
                     aria-label=move || t_string!(i18n, active_chats_label, count = active().len()).to_string()
                     on:click=move |_| list_open.update(|open| *open = !*open)
                 >
-                    <span aria-hidden="true">"💬 "</span>
+                    <Icon glyph=Glyph::Chat /> " "
                     {move || active().len()}
                 </button>
                 <Show when=move || !waiting().is_empty()>
@@ -140,7 +170,7 @@ fn DockedBox(id: i64) -> impl IntoView {
                             aria-label=move || t_string!(i18n, minimize_box, visitor = visitor()).to_string()
                             on:click=move |_| set_minimized(true)
                         >
-                            "▁"
+                            <Icon glyph=Glyph::Minimize />
                         </button>
                     }
                 >
@@ -150,7 +180,7 @@ fn DockedBox(id: i64) -> impl IntoView {
                         aria-label=move || t_string!(i18n, restore_box, visitor = visitor()).to_string()
                         on:click=move |_| set_minimized(false)
                     >
-                        "▔"
+                        <Icon glyph=Glyph::Restore />
                     </button>
                 </Show>
                 <button
@@ -159,7 +189,7 @@ fn DockedBox(id: i64) -> impl IntoView {
                     aria-label=move || t_string!(i18n, maximize_box, visitor = visitor()).to_string()
                     on:click=maximize
                 >
-                    "⤢"
+                    <Icon glyph=Glyph::Expand />
                 </button>
                 <button
                     type="button"
@@ -167,7 +197,7 @@ fn DockedBox(id: i64) -> impl IntoView {
                     aria-label=move || t_string!(i18n, close_box, visitor = visitor()).to_string()
                     on:click=close
                 >
-                    "✕"
+                    <Icon glyph=Glyph::Close />
                 </button>
             </header>
             <Show when=move || !minimized()>
@@ -178,4 +208,27 @@ fn DockedBox(id: i64) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_boxes_survive_a_reload_as_text() {
+        let boxes = vec![
+            ChatBox {
+                id: 12,
+                minimized: false,
+            },
+            ChatBox {
+                id: 7,
+                minimized: true,
+            },
+        ];
+        assert_eq!(ChatBox::write_all(&boxes), "12,7m");
+        assert_eq!(ChatBox::read_all("12,7m"), boxes);
+        assert_eq!(ChatBox::read_all(""), Vec::new());
+        assert_eq!(ChatBox::read_all("x,12,12m,-3,0"), boxes[..1].to_vec());
+    }
 }

@@ -15,6 +15,7 @@ use crate::ui::composer_files::{
     UploadList, UploadTarget, Uploads, chosen_files, dropped_files, pasted_files,
 };
 use crate::ui::composer_tools::{FormattingBar, ModeSwitch, TemplateList};
+use crate::ui::icons::{Glyph, Icon};
 
 /// What the agent may do in this conversation's composer.
 #[derive(Clone, Copy)]
@@ -215,9 +216,7 @@ pub fn Composer(
             <div class="composer-actions">
                 <Show when=move || upload.with(Option::is_some)>
                     <label class="attach button" class:disabled=move || !files_on()>
-                        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
-                            <path d="M15 7v9a3 3 0 0 1-6 0V6a2 2 0 0 1 4 0v9" transform="rotate(40 12 12)" />
-                        </svg>
+                        <Icon glyph=Glyph::Paperclip />
                         <span class="visually-hidden">{t!(i18n, attach_files)}</span>
                         <input
                             type="file"

@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::model::{Attachment, FilePolicy};
 use crate::ui::errors::error_text;
+use crate::ui::icons::{Glyph, Icon};
 
 /// Where the composer's files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +130,7 @@ pub fn UploadList(
                                 }
                                 on:click=move |_| uploads.remove(item.key)
                             >
-                                "✕"
+                                <Icon glyph=Glyph::Close />
                             </button>
                         }
                         .into_any(),

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::format::Mark;
 use crate::i18n::*;
 use crate::model::Template;
+use crate::ui::icons::{Glyph, Icon};
 
 /// Reply to the visitor or write an internal note (only notes when the agent may not reply).
 #[component]
@@ -55,7 +56,7 @@ pub fn FormattingBar(
             <button type="button" aria-label=move || t_string!(i18n, format_bold).to_string() on:click=move |_| on_mark.run(Mark::Bold)><b>"B"</b></button>
             <button type="button" aria-label=move || t_string!(i18n, format_italic).to_string() on:click=move |_| on_mark.run(Mark::Italic)><i>"I"</i></button>
             <button type="button" aria-label=move || t_string!(i18n, format_code).to_string() on:click=move |_| on_mark.run(Mark::Code)>"</>"</button>
-            <button type="button" aria-label=move || t_string!(i18n, format_link).to_string() on:click=move |_| on_mark.run(Mark::Link)>"🔗"</button>
+            <button type="button" aria-label=move || t_string!(i18n, format_link).to_string() on:click=move |_| on_mark.run(Mark::Link)><Icon glyph=Glyph::Link /></button>
             <button type="button" aria-label=move || t_string!(i18n, format_list).to_string() on:click=move |_| on_mark.run(Mark::List)>"•"</button>
         </div>
     }

@@ -15,6 +15,7 @@ use crate::ui::chat_details::ChatDetails;
 use crate::ui::composer::{AgentTools, Composer};
 use crate::ui::composer_files::UploadTarget;
 use crate::ui::errors::ErrorNote;
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::profile::VisitorPanel;
 use crate::ui::timeline::{History, Selection, Timeline, Viewer};
 use crate::ui::workspace::DeskState;
@@ -103,14 +104,8 @@ pub fn ConversationView(
     });
     let messages = Signal::derive(move || data.with(|d| d.timeline(id).unwrap_or_default()));
     let visitor_id = Memo::new(move |_| summary().map(|c| c.visitor_id));
-    view! {
-        <Show when=move || !compact>
-            <Header id />
-            {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
-            <SelectBar id selecting selected messages />
-            <ChatDetails id selected />
-        </Show>
-        <p class="typing" aria-live="polite">{typing}</p>
+    let typing_line = view! { <p class="typing" aria-live="polite">{typing}</p> };
+    let timeline = view! {
         <Timeline
             messages
             pending=Signal::derive(move || {
@@ -123,6 +118,8 @@ pub fn ConversationView(
             visitor_label=Signal::derive(visitor)
             selection
         />
+    };
+    let composer = view! {
         <Composer
             label
             on_send
@@ -131,6 +128,33 @@ pub fn ConversationView(
             tools
             disabled=Signal::derive(move || summary().is_none())
         />
+    };
+    if compact {
+        return view! { {typing_line} {timeline} {composer} }.into_any();
+    }
+    let earlier =
+        Signal::derive(move || data.with(|d| d.earlier.get(&id).cloned().unwrap_or_default()));
+    let sidebar_open = desk.sidebar_open;
+    view! {
+        <div class="conversation-column">
+            <Header id>
+                <SelectBar id selecting selected messages />
+                {typing_line}
+            </Header>
+            {timeline}
+            {composer}
+        </div>
+        <aside
+            id="conversation-sidebar"
+            class="sidebar"
+            class:collapsed=move || !sidebar_open.get()
+            aria-label=move || t_string!(i18n, sidebar_label).to_string()
+        >
+            <AssignForm id />
+            {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
+            <ChatDetails id selected />
+            <History earlier viewer=Viewer::Agent(my_id) />
+        </aside>
     }
     .into_any()
 }
@@ -204,17 +228,20 @@ fn SelectBar(
 
 /// The main view's header: heading, assignment, colleagues here, actions, earlier chats.
 #[component]
-fn Header(id: i64) -> impl IntoView {
+fn Header(
+    /// The conversation.
+    id: i64,
+    /// What ends the status row (selection, typing).
+    children: Children,
+) -> impl IntoView {
     let i18n = use_i18n();
     let desk = expect_context::<DeskState>();
     let data = desk.data;
     let my_id = desk.agent_id;
     let oversees = matches!(desk.role, Role::Supervisor | Role::Admin);
     let accept = ServerAction::<AcceptConversation>::new();
-    let assign = ServerAction::<AssignConversation>::new();
     let close = ServerAction::<CloseConversation>::new();
     let accept_error = Signal::derive(move || accept.value().get().and_then(Result::err));
-    let assign_error = Signal::derive(move || assign.value().get().and_then(Result::err));
     let close_error = Signal::derive(move || close.value().get().and_then(Result::err));
     let summary = move || data.with(|d| d.conversations.get(&id).cloned());
     let status = move || summary().map(|c| c.status);
@@ -247,29 +274,28 @@ fn Header(id: i64) -> impl IntoView {
         (!names.is_empty())
             .then(|| t_string!(i18n, viewing_also, names = names.join(", ")).to_string())
     };
-    let candidates = move || {
-        let current = assignee().map(|a| a.id);
-        summary()
-            .map(|c| data.with(|d| d.online_assignees(c.inbox_id)))
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| Some(c.id) != current)
-            .collect::<Vec<_>>()
-    };
-    let choice = RwSignal::new(String::new());
-    let submit_assign = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let agent_id = choice.get_untracked().parse::<i64>().ok();
-        assign.dispatch(AssignConversation { id, agent_id });
-    };
-    let earlier =
-        Signal::derive(move || data.with(|d| d.earlier.get(&id).cloned().unwrap_or_default()));
+    let sidebar_open = desk.sidebar_open;
     view! {
         <header class="conversation-header">
             <div class="title-row">
                 <h2>{heading}</h2>
-                <button type="button" class="icon" on:click=move |_| desk.open_box(id)>
-                    {t!(i18n, open_as_box)}
+                <button
+                    type="button"
+                    class="icon"
+                    aria-label=move || t_string!(i18n, open_as_box).to_string()
+                    title=move || t_string!(i18n, open_as_box).to_string()
+                    on:click=move |_| desk.open_box(id)
+                >
+                    <Icon glyph=Glyph::Dock />
+                </button>
+                <button
+                    type="button"
+                    class="icon"
+                    aria-controls="conversation-sidebar"
+                    aria-expanded=move || sidebar_open.get().to_string()
+                    on:click=move |_| desk.toggle_sidebar()
+                >
+                    {t!(i18n, sidebar_toggle)}
                 </button>
                 <Show when=can_close>
                     <button
@@ -279,50 +305,84 @@ fn Header(id: i64) -> impl IntoView {
                         title=move || t_string!(i18n, close_conversation).to_string()
                         on:click=move |_| { close.dispatch(CloseConversation { id }); }
                     >
-                        "✕"
+                        <Icon glyph=Glyph::Close />
                     </button>
                 </Show>
             </div>
-            <p class="assignment" role="status">{who_has_it}</p>
-            {move || summary().map(|c| {
-                let name = c.visitor_label.clone();
-                view! {
-                    <button type="button" class="link" on:click=move |_| desk.profile.set(Some(c.visitor_id))>
-                        {move || t_string!(i18n, open_profile, name = name.clone()).to_string()}
-                    </button>
-                }
-            })}
-            <p class="viewers" aria-live="polite">{viewers}</p>
-            <div class="actions">
-                <Show when=move || status() == Some(ConversationStatus::Unassigned)>
-                    <button type="button" class="primary" on:click=move |_| { accept.dispatch(AcceptConversation { id }); }>
-                        {t!(i18n, accept)}
-                    </button>
-                </Show>
-                <Show when=is_open>
-                    <form class="assign" on:submit=submit_assign>
-                        <label>
-                            {t!(i18n, assign_label)}
-                            <select on:change=move |ev| choice.set(event_target_value(&ev))>
-                                <option value="" selected=move || choice.get().is_empty()>
-                                    {t!(i18n, assign_nobody)}
-                                </option>
-                                <For each=candidates key=|c| c.id let:colleague>
-                                    <option value=colleague.id.to_string()>{colleague.name.clone()}</option>
-                                </For>
-                            </select>
-                        </label>
-                        <button type="submit" disabled=move || assign.pending().get()>
-                            {t!(i18n, assign_submit)}
+            <div class="status-row">
+                <p class="assignment" role="status">{who_has_it}</p>
+                {move || summary().map(|c| {
+                    let name = c.visitor_label.clone();
+                    view! {
+                        <button type="button" class="link" on:click=move |_| desk.profile.set(Some(c.visitor_id))>
+                            {move || t_string!(i18n, open_profile, name = name.clone()).to_string()}
                         </button>
-                    </form>
-                </Show>
+                    }
+                })}
+                <p class="viewers" aria-live="polite">{viewers}</p>
+                <div class="actions">
+                    <Show when=move || status() == Some(ConversationStatus::Unassigned)>
+                        <button type="button" class="primary" on:click=move |_| { accept.dispatch(AcceptConversation { id }); }>
+                            {t!(i18n, accept)}
+                        </button>
+                    </Show>
+                </div>
+                {children()}
             </div>
             <ErrorNote error=accept_error />
-            <ErrorNote error=assign_error />
             <ErrorNote error=close_error />
         </header>
-        <History earlier viewer=crate::ui::timeline::Viewer::Agent(my_id) />
     }
     .into_any()
+}
+
+/// Who has the conversation: an agent of its inbox who is online, or nobody (back to
+/// Unassigned). Open conversations only.
+#[component]
+fn AssignForm(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let data = desk.data;
+    let assign = ServerAction::<AssignConversation>::new();
+    let error = Signal::derive(move || assign.value().get().and_then(Result::err));
+    let summary = move || data.with(|d| d.conversations.get(&id).cloned());
+    let is_open = move || summary().is_some_and(|c| c.status != ConversationStatus::Closed);
+    let candidates = move || {
+        summary()
+            .map(|c| {
+                let current = c.assignee.map(|a| a.id);
+                data.with(|d| d.online_assignees(c.inbox_id))
+                    .into_iter()
+                    .filter(|colleague| Some(colleague.id) != current)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let choice = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let agent_id = choice.get_untracked().parse::<i64>().ok();
+        assign.dispatch(AssignConversation { id, agent_id });
+    };
+    view! {
+        <Show when=is_open>
+            <form class="assign" on:submit=submit>
+                <label>
+                    {t!(i18n, assign_label)}
+                    <select on:change=move |ev| choice.set(event_target_value(&ev))>
+                        <option value="" selected=move || choice.get().is_empty()>
+                            {t!(i18n, assign_nobody)}
+                        </option>
+                        <For each=candidates key=|c| c.id let:colleague>
+                            <option value=colleague.id.to_string()>{colleague.name.clone()}</option>
+                        </For>
+                    </select>
+                </label>
+                <button type="submit" disabled=move || assign.pending().get()>
+                    {t!(i18n, assign_submit)}
+                </button>
+            </form>
+        </Show>
+        <ErrorNote error />
+    }
 }

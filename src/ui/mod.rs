@@ -1,6 +1,7 @@
 //! The Leptos components of every page: the agent workspace, the admin page, the sign-in and
 //! setup pages, and the widget.
 
+pub mod address;
 pub mod admin;
 pub mod agent_page;
 pub mod app;
@@ -16,6 +17,7 @@ pub mod contacts_page;
 pub mod conversation;
 pub mod errors;
 pub mod formatted;
+pub mod icons;
 pub mod log_page;
 pub mod outgoing;
 pub mod profile;

@@ -10,6 +10,7 @@ use crate::model::{ConversationStatus, VisitorProfile};
 use crate::tracking::time_spent;
 use crate::ui::clock::{date_time, elapsed_text, now_millis};
 use crate::ui::errors::ErrorNote;
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::workspace::DeskState;
 
 /// Loads a visitor's profile again whenever the live feed says something about them changed.
@@ -88,7 +89,7 @@ pub fn VisitorDialog(
                         node_ref=close_button
                         on:click=move |_| close()
                     >
-                        "✕"
+                        <Icon glyph=Glyph::Close />
                     </button>
                 </header>
                 <Show when=move || latest.with(Option::is_some)>

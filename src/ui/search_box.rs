@@ -45,8 +45,8 @@ pub fn SearchBox() -> impl IntoView {
     };
     view! {
         <form class="search" role="search" on:submit=submit>
-            <label>
-                {t!(i18n, search_label)}
+            <label class="search-field">
+                <span class="visually-hidden">{t!(i18n, search_label)}</span>
                 <input
                     type="search"
                     maxlength="200"

@@ -9,6 +9,7 @@ use crate::i18n::*;
 use crate::model::{Me, Template, TemplateScope};
 use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::errors::{ErrorNote, error_text};
+use crate::ui::icons::{Glyph, Icon};
 
 /// The settings page of the signed-in agent.
 #[component]
@@ -143,10 +144,10 @@ fn Templates() -> impl IntoView {
                                                 {scope}
                                                 <p class="body plain">{template.body.clone()}</p>
                                                 <button type="button" aria-label=edit_label on:click=move |_| editing.set(Some(chosen.clone()))>
-                                                    "✎"
+                                                    <Icon glyph=Glyph::Pencil />
                                                 </button>
                                                 <button type="button" aria-label=delete_label on:click=move |_| { delete.dispatch(DeleteTemplate { id }); }>
-                                                    "🗑"
+                                                    <Icon glyph=Glyph::Trash />
                                                 </button>
                                             </li>
                                         }

@@ -13,6 +13,7 @@ use crate::live::{PendingSend, SendStatus};
 use crate::model::{Attachment, Author, EarlierConversation, Message, SystemLine};
 use crate::ui::clock;
 use crate::ui::formatted::Formatted;
+use crate::ui::icons::{Glyph, Icon};
 use leptos_i18n::I18nContext;
 
 /// Who is reading the timeline (an agent: the visitor's timeline is the widget's own,
@@ -358,7 +359,7 @@ fn AttachmentLink(attachment: Attachment) -> impl IntoView {
         };
         view! {
             <a class="file" href=address download=name.clone() aria-label=label>
-                <span aria-hidden="true">"📄 "</span>
+                <Icon glyph=Glyph::File /> " "
                 {name.clone()}
                 <span class="size">{format!(" ({size})")}</span>
             </a>
@@ -389,7 +390,7 @@ fn PendingItem(item: PendingSend, on_retry: Callback<String>) -> impl IntoView {
             <div class="bubble">
                 <span class="author">{t!(i18n, author_you)}</span>
                 <p class="body plain">{item.body}</p>
-                {(!files.is_empty()).then(|| view! { <p class="files">{format!("📎 {}", files.join(", "))}</p> })}
+                {(!files.is_empty()).then(|| view! { <p class="files"><Icon glyph=Glyph::Paperclip /> " " {files.join(", ")}</p> })}
                 {status}
             </div>
         </li>

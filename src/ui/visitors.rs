@@ -8,6 +8,7 @@ use crate::i18n::*;
 use crate::model::OnlineVisitor;
 use crate::online_table::{TableFilter, page_count, page_of};
 use crate::ui::clock::elapsed_text;
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::workspace::DeskState;
 
 /// The table, with its page filter and pager.
@@ -116,14 +117,14 @@ fn VisitorRow(row: OnlineVisitor) -> impl IntoView {
     let open_label = move || t_string!(i18n, open_profile, name = label.clone()).to_string();
     let location = row.location.clone();
     let (icon_class, icon) = if chatting {
-        ("status-icon chatting", "💬")
+        ("status-icon chatting", Glyph::Chat)
     } else {
-        ("status-icon browsing", "👁")
+        ("status-icon browsing", Glyph::Eye)
     };
     view! {
         <tr class:chatting=chatting>
             <td>
-                <span class=icon_class aria-hidden="true">{icon}</span>
+                <span class=icon_class aria-hidden="true"><Icon glyph=icon /></span>
                 <span class="status-text">{status}</span>
             </td>
             <td>

@@ -12,6 +12,7 @@ use crate::i18n::*;
 use crate::live::{WorkspaceData, WorkspaceStart};
 use crate::model::{AgentRef, ConversationStatus, ConversationSummary, Inbox, Me, Presence, Role};
 use crate::online_table::OnlineTable;
+use crate::ui::address::Place;
 use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::chat_boxes::{ChatBox, Dock};
 use crate::ui::conversation::ConversationView;
@@ -30,6 +31,46 @@ enum View {
     Closed,
     /// The online visitors table.
     Visitors,
+}
+
+impl View {
+    /// Every view, in the menu's order.
+    const ALL: [View; 5] = [
+        View::Unassigned,
+        View::Mine,
+        View::Active,
+        View::Closed,
+        View::Visitors,
+    ];
+
+    /// Its name in the workspace's address (`?view=mine`).
+    fn slug(self) -> &'static str {
+        match self {
+            View::Unassigned => "unassigned",
+            View::Mine => "mine",
+            View::Active => "active",
+            View::Closed => "closed",
+            View::Visitors => "visitors",
+        }
+    }
+
+    /// The view an address names (the first one when it names none).
+    fn from_slug(slug: Option<&str>) -> View {
+        View::ALL
+            .into_iter()
+            .find(|v| Some(v.slug()) == slug)
+            .unwrap_or(View::Unassigned)
+    }
+}
+
+/// Where the address says the agent is.
+fn place_of(location: &leptos_router::location::Location) -> Place {
+    let query = location.query.get();
+    Place::parse(
+        &location.pathname.get(),
+        query.get_str("view"),
+        query.get_str("inbox"),
+    )
 }
 
 /// What every part of the workspace shares, provided as context by the desk.
@@ -76,7 +117,19 @@ pub struct DeskState {
     pub visitor_versions: RwSignal<HashMap<i64, u32>>,
     /// The time now, every few seconds (durations on screen count up with it).
     pub now: RwSignal<i64>,
+    /// Whether the conversation's right-hand sidebar (visitor, details, earlier chats) shows.
+    pub sidebar_open: RwSignal<bool>,
 }
+
+/// Where this browser keeps whether the sidebar is open.
+#[cfg(feature = "hydrate")]
+const SIDEBAR_KEY: &str = "switchboard.sidebar";
+/// Where this tab keeps its open chat boxes.
+#[cfg(feature = "hydrate")]
+const BOXES_KEY: &str = "switchboard.boxes";
+/// Below this window width the sidebar starts folded (it then opens over the conversation).
+#[cfg(feature = "hydrate")]
+const SIDEBAR_MIN_WIDTH: f64 = 1200.0;
 
 impl DeskState {
     /// The conversations on screen: the main view and the chat boxes that are not minimized.
@@ -110,6 +163,14 @@ impl DeskState {
     pub fn show(&self, id: i64) {
         self.boxes.update(|boxes| boxes.retain(|b| b.id != id));
         self.selected.set(Some(id));
+    }
+
+    /// Opens or folds the sidebar, and remembers the choice in this browser.
+    pub fn toggle_sidebar(&self) {
+        let open = !self.sidebar_open.get_untracked();
+        self.sidebar_open.set(open);
+        #[cfg(feature = "hydrate")]
+        crate::ui::browser::remember(SIDEBAR_KEY, if open { "open" } else { "closed" });
     }
 
     /// Opens a conversation as a docked chat box (or restores its box).
@@ -174,7 +235,9 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         agent_id: me.id,
         role: me.role,
         data,
-        selected: RwSignal::new(None),
+        selected: RwSignal::new(untrack(|| {
+            place_of(&leptos_router::hooks::use_location()).conversation
+        })),
         boxes: RwSignal::new(Vec::new()),
         typing: RwSignal::new(HashMap::new()),
         visitor_typing: RwSignal::new(HashMap::new()),
@@ -194,8 +257,36 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         profile: RwSignal::new(None),
         visitor_versions: RwSignal::new(HashMap::new()),
         now: RwSignal::new(crate::ui::clock::now_millis()),
+        sidebar_open: RwSignal::new(true),
     };
     provide_context(desk);
+    // The page is drawn with the sidebar open; once live, the browser's remembered choice
+    // (or, without one, the window's width) decides.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let open = match crate::ui::browser::remembered(SIDEBAR_KEY).as_deref() {
+            Some("open") => true,
+            Some("closed") => false,
+            _ => crate::ui::browser::window_width() >= SIDEBAR_MIN_WIDTH,
+        };
+        desk.sidebar_open.set(open);
+    });
+    // The tab's chat boxes come back after a reload, and are kept as they change.
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(text) = crate::ui::browser::remembered_in_tab(BOXES_KEY) {
+            let selected = desk.selected.get_untracked();
+            let boxes = ChatBox::read_all(&text)
+                .into_iter()
+                .filter(|b| Some(b.id) != selected)
+                .collect::<Vec<_>>();
+            Effect::new(move |_| desk.boxes.set(boxes.clone()));
+        }
+        Effect::new(move |_| {
+            let text = desk.boxes.with(|boxes| ChatBox::write_all(boxes));
+            crate::ui::browser::remember_in_tab(BOXES_KEY, &text);
+        });
+    }
     let online = RwSignal::new(true);
 
     #[cfg(feature = "hydrate")]
@@ -207,21 +298,21 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
     let problem = desk.problem;
     view! {
         <Title text=title />
-        <TopBar me=me.clone() attention=attention>
-            <WorkspaceControls />
-        </TopBar>
-        <Show when=move || !online.get()>
-            <p class="banner" role="status">{t!(i18n, reconnecting)}</p>
-        </Show>
-        {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
-        <SearchBox />
-        <Lists inboxes=snapshot.inboxes.clone() />
+        <div class="workspace">
+            <TopBar me=me.clone() attention=attention />
+            <Show when=move || !online.get()>
+                <p class="banner" role="status">{t!(i18n, reconnecting)}</p>
+            </Show>
+            {move || problem.get().map(|code| view! { <p class="error" role="alert">{code_text(i18n, &code)}</p> })}
+            <Lists inboxes=snapshot.inboxes.clone() />
+        </div>
         <Dock />
         {move || desk.profile.get().map(|id| view! { <VisitorDialog id /> })}
     }
 }
 
-/// The top bar's workspace switches: presence, sound, desktop notifications.
+/// The agent's own switches, at the foot of the left menu: presence, sound, desktop
+/// notifications.
 #[component]
 fn WorkspaceControls() -> impl IntoView {
     let i18n = use_i18n();
@@ -286,8 +377,47 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
     let i18n = use_i18n();
     let desk = expect_context::<DeskState>();
     let data = desk.data;
-    let view_signal = RwSignal::new(View::Unassigned);
-    let inbox_filter = RwSignal::new(None::<i64>);
+    let location = leptos_router::hooks::use_location();
+    let start = untrack(|| place_of(&location));
+    let view_signal = RwSignal::new(View::from_slug(start.view.as_deref()));
+    let inbox_filter = RwSignal::new(start.inbox);
+    // The address follows the screen and the screen the address (back, forward, a link).
+    // Opening another conversation is a step in the history; changing the list is not.
+    let read_location = location.clone();
+    Effect::new(move |_| {
+        let place = place_of(&read_location);
+        if desk.selected.get_untracked() != place.conversation {
+            match place.conversation {
+                Some(id) => desk.show(id),
+                None => desk.selected.set(None),
+            }
+        }
+        let view = View::from_slug(place.view.as_deref());
+        if view_signal.get_untracked() != view {
+            view_signal.set(view);
+        }
+        if inbox_filter.get_untracked() != place.inbox {
+            inbox_filter.set(place.inbox);
+        }
+    });
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        let view = view_signal.get();
+        let wanted = Place {
+            conversation: desk.selected.get(),
+            view: (view != View::Unassigned).then(|| view.slug().to_owned()),
+            inbox: inbox_filter.get(),
+        };
+        let here = untrack(|| place_of(&location));
+        if wanted != here {
+            let options = leptos_router::NavigateOptions {
+                replace: wanted.conversation == here.conversation,
+                scroll: false,
+                ..Default::default()
+            };
+            navigate(&wanted.href(), options);
+        }
+    });
     let label_filter = RwSignal::new(None::<String>);
     let my_id = desk.agent_id;
     let oversees = matches!(desk.role, Role::Supervisor | Role::Admin);
@@ -395,6 +525,9 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                         </For>
                     </select>
                 </label>
+                <div class="my-controls">
+                    <WorkspaceControls />
+                </div>
                 <h2 class="menu-heading" id="team-heading">{t!(i18n, team_label)}</h2>
                 <ul class="team" aria-labelledby="team-heading">
                     <For each=team key=|c| (c.id, c.presence) let:colleague>
@@ -411,6 +544,7 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                 <OnlineVisitorsPanel inbox_filter=inbox_filter />
             </Show>
             <section class="list" class:hidden=showing_visitors>
+                <SearchBox />
                 <ul aria-label=move || t_string!(i18n, conversations_label).to_string()>
                     <For
                         each=list

@@ -1,0 +1,109 @@
+import type { Browser, Page } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import { agentPage, signIn, visitorWithChat, say } from "./helpers";
+
+// The workspace as agents use it all day: the conversation in the middle with most of the
+// height, details in a sidebar that folds, and an address for every conversation.
+
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
+/** An agent signed in, in a window of this size from the start. */
+async function agentAt(browser: Browser, width: number, height: number): Promise<Page> {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width, height } });
+  const page = await context.newPage();
+  await signIn(page);
+  return page;
+}
+
+/** A visitor writes `text`; the agent opens and accepts that conversation. Returns its id. */
+async function conversationFrom(browser: Browser, agent: Page, text: string): Promise<number> {
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, text);
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(text) }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await expect(agent.getByText("You have this conversation")).toBeVisible();
+  await expect(agent).toHaveURL(/\/conversations\/\d+/);
+  return Number(new URL(agent.url()).pathname.split("/").pop());
+}
+
+/** The main timeline's height as a share of the window's, and whether the page scrolls sideways. */
+async function proportions(agent: Page) {
+  const timeline = await agent.locator(".conversation-column [role=log]").boundingBox();
+  const viewport = agent.viewportSize();
+  const sideways = await agent.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  return { share: (timeline?.height ?? 0) / (viewport?.height ?? 1), sideways };
+}
+
+test("at 1280×720 the timeline has most of the height and the sidebar folds and stays folded", async ({ browser }) => {
+  const agent = await agentAt(browser, 1280, 720);
+  await conversationFrom(browser, agent, "Where is my parcel");
+
+  const sidebar = agent.getByRole("complementary", { name: "Conversation details" });
+  await expect(sidebar).toBeVisible();
+  await expect(sidebar.getByRole("heading", { name: "About the visitor" })).toBeVisible();
+  await expect(sidebar.getByText(/Conversation ID/)).toBeVisible();
+  const open = await proportions(agent);
+  expect(open.share).toBeGreaterThanOrEqual(0.6);
+  expect(open.sideways).toBe(false);
+
+  const toggle = agent.getByRole("button", { name: "Details" });
+  await expect(toggle).toHaveAttribute("aria-expanded", "true");
+  await toggle.click();
+  await expect(sidebar).toBeHidden();
+  await expect(toggle).toHaveAttribute("aria-expanded", "false");
+
+  // The choice is kept: after a reload the sidebar is still folded.
+  await agent.reload();
+  await expect(agent.getByText("You have this conversation")).toBeVisible();
+  await expect(agent.getByRole("button", { name: "Details" })).toHaveAttribute("aria-expanded", "false");
+  await expect(sidebar).toBeHidden();
+});
+
+test("at 1024×768 the sidebar starts folded behind its button and nothing scrolls sideways", async ({ browser }) => {
+  const agent = await agentAt(browser, 1024, 768);
+  await conversationFrom(browser, agent, "Can I change my order");
+
+  const sidebar = agent.getByRole("complementary", { name: "Conversation details" });
+  await expect(sidebar).toBeHidden();
+  const folded = await proportions(agent);
+  expect(folded.share).toBeGreaterThanOrEqual(0.6);
+  expect(folded.sideways).toBe(false);
+
+  await agent.getByRole("button", { name: "Details" }).click();
+  await expect(sidebar).toBeVisible();
+  await expect(sidebar.getByRole("heading", { name: "About the visitor" })).toBeVisible();
+  expect((await proportions(agent)).sideways).toBe(false);
+});
+
+test("every conversation has an address: reload, back and forward, a link in another tab, chat boxes", async ({ browser }) => {
+  const agent = await agentPage(browser);
+  const first = await conversationFrom(browser, agent, "First question here");
+  const second = await conversationFrom(browser, agent, "Second question here");
+  const heading = (id: number) => agent.getByRole("heading", { name: new RegExp(`^Conversation ${id} with`) });
+  await expect(heading(second)).toBeVisible();
+
+  await agent.goBack();
+  await expect(agent).toHaveURL(new RegExp(`/conversations/${first}$`));
+  await expect(heading(first)).toBeVisible();
+  await agent.goForward();
+  await expect(heading(second)).toBeVisible();
+
+  // The view is in the address too, and a reload keeps both.
+  await agent.getByRole("navigation", { name: /conversation views/i }).getByRole("button", { name: /My chats/ }).click();
+  await expect(agent).toHaveURL(new RegExp(`/conversations/${second}\\?view=mine$`));
+  await agent.getByRole("button", { name: "Open as chat box" }).click();
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /First question/ }).click();
+  await expect(heading(first)).toBeVisible();
+  await agent.reload();
+  await expect(heading(first)).toBeVisible();
+  await expect(agent.getByRole("navigation", { name: /conversation views/i }).getByRole("button", { name: /My chats/ })).toHaveAttribute("aria-pressed", "true");
+  // The chat box of the second conversation came back with the page.
+  await expect(agent.getByRole("textbox", { name: /Reply to/ })).toBeVisible();
+
+  // A link pasted to a colleague (here: another browser of the same team) opens it.
+  const colleague = await agentPage(browser);
+  await colleague.goto(`/conversations/${first}`);
+  await expect(colleague.getByRole("heading", { name: new RegExp(`^Conversation ${first} with`) })).toBeVisible();
+});
