@@ -1,0 +1,44 @@
+import type { Browser, Page } from "@playwright/test";
+import { test, expect } from "../tests/fixtures";
+import { signIn, say } from "../tests/helpers";
+
+// The screenshots in docs/screenshots/ (scripts/screenshots.sh): the pages people see, at the
+// sizes they use. Run on purpose, not with the suite.
+
+const OUT = "../docs/screenshots";
+
+async function agentAt(browser: Browser, width: number, height: number): Promise<Page> {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width, height } });
+  const page = await context.newPage();
+  await signIn(page);
+  return page;
+}
+
+test("the workspace, the widget and the admin page", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const visitorContext = await browser.newContext({ locale: "en-US", viewport: { width: 390, height: 844 } });
+  const visitor = await visitorContext.newPage();
+  await visitor.goto("/demo");
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const chat = visitor.frameLocator("iframe.sb-frame");
+  await say(chat, /type your message/i, "Hi! My order #1042 arrived with a broken grinder.");
+
+  const agent = await agentAt(browser, 1280, 720);
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /broken grinder/ }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await say(agent, /^Reply$/, "Sorry to hear that! Could you send a photo of the grinder?");
+  await expect(chat.getByText("Could you send a photo")).toBeVisible();
+  await say(chat, /type your message/i, "Sure, one moment.");
+  await expect(agent.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
+  await agent.screenshot({ path: `${OUT}/workspace-1280x720.png` });
+  await visitor.screenshot({ path: `${OUT}/widget-390x844.png` });
+
+  const narrow = await agentAt(browser, 1024, 768);
+  await narrow.goto(new URL(agent.url()).pathname);
+  await expect(narrow.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
+  await narrow.screenshot({ path: `${OUT}/workspace-1024x768.png` });
+
+  await agent.getByRole("link", { name: "Administration" }).click();
+  await expect(agent.getByRole("heading", { name: "Inboxes" })).toBeVisible();
+  await agent.screenshot({ path: `${OUT}/admin-1280x720.png`, fullPage: true });
+});
