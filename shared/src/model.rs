@@ -796,6 +796,19 @@ pub struct MessageHit {
 /// The largest message body accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 
+/// The initials drawn for someone without a picture: the first letters of the first two
+/// words ("AR" for "Ana Ruiz López"); "?" for a visitor known only by number.
+pub fn initials(name: &str) -> String {
+    if name.starts_with('#') || name.trim().is_empty() {
+        return "?".into();
+    }
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 /// A readable label for an anonymous visitor that stays the same for the same visitor id.
 pub fn visitor_label(visitor_id: i64, name: Option<&str>) -> String {
     match name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -819,6 +832,15 @@ pub fn preview_of(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initials_come_from_the_first_two_words() {
+        assert_eq!(initials("Ana Ruiz López"), "AR");
+        assert_eq!(initials("ben"), "B");
+        assert_eq!(initials("#42"), "?");
+        assert_eq!(initials(" "), "?");
+        assert_eq!(initials("élodie dupont"), "ÉD");
+    }
 
     #[test]
     fn role_and_status_names_round_trip() {

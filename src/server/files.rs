@@ -304,8 +304,9 @@ async fn store_avatar(
     Ok(())
 }
 
-/// `GET /avatars/{agent id}`: an agent's picture (public: visitors see it beside replies);
-/// 404 when they have none (the page shows their initials).
+/// `GET /avatars/{agent id}`: an agent's picture (public: visitors see it beside replies).
+/// An agent without one gets their initials drawn as SVG, so a page never shows a broken
+/// image; 404 only for an id that is nobody's.
 pub async fn avatar(State(state): State<AppState>, UrlPath(agent_id): UrlPath<i64>) -> Response {
     let found = match state.store.avatar(agent_id).await {
         Ok(found) => found,
@@ -318,18 +319,40 @@ pub async fn avatar(State(state): State<AppState>, UrlPath(agent_id): UrlPath<i6
             .map(|bytes| (bytes, content_type)),
         None => None,
     };
-    match bytes {
-        Some((bytes, content_type)) => file_response(bytes, &content_type, "inline", AVATAR_CACHE),
-        None => {
-            // Most agents have no picture: a timeline asks once a minute, not once a message.
-            let mut response = error_response(&AppError::not_found("avatar"));
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(AVATAR_CACHE),
-            );
-            response
-        }
+    if let Some((bytes, content_type)) = bytes {
+        return file_response(bytes, &content_type, "inline", AVATAR_CACHE);
     }
+    match state.store.agent(agent_id).await {
+        Ok(Some(agent)) => file_response(
+            initials_picture(&crate::model::initials(&agent.name)).into_bytes(),
+            "image/svg+xml",
+            "inline",
+            AVATAR_CACHE,
+        ),
+        Ok(None) => error_response(&AppError::not_found("avatar")),
+        Err(e) => error_response(&AppError::from(e)),
+    }
+}
+
+/// A round picture with `initials` on it, as SVG (text only, escaped: nothing in it runs).
+fn initials_picture(initials: &str) -> String {
+    let text: String = initials
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 40 40\" width=\"40\" height=\"40\">\
+         <circle cx=\"20\" cy=\"20\" r=\"20\" fill=\"#cbd5e1\"/>\
+         <text x=\"20\" y=\"25.5\" text-anchor=\"middle\" font-family=\"system-ui, sans-serif\" \
+         font-size=\"15\" font-weight=\"700\" fill=\"#1e293b\">{text}</text></svg>"
+    )
 }
 
 /// Streams a body to `path`, counting; over `max_bytes` the partial file is deleted, the rest
@@ -467,6 +490,14 @@ fn error_response(error: &AppError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initials_are_drawn_as_text_only() {
+        let picture = initials_picture("AR");
+        assert!(picture.starts_with("<svg") && picture.contains(">AR</text>"));
+        assert!(initials_picture("<&").contains(">&lt;&amp;</text>"));
+        assert!(!picture.contains("script"));
+    }
 
     #[test]
     fn names_in_headers_are_safe_and_exact() {

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::i18n::*;
 use crate::live::{PendingSend, SendStatus};
-use crate::model::{Attachment, Author, EarlierConversation, Message, SystemLine};
+use crate::model::{Attachment, Author, EarlierConversation, Message, SystemLine, initials};
 use crate::ui::clock;
 use crate::ui::formatted::Formatted;
 use crate::ui::icons::{Glyph, Icon};
@@ -159,18 +159,6 @@ pub fn History(
 /// What a system line says, in the reader's language.
 pub fn system_text(i18n: I18nContext<Locale>, line: &SystemLine) -> String {
     crate::wording::system_line(i18n.get_locale(), line)
-}
-
-/// Up to two initials of a name ("Ana Ruiz" → "AR"); "?" for an anonymous `#id`.
-pub fn initials(name: &str) -> String {
-    if name.starts_with('#') || name.trim().is_empty() {
-        return "?".into();
-    }
-    name.split_whitespace()
-        .filter_map(|word| word.chars().next())
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
 }
 
 /// Who wrote a message, as the reader names them.
@@ -394,19 +382,5 @@ fn PendingItem(item: PendingSend, on_retry: Callback<String>) -> impl IntoView {
                 {status}
             </div>
         </li>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn initials_come_from_the_first_two_words() {
-        assert_eq!(initials("Ana Ruiz López"), "AR");
-        assert_eq!(initials("ben"), "B");
-        assert_eq!(initials("#42"), "?");
-        assert_eq!(initials(" "), "?");
-        assert_eq!(initials("élodie dupont"), "ÉD");
     }
 }

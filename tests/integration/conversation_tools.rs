@@ -693,7 +693,13 @@ async fn an_agents_picture_is_public_and_only_a_picture() {
     let team = server.team().await;
     let ana = server.sign_in("ana@example.com").await;
     let avatar = server.url(&format!("/avatars/{}", team.ana.id));
-    assert_eq!(reqwest::get(&avatar).await.expect("get").status(), 404);
+    // Without a picture: her initials, drawn (a page never shows a broken image).
+    let initials = reqwest::get(&avatar).await.expect("get");
+    assert_eq!(initials.status(), 200);
+    assert_eq!(initials.headers()["content-type"], "image/svg+xml");
+    assert!(initials.text().await.expect("text").contains(">A</text>"));
+    let nobody = server.url("/avatars/999999");
+    assert_eq!(reqwest::get(&nobody).await.expect("get").status(), 404);
     let post = |name: &str, bytes: Vec<u8>| {
         ana.http
             .post(server.url(&format!("/avatar?name={name}")))

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use switchboard_shared::format::{Block, Inline};
 use switchboard_shared::live::{PendingSend, SendStatus};
-use switchboard_shared::model::{Attachment, Author, Message, SystemLine};
+use switchboard_shared::model::{Attachment, Author, Message, SystemLine, initials};
 use switchboard_shared::widget_text::{WidgetText, fill};
 use web_sys::Element;
 
@@ -127,8 +127,7 @@ fn message_row(message: &Message, rows: &Rows<'_>, text: &WidgetText) -> Element
         let picture = el("img", "");
         attr(&picture, "src", &format!("/avatars/{id}"));
         attr(&picture, "alt", "");
-        // No picture: the initials show (no broken-image icon).
-        let _ = picture.set_attribute("onerror", "this.remove()");
+        // Without a picture the server draws the initials (never a broken image).
         append(&avatar, &picture);
         append(&row, &avatar);
     }
@@ -230,15 +229,6 @@ fn pending_row(item: &PendingSend, text: &WidgetText) -> Element {
     }
     append(&row, &bubble);
     row
-}
-
-/// Up to two initials of a name ("Ana Ruiz" → "AR").
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|word| word.chars().next())
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
 }
 
 /// What a system line says, in the visitor's language.
