@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage, visitorWithChat, say, workspaceLive } from "./helpers";
+import { agentPage, visitorWithChat, say, workspaceLive, chooseAction } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -59,7 +59,7 @@ test("a visitor and an agent chat live, through reloads, until the chat ends", a
   await expect(agentLog).toContainText("And a grinder?");
 
   // The agent closes the conversation; the visitor is told and can start again.
-  await agent.getByRole("button", { name: "Close conversation" }).click();
+  await chooseAction(agent, "Close conversation");
   await expect(chat.getByText("This chat has ended.")).toBeVisible();
   await chat.getByRole("button", { name: "Start a new chat" }).click();
   await say(chat, /type your message/i, "Sorry, one more question");

@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage, visitorWithChat, say } from "./helpers";
+import { agentPage, visitorWithChat, say, chooseAction } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -96,7 +96,7 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   await expect(visitorLog).not.toContainText("VIP customer");
 
   // Two messages selected and copied as text.
-  await agent.getByRole("button", { name: "Select messages" }).click();
+  await chooseAction(agent, "Select messages");
   await agent.getByRole("checkbox", { name: /^Select the message of Visitor/ }).first().check();
   await agent.getByRole("checkbox", { name: /^Select the message of You/ }).first().check();
   await agent.getByRole("button", { name: "Copy selected (2)" }).click();
@@ -105,9 +105,10 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   expect(copied).toMatch(/\] Visitor: Hi, my package arrived damaged\n\[.*\] Alex Admin: Hello, I am Alex Admin\./);
 
   // The whole log on its own page, notes marked.
+  await agent.getByRole("button", { name: "Actions" }).first().click();
   const [log] = await Promise.all([
     agent.context().waitForEvent("page"),
-    agent.getByRole("link", { name: "View log" }).click(),
+    agent.getByRole("menuitem", { name: "View log" }).click(),
   ]);
   await expect(log.getByRole("heading", { name: /^Conversation \d+ with #\d+$/ })).toBeVisible();
   await expect(log.getByRole("list", { name: "Messages" })).toContainText("Hi, my package arrived damaged");

@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage, visitorWithChat, say, workspaceLive } from "./helpers";
+import { agentPage, visitorWithChat, say, workspaceLive, chooseAction } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -14,7 +14,7 @@ test("an agent blocks a visitor from the workspace and the widget refuses to sen
   await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /cheap watches/ }).click();
   await expect(agent.getByText(/^Conversation ID: \d+$/)).toBeVisible();
 
-  await agent.getByRole("button", { name: "Block visitor" }).click();
+  await chooseAction(agent, "Block visitor");
   const dialog = agent.getByRole("dialog", { name: "Block visitor" });
   await dialog.getByRole("radio", { name: "1 hour" }).check();
   await dialog.getByLabel("Reason").fill("Spam links");
@@ -30,6 +30,12 @@ test("an agent blocks a visitor from the workspace and the widget refuses to sen
   await expect(visitor.chat.getByRole("alert")).toContainText("The block ends on");
   await expect(visitor.chat.getByRole("textbox", { name: /type your message/i })).toHaveCount(0);
   await expect(agent.getByRole("log")).toContainText("Alex Admin blocked the visitor");
+  // The conversation's menu now offers Unblock instead of Block.
+  await agent.getByRole("button", { name: "Actions" }).first().click();
+  await expect(agent.getByRole("menuitem", { name: "Unblock visitor" })).toBeVisible();
+  await expect(agent.getByRole("menuitem", { name: "Block visitor", exact: true })).toHaveCount(0);
+  await agent.keyboard.press("Escape");
+  await expect(agent.getByRole("menu")).toHaveCount(0);
 
   // Coming back later changes nothing.
   await visitor.page.reload();
@@ -94,11 +100,11 @@ test("a ticket made from two selected messages is on the Tickets page", async ({
   await agent.getByRole("button", { name: "Accept" }).click();
   await expect(agent.getByText("You have this conversation")).toBeVisible();
 
-  await agent.getByRole("button", { name: "Select messages" }).click();
+  await chooseAction(agent, "Select messages");
   const boxes = agent.getByRole("checkbox", { name: /^Select the message of Visitor/ });
   await boxes.nth(0).check();
   await boxes.nth(1).check();
-  await agent.getByRole("button", { name: "Create ticket" }).click();
+  await chooseAction(agent, "Create ticket");
   const dialog = agent.getByRole("dialog", { name: "Create ticket" });
   await expect(dialog).toContainText("The ticket takes the 2 selected messages.");
   await dialog.getByLabel("Subject").fill("Late order 5521");
@@ -188,7 +194,7 @@ test.describe("with a mail server", () => {
     await say(agent, /^reply$/i, "Sure, here it comes.");
     await expect(visitor.chat.getByRole("log")).toContainText("Sure, here it comes.");
 
-    await agent.getByRole("button", { name: "Send transcript" }).click();
+    await chooseAction(agent, "Send transcript");
     const dialog = agent.getByRole("dialog", { name: "Send transcript" });
     await dialog.getByLabel("Email").fill("kim@example.com");
     await dialog.getByRole("button", { name: "Send", exact: true }).click();

@@ -99,8 +99,14 @@ test("every conversation has an address: reload, back and forward, a link in ano
   await agent.reload();
   await expect(heading(first)).toBeVisible();
   await expect(agent.getByRole("navigation", { name: /conversation views/i }).getByRole("button", { name: /My chats/ })).toHaveAttribute("aria-pressed", "true");
-  // The chat box of the second conversation came back with the page.
+  // The chat box of the second conversation came back with the page, with its own actions.
   await expect(agent.getByRole("textbox", { name: /Reply to/ })).toBeVisible();
+  const chatBox = agent.locator(".chat-box");
+  await chatBox.getByRole("button", { name: "Actions" }).click();
+  await chatBox.getByRole("menuitem", { name: "Send transcript" }).click();
+  await expect(chatBox.getByRole("dialog", { name: "Send transcript" })).toBeVisible();
+  await chatBox.getByRole("button", { name: "Close", exact: true }).click();
+  await expect(chatBox.getByRole("dialog", { name: "Send transcript" })).toHaveCount(0);
 
   // A link pasted to a colleague (here: another browser of the same team) opens it.
   const colleague = await agentPage(browser);

@@ -47,3 +47,9 @@ export async function say(where: Page | FrameLocator | Locator, label: RegExp, t
   await box.fill(text);
   await box.press("Enter");
 }
+
+/** Chooses an item of the open conversation's actions menu (the main view's, not a chat box's). */
+export async function chooseAction(page: Page, item: string | RegExp) {
+  await page.getByRole("button", { name: "Actions" }).first().click();
+  await page.getByRole("menuitem", { name: item }).click();
+}

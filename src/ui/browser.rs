@@ -221,6 +221,13 @@ pub fn window_width() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Runs `change` once the page drawn by the server is live: after every pending task, so a
+/// signal it sets redraws the page instead of racing its hydration (the workspace hydrates
+/// inside a suspense boundary, asynchronously).
+pub fn after_hydration(change: impl FnOnce() + 'static) {
+    gloo_timers::callback::Timeout::new(0, change).forget();
+}
+
 /// Reloads the page (a snapshot after the server said the gap was too old).
 pub fn reload() {
     if let Some(window) = web_sys::window() {

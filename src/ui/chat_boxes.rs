@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::accept_conversation;
 use crate::i18n::*;
+use crate::ui::actions_menu::ActionsMenu;
 use crate::ui::conversation::ConversationView;
 use crate::ui::icons::{Glyph, Icon};
 use crate::ui::workspace::DeskState;
@@ -148,6 +149,7 @@ fn DockedBox(id: i64) -> impl IntoView {
             }
         });
     };
+    let tool = RwSignal::new(None);
     let maximize = move |_| desk.show(id);
     let close = move |_| desk.boxes.update(|boxes| boxes.retain(|b| b.id != id));
     view! {
@@ -161,6 +163,7 @@ fn DockedBox(id: i64) -> impl IntoView {
                 <Show when=move || { unread() > 0 }>
                     <span class="badge unread">{move || t_string!(i18n, unread_badge, count = unread()).to_string()}</span>
                 </Show>
+                <ActionsMenu id tool />
                 <Show
                     when=minimized
                     fallback=move || view! {
@@ -202,7 +205,7 @@ fn DockedBox(id: i64) -> impl IntoView {
             </header>
             <Show when=move || !minimized()>
                 <div class="chat-box-body">
-                    <ConversationView id compact=true />
+                    <ConversationView id compact=true tool />
                 </div>
             </Show>
         </section>

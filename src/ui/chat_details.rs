@@ -1,6 +1,6 @@
-//! A conversation's details in the main view: its ID, the inbox it is in (move it), its
-//! labels, and what an agent does after the chat: block the visitor, make a ticket (from the
-//! whole conversation or the selected messages), email the transcript.
+//! A conversation's details in the sidebar (its ID, the inbox it is in, its labels) and the
+//! forms the actions menu opens: block the visitor, make a ticket (from the whole
+//! conversation or the selected messages), email the transcript, move to another inbox.
 
 use std::collections::BTreeSet;
 
@@ -10,21 +10,45 @@ use crate::api::{BlockVisitor, CreateTicket, MoveConversation, SendTranscript, S
 use crate::blocking::BlockLength;
 use crate::i18n::*;
 use crate::ui::errors::ErrorNote;
+use crate::ui::icons::{Glyph, Icon};
 use crate::ui::workspace::DeskState;
 
-/// Which after-chat form is open.
+/// Which form of the actions menu is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tool {
+pub enum Tool {
+    /// Block the visitor.
     Block,
+    /// Make a ticket.
     Ticket,
+    /// Email the transcript.
     Transcript,
+    /// Move to another inbox.
+    Move,
 }
 
-/// The details bar of a conversation and its after-chat forms.
+/// The conversation's details in the sidebar: its ID, its inbox, its labels.
 #[component]
 pub fn ChatDetails(
     /// The conversation.
     id: i64,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="chat-details" aria-label=move || t_string!(i18n, details_label).to_string()>
+            <p class="conversation-id">{move || t_string!(i18n, details_id, id = id).to_string()}</p>
+            <MoveForm id />
+            <LabelsEditor id />
+        </section>
+    }
+}
+
+/// The form the actions menu opened, above the timeline, with a button that folds it.
+#[component]
+pub fn ToolPanel(
+    /// The conversation.
+    id: i64,
+    /// The open form, if any.
+    tool: RwSignal<Option<Tool>>,
     /// The messages selected in its timeline (a ticket takes these when there are any).
     selected: RwSignal<BTreeSet<i64>>,
 ) -> impl IntoView {
@@ -39,39 +63,29 @@ pub fn ChatDetails(
                 .map(|c| (c.visitor_id, c.visitor_email.clone()))
         })
     });
-    let open = RwSignal::new(None::<Tool>);
-    let toggle =
-        move |tool: Tool| open.update(|o| *o = if *o == Some(tool) { None } else { Some(tool) });
-    let tool_button = move |tool: Tool, text: Signal<String>| {
-        view! {
-            <button
-                type="button"
-                aria-expanded=move || (open.get() == Some(tool)).to_string()
-                on:click=move |_| toggle(tool)
-            >
-                {text}
-            </button>
-        }
-    };
     view! {
-        <section class="chat-details" aria-label=move || t_string!(i18n, details_label).to_string()>
-            <p class="conversation-id">{move || t_string!(i18n, details_id, id = id).to_string()}</p>
-            <MoveForm id />
-            <LabelsEditor id />
-            <div class="tools">
-                {tool_button(Tool::Block, Signal::derive(move || t_string!(i18n, block_visitor).to_string()))}
-                {tool_button(Tool::Ticket, Signal::derive(move || t_string!(i18n, create_ticket).to_string()))}
-                {tool_button(Tool::Transcript, Signal::derive(move || t_string!(i18n, send_transcript).to_string()))}
-            </div>
-            {move || {
-                let (visitor_id, email) = visitor.get()?;
-                Some(match open.get()? {
-                    Tool::Block => view! { <BlockForm visitor_id /> }.into_any(),
-                    Tool::Ticket => view! { <TicketForm id email selected /> }.into_any(),
-                    Tool::Transcript => view! { <TranscriptForm id email /> }.into_any(),
-                })
-            }}
-        </section>
+        {move || {
+            let (visitor_id, email) = visitor.get()?;
+            let form = match tool.get()? {
+                Tool::Block => view! { <BlockForm visitor_id /> }.into_any(),
+                Tool::Ticket => view! { <TicketForm id email selected /> }.into_any(),
+                Tool::Transcript => view! { <TranscriptForm id email /> }.into_any(),
+                Tool::Move => view! { <MoveForm id /> }.into_any(),
+            };
+            Some(view! {
+                <div class="tool-panel">
+                    {form}
+                    <button
+                        type="button"
+                        class="icon fold"
+                        aria-label=move || t_string!(i18n, close_dialog).to_string()
+                        on:click=move |_| tool.set(None)
+                    >
+                        <Icon glyph=Glyph::Close />
+                    </button>
+                </div>
+            })
+        }}
     }
 }
 

@@ -6,12 +6,13 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
-use crate::api::{AcceptConversation, AssignConversation, CloseConversation};
+use crate::api::{AcceptConversation, AssignConversation};
 use crate::i18n::*;
 use crate::live::Draft;
-use crate::model::{ConversationStatus, Role};
+use crate::model::ConversationStatus;
 use crate::templates::Placeholders;
-use crate::ui::chat_details::ChatDetails;
+use crate::ui::actions_menu::ActionsMenu;
+use crate::ui::chat_details::{ChatDetails, Tool, ToolPanel};
 use crate::ui::composer::{AgentTools, Composer};
 use crate::ui::composer_files::UploadTarget;
 use crate::ui::errors::ErrorNote;
@@ -27,7 +28,11 @@ pub fn ConversationView(
     id: i64,
     /// In a chat box: only the timeline and the reply box.
     compact: bool,
+    /// The form its actions menu opened (a chat box holds its own; else one is made here).
+    #[prop(optional)]
+    tool: Option<RwSignal<Option<Tool>>>,
 ) -> impl IntoView {
+    let tool = tool.unwrap_or_else(|| RwSignal::new(None));
     let i18n = use_i18n();
     let desk = expect_context::<DeskState>();
     let data = desk.data;
@@ -130,17 +135,24 @@ pub fn ConversationView(
         />
     };
     if compact {
-        return view! { {typing_line} {timeline} {composer} }.into_any();
+        return view! {
+            <ToolPanel id tool selected />
+            {typing_line}
+            {timeline}
+            {composer}
+        }
+        .into_any();
     }
     let earlier =
         Signal::derive(move || data.with(|d| d.earlier.get(&id).cloned().unwrap_or_default()));
     let sidebar_open = desk.sidebar_open;
     view! {
         <div class="conversation-column">
-            <Header id>
-                <SelectBar id selecting selected messages />
+            <Header id tool selecting>
                 {typing_line}
             </Header>
+            <SelectBar selecting selected messages />
+            <ToolPanel id tool selected />
             {timeline}
             {composer}
         </div>
@@ -152,17 +164,16 @@ pub fn ConversationView(
         >
             <AssignForm id />
             {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
-            <ChatDetails id selected />
+            <ChatDetails id />
             <History earlier viewer=Viewer::Agent(my_id) />
         </aside>
     }
     .into_any()
 }
 
-/// Selecting messages to copy them as text, and the conversation's printable log.
+/// While messages are being selected: copy them as text, or stop selecting.
 #[component]
 fn SelectBar(
-    id: i64,
     selecting: RwSignal<bool>,
     selected: RwSignal<BTreeSet<i64>>,
     messages: Signal<Vec<crate::model::Message>>,
@@ -195,19 +206,8 @@ fn SelectBar(
         copied.set(true);
     };
     view! {
-        <div class="select-bar">
-            <button
-                type="button"
-                aria-pressed=move || selecting.get().to_string()
-                on:click=move |_| {
-                    selecting.update(|on| *on = !*on);
-                    selected.set(BTreeSet::new());
-                    copied.set(false);
-                }
-            >
-                {t!(i18n, select_messages)}
-            </button>
-            <Show when=move || selecting.get()>
+        <Show when=move || selecting.get()>
+            <div class="select-bar">
                 <button
                     type="button"
                     disabled=move || selected.with(BTreeSet::is_empty)
@@ -215,40 +215,44 @@ fn SelectBar(
                 >
                     {move || t_string!(i18n, copy_selected, count = selected.with(BTreeSet::len)).to_string()}
                 </button>
-            </Show>
-            <Show when=move || copied.get()>
-                <span role="status">{t!(i18n, copied)}</span>
-            </Show>
-            <a href=format!("/conversations/{id}/log") target="_blank" rel="noopener">
-                {t!(i18n, view_log)}
-            </a>
-        </div>
+                <button
+                    type="button"
+                    on:click=move |_| {
+                        selecting.set(false);
+                        selected.set(BTreeSet::new());
+                        copied.set(false);
+                    }
+                >
+                    {t!(i18n, stop_selecting)}
+                </button>
+                <Show when=move || copied.get()>
+                    <span role="status">{t!(i18n, copied)}</span>
+                </Show>
+            </div>
+        </Show>
     }
 }
 
-/// The main view's header: heading, assignment, colleagues here, actions, earlier chats.
 #[component]
 fn Header(
     /// The conversation.
     id: i64,
-    /// What ends the status row (selection, typing).
+    /// The form its actions menu opens.
+    tool: RwSignal<Option<Tool>>,
+    /// Whether messages are being selected.
+    selecting: RwSignal<bool>,
+    /// What ends the status row (typing).
     children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let desk = expect_context::<DeskState>();
     let data = desk.data;
     let my_id = desk.agent_id;
-    let oversees = matches!(desk.role, Role::Supervisor | Role::Admin);
     let accept = ServerAction::<AcceptConversation>::new();
-    let close = ServerAction::<CloseConversation>::new();
     let accept_error = Signal::derive(move || accept.value().get().and_then(Result::err));
-    let close_error = Signal::derive(move || close.value().get().and_then(Result::err));
     let summary = move || data.with(|d| d.conversations.get(&id).cloned());
     let status = move || summary().map(|c| c.status);
     let assignee = move || summary().and_then(|c| c.assignee);
-    let is_mine = move || assignee().is_some_and(|a| a.id == my_id);
-    let is_open = move || status().is_some_and(|s| s != ConversationStatus::Closed);
-    let can_close = move || is_open() && (is_mine() || oversees);
     let heading = move || {
         summary().map(|c| {
             t_string!(
@@ -297,17 +301,7 @@ fn Header(
                 >
                     {t!(i18n, sidebar_toggle)}
                 </button>
-                <Show when=can_close>
-                    <button
-                        type="button"
-                        class="icon close"
-                        aria-label=move || t_string!(i18n, close_conversation).to_string()
-                        title=move || t_string!(i18n, close_conversation).to_string()
-                        on:click=move |_| { close.dispatch(CloseConversation { id }); }
-                    >
-                        <Icon glyph=Glyph::Close />
-                    </button>
-                </Show>
+                <ActionsMenu id tool selecting />
             </div>
             <div class="status-row">
                 <p class="assignment" role="status">{who_has_it}</p>
@@ -330,7 +324,6 @@ fn Header(
                 {children()}
             </div>
             <ErrorNote error=accept_error />
-            <ErrorNote error=close_error />
         </header>
     }
     .into_any()

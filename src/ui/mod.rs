@@ -1,6 +1,7 @@
 //! The Leptos components of every page: the agent workspace, the admin page, the sign-in and
 //! setup pages, and the widget.
 
+pub mod actions_menu;
 pub mod address;
 pub mod admin;
 pub mod agent_page;

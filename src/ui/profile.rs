@@ -14,7 +14,7 @@ use crate::ui::icons::{Glyph, Icon};
 use crate::ui::workspace::DeskState;
 
 /// Loads a visitor's profile again whenever the live feed says something about them changed.
-fn profile_resource(
+pub(crate) fn profile_resource(
     desk: DeskState,
     id: i64,
 ) -> Resource<Result<VisitorProfile, crate::error::AppError>> {

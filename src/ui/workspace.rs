@@ -235,9 +235,9 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         agent_id: me.id,
         role: me.role,
         data,
-        selected: RwSignal::new(untrack(|| {
-            place_of(&leptos_router::hooks::use_location()).conversation
-        })),
+        // Set from the address once the page is live (see `Lists`): the open conversation
+        // is drawn by the browser only, so nothing live can race the page's hydration.
+        selected: RwSignal::new(None),
         boxes: RwSignal::new(Vec::new()),
         typing: RwSignal::new(HashMap::new()),
         visitor_typing: RwSignal::new(HashMap::new()),
@@ -263,7 +263,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
     // The page is drawn with the sidebar open; once live, the browser's remembered choice
     // (or, without one, the window's width) decides.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::ui::browser::after_hydration(move || {
         let open = match crate::ui::browser::remembered(SIDEBAR_KEY).as_deref() {
             Some("open") => true,
             Some("closed") => false,
@@ -280,7 +280,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
                 .into_iter()
                 .filter(|b| Some(b.id) != selected)
                 .collect::<Vec<_>>();
-            Effect::new(move |_| desk.boxes.set(boxes.clone()));
+            crate::ui::browser::after_hydration(move || desk.boxes.set(boxes));
         }
         Effect::new(move |_| {
             let text = desk.boxes.with(|boxes| ChatBox::write_all(boxes));
@@ -381,10 +381,17 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
     let start = untrack(|| place_of(&location));
     let view_signal = RwSignal::new(View::from_slug(start.view.as_deref()));
     let inbox_filter = RwSignal::new(start.inbox);
-    // The address follows the screen and the screen the address (back, forward, a link).
-    // Opening another conversation is a step in the history; changing the list is not.
+    // The address follows the screen and the screen the address (back, forward, a link),
+    // from when the page is live. Opening another conversation is a step in the history;
+    // changing the list is not.
+    let live = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    crate::ui::browser::after_hydration(move || live.set(true));
     let read_location = location.clone();
     Effect::new(move |_| {
+        if !live.get() {
+            return;
+        }
         let place = place_of(&read_location);
         if desk.selected.get_untracked() != place.conversation {
             match place.conversation {
@@ -402,6 +409,9 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
     });
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
+        if !live.get() {
+            return;
+        }
         let view = view_signal.get();
         let wanted = Place {
             conversation: desk.selected.get(),
