@@ -113,3 +113,18 @@ test("every conversation has an address: reload, back and forward, a link in ano
   await colleague.goto(`/conversations/${first}`);
   await expect(colleague.getByRole("heading", { name: new RegExp(`^Conversation ${first} with`) })).toBeVisible();
 });
+
+test("each inbox shows what needs the agent, and the list says how long each visitor has waited", async ({ browser }) => {
+  const agent = await agentPage(browser);
+  const inbox = agent.getByRole("navigation", { name: "Inboxes" }).getByRole("button", { name: /^Demo website/ });
+  await expect(inbox).toHaveText(/Demo website\s*0/);
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "Is anyone there?");
+  await expect(inbox).toHaveText(/Demo website\s*1/);
+  const item = agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /anyone there/ });
+  await expect(item).toContainText(/\d+ s/);
+  await expect(item.locator(".waiting")).toHaveAttribute("title", /^Last message \d+ s ago$/);
+  await item.click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await expect(inbox).toHaveText(/Demo website\s*0/);
+});

@@ -369,12 +369,13 @@ impl WorkspaceData {
             .unwrap_or_default()
     }
 
-    /// Conversations waiting for an agent, longest-waiting first.
+    /// Conversations waiting for an agent, by their last message, the oldest first (seed 002:
+    /// "sorted by the time of the last message: old ones are placed above").
     pub fn unassigned(&self) -> Vec<ConversationSummary> {
         self.open_where(|c| c.status == ConversationStatus::Unassigned)
     }
 
-    /// Open conversations assigned to this agent, longest-waiting first.
+    /// Open conversations assigned to this agent, the oldest last message first.
     pub fn mine(&self, agent_id: i64) -> Vec<ConversationSummary> {
         self.open_where(|c| {
             c.status == ConversationStatus::Assigned
@@ -382,7 +383,8 @@ impl WorkspaceData {
         })
     }
 
-    /// Every assigned open conversation (the supervisor's Active view), longest-waiting first.
+    /// Every assigned open conversation (the supervisor's Active view), the oldest last
+    /// message first.
     pub fn active(&self) -> Vec<ConversationSummary> {
         self.open_where(|c| c.status == ConversationStatus::Assigned)
     }
@@ -413,8 +415,22 @@ impl WorkspaceData {
             .filter(|c| keep(c))
             .cloned()
             .collect();
-        list.sort_by_key(|c| (c.created_at, c.id));
+        list.sort_by_key(|c| (c.last_message_at, c.id));
         list
+    }
+
+    /// The conversations of one inbox that need this agent: waiting for someone, or theirs
+    /// with unread messages (the count beside the inbox in the menu).
+    pub fn attention_in(&self, inbox_id: i64) -> usize {
+        self.conversations
+            .values()
+            .filter(|c| c.inbox_id == inbox_id && c.status != ConversationStatus::Closed)
+            .filter(|c| match (&c.status, &c.assignee) {
+                (ConversationStatus::Unassigned, _) => true,
+                (_, Some(a)) => a.id == self.agent_id && self.unread_count(c.id) > 0,
+                _ => false,
+            })
+            .count()
     }
 }
 
@@ -792,13 +808,17 @@ mod tests {
     }
 
     #[test]
-    fn open_lists_put_the_longest_waiting_first_and_closed_leave_them() {
-        let mut data =
-            WorkspaceData::from_snapshot(start(vec![conversation(2, 50), conversation(1, 80)], 0));
+    fn open_lists_put_the_oldest_last_message_first_and_closed_leave_them() {
+        // Conversation 1 started first, but its visitor wrote last: it comes second.
+        let mut first = conversation(1, 10);
+        first.last_message_at = 90;
+        let mut data = WorkspaceData::from_snapshot(start(vec![conversation(2, 50), first], 0));
         assert_eq!(
             data.unassigned().iter().map(|c| c.id).collect::<Vec<_>>(),
             vec![2, 1]
         );
+        assert_eq!(data.attention_in(1), 2);
+        assert_eq!(data.attention_in(2), 0);
         data.apply(1, &Event::ConversationClosed { conversation_id: 2 });
         assert_eq!(
             data.unassigned().iter().map(|c| c.id).collect::<Vec<_>>(),

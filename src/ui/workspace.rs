@@ -514,10 +514,21 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
                                     aria-pressed=move || (inbox_filter.get() == id).to_string()
                                     on:click=move |_| inbox_filter.set(id)
                                 >
-                                    {
-                                        let name = name.clone();
-                                        move || name.clone().unwrap_or_else(|| t_string!(i18n, all_inboxes).to_string())
-                                    }
+                                    <span>
+                                        {
+                                            let name = name.clone();
+                                            move || name.clone().unwrap_or_else(|| t_string!(i18n, all_inboxes).to_string())
+                                        }
+                                    </span>
+                                    // Each inbox shows what in it needs this agent (seed 002).
+                                    {id.map(|inbox_id| view! {
+                                        <span
+                                            class="count"
+                                            class:attention=move || { data.with(|d| d.attention_in(inbox_id)) > 0 }
+                                        >
+                                            {move || data.with(|d| d.attention_in(inbox_id))}
+                                        </span>
+                                    })}
                                 </button>
                             }
                         })
@@ -585,6 +596,9 @@ fn ConversationItem(conversation: ConversationSummary) -> impl IntoView {
     let id = conversation.id;
     let is_new = conversation.status == ConversationStatus::Unassigned;
     let unread = move || desk.data.with(|d| d.unread_count(id));
+    // How long since the last message, counting up while on screen.
+    let last_message_at = conversation.last_message_at;
+    let waiting = move || crate::ui::clock::elapsed_text(i18n, desk.now.get() - last_message_at);
     let assignee = conversation
         .assignee
         .as_ref()
@@ -608,6 +622,9 @@ fn ConversationItem(conversation: ConversationSummary) -> impl IntoView {
                     </Show>
                 </span>
                 <span class="preview">{conversation.preview.clone()}</span>
+                <span class="waiting" title=move || t_string!(i18n, last_message_ago, time = waiting()).to_string()>
+                    {waiting}
+                </span>
                 {assignee.map(|name| view! { <span class="assignee">{name}</span> })}
             </button>
         </li>
