@@ -181,34 +181,37 @@ pub fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The browser's storage: the tab's own (kept across reloads) or the browser's.
+fn storage(tab_only: bool) -> Option<web_sys::Storage> {
+    let window = web_sys::window()?;
+    let storage = if tab_only {
+        window.session_storage()
+    } else {
+        window.local_storage()
+    };
+    storage.ok().flatten()
+}
+
 /// What this browser keeps under `key` (the agent's layout choices), if anything.
 pub fn remembered(key: &str) -> Option<String> {
-    web_sys::window()?
-        .local_storage()
-        .ok()??
-        .get_item(key)
-        .ok()?
+    storage(false)?.get_item(key).ok()?
 }
 
 /// Keeps `value` under `key` in this browser (best effort: private modes may refuse).
 pub fn remember(key: &str, value: &str) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(storage) = storage(false) {
         let _ = storage.set_item(key, value);
     }
 }
 
 /// What this tab keeps under `key` (it survives a reload, not the tab).
 pub fn remembered_in_tab(key: &str) -> Option<String> {
-    web_sys::window()?
-        .session_storage()
-        .ok()??
-        .get_item(key)
-        .ok()?
+    storage(true)?.get_item(key).ok()?
 }
 
 /// Keeps `value` under `key` for this tab.
 pub fn remember_in_tab(key: &str, value: &str) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+    if let Some(storage) = storage(true) {
         let _ = storage.set_item(key, value);
     }
 }
