@@ -33,6 +33,16 @@ test("the workspace, the widget and the admin page", async ({ browser }) => {
   await agent.screenshot({ path: `${OUT}/workspace-1280x720.png` });
   await visitor.screenshot({ path: `${OUT}/widget-390x844.png` });
 
+  // Another visitor writes: a toast, and the conversation's actions menu open.
+  const other = await (await browser.newContext({ locale: "en-US" })).newPage();
+  await other.goto("/demo");
+  await other.getByRole("button", { name: "Open chat" }).click();
+  await say(other.frameLocator("iframe.sb-frame"), /type your message/i, "Do you ship to Canada?");
+  await expect(agent.getByRole("region", { name: "Notifications" }).getByRole("status")).toBeVisible();
+  await agent.getByRole("button", { name: "Actions" }).first().click();
+  await agent.screenshot({ path: `${OUT}/workspace-menu-and-toast-1280x720.png` });
+  await agent.keyboard.press("Escape");
+
   const narrow = await agentAt(browser, 1024, 768);
   await narrow.goto(new URL(agent.url()).pathname);
   await expect(narrow.getByRole("log").getByText("Sure, one moment.")).toBeVisible();

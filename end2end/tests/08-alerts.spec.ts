@@ -54,6 +54,9 @@ test("an agent is alerted to new conversations and to messages out of view, with
     { title: expect.stringMatching(/^New conversation from #\d+$/), body: "Where is my order?" },
   ]);
   expect(await oscillators(agent)).toBe(2);
+  // And a toast in the page itself, whatever the browser allows.
+  const toasts = agent.getByRole("region", { name: "Notifications" });
+  await expect(toasts.getByRole("status").filter({ hasText: "Where is my order?" })).toContainText(/New conversation from #\d+/);
 
   // The agent answers it: while it is on screen, its messages alert nobody.
   const list = agent.getByRole("list", { name: "Conversations" });
@@ -83,4 +86,10 @@ test("an agent is alerted to new conversations and to messages out of view, with
     body: "Are you still there?",
   });
   expect(await oscillators(agent)).toBe(2);
+  // Its toast opens that conversation, and goes.
+  const toast = toasts.getByRole("status").filter({ hasText: "Are you still there?" });
+  await toast.getByRole("button", { name: "Open" }).click();
+  await expect(agent.getByRole("log")).toContainText("Are you still there?");
+  await expect(agent.getByRole("heading", { name: /^Conversation \d+ with/ })).toBeVisible();
+  await expect(toast).toHaveCount(0);
 });

@@ -26,6 +26,7 @@ pub mod search_box;
 pub mod settings;
 pub mod tickets_page;
 pub mod timeline;
+pub mod toasts;
 pub mod visitors;
 pub mod workspace;
 

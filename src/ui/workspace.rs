@@ -20,6 +20,7 @@ use crate::ui::errors::code_text;
 use crate::ui::outgoing::Outgoing;
 use crate::ui::profile::VisitorDialog;
 use crate::ui::search_box::SearchBox;
+use crate::ui::toasts::Toasts;
 use crate::ui::visitors::OnlineVisitorsPanel;
 
 /// Which list of conversations is shown.
@@ -119,6 +120,10 @@ pub struct DeskState {
     pub now: RwSignal<i64>,
     /// Whether the conversation's right-hand sidebar (visitor, details, earlier chats) shows.
     pub sidebar_open: RwSignal<bool>,
+    /// The in-page notifications on screen.
+    pub toasts: RwSignal<Vec<crate::ui::toasts::Toast>>,
+    /// The last toast's key.
+    pub toast_keys: RwSignal<u64>,
 }
 
 /// Where this browser keeps whether the sidebar is open.
@@ -258,6 +263,8 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         visitor_versions: RwSignal::new(HashMap::new()),
         now: RwSignal::new(crate::ui::clock::now_millis()),
         sidebar_open: RwSignal::new(true),
+        toasts: RwSignal::new(Vec::new()),
+        toast_keys: RwSignal::new(0),
     };
     provide_context(desk);
     // The page is drawn with the sidebar open; once live, the browser's remembered choice
@@ -307,6 +314,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
             <Lists inboxes=snapshot.inboxes.clone() />
         </div>
         <Dock />
+        <Toasts />
         {move || desk.profile.get().map(|id| view! { <VisitorDialog id /> })}
     }
 }
@@ -936,6 +944,7 @@ mod realtime {
             .to_string(),
         };
         let id = alert.conversation_id;
+        crate::ui::toasts::show(desk, id, title.clone(), alert.preview.clone());
         alerts::notify_desktop(
             &title,
             &alert.preview,
