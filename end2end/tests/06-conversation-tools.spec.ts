@@ -90,6 +90,8 @@ test("receipts, typing, a pasted picture, a template, a note, copying and the lo
   await agent.getByRole("radio", { name: "Internal note" }).check();
   await say(agent, /^internal note$/i, "VIP customer: refund without questions");
   await expect(agentLog.getByRole("listitem").filter({ hasText: "VIP customer" })).toContainText("Internal note");
+  // The sidebar gathers the conversation's notes.
+  await expect(agent.getByRole("region", { name: "Notes" })).toContainText("VIP customer: refund without questions");
   await agent.getByRole("radio", { name: "Reply" }).check();
   await say(agent, /^reply$/i, "Refund approved.");
   await expect(visitorLog).toContainText("Refund approved.");

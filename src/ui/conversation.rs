@@ -165,6 +165,7 @@ pub fn ConversationView(
             <AssignForm id />
             {move || visitor_id.get().map(|visitor_id| view! { <VisitorPanel visitor_id /> })}
             <ChatDetails id />
+            <NotesList messages />
             <History earlier viewer=Viewer::Agent(my_id) />
         </aside>
     }
@@ -377,5 +378,47 @@ fn AssignForm(id: i64) -> impl IntoView {
             </form>
         </Show>
         <ErrorNote error />
+    }
+}
+
+/// The conversation's internal notes, gathered in the sidebar (seed 002: a "Notes" tab), newest
+/// last, each with who wrote it and when.
+#[component]
+fn NotesList(
+    /// The conversation's timeline.
+    messages: Signal<Vec<crate::model::Message>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let notes = move || {
+        messages
+            .get()
+            .into_iter()
+            .filter(|m| m.note)
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="notes-list" aria-labelledby="notes-heading">
+            <h3 id="notes-heading">{t!(i18n, notes_heading)}</h3>
+            <Show
+                when=move || !notes().is_empty()
+                fallback=move || view! { <p class="empty">{t!(i18n, no_notes)}</p> }
+            >
+                <ul>
+                    <For each=notes key=|m| m.id let:note>
+                        <li>
+                            <p class="body plain">{note.body.clone()}</p>
+                            <span class="meta">
+                                {match &note.author {
+                                    crate::model::Author::Agent { name, .. } => name.clone(),
+                                    _ => String::new(),
+                                }}
+                                " · "
+                                {crate::ui::clock::date_time(i18n, note.created_at)}
+                            </span>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+        </section>
     }
 }
