@@ -30,8 +30,8 @@ pub struct Toast {
 /// Shows a toast about `conversation_id`; it goes by itself after a while. A newer toast about
 /// the same conversation replaces the older one.
 pub fn show(desk: DeskState, conversation_id: i64, title: String, preview: String) {
-    let key = desk.toast_keys.get_untracked() + 1;
-    desk.toast_keys.set(key);
+    let key = desk.toast_keys.get_value() + 1;
+    desk.toast_keys.set_value(key);
     desk.toasts.update(|toasts| {
         toasts.retain(|t| t.conversation_id != conversation_id);
         toasts.push(Toast {

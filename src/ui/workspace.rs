@@ -122,8 +122,8 @@ pub struct DeskState {
     pub sidebar_open: RwSignal<bool>,
     /// The in-page notifications on screen.
     pub toasts: RwSignal<Vec<crate::ui::toasts::Toast>>,
-    /// The last toast's key.
-    pub toast_keys: RwSignal<u64>,
+    /// The last toast's key (nothing draws it, so it is not a signal).
+    pub toast_keys: StoredValue<u64>,
 }
 
 /// Where this browser keeps whether the sidebar is open.
@@ -264,7 +264,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         now: RwSignal::new(crate::ui::clock::now_millis()),
         sidebar_open: RwSignal::new(true),
         toasts: RwSignal::new(Vec::new()),
-        toast_keys: RwSignal::new(0),
+        toast_keys: StoredValue::new(0),
     };
     provide_context(desk);
     // The page is drawn with the sidebar open; once live, the browser's remembered choice
@@ -281,12 +281,9 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
     // The tab's chat boxes come back after a reload, and are kept as they change.
     #[cfg(feature = "hydrate")]
     {
+        // A box of the conversation the address opens goes when it opens (`DeskState::show`).
         if let Some(text) = crate::ui::browser::remembered_in_tab(BOXES_KEY) {
-            let selected = desk.selected.get_untracked();
-            let boxes = ChatBox::read_all(&text)
-                .into_iter()
-                .filter(|b| Some(b.id) != selected)
-                .collect::<Vec<_>>();
+            let boxes = ChatBox::read_all(&text);
             crate::ui::browser::after_hydration(move || desk.boxes.set(boxes));
         }
         Effect::new(move |_| {
@@ -463,14 +460,12 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
         })
     };
     let list = move || list_of(view_signal.get());
+    // The Active view (everyone's assigned chats) is for supervisors and admins.
     let views = move || {
-        let mut views = vec![View::Unassigned, View::Mine];
-        if oversees {
-            views.push(View::Active);
-        }
-        views.push(View::Closed);
-        views.push(View::Visitors);
-        views
+        View::ALL
+            .into_iter()
+            .filter(|view| oversees || *view != View::Active)
+            .collect::<Vec<_>>()
     };
     let view_name = move |view: View| match view {
         View::Unassigned => t_string!(i18n, view_unassigned).to_string(),
