@@ -7,8 +7,12 @@ import { signIn, say } from "../tests/helpers";
 
 const OUT = "../docs/screenshots";
 
-async function agentAt(browser: Browser, width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width, height } });
+async function agentAt(browser: Browser, width: number, height: number, dark = false): Promise<Page> {
+  const context = await browser.newContext({
+    locale: "en-US",
+    viewport: { width, height },
+    colorScheme: dark ? "dark" : "light",
+  });
   const page = await context.newPage();
   await signIn(page);
   return page;
@@ -42,13 +46,41 @@ test("the workspace, the widget and the admin page", async ({ browser }) => {
   await agent.getByRole("button", { name: "Actions" }).first().click();
   await agent.screenshot({ path: `${OUT}/workspace-menu-and-toast-1280x720.png` });
   await agent.keyboard.press("Escape");
+  await agent.getByRole("button", { name: /^Active chats: / }).click();
+  await expect(agent.getByRole("list", { name: "Visitors online" })).toBeVisible();
+  await agent.screenshot({ path: `${OUT}/workspace-visitors-online-1280x720.png` });
+  await agent.getByRole("button", { name: /^Active chats: / }).click();
 
   const narrow = await agentAt(browser, 1024, 768);
   await narrow.goto(new URL(agent.url()).pathname);
   await expect(narrow.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
   await narrow.screenshot({ path: `${OUT}/workspace-1024x768.png` });
 
+  // The same in the dark, as the system asks; and the list of keyboard shortcuts.
+  const dark = await agentAt(browser, 1280, 720, true);
+  await dark.goto(new URL(agent.url()).pathname);
+  await expect(dark.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
+  await dark.screenshot({ path: `${OUT}/workspace-dark-1280x720.png` });
+  await dark.keyboard.press("?");
+  await expect(dark.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  await dark.screenshot({ path: `${OUT}/workspace-shortcuts-dark-1280x720.png` });
+  const darkNarrow = await agentAt(browser, 1024, 768, true);
+  await darkNarrow.goto(new URL(agent.url()).pathname);
+  await expect(darkNarrow.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
+  await darkNarrow.screenshot({ path: `${OUT}/workspace-dark-1024x768.png` });
+
+  // Administration: the inboxes, an inbox's own page, the agents; wide, dark and small.
   await agent.getByRole("link", { name: "Administration" }).click();
   await expect(agent.getByRole("heading", { name: "Inboxes" })).toBeVisible();
-  await agent.screenshot({ path: `${OUT}/admin-1280x720.png`, fullPage: true });
+  await agent.screenshot({ path: `${OUT}/admin-1280x720.png` });
+  await agent.getByRole("link", { name: "Demo website" }).click();
+  await expect(agent.getByRole("heading", { name: "Widget code" })).toBeVisible();
+  await agent.screenshot({ path: `${OUT}/admin-inbox-1280x720.png`, fullPage: true });
+  await dark.goto("/admin/agents");
+  await expect(dark.getByRole("heading", { name: "Agents" })).toBeVisible();
+  await dark.screenshot({ path: `${OUT}/admin-agents-dark-1280x720.png` });
+  const small = await agentAt(browser, 390, 844);
+  await small.goto(new URL(agent.url()).pathname);
+  await expect(small.getByRole("heading", { name: "Widget code" })).toBeVisible();
+  await small.screenshot({ path: `${OUT}/admin-inbox-390x844.png` });
 });

@@ -28,9 +28,18 @@ test("the first visit sets up an admin, who creates an inbox and an agent", asyn
   await page.getByRole("link", { name: "Administration" }).click();
   await page.getByLabel("Inbox name").fill("Support site");
   await page.getByRole("button", { name: "Create inbox" }).click();
-  const inbox = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Support site" }) });
+  // The new inbox opens on its own page, with the snippet for the website.
+  await expect(page).toHaveURL(/\/admin\/inboxes\/\d+$/);
+  const inbox = page.getByRole("region", { name: "Support site" });
   await expect(inbox.locator("code")).toContainText('/widget.js" data-inbox="');
+  await expect(inbox.getByRole("form", { name: "Timers · Support site" })).toBeVisible();
+  const menu = page.getByRole("navigation", { name: "Administration" });
+  await expect(menu.getByRole("link", { name: "Inboxes" })).toHaveAttribute("aria-current", "page");
+  await menu.getByRole("link", { name: "Inboxes" }).click();
+  await expect(page.getByRole("region", { name: "Inboxes" }).getByRole("link", { name: "Support site" })).toBeVisible();
 
+  await menu.getByRole("link", { name: "Agents" }).click();
+  await expect(page).toHaveURL(/\/admin\/agents$/);
   const agents = page.getByRole("region", { name: "Agents" });
   await agents.getByLabel("Name").fill("Olivia Operator");
   await agents.getByLabel("Email").fill("olivia@example.com");
@@ -38,7 +47,7 @@ test("the first visit sets up an admin, who creates an inbox and an agent", asyn
   await agents.getByLabel("Role").selectOption("operator");
   await agents.getByLabel("Support site").check();
   await agents.getByRole("button", { name: "Create agent" }).click();
-  await expect(agents.getByText("olivia@example.com")).toBeVisible();
+  await expect(agents.getByRole("row", { name: /Olivia Operator olivia@example.com Operator Support site/ })).toBeVisible();
 
   // Sign out, and a wrong password gets a clear error.
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -12,6 +12,7 @@ test("an operator and a supervisor work one conversation: counters, boxes, reass
 
   // The admin adds an operator and a supervisor to the demo inbox.
   await admin.getByRole("link", { name: "Administration" }).click();
+  await admin.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Agents" }).click();
   for (const [name, email, role] of [
     ["Olga", "olga@example.com", "Operator"],
     ["Sam", "sam@example.com", "Supervisor"],
@@ -80,7 +81,9 @@ test("an operator and a supervisor work one conversation: counters, boxes, reass
   await expect(box.getByRole("radio", { name: "Reply" })).toBeDisabled();
   await expect(box.getByRole("textbox", { name: "Internal note" })).toBeVisible();
 
-  // Short timers: 0.1 minutes (6 seconds) each.
+  // Short timers: 0.1 minutes (6 seconds) each, on the inbox's own page.
+  await admin.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Inboxes" }).click();
+  await admin.getByRole("link", { name: "Demo website" }).click();
   const timers = admin.getByRole("form", { name: /Timers · Demo website/ });
   await timers.getByLabel(/Unassign when/).fill("0.1");
   await timers.getByLabel(/Close when/).fill("0.1");

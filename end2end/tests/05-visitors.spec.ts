@@ -72,6 +72,11 @@ test("an agent follows a visitor browsing the demo site and starts a chat with t
   await expect(timeline).toContainText("Now viewing: Northwind Coffee — fresh beans every week — /demo");
   const panel = agent.getByRole("complementary", { name: "About the visitor" });
   await expect(panel).toContainText("Madrid, Europe");
+  // Her details and notes are edited right there, without opening the profile.
+  await expect(panel.getByLabel("Notes and bio")).toHaveValue("Asked about weekly delivery");
+  await panel.getByLabel("Notes and bio").fill("Prefers email");
+  await panel.getByRole("button", { name: "Save details" }).click();
+  await expect(panel.getByText("Details saved.")).toBeVisible();
   await visitor.getByRole("button", { name: "Open chat" }).click();
   const reopened = visitor.frameLocator("iframe.sb-frame");
   await expect(reopened.getByText("Hello! Can I help you with delivery?")).toBeVisible();
@@ -85,9 +90,19 @@ test("an agent follows a visitor browsing the demo site and starts a chat with t
   // Escape closes her profile and gives the focus back to what opened it.
   const opener = named.getByRole("button", { name: "Profile of Carla Ruiz" });
   await opener.click();
-  await expect(agent.getByRole("dialog", { name: "Visitor profile: Carla Ruiz" })).toBeVisible();
+  const profile = agent.getByRole("dialog", { name: "Visitor profile: Carla Ruiz" });
+  await expect(profile.getByLabel("Notes and bio")).toHaveValue("Prefers email");
   await agent.keyboard.press("Escape");
   await expect(agent.getByRole("dialog")).toBeHidden();
   await expect(opener).toBeFocused();
+
+  // The master chat button lists the visitors online with their status; she is chatting, and
+  // a click opens her conversation as a chat box.
+  await agent.getByRole("button", { name: /^Active chats: 1, visitors online: [1-9]/ }).click();
+  const online = agent.getByRole("list", { name: "Visitors online" });
+  const her = online.getByRole("button", { name: /Carla Ruiz/ });
+  await expect(her).toContainText("Chatting");
+  await her.click();
+  await expect(agent.getByRole("region", { name: "Chat with Carla Ruiz" })).toBeVisible();
   await visitorContext.close();
 });

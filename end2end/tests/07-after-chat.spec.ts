@@ -45,6 +45,7 @@ test("an agent blocks a visitor from the workspace and the widget refuses to sen
 
   // An admin lifts it from the list of blocks in force; the visitor can write again.
   await agent.getByRole("link", { name: "Administration" }).click();
+  await agent.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Blocks" }).click();
   const blocks = agent.getByRole("region", { name: "Blocks" });
   const row = blocks.getByRole("row").filter({ hasText: "Spam links" });
   await expect(row).toContainText("Alex Admin");

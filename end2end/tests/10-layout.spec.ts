@@ -1,6 +1,6 @@
 import type { Browser, Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { agentPage, signIn, visitorWithChat, say } from "./helpers";
+import { agentPage, signIn, visitorWithChat, say, workspaceLive } from "./helpers";
 
 // The workspace as agents use it all day: the conversation in the middle with most of the
 // height, details in a sidebar that folds, and an address for every conversation.
@@ -48,7 +48,7 @@ test("at 1280×720 the timeline has most of the height and the sidebar folds and
   expect(open.share).toBeGreaterThanOrEqual(0.6);
   expect(open.sideways).toBe(false);
 
-  const toggle = agent.getByRole("button", { name: "Details" });
+  const toggle = agent.getByRole("button", { name: "Details", exact: true });
   await expect(toggle).toHaveAttribute("aria-expanded", "true");
   await toggle.click();
   await expect(sidebar).toBeHidden();
@@ -57,7 +57,7 @@ test("at 1280×720 the timeline has most of the height and the sidebar folds and
   // The choice is kept: after a reload the sidebar is still folded.
   await agent.reload();
   await expect(agent.getByText("You have this conversation")).toBeVisible();
-  await expect(agent.getByRole("button", { name: "Details" })).toHaveAttribute("aria-expanded", "false");
+  await expect(agent.getByRole("button", { name: "Details", exact: true })).toHaveAttribute("aria-expanded", "false");
   await expect(sidebar).toBeHidden();
 });
 
@@ -71,7 +71,7 @@ test("at 1024×768 the sidebar starts folded behind its button and nothing scrol
   expect(folded.share).toBeGreaterThanOrEqual(0.6);
   expect(folded.sideways).toBe(false);
 
-  await agent.getByRole("button", { name: "Details" }).click();
+  await agent.getByRole("button", { name: "Details", exact: true }).click();
   await expect(sidebar).toBeVisible();
   await expect(sidebar.getByRole("heading", { name: "About the visitor" })).toBeVisible();
   expect((await proportions(agent)).sideways).toBe(false);
@@ -127,4 +127,26 @@ test("each inbox shows what needs the agent, and the list says how long each vis
   await item.click();
   await agent.getByRole("button", { name: "Accept" }).click();
   await expect(inbox).toHaveText(/Demo website\s*0/);
+});
+
+test("the theme follows the system until the agent chooses one, which stays after a reload", async ({ browser }) => {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 720 }, colorScheme: "dark" });
+  const page = await context.newPage();
+  await signIn(page);
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const DARK = "rgb(15, 20, 26)";
+  const LIGHT = "rgb(245, 247, 250)";
+  expect(await background()).toBe(DARK);
+  await page.getByLabel("Theme").selectOption("light");
+  await expect.poll(background).toBe(LIGHT);
+  await page.reload();
+  await workspaceLive(page);
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+  expect(await background()).toBe(LIGHT);
+  await expect(page.getByLabel("Theme")).toHaveValue("light");
+  await page.getByLabel("Theme").selectOption("system");
+  await expect.poll(background).toBe(DARK);
+  await page.reload();
+  await workspaceLive(page);
+  await expect(page.locator("html")).not.toHaveAttribute("data-theme", /./);
 });

@@ -389,6 +389,13 @@ impl WorkspaceData {
         self.open_where(|c| c.status == ConversationStatus::Assigned)
     }
 
+    /// A visitor's open conversation, if they have one (the master popup opens it).
+    pub fn open_conversation_of(&self, visitor_id: i64) -> Option<i64> {
+        self.open_where(|c| c.visitor_id == visitor_id && c.status != ConversationStatus::Closed)
+            .last()
+            .map(|c| c.id)
+    }
+
     /// Closed conversations, most recent first.
     pub fn closed(&self) -> Vec<ConversationSummary> {
         let mut list: Vec<_> = self
@@ -713,6 +720,22 @@ mod tests {
             data.conversations.contains_key(&5),
             "moved into one of my inboxes"
         );
+    }
+
+    #[test]
+    fn a_visitor_leads_to_their_open_conversation_only() {
+        let mut closed = conversation(3, 5);
+        closed.visitor_id = 20;
+        closed.status = ConversationStatus::Closed;
+        let data = WorkspaceData::from_snapshot(WorkspaceStart {
+            agent_id: 7,
+            inbox_ids: vec![1],
+            conversations: vec![conversation(1, 10), conversation(2, 20), closed],
+            ..WorkspaceStart::default()
+        });
+        assert_eq!(data.open_conversation_of(20), Some(2));
+        assert_eq!(data.open_conversation_of(10), Some(1));
+        assert_eq!(data.open_conversation_of(30), None);
     }
 
     #[test]

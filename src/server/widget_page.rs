@@ -135,13 +135,9 @@ fn chat_page(name: &str, key: &str, locale: Locale, bundle: Option<&WidgetBundle
                         {text.reconnecting.clone()}
                     </p>
                     <p class="welcome">{td_string!(locale, widget_welcome).to_string()}</p>
-                    <ol
-                        id="sb-log"
-                        class="timeline"
-                        role="log"
-                        aria-live="polite"
-                        aria-label=text.timeline_label.clone()
-                    ></ol>
+                    <div class="timeline" role="log" aria-live="polite" aria-label=text.timeline_label.clone()>
+                        <ol id="sb-log" class="messages"></ol>
+                    </div>
                     <p id="sb-typing" class="typing" aria-live="polite"></p>
                     <div id="sb-notice"></div>
                     <form id="sb-composer" class="composer">

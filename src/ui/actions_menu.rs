@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use crate::api::{CloseConversation, Unblock};
 use crate::i18n::*;
-use crate::model::{ConversationStatus, Role};
 use crate::ui::chat_details::Tool;
 use crate::ui::errors::ErrorNote;
 use crate::ui::profile::profile_resource;
@@ -31,13 +30,7 @@ pub fn ActionsMenu(
     let close = ServerAction::<CloseConversation>::new();
     let close_error = Signal::derive(move || close.value().get().and_then(Result::err));
     let summary = move || data.with(|d| d.conversations.get(&id).cloned());
-    let oversees = matches!(desk.role, Role::Supervisor | Role::Admin);
-    let can_close = move || {
-        summary().is_some_and(|c| {
-            c.status != ConversationStatus::Closed
-                && (oversees || c.assignee.is_some_and(|a| a.id == desk.agent_id))
-        })
-    };
+    let can_close = move || desk.may_close(id);
     let visitor_id = Memo::new(move |_| summary().map(|c| c.visitor_id));
     let menu_id = format!(
         "actions-{id}-{}",
@@ -48,9 +41,8 @@ pub fn ActionsMenu(
         open.set(false);
     };
     let button = NodeRef::<leptos::html::Button>::new();
-    let list = NodeRef::<leptos::html::Ul>::new();
     #[cfg(feature = "hydrate")]
-    keyboard(open, button, list);
+    keyboard(open, button);
     view! {
         <div class="actions-menu">
             <button
@@ -64,7 +56,7 @@ pub fn ActionsMenu(
                 {t!(i18n, actions_menu)}
             </button>
             <Show when=move || open.get()>
-                <ul node_ref=list id=menu_id.clone() class="menu-list" role="menu" aria-label=move || t_string!(i18n, actions_menu).to_string()>
+                <ul id=menu_id.clone() class="menu-list" role="menu" aria-label=move || t_string!(i18n, actions_menu).to_string()>
                     <Show when=can_close>
                         <li role="none">
                             <button type="button" role="menuitem" on:click=move |_| {
@@ -120,17 +112,14 @@ pub fn ActionsMenu(
 /// The menu by keyboard: it opens with the focus on its first item, arrows move between
 /// items, Escape closes it and gives the focus back to its button.
 #[cfg(feature = "hydrate")]
-fn keyboard(
-    open: RwSignal<bool>,
-    button: NodeRef<leptos::html::Button>,
-    list: NodeRef<leptos::html::Ul>,
-) {
+fn keyboard(open: RwSignal<bool>, button: NodeRef<leptos::html::Button>) {
     use wasm_bindgen::JsCast;
+    // The items beside the button (the list comes and goes with `open`).
     let items = move || -> Vec<web_sys::HtmlElement> {
-        let Some(list) = list.get_untracked() else {
+        let Some(menu) = button.get_untracked().and_then(|b| b.parent_element()) else {
             return Vec::new();
         };
-        let Ok(found) = list.query_selector_all("[role=menuitem]") else {
+        let Ok(found) = menu.query_selector_all("[role=menuitem]") else {
             return Vec::new();
         };
         (0..found.length())
@@ -138,12 +127,14 @@ fn keyboard(
             .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
             .collect()
     };
+    // Once the open menu is in the document (the next frame), its first item takes the focus.
     Effect::new(move |_| {
-        if open.get()
-            && list.get().is_some()
-            && let Some(first) = items().first()
-        {
-            let _ = first.focus();
+        if open.get() {
+            leptos::prelude::request_animation_frame(move || {
+                if let Some(first) = items().first() {
+                    let _ = first.focus();
+                }
+            });
         }
     });
     let handle =

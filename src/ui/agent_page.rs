@@ -35,8 +35,9 @@ where
     use leptos_router::components::Redirect;
     let presence = Resource::new(|| (), |_| who_is_here());
     view! {
+        // A transition: pages read resources later, which must not take the page away.
         <AgentLanguage>
-            <Suspense>
+            <Transition>
                 {move || {
                     let page = page.clone();
                     Suspend::new(async move {
@@ -50,7 +51,7 @@ where
                         }
                     })
                 }}
-            </Suspense>
+            </Transition>
         </AgentLanguage>
     }
 }

@@ -46,11 +46,13 @@ lazy_page!(TicketRoute => TicketPage);
 lazy_page!(ContactsRoute => ContactsPage);
 lazy_page!(ContactRoute => ContactPage);
 
-/// The document around every page, rendered on the server.
+/// The document around every page, rendered on the server, in the agent's theme when they
+/// chose one.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = crate::ui::theme::current().attribute();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -84,6 +86,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/*section") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/conversations/:id/log") view={Lazy::<LogRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/history") view={Lazy::<ChatLogsRoute>::new()} ssr=SsrMode::Async />

@@ -1,5 +1,5 @@
-//! The dock at the bottom of the workspace: the master chat button (the agent's active chats,
-//! opening a list of them), the counter of new unassigned conversations (a click takes the
+//! The dock at the bottom of the workspace: the master chat button (the agent's active chats
+//! and the visitors online, opening a list of both), the counter of new unassigned conversations (a click takes the
 //! longest-waiting one), and the docked chat boxes, each minimized, restored, maximized into
 //! the main view, or closed.
 
@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::accept_conversation;
 use crate::i18n::*;
+use crate::online_table::TableFilter;
 use crate::ui::actions_menu::ActionsMenu;
 use crate::ui::conversation::ConversationView;
 use crate::ui::icons::{Glyph, Icon};
@@ -57,7 +58,7 @@ pub fn Dock() -> impl IntoView {
     let desk = expect_context::<DeskState>();
     let data = desk.data;
     let my_id = desk.agent_id;
-    let list_open = RwSignal::new(false);
+    let list_open = desk.master_open;
     let active = move || data.with(|d| d.mine(my_id));
     let waiting = move || data.with(|d| d.unassigned());
     let take_next = move |_| {
@@ -79,11 +80,19 @@ pub fn Dock() -> impl IntoView {
                     class="master"
                     aria-expanded=move || list_open.get().to_string()
                     aria-controls="active-chats"
-                    aria-label=move || t_string!(i18n, active_chats_label, count = active().len()).to_string()
+                    aria-label=move || {
+                        t_string!(
+                            i18n, master_label, chats = active().len(), visitors = desk.online.with(|t| t.count)
+                        )
+                        .to_string()
+                    }
                     on:click=move |_| list_open.update(|open| *open = !*open)
                 >
                     <Icon glyph=Glyph::Chat /> " "
                     {move || active().len()}
+                    <span class="master-visitors">
+                        <Icon glyph=Glyph::Eye /> " " {move || desk.online.with(|t| t.count)}
+                    </span>
                 </button>
                 <Show when=move || !waiting().is_empty()>
                     <button
@@ -117,6 +126,7 @@ pub fn Dock() -> impl IntoView {
                         <Show when=move || active().is_empty()>
                             <p class="empty">{t!(i18n, no_active_chats)}</p>
                         </Show>
+                        <VisitorsOnline close=move || list_open.set(false) />
                     </div>
                 </Show>
             </div>
@@ -126,6 +136,79 @@ pub fn Dock() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// How many visitors the master popup lists (the Visitors view shows them all).
+const POPUP_VISITORS: usize = 30;
+
+/// The master popup's visitors online (seed 000), each with its status icon: watching a page
+/// (eye) or chatting (bubble). A chatting visitor opens their conversation as a chat box;
+/// anyone else opens their profile, where the agent can start a chat.
+#[component]
+fn VisitorsOnline(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let rows = Memo::new(move |_| {
+        desk.online.with(|table| {
+            let mut rows = table.filtered(&TableFilter::default());
+            rows.truncate(POPUP_VISITORS);
+            rows
+        })
+    });
+    let more = move || {
+        desk.online
+            .with(|t| t.count)
+            .saturating_sub(rows.with(Vec::len))
+    };
+    let open = move |visitor_id: i64| {
+        let conversation = desk.data.with(|d| d.open_conversation_of(visitor_id));
+        match conversation {
+            Some(id) => desk.open_box(id),
+            None => desk.profile.set(Some(visitor_id)),
+        }
+        close();
+    };
+    view! {
+        <h2>{t!(i18n, visitors_online_heading)}</h2>
+        <ul class="visitors-online" aria-label=move || t_string!(i18n, visitors_online_heading).to_string()>
+            <For each=move || rows.get() key=|row| (row.visitor_id, row.chatting, row.label.clone(), row.page_title.clone()) let:row>
+                {
+                    let id = row.visitor_id;
+                    let (class, glyph) = if row.chatting {
+                        ("status-icon chatting", Glyph::Chat)
+                    } else {
+                        ("status-icon browsing", Glyph::Eye)
+                    };
+                    let chatting = row.chatting;
+                    let status = move || {
+                        if chatting {
+                            t_string!(i18n, status_chatting).to_string()
+                        } else {
+                            t_string!(i18n, status_browsing).to_string()
+                        }
+                    };
+                    view! {
+                        <li>
+                            <button type="button" on:click=move |_| open(id)>
+                                <span class=class title=status>
+                                    <Icon glyph />
+                                    <span class="visually-hidden">{status}</span>
+                                </span>
+                                <span class="name">{row.label.clone()}</span>
+                                <span class="preview">{row.page_title.clone()}</span>
+                            </button>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
+        <Show when=move || desk.online.with(|t| t.loaded) && rows.with(Vec::is_empty)>
+            <p class="empty">{t!(i18n, no_visitors)}</p>
+        </Show>
+        <Show when=move || { more() > 0 && desk.online.with(|t| t.loaded) }>
+            <p class="more">{move || t_string!(i18n, more_visitors_online, count = more()).to_string()}</p>
+        </Show>
+    }
 }
 
 #[component]

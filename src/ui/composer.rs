@@ -1,4 +1,5 @@
-//! The agent's message box: Enter sends, Shift+Enter starts a new line. Files come with the
+//! The agent's message box: Enter sends, Shift+Enter starts a new line, Alt+N switches between
+//! reply and note, Escape leaves it. Files come with the
 //! paperclip, a drop or a paste ([`crate::ui::composer_files`]); the tools above it switch to
 //! internal notes, format the selection, and insert templates after `/`
 //! ([`crate::ui::composer_tools`]).
@@ -46,6 +47,9 @@ pub fn Composer(
     upload: Signal<Option<UploadTarget>>,
     /// Notes, templates and what they are filled with.
     tools: AgentTools,
+    /// Where the keyboard asks this box for the focus (`Some(true)`: to write a note); the
+    /// box clears it. The main view's composer only.
+    summoned: Option<RwSignal<Option<bool>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
@@ -57,6 +61,18 @@ pub fn Composer(
     let slash = RwSignal::new(None::<(usize, String)>);
     let active = RwSignal::new(0usize);
     let dragging = RwSignal::new(false);
+    if let Some(summoned) = summoned {
+        Effect::new(move |_| {
+            let Some(want_note) = summoned.get() else {
+                return;
+            };
+            summoned.set(None);
+            note_chosen.set(want_note);
+            if let Some(input) = input.get_untracked() {
+                let _ = input.focus();
+            }
+        });
+    }
 
     let set_text = move |value: String, cursor_chars: Option<usize>| {
         if let Some(input) = input.get_untracked() {
@@ -137,6 +153,15 @@ pub fn Composer(
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             submit();
+        } else if ev.alt_key() && ev.code() == "KeyN" && tools.can_reply.get_untracked() {
+            // Alt+N switches between reply and note without leaving the text.
+            ev.prevent_default();
+            note_chosen.update(|on| *on = !*on);
+        } else if ev.key() == "Escape" {
+            // Escape leaves the text, so the single-key shortcuts work again.
+            if let Some(input) = input.get_untracked() {
+                let _ = input.blur();
+            }
         }
     };
     let on_input = move |ev: leptos::ev::Event| {

@@ -132,6 +132,7 @@ pub fn ConversationView(
             upload
             tools
             disabled=Signal::derive(move || summary().is_none())
+            summoned=(!compact).then_some(desk.compose)
         />
     };
     if compact {

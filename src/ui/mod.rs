@@ -24,6 +24,8 @@ pub mod outgoing;
 pub mod profile;
 pub mod search_box;
 pub mod settings;
+pub mod shortcuts;
+pub mod theme;
 pub mod tickets_page;
 pub mod timeline;
 pub mod toasts;

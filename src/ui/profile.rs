@@ -330,7 +330,9 @@ fn ChatForm(visitor_id: i64, resume: Signal<bool>) -> impl IntoView {
     }
 }
 
-/// The conversation's side panel: the same facts, compactly.
+/// The conversation's side panel: the same facts, compactly, and the visitor's details and
+/// notes, editable there at any time (seed 000: "User bio and notes area … They can be edited
+/// anytime").
 #[component]
 pub fn VisitorPanel(
     /// The conversation's visitor.
@@ -339,10 +341,19 @@ pub fn VisitorPanel(
     let i18n = use_i18n();
     let desk = expect_context::<DeskState>();
     let profile = profile_resource(desk, visitor_id);
+    let latest = RwSignal::new(None::<VisitorProfile>);
+    Effect::new(move |_| {
+        if let Some(Ok(loaded)) = profile.get() {
+            latest.set(Some(loaded));
+        }
+    });
     view! {
         <aside class="visitor-panel" aria-labelledby=format!("visitor-panel-{visitor_id}")>
             <h3 id=format!("visitor-panel-{visitor_id}")>{t!(i18n, visitor_panel)}</h3>
-            <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+            <Show when=move || latest.with(Option::is_some) fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+                <EditForm id=visitor_id latest />
+            </Show>
+            <Transition>
                 {move || Suspend::new(async move {
                     profile.await.ok().map(|profile| view! { <ProfileDetails profile compact=true /> })
                 })}
@@ -408,16 +419,6 @@ fn ProfileDetails(profile: VisitorProfile, compact: bool) -> impl IntoView {
             .collect_view()
         }
     };
-    let contact = (compact
-        && (profile.email.is_some() || profile.phone.is_some() || !profile.notes.is_empty()))
-    .then(|| {
-        view! {
-            <p class="contact">
-                {profile.name.clone()} " " {profile.email.clone()} " " {profile.phone.clone()}
-            </p>
-            <p class="notes">{profile.notes.clone()}</p>
-        }
-    });
     let session = latest.clone().map(|visit| {
         let started = visit.started_at;
         view! {
@@ -525,7 +526,6 @@ fn ProfileDetails(profile: VisitorProfile, compact: bool) -> impl IntoView {
     };
     view! {
         <div class=class>
-            {contact}
             <h4>{t!(i18n, section_device)}</h4>
             <dl>
                 {facts}

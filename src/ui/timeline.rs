@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use leptos::html::Ol;
+use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::i18n::*;
@@ -70,7 +70,7 @@ pub fn Timeline(
     selection: Option<Selection>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let list = NodeRef::<Ol>::new();
+    let list = NodeRef::<Div>::new();
     Effect::new(move |_| {
         let _ = (messages.with(Vec::len), pending.with(Vec::len));
         if let Some(list) = list.get() {
@@ -91,7 +91,9 @@ pub fn Timeline(
             .collect::<Vec<_>>()
     };
     view! {
-        <ol class="timeline" role="log" aria-live="polite" aria-label=move || t_string!(i18n, timeline_label).to_string() node_ref=list>
+        // The `log` box scrolls; the messages inside are a list.
+        <div class="timeline" role="log" aria-live="polite" aria-label=move || t_string!(i18n, timeline_label).to_string() node_ref=list>
+            <ol class="messages">
             <For
                 each=rows
                 key=|(message, new_day)| (message.id, *new_day, message.read_at)
@@ -106,7 +108,8 @@ pub fn Timeline(
             >
                 <PendingItem item on_retry />
             </For>
-        </ol>
+            </ol>
+        </div>
     }
 }
 
@@ -138,7 +141,7 @@ pub fn History(
                             view! {
                                 <details>
                                     <summary>{move || t_string!(i18n, earlier_conversation, id = id).to_string()}</summary>
-                                    <ol class="timeline earlier">
+                                    <ol class="messages earlier">
                                         {conversation
                                             .messages
                                             .into_iter()
@@ -177,7 +180,7 @@ fn Row(message: Message, new_day: bool, context: RowContext) -> impl IntoView {
     let at = message.created_at;
     let separator = new_day.then(|| {
         view! {
-            <li class="day" role="separator">
+            <li class="day">
                 {move || clock::day_label(i18n, at, clock::now_millis())}
             </li>
         }

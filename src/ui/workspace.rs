@@ -20,6 +20,8 @@ use crate::ui::errors::code_text;
 use crate::ui::outgoing::Outgoing;
 use crate::ui::profile::VisitorDialog;
 use crate::ui::search_box::SearchBox;
+use crate::ui::shortcuts::ShortcutsHelp;
+use crate::ui::theme::ThemePicker;
 use crate::ui::toasts::Toasts;
 use crate::ui::visitors::OnlineVisitorsPanel;
 
@@ -111,6 +113,13 @@ pub struct DeskState {
     pub online: RwSignal<OnlineTable>,
     /// Whether the online visitors table is on screen.
     pub table_open: RwSignal<bool>,
+    /// Whether the master chat button's popup (active chats, visitors online) is open.
+    pub master_open: RwSignal<bool>,
+    /// Whether the list of keyboard shortcuts shows.
+    pub shortcuts_open: RwSignal<bool>,
+    /// The agent asked (by keyboard) to write in the main view: `Some(true)` a note,
+    /// `Some(false)` a reply; its composer takes the focus and clears this.
+    pub compose: RwSignal<Option<bool>>,
     /// The visitor whose profile dialog is open.
     pub profile: RwSignal<Option<i64>>,
     /// Bumped per visitor whenever the live feed says something about them changed (their
@@ -170,6 +179,18 @@ impl DeskState {
         self.selected.set(Some(id));
     }
 
+    /// Whether this agent may close the conversation: it is open, and theirs, or they oversee
+    /// the team.
+    pub fn may_close(&self, id: i64) -> bool {
+        let oversees = matches!(self.role, Role::Supervisor | Role::Admin);
+        self.data.with(|d| {
+            d.conversations.get(&id).is_some_and(|c| {
+                c.status != ConversationStatus::Closed
+                    && (oversees || c.assignee.as_ref().is_some_and(|a| a.id == self.agent_id))
+            })
+        })
+    }
+
     /// Opens or folds the sidebar, and remembers the choice in this browser.
     pub fn toggle_sidebar(&self) {
         let open = !self.sidebar_open.get_untracked();
@@ -213,15 +234,17 @@ pub fn WorkspacePage() -> impl IntoView {
 #[component]
 fn Workspace(me: Me) -> impl IntoView {
     let snapshot = Resource::new(|| (), |_| load_workspace());
+    // A transition, not a suspense: a resource read later inside (a profile, a menu item)
+    // must not take the whole desk off the page while it loads.
     view! {
-        <Suspense>
+        <Transition>
             {move || {
                 let me = me.clone();
                 Suspend::new(async move {
                     snapshot.await.map(|snapshot| view! { <Desk snapshot me /> })
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -259,6 +282,9 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
             ..OnlineTable::default()
         }),
         table_open: RwSignal::new(false),
+        master_open: RwSignal::new(false),
+        shortcuts_open: RwSignal::new(false),
+        compose: RwSignal::new(None),
         profile: RwSignal::new(None),
         visitor_versions: RwSignal::new(HashMap::new()),
         now: RwSignal::new(crate::ui::clock::now_millis()),
@@ -312,12 +338,13 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         </div>
         <Dock />
         <Toasts />
+        <ShortcutsHelp />
         {move || desk.profile.get().map(|id| view! { <VisitorDialog id /> })}
     }
 }
 
 /// The agent's own switches, at the foot of the left menu: presence, sound, desktop
-/// notifications.
+/// notifications, the theme, and the list of keyboard shortcuts.
 #[component]
 fn WorkspaceControls() -> impl IntoView {
     let i18n = use_i18n();
@@ -373,6 +400,14 @@ fn WorkspaceControls() -> impl IntoView {
         <Show when=move || desk.permission.get().as_deref() == Some("denied")>
             <span class="note">{t!(i18n, desktop_notifications_blocked)}</span>
         </Show>
+        <ThemePicker />
+        <button
+            type="button"
+            aria-keyshortcuts="?"
+            on:click=move |_| desk.shortcuts_open.set(true)
+        >
+            {t!(i18n, shortcuts_title)}
+        </button>
     }
 }
 
@@ -460,6 +495,11 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
         })
     };
     let list = move || list_of(view_signal.get());
+    #[cfg(feature = "hydrate")]
+    crate::ui::shortcuts::listen(
+        desk,
+        Signal::derive(move || list().iter().map(|c| c.id).collect()),
+    );
     // The Active view (everyone's assigned chats) is for supervisors and admins.
     let views = move || {
         View::ALL
@@ -706,9 +746,11 @@ mod realtime {
             }
         });
 
-        // The online table's rows while it or a profile is on screen (again after every
-        // reconnect); the count comes regardless.
-        let wants_rows = Memo::new(move |_| desk.table_open.get() || desk.profile.get().is_some());
+        // The online table's rows while it, the master popup or a profile is on screen (again
+        // after every reconnect); the count comes regardless.
+        let wants_rows = Memo::new(move |_| {
+            desk.table_open.get() || desk.master_open.get() || desk.profile.get().is_some()
+        });
         Effect::new(move |_| {
             let on = wants_rows.get();
             if online.get() {

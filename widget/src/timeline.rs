@@ -1,6 +1,6 @@
-//! The visitor's timeline drawn into the page's `log` list: day separators, bubbles with the
-//! agent's initials and picture, formatted replies (built node by node from the tree the
-//! server parsed, never through HTML), files, "Sent"/"Seen" under the visitor's messages, and
+//! The visitor's timeline drawn into the list inside the page's `log` box: day separators,
+//! bubbles with the agent's initials and picture, formatted replies (built node by node from
+//! the tree the server parsed, never through HTML), files, "Sent"/"Seen" under the visitor's messages, and
 //! their sends still on the way.
 
 use std::collections::HashMap;
@@ -38,7 +38,6 @@ pub fn draw(list: &Element, rows: &Rows<'_>, text: &WidgetText) {
                 "day",
                 &day_label(day, today, message.created_at, text),
             );
-            attr(&separator, "role", "separator");
             append(list, &separator);
             previous_day = Some(day);
         }
@@ -47,7 +46,9 @@ pub fn draw(list: &Element, rows: &Rows<'_>, text: &WidgetText) {
     for item in rows.pending {
         append(list, &pending_row(item, text));
     }
-    list.set_scroll_top(list.scroll_height());
+    // The list sits in the scrolling `log` box: show its end.
+    let scroller = list.parent_element().unwrap_or_else(|| list.clone());
+    scroller.set_scroll_top(scroller.scroll_height());
 }
 
 /// The local calendar day of a time, as days since the epoch in the browser's zone.

@@ -1,0 +1,124 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Browser, Page } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import { ADMIN, signIn, visitorWithChat, say } from "./helpers";
+
+// Reached by keyboard and by assistive technology: the shortcuts, and an automated check
+// (axe-core) of every kind of page with no serious or critical violation.
+
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
+/** The serious and critical violations axe-core finds on the page as it is now. */
+async function serious(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+async function agentAt(browser: Browser, colorScheme: "light" | "dark" = "light"): Promise<Page> {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 720 }, colorScheme });
+  const page = await context.newPage();
+  await signIn(page);
+  return page;
+}
+
+/** A visitor writes `text`; the agent opens and accepts that conversation. Returns its id. */
+async function accepted(browser: Browser, agent: Page, text: string): Promise<number> {
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, text);
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(text) }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await expect(agent.getByText("You have this conversation")).toBeVisible();
+  await expect(agent).toHaveURL(/\/conversations\/\d+/);
+  return Number(new URL(agent.url()).pathname.split("/").pop());
+}
+
+test("the keyboard alone moves through the list, writes a reply or a note, opens the actions and closes", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentAt(browser);
+  const first = await accepted(browser, agent, "Keyboard first");
+  const second = await accepted(browser, agent, "Keyboard second");
+  await agent.getByRole("button", { name: /^My chats/ }).click();
+
+  // j and k: the next and previous conversation of the list.
+  await agent.keyboard.press("k");
+  await expect(agent).toHaveURL(new RegExp(`/conversations/${first}(\\?|$)`));
+  await agent.keyboard.press("j");
+  await expect(agent).toHaveURL(new RegExp(`/conversations/${second}(\\?|$)`));
+
+  // r: the reply box, where letters are text; Alt+N: a note; Escape leaves the box.
+  await agent.keyboard.press("r");
+  const reply = agent.getByRole("textbox", { name: "Reply", exact: true });
+  await expect(reply).toBeFocused();
+  await agent.keyboard.type("just checking");
+  await expect(reply).toHaveValue("just checking");
+  await expect(agent).toHaveURL(new RegExp(`/conversations/${second}(\\?|$)`));
+  await agent.keyboard.press("Alt+n");
+  await expect(agent.getByRole("textbox", { name: "Internal note" })).toBeFocused();
+  await agent.keyboard.press("Escape");
+  await expect(agent.getByRole("textbox", { name: "Internal note" })).not.toBeFocused();
+
+  // a: the actions menu, its first item focused.
+  await agent.keyboard.press("a");
+  await expect(agent.getByRole("menu", { name: "Actions" })).toBeVisible();
+  await expect(agent.getByRole("menuitem").first()).toBeFocused();
+  await agent.keyboard.press("Escape");
+  await expect(agent.getByRole("menu")).toBeHidden();
+
+  // ?: the list of shortcuts.
+  await agent.keyboard.press("?");
+  const help = agent.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await expect(help).toContainText("Close the conversation");
+  await expect(help.getByRole("button", { name: "Close" })).toBeFocused();
+  await agent.keyboard.press("Escape");
+  await expect(help).toBeHidden();
+
+  // Shift+C closes the open conversation.
+  await agent.keyboard.press("Shift+C");
+  await expect(agent.getByRole("log")).toContainText(`${ADMIN.name} ended the chat`);
+});
+
+test("the workspace, a conversation, the widget and the admin pages have no serious accessibility violation", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentAt(browser);
+  expect(await serious(agent), "workspace, nothing open").toEqual([]);
+  await accepted(browser, agent, "Checking with axe");
+  await expect(agent.getByRole("complementary", { name: "About the visitor" })).toBeVisible();
+  expect(await serious(agent), "workspace, a conversation open").toEqual([]);
+  await agent.getByRole("button", { name: /^Active chats: / }).click();
+  await expect(agent.getByRole("list", { name: "Visitors online" })).toBeVisible();
+  expect(await serious(agent), "workspace, the master popup").toEqual([]);
+
+  const dark = await agentAt(browser, "dark");
+  await dark.goto(new URL(agent.url()).pathname);
+  await expect(dark.getByRole("complementary", { name: "About the visitor" })).toBeVisible();
+  expect(await serious(dark), "workspace in the dark").toEqual([]);
+
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "Is this readable?");
+  await expect(visitor.chat.getByRole("log")).toContainText("Is this readable?");
+  expect(await serious(visitor.page), "the demo page with the widget open").toEqual([]);
+
+  for (const path of ["/admin", "/admin/agents", "/admin/blocks"]) {
+    await agent.goto(path);
+    await expect(agent.getByRole("navigation", { name: "Administration" })).toBeVisible();
+    expect(await serious(agent), path).toEqual([]);
+  }
+  await agent.goto("/admin");
+  await agent.getByRole("link", { name: "Demo website" }).click();
+  await expect(agent.getByRole("heading", { name: "Widget code" })).toBeVisible();
+  expect(await serious(agent), "an inbox's page").toEqual([]);
+});
+
+test.describe("before anyone is set up", () => {
+  test.use({ withAdmin: false });
+
+  test("the setup page has no serious accessibility violation", async ({ page }) => {
+    await page.goto("/setup");
+    await expect(page.getByRole("heading", { name: "Set up Switchboard" })).toBeVisible();
+    expect(await serious(page), "setup").toEqual([]);
+  });
+});

@@ -1,0 +1,214 @@
+//! The administration's inboxes: the list (with a form creating one) and each inbox's own
+//! page: the snippet to paste into a website, what chats accept, timers, the ticket webhook.
+
+use leptos::prelude::*;
+
+use crate::api::{CreateInbox, SetInboxChatSettings, SetInboxTimers};
+use crate::i18n::*;
+use crate::model::Inbox;
+use crate::snapshot::AdminOverview;
+use crate::ui::errors::ErrorNote;
+
+use super::webhook::WebhookForm;
+
+/// Every inbox, each leading to its settings, and a form creating another (which then opens).
+#[component]
+pub fn InboxesPage(overview: AdminOverview, action: ServerAction<CreateInbox>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let empty = overview.inboxes.is_empty();
+    view! {
+        <section aria-labelledby="inboxes-heading">
+            <h2 id="inboxes-heading">{t!(i18n, inboxes_heading)}</h2>
+            <Show when=move || empty>
+                <p class="empty">{t!(i18n, no_inboxes)}</p>
+            </Show>
+            <ul class="inbox-list">
+                {overview
+                    .inboxes
+                    .into_iter()
+                    .map(|inbox| {
+                        view! {
+                            <li>
+                                <a href=format!("/admin/inboxes/{}", inbox.id)>{inbox.name}</a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <h3>{t!(i18n, new_inbox_heading)}</h3>
+            <ActionForm action>
+                <label>
+                    {t!(i18n, field_inbox_name)}
+                    <input type="text" name="name" required />
+                </label>
+                <ErrorNote error />
+                <button type="submit">{t!(i18n, create_inbox)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// One inbox's settings on a page of its own.
+#[component]
+pub fn InboxPage(overview: AdminOverview, id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(inbox) = overview.inboxes.iter().find(|i| i.id == id).cloned() else {
+        return view! {
+            <section>
+                <h2>{t!(i18n, no_such_inbox)}</h2>
+                <p><a href="/admin">{t!(i18n, all_inboxes_link)}</a></p>
+            </section>
+        }
+        .into_any();
+    };
+    let snippet = format!(
+        "<script src=\"{}/widget.js\" data-inbox=\"{}\" async></script>",
+        overview.site_url, inbox.key,
+    );
+    let webhook = overview.webhooks.iter().find(|w| w.inbox_id == id).cloned();
+    view! {
+        <section class="inbox-settings" aria-labelledby="inbox-heading">
+            <p class="crumbs"><a href="/admin">{t!(i18n, all_inboxes_link)}</a></p>
+            <h2 id="inbox-heading">{inbox.name.clone()}</h2>
+            <h3>{t!(i18n, snippet_heading)}</h3>
+            <p>{t!(i18n, snippet_label)}</p>
+            <pre><code>{snippet}</code></pre>
+            <ChatSettingsForm inbox=inbox.clone() />
+            <TimerForm inbox />
+            <WebhookForm inbox_id=id webhook />
+        </section>
+    }
+    .into_any()
+}
+
+/// What an inbox accepts as files, and whether agents see visitors' drafts.
+#[component]
+fn ChatSettingsForm(inbox: Inbox) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetInboxChatSettings>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let megabytes = RwSignal::new(format!(
+        "{}",
+        (inbox.files.max_bytes as f64 / 1_048_576.0 * 100.0).round() / 100.0
+    ));
+    let types = RwSignal::new(inbox.files.allowed_types.clone());
+    let preview = RwSignal::new(inbox.typing_preview);
+    let inbox_id = inbox.id;
+    let heading_id = format!("chat-settings-{inbox_id}");
+    let labelled_by = heading_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let bytes = megabytes
+            .get_untracked()
+            .trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .map(|mb| (mb * 1_048_576.0).round() as i64)
+            .unwrap_or(0);
+        action.dispatch(SetInboxChatSettings {
+            inbox_id,
+            max_file_bytes: bytes,
+            allowed_file_types: types.get_untracked(),
+            typing_preview: preview.get_untracked(),
+        });
+    };
+    view! {
+        <form class="chat-settings" on:submit=submit aria-labelledby=labelled_by>
+            <h4 id=heading_id>{t!(i18n, chat_settings_heading)} " · " {inbox.name}</h4>
+            <label>
+                {t!(i18n, max_file_mb)}
+                <input
+                    type="number"
+                    min="0.001"
+                    max="50"
+                    step="any"
+                    required
+                    prop:value=move || megabytes.get()
+                    on:input=move |ev| megabytes.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                {t!(i18n, allowed_types)}
+                <input type="text" required prop:value=move || types.get() on:input=move |ev| types.set(event_target_value(&ev)) />
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || preview.get() on:change=move |ev| preview.set(event_target_checked(&ev)) />
+                {t!(i18n, typing_preview)}
+            </label>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, chat_settings_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>
+                {t!(i18n, save_chat_settings)}
+            </button>
+        </form>
+    }
+}
+
+/// An inbox's timers, edited in minutes (decimals allowed, 0 turns a timer off).
+#[component]
+fn TimerForm(inbox: Inbox) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetInboxTimers>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let minutes = |secs: i64| {
+        let value = secs as f64 / 60.0;
+        format!("{}", (value * 100.0).round() / 100.0)
+    };
+    let assignee = RwSignal::new(minutes(inbox.assignee_idle_secs));
+    let visitor = RwSignal::new(minutes(inbox.visitor_idle_secs));
+    let inbox_id = inbox.id;
+    let heading_id = format!("timers-{inbox_id}");
+    let labelled_by = heading_id.clone();
+    let to_secs = |text: String| -> i64 {
+        text.trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .map(|m| (m * 60.0).round() as i64)
+            .unwrap_or(-1)
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(SetInboxTimers {
+            inbox_id,
+            assignee_idle_secs: to_secs(assignee.get_untracked()),
+            visitor_idle_secs: to_secs(visitor.get_untracked()),
+        });
+    };
+    view! {
+        <form class="timers" on:submit=submit aria-labelledby=labelled_by>
+            <h4 id=heading_id>{t!(i18n, timers_heading)} " · " {inbox.name}</h4>
+            <label>
+                {t!(i18n, assignee_idle_minutes)}
+                <input
+                    type="number"
+                    min="0"
+                    step="any"
+                    required
+                    prop:value=move || assignee.get()
+                    on:input=move |ev| assignee.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                {t!(i18n, visitor_idle_minutes)}
+                <input
+                    type="number"
+                    min="0"
+                    step="any"
+                    required
+                    prop:value=move || visitor.get()
+                    on:input=move |ev| visitor.set(event_target_value(&ev))
+                />
+            </label>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, timers_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>
+                {t!(i18n, save_timers)}
+            </button>
+        </form>
+    }
+}
