@@ -1,22 +1,10 @@
-import type { Browser, Page } from "@playwright/test";
 import { test, expect } from "../tests/fixtures";
-import { signIn, say } from "../tests/helpers";
+import { agentAt, say } from "../tests/helpers";
 
 // The screenshots in docs/screenshots/ (scripts/screenshots.sh): the pages people see, at the
 // sizes they use. Run on purpose, not with the suite.
 
 const OUT = "../docs/screenshots";
-
-async function agentAt(browser: Browser, width: number, height: number, dark = false): Promise<Page> {
-  const context = await browser.newContext({
-    locale: "en-US",
-    viewport: { width, height },
-    colorScheme: dark ? "dark" : "light",
-  });
-  const page = await context.newPage();
-  await signIn(page);
-  return page;
-}
 
 test("the workspace, the widget and the admin page", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -57,14 +45,14 @@ test("the workspace, the widget and the admin page", async ({ browser }) => {
   await narrow.screenshot({ path: `${OUT}/workspace-1024x768.png` });
 
   // The same in the dark, as the system asks; and the list of keyboard shortcuts.
-  const dark = await agentAt(browser, 1280, 720, true);
+  const dark = await agentAt(browser, 1280, 720, "dark");
   await dark.goto(new URL(agent.url()).pathname);
   await expect(dark.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
   await dark.screenshot({ path: `${OUT}/workspace-dark-1280x720.png` });
   await dark.keyboard.press("?");
   await expect(dark.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
   await dark.screenshot({ path: `${OUT}/workspace-shortcuts-dark-1280x720.png` });
-  const darkNarrow = await agentAt(browser, 1024, 768, true);
+  const darkNarrow = await agentAt(browser, 1024, 768, "dark");
   await darkNarrow.goto(new URL(agent.url()).pathname);
   await expect(darkNarrow.getByRole("log").getByText("Sure, one moment.")).toBeVisible();
   await darkNarrow.screenshot({ path: `${OUT}/workspace-dark-1024x768.png` });

@@ -1,6 +1,6 @@
-import type { Browser, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { agentPage, signIn, visitorWithChat, say, workspaceLive } from "./helpers";
+import { agentAt, agentPage, conversationFrom, say, signIn, visitorWithChat, workspaceLive } from "./helpers";
 
 // The workspace as agents use it all day: the conversation in the middle with most of the
 // height, details in a sidebar that folds, and an address for every conversation.
@@ -8,25 +8,6 @@ import { agentPage, signIn, visitorWithChat, say, workspaceLive } from "./helper
 test.afterEach(async ({ browser }) => {
   await Promise.all(browser.contexts().map((context) => context.close()));
 });
-
-/** An agent signed in, in a window of this size from the start. */
-async function agentAt(browser: Browser, width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width, height } });
-  const page = await context.newPage();
-  await signIn(page);
-  return page;
-}
-
-/** A visitor writes `text`; the agent opens and accepts that conversation. Returns its id. */
-async function conversationFrom(browser: Browser, agent: Page, text: string): Promise<number> {
-  const visitor = await visitorWithChat(browser);
-  await say(visitor.chat, /type your message/i, text);
-  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(text) }).click();
-  await agent.getByRole("button", { name: "Accept" }).click();
-  await expect(agent.getByText("You have this conversation")).toBeVisible();
-  await expect(agent).toHaveURL(/\/conversations\/\d+/);
-  return Number(new URL(agent.url()).pathname.split("/").pop());
-}
 
 /** The main timeline's height as a share of the window's, and whether the page scrolls sideways. */
 async function proportions(agent: Page) {

@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
-import type { Browser, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { ADMIN, signIn, visitorWithChat, say } from "./helpers";
+import { ADMIN, agentAt, conversationFrom, visitorWithChat, say } from "./helpers";
 
 // Reached by keyboard and by assistive technology: the shortcuts, and an automated check
 // (axe-core) of every kind of page with no serious or critical violation.
@@ -18,29 +18,11 @@ async function serious(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-async function agentAt(browser: Browser, colorScheme: "light" | "dark" = "light"): Promise<Page> {
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 720 }, colorScheme });
-  const page = await context.newPage();
-  await signIn(page);
-  return page;
-}
-
-/** A visitor writes `text`; the agent opens and accepts that conversation. Returns its id. */
-async function accepted(browser: Browser, agent: Page, text: string): Promise<number> {
-  const visitor = await visitorWithChat(browser);
-  await say(visitor.chat, /type your message/i, text);
-  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(text) }).click();
-  await agent.getByRole("button", { name: "Accept" }).click();
-  await expect(agent.getByText("You have this conversation")).toBeVisible();
-  await expect(agent).toHaveURL(/\/conversations\/\d+/);
-  return Number(new URL(agent.url()).pathname.split("/").pop());
-}
-
 test("the keyboard alone moves through the list, writes a reply or a note, opens the actions and closes", async ({ browser }) => {
   test.setTimeout(90_000);
-  const agent = await agentAt(browser);
-  const first = await accepted(browser, agent, "Keyboard first");
-  const second = await accepted(browser, agent, "Keyboard second");
+  const agent = await agentAt(browser, 1280, 720);
+  const first = await conversationFrom(browser, agent, "Keyboard first");
+  const second = await conversationFrom(browser, agent, "Keyboard second");
   await agent.getByRole("button", { name: /^My chats/ }).click();
 
   // j and k: the next and previous conversation of the list.
@@ -83,16 +65,16 @@ test("the keyboard alone moves through the list, writes a reply or a note, opens
 
 test("the workspace, a conversation, the widget and the admin pages have no serious accessibility violation", async ({ browser }) => {
   test.setTimeout(90_000);
-  const agent = await agentAt(browser);
+  const agent = await agentAt(browser, 1280, 720);
   expect(await serious(agent), "workspace, nothing open").toEqual([]);
-  await accepted(browser, agent, "Checking with axe");
+  await conversationFrom(browser, agent, "Checking with axe");
   await expect(agent.getByRole("complementary", { name: "About the visitor" })).toBeVisible();
   expect(await serious(agent), "workspace, a conversation open").toEqual([]);
   await agent.getByRole("button", { name: /^Active chats: / }).click();
   await expect(agent.getByRole("list", { name: "Visitors online" })).toBeVisible();
   expect(await serious(agent), "workspace, the master popup").toEqual([]);
 
-  const dark = await agentAt(browser, "dark");
+  const dark = await agentAt(browser, 1280, 720, "dark");
   await dark.goto(new URL(agent.url()).pathname);
   await expect(dark.getByRole("complementary", { name: "About the visitor" })).toBeVisible();
   expect(await serious(dark), "workspace in the dark").toEqual([]);

@@ -10,6 +10,30 @@ export async function agentPage(browser: Browser, locale = "en-US", email = ADMI
   return page;
 }
 
+/** A signed-in agent in a window of this size from the start, in a light or dark system. */
+export async function agentAt(
+  browser: Browser,
+  width: number,
+  height: number,
+  colorScheme: "light" | "dark" = "light",
+): Promise<Page> {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width, height }, colorScheme });
+  const page = await context.newPage();
+  await signIn(page);
+  return page;
+}
+
+/** A visitor writes `text`; the agent opens and accepts that conversation. Returns its id. */
+export async function conversationFrom(browser: Browser, agent: Page, text: string): Promise<number> {
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, text);
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(text) }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await expect(agent.getByText("You have this conversation")).toBeVisible();
+  await expect(agent).toHaveURL(/\/conversations\/\d+/);
+  return Number(new URL(agent.url()).pathname.split("/").pop());
+}
+
 /** Signs an agent in on this page and waits until the workspace is live. */
 export async function signIn(page: Page, email = ADMIN.email) {
   await page.goto("/login");

@@ -145,16 +145,23 @@ impl LiveSocket {
     }
 }
 
-/// Puts the keyboard focus back where it was when the calling component goes away (a dialog
-/// returns focus to the control that opened it).
-pub fn return_focus_on_cleanup() {
+/// What every dialog does while it is on screen: Escape closes it wherever the focus is, and
+/// when it goes the focus returns to the control that opened it.
+pub fn dialog_keys(close: impl Fn() + 'static) {
     use leptos::prelude::*;
     let opener = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     let opener = StoredValue::new_local(opener);
+    let escape =
+        leptos::leptos_dom::helpers::window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" {
+                close();
+            }
+        });
     on_cleanup(move || {
+        escape.remove();
         opener.update_value(|opener| {
             if let Some(element) = opener.take() {
                 // After the dialog has left the page (removing it would take the focus along).

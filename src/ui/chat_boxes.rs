@@ -11,6 +11,7 @@ use crate::online_table::TableFilter;
 use crate::ui::actions_menu::ActionsMenu;
 use crate::ui::conversation::ConversationView;
 use crate::ui::icons::{Glyph, Icon};
+use crate::ui::visitors::{status_icon, status_text};
 use crate::ui::workspace::DeskState;
 
 /// A conversation open as a docked chat box.
@@ -174,19 +175,9 @@ fn VisitorsOnline(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoV
             <For each=move || rows.get() key=|row| (row.visitor_id, row.chatting, row.label.clone(), row.page_title.clone()) let:row>
                 {
                     let id = row.visitor_id;
-                    let (class, glyph) = if row.chatting {
-                        ("status-icon chatting", Glyph::Chat)
-                    } else {
-                        ("status-icon browsing", Glyph::Eye)
-                    };
                     let chatting = row.chatting;
-                    let status = move || {
-                        if chatting {
-                            t_string!(i18n, status_chatting).to_string()
-                        } else {
-                            t_string!(i18n, status_browsing).to_string()
-                        }
-                    };
+                    let (class, glyph) = status_icon(chatting);
+                    let status = move || status_text(i18n, chatting);
                     view! {
                         <li>
                             <button type="button" on:click=move |_| open(id)>

@@ -16,6 +16,7 @@ pub mod composer_files;
 pub mod composer_tools;
 pub mod contacts_page;
 pub mod conversation;
+pub mod dialog;
 pub mod errors;
 pub mod formatted;
 pub mod icons;

@@ -43,25 +43,7 @@ pub fn VisitorDialog(
         None => {}
     });
     let close = move || desk.profile.set(None);
-    #[cfg(feature = "hydrate")]
-    crate::ui::browser::return_focus_on_cleanup();
-    // Escape closes it wherever the focus is.
-    #[cfg(feature = "hydrate")]
-    {
-        let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-            if ev.key() == "Escape" {
-                close();
-            }
-        });
-        on_cleanup(move || escape.remove());
-    }
-    // The dialog takes the focus; `autofocus` only works on page load.
-    let close_button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = close_button.get() {
-            let _ = button.focus();
-        }
-    });
+    let close_button = crate::ui::dialog::dialog_focus(close);
     let heading = move || match latest.with(|p| p.as_ref().map(|p| p.label.clone())) {
         Some(name) => t_string!(i18n, profile_title, name = name).to_string(),
         None => t_string!(i18n, loading).to_string(),

@@ -164,23 +164,7 @@ pub fn ShortcutsHelp() -> impl IntoView {
 fn ShortcutsDialog(open: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let close = move || open.set(false);
-    #[cfg(feature = "hydrate")]
-    {
-        crate::ui::browser::return_focus_on_cleanup();
-        let escape =
-            leptos::leptos_dom::helpers::window_event_listener(leptos::ev::keydown, move |ev| {
-                if ev.key() == "Escape" {
-                    close();
-                }
-            });
-        on_cleanup(move || escape.remove());
-    }
-    let close_button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = close_button.get() {
-            let _ = button.focus();
-        }
-    });
+    let close_button = crate::ui::dialog::dialog_focus(close);
     let rows = move || {
         [
             ("j", t_string!(i18n, shortcut_next).to_string()),

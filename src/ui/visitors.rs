@@ -99,6 +99,25 @@ pub fn OnlineVisitorsPanel(
     }
 }
 
+/// A visitor's status in words: chatting, or browsing.
+pub fn status_text(i18n: leptos_i18n::I18nContext<Locale>, chatting: bool) -> String {
+    if chatting {
+        t_string!(i18n, status_chatting).to_string()
+    } else {
+        t_string!(i18n, status_browsing).to_string()
+    }
+}
+
+/// A visitor's status icon (seed 000): a bubble when chatting, an eye when watching a page;
+/// with its class.
+pub fn status_icon(chatting: bool) -> (&'static str, Glyph) {
+    if chatting {
+        ("status-icon chatting", Glyph::Chat)
+    } else {
+        ("status-icon browsing", Glyph::Eye)
+    }
+}
+
 #[component]
 fn VisitorRow(row: OnlineVisitor) -> impl IntoView {
     let i18n = use_i18n();
@@ -106,21 +125,11 @@ fn VisitorRow(row: OnlineVisitor) -> impl IntoView {
     let id = row.visitor_id;
     let since = row.since;
     let chatting = row.chatting;
-    let status = move || {
-        if chatting {
-            t_string!(i18n, status_chatting).to_string()
-        } else {
-            t_string!(i18n, status_browsing).to_string()
-        }
-    };
+    let status = move || status_text(i18n, chatting);
     let label = row.label.clone();
     let open_label = move || t_string!(i18n, open_profile, name = label.clone()).to_string();
     let location = row.location.clone();
-    let (icon_class, icon) = if chatting {
-        ("status-icon chatting", Glyph::Chat)
-    } else {
-        ("status-icon browsing", Glyph::Eye)
-    };
+    let (icon_class, icon) = status_icon(chatting);
     view! {
         <tr class:chatting=chatting>
             <td>
