@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { agentAt, agentPage, conversationFrom, say, signIn, visitorWithChat, workspaceLive } from "./helpers";
+import { ADMIN, agentAt, agentPage, conversationFrom, say, signIn, visitorWithChat, workspaceLive } from "./helpers";
 
 // The workspace as agents use it all day: the conversation in the middle with most of the
 // height, details in a sidebar that folds, and an address for every conversation.
@@ -93,6 +93,21 @@ test("every conversation has an address: reload, back and forward, a link in ano
   const colleague = await agentPage(browser);
   await colleague.goto(`/conversations/${first}`);
   await expect(colleague.getByRole("heading", { name: new RegExp(`^Conversation ${first} with`) })).toBeVisible();
+
+  // An agent outside the conversation's inbox gets a clear refusal, and nothing of it.
+  await agent.goto("/admin/agents");
+  const agents = agent.getByRole("region", { name: "Agents" });
+  await agents.getByLabel("Name").fill("Otto Outside");
+  await agents.getByLabel("Email").fill("otto@example.com");
+  await agents.getByLabel("Password").fill(ADMIN.password);
+  await agents.getByRole("button", { name: "Create agent" }).click();
+  await expect(agents.getByRole("row", { name: /Otto Outside/ })).toBeVisible();
+  const outsider = await agentPage(browser, "en-US", "otto@example.com");
+  await outsider.goto(`/conversations/${first}`);
+  await expect(outsider.getByRole("alert")).toHaveText(
+    `Conversation ${first} does not exist, or it is in an inbox you are not a member of.`,
+  );
+  await expect(outsider.getByText("First question here")).toHaveCount(0);
 });
 
 test("each inbox shows what needs the agent, and the list says how long each visitor has waited", async ({ browser }) => {

@@ -117,6 +117,9 @@ pub struct DeskState {
     pub master_open: RwSignal<bool>,
     /// Whether the list of keyboard shortcuts shows.
     pub shortcuts_open: RwSignal<bool>,
+    /// Conversations this agent may not open (gone, or in an inbox they are not in): an
+    /// address pasted from a colleague says so instead of showing an empty conversation.
+    pub unreachable: RwSignal<std::collections::HashSet<i64>>,
     /// The agent asked (by keyboard) to write in the main view: `Some(true)` a note,
     /// `Some(false)` a reply; its composer takes the focus and clears this.
     pub compose: RwSignal<Option<bool>>,
@@ -285,6 +288,7 @@ fn Desk(snapshot: WorkspaceSnapshot, me: Me) -> impl IntoView {
         master_open: RwSignal::new(false),
         shortcuts_open: RwSignal::new(false),
         compose: RwSignal::new(None),
+        unreachable: RwSignal::new(Default::default()),
         profile: RwSignal::new(None),
         visitor_versions: RwSignal::new(HashMap::new()),
         now: RwSignal::new(crate::ui::clock::now_millis()),
@@ -624,6 +628,12 @@ fn Lists(inboxes: Vec<Inbox>) -> impl IntoView {
             </section>
             <section class="conversation" class:hidden=showing_visitors>
                 {move || match desk.selected.get() {
+                    Some(id) if desk.unreachable.with(|ids| ids.contains(&id)) => view! {
+                        <p class="empty" role="alert">
+                            {move || t_string!(i18n, conversation_unreachable, id = id).to_string()}
+                        </p>
+                    }
+                    .into_any(),
                     Some(id) => view! { <ConversationView id compact=false /> }.into_any(),
                     None => view! { <p class="empty">{t!(i18n, pick_conversation)}</p> }.into_any(),
                 }}
@@ -722,6 +732,11 @@ mod realtime {
                 leptos::task::spawn_local(async move {
                     match conversation(id).await {
                         Ok(detail) => data.update(|d| d.load_timeline(detail)),
+                        Err(e) if e.code() == "not_found" => {
+                            desk.unreachable.update(|ids| {
+                                ids.insert(id);
+                            });
+                        }
                         Err(e) => desk.problem.set(Some(e.code().to_owned())),
                     }
                 });
@@ -769,9 +784,14 @@ mod realtime {
             on_cleanup(move || clock.update_value(|clock| drop(clock.take())));
         });
 
-        // Colleagues see what this agent views (again after every reconnect).
+        // Colleagues see what this agent views (again after every reconnect): the conversations
+        // on screen that this agent may open (known to the store, not refused).
         Effect::new(move |_| {
-            let conversation_ids = desk.on_screen();
+            let conversation_ids: Vec<i64> = desk
+                .on_screen()
+                .into_iter()
+                .filter(|id| data.with(|d| d.conversations.contains_key(id)))
+                .collect();
             if online.get() {
                 desk.outgoing
                     .frame(ClientFrame::Viewing { conversation_ids });
