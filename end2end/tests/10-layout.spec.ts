@@ -95,7 +95,8 @@ test("every conversation has an address: reload, back and forward, a link in ano
   await expect(colleague.getByRole("heading", { name: new RegExp(`^Conversation ${first} with`) })).toBeVisible();
 
   // An agent outside the conversation's inbox gets a clear refusal, and nothing of it.
-  await agent.goto("/admin/agents");
+  await agent.getByRole("link", { name: "Administration" }).click();
+  await agent.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Agents" }).click();
   const agents = agent.getByRole("region", { name: "Agents" });
   await agents.getByLabel("Name").fill("Otto Outside");
   await agents.getByLabel("Email").fill("otto@example.com");
