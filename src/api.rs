@@ -40,6 +40,23 @@ async fn session() -> Result<tower_sessions::Session, AppError> {
         })
 }
 
+/// The caller's address: the peer's, or the configured proxy header's.
+#[cfg(feature = "ssr")]
+async fn caller_ip(state: &AppState) -> Option<std::net::IpAddr> {
+    use axum::extract::ConnectInfo;
+    let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(peer)| peer);
+    let headers = use_context::<http::request::Parts>()?.headers;
+    crate::server::client_info::ClientInfo::from_request(
+        &headers,
+        peer,
+        state.settings.client_ip_header.as_deref(),
+    )
+    .ip
+}
+
 #[cfg(feature = "ssr")]
 async fn agent() -> Result<(AppState, crate::model::Me), AppError> {
     let state = state()?;
@@ -61,10 +78,17 @@ pub async fn who_is_here() -> Result<SignInState, AppError> {
     }
 }
 
-/// Creates the first admin and signs them in. Refused once any agent exists.
+/// Creates the first admin and signs them in. Refused once any agent exists, and without the
+/// setup token when the server asks for one.
 #[server(endpoint = "setup_admin")]
-pub async fn setup_admin(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn setup_admin(
+    name: String,
+    email: String,
+    password: String,
+    #[server(default)] token: String,
+) -> Result<(), AppError> {
     let state = state()?;
+    services::check_setup_token(&state, &token)?;
     let me = services::setup_first_admin(&state, &name, &email, &password).await?;
     auth::sign_in(&session().await?, me.id).await
 }
@@ -73,7 +97,8 @@ pub async fn setup_admin(name: String, email: String, password: String) -> Resul
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = state()?;
-    let me = services::authenticate(&state, &email, &password).await?;
+    let ip = caller_ip(&state).await;
+    let me = services::authenticate(&state, ip, &email, &password).await?;
     auth::sign_in(&session().await?, me.id).await
 }
 

@@ -20,6 +20,15 @@ pub enum AppError {
     /// The first admin exists already; `/setup` is closed.
     #[error("setup is already done")]
     SetupDone,
+    /// This server's setup asks for the one-time token printed in its log at start-up.
+    #[error("the setup token is missing or wrong")]
+    SetupTokenNeeded,
+    /// Too many failed sign-ins from this address or for this account lately.
+    #[error("too many attempts; try again in {minutes} minutes")]
+    TooManyAttempts {
+        /// How long to wait, rounded up.
+        minutes: u64,
+    },
     /// Another account uses that email.
     #[error("an account with that email exists already")]
     EmailTaken,
@@ -122,6 +131,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::WrongCredentials => "wrong_credentials",
             AppError::SetupDone => "setup_done",
+            AppError::SetupTokenNeeded => "setup_token_needed",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::EmailTaken => "email_taken",
             AppError::Invalid { .. } => "invalid",
             AppError::EmptyMessage => "empty_message",
@@ -149,7 +160,8 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
-            AppError::Forbidden | AppError::Blocked { .. } => 403,
+            AppError::Forbidden | AppError::Blocked { .. } | AppError::SetupTokenNeeded => 403,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::NotFound { .. } | AppError::UnknownInbox => 404,
             AppError::SetupDone
             | AppError::EmailTaken

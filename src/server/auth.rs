@@ -13,9 +13,25 @@ use crate::server::state::AppState;
 /// Session key holding the signed-in agent's id.
 const AGENT_ID_KEY: &str = "agent_id";
 
-/// Hashes a password with argon2id and a random salt (off the async runtime: it is slow on
-/// purpose).
+/// How many password hashes run at once: each takes 19 MiB and a core for a while (on
+/// purpose), so a burst of sign-ins waits its turn instead of exhausting memory and CPU.
+const HASHES_AT_ONCE: usize = 2;
+
+/// The turns for [`HASHES_AT_ONCE`].
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHES_AT_ONCE);
+
+/// Waits for a turn to hash.
+async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    HASHING
+        .acquire()
+        .await
+        .map_err(|e| internal("hashing turn", e))
+}
+
+/// Hashes a password with argon2id and a random salt (off the async runtime, one of
+/// [`HASHES_AT_ONCE`]: it is slow on purpose).
 pub async fn hash_password(password: String) -> Result<String, AppError> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rand::rng().random::<[u8; 16]>())
             .map_err(|e| internal("salt", e))?;
@@ -30,6 +46,7 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 
 /// Whether `password` matches the stored PHC `hash`.
 pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| internal("stored hash", e))?;
         Ok(Argon2::default()
@@ -43,6 +60,12 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool, App
 /// A hash to verify against when no account matches, so a wrong email takes as long as a
 /// wrong password.
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7Gk0NYsdsFqGS4bY4hT3dSJLq9Q6bS4vZ7zYb0Ww3xQ";
+
+/// Whether two secrets are the same, compared as SHA-256 digests (so the time taken says
+/// nothing about how much of a guess was right).
+pub fn same_secret(expected: &str, given: &str) -> bool {
+    Sha256::digest(expected.as_bytes()) == Sha256::digest(given.as_bytes())
+}
 
 /// A new random secret (32 bytes, URL-safe hex), for visitor tokens and inbox keys.
 pub fn random_token(bytes: usize) -> String {

@@ -79,6 +79,11 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_GEOIP_DB")]
     pub geoip_db: Option<PathBuf>,
 
+    /// The token `/setup` asks for before the first admin exists. Without it, a server that
+    /// listens beyond loopback makes one up and prints the setup address with it in its log.
+    #[arg(long, env = "SWITCHBOARD_SETUP_TOKEN")]
+    pub setup_token: Option<String>,
+
     /// A header set by your reverse proxy with the visitor's address (X-Forwarded-For,
     /// X-Real-IP). Only set it behind a proxy that overwrites it.
     #[arg(long, env = "SWITCHBOARD_CLIENT_IP_HEADER")]
@@ -167,6 +172,7 @@ impl Config {
             truncate_ips: false,
             geoip_db: None,
             client_ip_header: None,
+            setup_token: None,
             smtp_host: None,
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,

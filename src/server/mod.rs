@@ -13,6 +13,7 @@ pub mod online;
 pub mod outbox;
 pub mod router;
 pub mod services;
+pub mod sign_in_guard;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -59,6 +60,14 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join(&*leptos_options.hash_file)))
         .is_some_and(|path| path.exists());
+    let setup_token = if store.agent_count().await? > 0 || config.admin_email.is_some() {
+        None
+    } else {
+        config
+            .setup_token
+            .clone()
+            .or_else(|| (!config.listen.ip().is_loopback()).then(|| auth::random_token(16)))
+    };
     let state = AppState {
         leptos_options,
         store,
@@ -82,8 +91,15 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             files_dir,
             retry_after_ms: config.retry_after * 1_000,
             keep_events_ms: config.keep_events_days * 86_400_000,
+            setup_token,
         }),
+        sign_in_guard: Arc::new(sign_in_guard::SignInGuard::default()),
     };
+    if let (Some(token), None) = (&state.settings.setup_token, &config.setup_token) {
+        tracing::warn!(
+            "nobody has set this server up yet: open /setup?token={token} to create the first admin"
+        );
+    }
     // Nobody is on the site of a new process: pages left open end where their visit was last seen.
     services::tracking::end_open_page_views(&state).await?;
     // Nobody is connected to a new process: whoever was shown present starts the grace period.

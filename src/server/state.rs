@@ -34,6 +34,8 @@ pub struct AppState {
     pub geoip: Option<Arc<GeoIp>>,
     /// Run-time settings that handlers need.
     pub settings: Arc<Settings>,
+    /// Failed sign-ins per address and account.
+    pub sign_in_guard: Arc<crate::server::sign_in_guard::SignInGuard>,
 }
 
 /// Run-time settings derived from the configuration.
@@ -59,6 +61,9 @@ pub struct Settings {
     pub retry_after_ms: i64,
     /// How long the event log is kept, in milliseconds.
     pub keep_events_ms: i64,
+    /// The one-time token `/setup` asks for, when the server listens beyond loopback and
+    /// nobody has set it up yet.
+    pub setup_token: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -33,6 +33,9 @@ fn SetupForm() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SetupAdmin>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // A server open beyond loopback prints its setup address, with this token, in its log.
+    let query = leptos_router::hooks::use_query_map();
+    let token = move || query.with(|q| q.get("token").unwrap_or_default());
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
             #[cfg(feature = "hydrate")]
@@ -46,6 +49,7 @@ fn SetupForm() -> impl IntoView {
             <h1>{t!(i18n, setup_title)}</h1>
             <p>{t!(i18n, setup_intro)}</p>
             <ActionForm action>
+                <input type="hidden" name="token" value=token />
                 <label>
                     {t!(i18n, field_name)}
                     <input type="text" name="name" required autocomplete="name" />

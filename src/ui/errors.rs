@@ -28,6 +28,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
             size = crate::units::size_text(*max_bytes)
         )
         .to_string(),
+        AppError::TooManyAttempts { minutes } => {
+            t_string!(i18n, err_too_many_attempts, minutes = *minutes).to_string()
+        }
         AppError::FileTypeNotAllowed { content_type } => {
             t_string!(i18n, err_file_type, kind = content_type.clone()).to_string()
         }
@@ -42,6 +45,7 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "forbidden" => t_string!(i18n, err_forbidden),
         "wrong_credentials" => t_string!(i18n, err_wrong_credentials),
         "setup_done" => t_string!(i18n, err_setup_done),
+        "setup_token_needed" => t_string!(i18n, err_setup_token_needed),
         "email_taken" => t_string!(i18n, err_email_taken),
         "empty_message" => t_string!(i18n, err_empty_message),
         "message_too_long" => t_string!(i18n, err_message_too_long),

@@ -127,3 +127,90 @@ async fn a_signed_out_cookie_opens_nothing() {
         401
     );
 }
+
+/// Signs in from `ip` (as the configured proxy header says) and returns status and body.
+async fn sign_in_from(
+    server: &TestServer,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(server.url("/api/sign_in"))
+        .header("x-forwarded-for", ip)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("sign in request");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_limited_per_address_and_per_account() {
+    let server = TestServer::start_with(|config| {
+        config.client_ip_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let team = server.team().await;
+    let wrong = "not the password at all";
+    for _ in 0..10 {
+        assert_eq!(
+            sign_in_from(&server, "203.0.113.7", &team.ana.email, wrong).await,
+            (401, json!({"error": "wrong_credentials"}))
+        );
+    }
+    let held = (429, json!({"error": "too_many_attempts", "minutes": 15}));
+    // The eleventh try is refused before its password is looked at, right or wrong.
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.7", &team.ana.email, PASSWORD).await,
+        held
+    );
+    // The account is held from any address; the address is held for any account.
+    assert_eq!(
+        sign_in_from(&server, "198.51.100.1", &team.ana.email, PASSWORD).await,
+        held
+    );
+    assert_eq!(
+        sign_in_from(&server, "203.0.113.7", &team.ben.email, PASSWORD).await,
+        held
+    );
+    // Someone else, elsewhere, signs in as usual, and successes never count.
+    for _ in 0..12 {
+        assert_eq!(
+            sign_in_from(&server, "198.51.100.1", &team.ben.email, PASSWORD)
+                .await
+                .0,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_asks_for_a_setup_token_creates_nobody_without_it() {
+    let server = TestServer::start_with(|config| {
+        config.setup_token = Some("one-time-token".into());
+    })
+    .await;
+    let form = |token: &'static str| {
+        [
+            ("name", "First"),
+            ("email", "first@example.com"),
+            ("password", PASSWORD),
+            ("token", token),
+        ]
+    };
+    for token in ["", "a guess"] {
+        assert_eq!(
+            server.call_anonymous("setup_admin", &form(token)).await,
+            (403, json!({"error": "setup_token_needed"}))
+        );
+    }
+    assert_eq!(agents(&server).await, 0);
+    let (status, body) = server
+        .call_anonymous("setup_admin", &form("one-time-token"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(agents(&server).await, 1);
+}

@@ -20,6 +20,10 @@ pub async fn setup_first_admin(
     let name = rules::validate_name(name)?;
     let email = rules::validate_email(email)?;
     rules::validate_password(password)?;
+    // Refused before any hashing: a closed setup costs a caller nothing to ask again.
+    if state.store.agent_count().await? > 0 {
+        return Err(AppError::SetupDone);
+    }
     let hash = auth::hash_password(password.to_owned()).await?;
     let mut tx = state.store.write().await?;
     if tx.agent_count().await? > 0 {
@@ -36,17 +40,41 @@ pub async fn setup_first_admin(
     })
 }
 
-/// The agent with these credentials. Unknown emails and wrong passwords look the same.
-pub async fn authenticate(state: &AppState, email: &str, password: &str) -> Result<Me, AppError> {
+/// Whether the caller may set this server up: when the server asks for a setup token (it
+/// listens beyond loopback), the token printed in its log must come with the form.
+pub fn check_setup_token(state: &AppState, given: &str) -> Result<(), AppError> {
+    match &state.settings.setup_token {
+        Some(expected) if !auth::same_secret(expected, given.trim()) => {
+            Err(AppError::SetupTokenNeeded)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The agent with these credentials. Unknown emails and wrong passwords look the same. An
+/// address or account that failed too often lately is refused before any hashing.
+pub async fn authenticate(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    email: &str,
+    password: &str,
+) -> Result<Me, AppError> {
     let email = email.trim().to_lowercase();
+    state.sign_in_guard.check(ip, &email)?;
     let credentials = state.store.credentials(&email).await?;
     let hash = credentials
         .as_ref()
         .map_or(auth::DUMMY_HASH.to_owned(), |c| c.password_hash.clone());
     let matches = auth::verify_password(password.to_owned(), hash).await?;
     match credentials {
-        Some(credentials) if matches => Ok(credentials.agent),
-        _ => Err(AppError::WrongCredentials),
+        Some(credentials) if matches => {
+            state.sign_in_guard.succeeded(&email);
+            Ok(credentials.agent)
+        }
+        _ => {
+            state.sign_in_guard.failed(ip, &email);
+            Err(AppError::WrongCredentials)
+        }
     }
 }
 
