@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { ADMIN, agentAt, conversationFrom, visitorWithChat, say } from "./helpers";
+import { ADMIN, agentAt, conversationFrom, say } from "./helpers";
 
 // Reached by keyboard and by assistive technology: the shortcuts, and an automated check
 // (axe-core) of every kind of page with no serious or critical violation.
@@ -63,9 +63,16 @@ test("the keyboard alone moves through the list, writes a reply or a note, opens
   await expect(agent.getByRole("log")).toContainText(`${ADMIN.name} ended the chat`);
 });
 
-test("the workspace, a conversation, the widget and the admin pages have no serious accessibility violation", async ({ browser }) => {
+test("the workspace, a conversation, the widget and the admin pages have no serious accessibility violation, and their security policy refuses nothing of theirs", async ({ browser }) => {
   test.setTimeout(90_000);
+  // What the pages' Content-Security-Policy blocked, as the browser reports it.
+  const refusedByPolicy: string[] = [];
+  const watch = (page: Page) =>
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) refusedByPolicy.push(message.text());
+    });
   const agent = await agentAt(browser, 1280, 720);
+  watch(agent);
   expect(await serious(agent), "workspace, nothing open").toEqual([]);
   await conversationFrom(browser, agent, "Checking with axe");
   await expect(agent.getByRole("complementary", { name: "About the visitor" })).toBeVisible();
@@ -75,14 +82,19 @@ test("the workspace, a conversation, the widget and the admin pages have no seri
   expect(await serious(agent), "workspace, the master popup").toEqual([]);
 
   const dark = await agentAt(browser, 1280, 720, "dark");
+  watch(dark);
   await dark.goto(new URL(agent.url()).pathname);
   await expect(dark.getByRole("complementary", { name: "About the visitor" })).toBeVisible();
   expect(await serious(dark), "workspace in the dark").toEqual([]);
 
-  const visitor = await visitorWithChat(browser);
-  await say(visitor.chat, /type your message/i, "Is this readable?");
-  await expect(visitor.chat.getByRole("log")).toContainText("Is this readable?");
-  expect(await serious(visitor.page), "the demo page with the widget open").toEqual([]);
+  const visitor = await (await browser.newContext({ locale: "en-US" })).newPage();
+  watch(visitor);
+  await visitor.goto("/demo");
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const chat = visitor.frameLocator("iframe.sb-frame");
+  await say(chat, /type your message/i, "Is this readable?");
+  await expect(chat.getByRole("log")).toContainText("Is this readable?");
+  expect(await serious(visitor), "the demo page with the widget open").toEqual([]);
 
   for (const path of ["/admin", "/admin/agents", "/admin/blocks"]) {
     await agent.goto(path);
@@ -93,6 +105,7 @@ test("the workspace, a conversation, the widget and the admin pages have no seri
   await agent.getByRole("link", { name: "Demo website" }).click();
   await expect(agent.getByRole("heading", { name: "Widget code" })).toBeVisible();
   expect(await serious(agent), "an inbox's page").toEqual([]);
+  expect(refusedByPolicy).toEqual([]);
 });
 
 test.describe("before anyone is set up", () => {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod files;
+pub mod headers;
 pub mod hub;
 pub mod mailer;
 pub mod online;

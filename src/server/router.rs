@@ -16,7 +16,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, files, socket, tracker, widget_page, wire};
+use crate::server::{StartError, demo, files, headers, socket, tracker, widget_page, wire};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -48,7 +48,10 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                headers::for_leptos_page();
+            },
             {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
@@ -58,7 +61,11 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
             AppState,
             _,
         >(
-            move || provide_context(fallback_state.clone()), shell
+            move || {
+                provide_context(fallback_state.clone());
+                headers::for_leptos_page();
+            },
+            shell,
         ))
         .layer(axum::middleware::map_response(with_refusal_status))
         .layer(wire::compression())
@@ -71,6 +78,10 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/avatar", post(files::upload_avatar))
         .route("/avatars/{agent_id}", get(files::avatar))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security,
+        ))
         .with_state(state);
     Ok(router)
 }

@@ -64,6 +64,8 @@ pub async fn page(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    // The start script carries a nonce of this answer; the policy admits nothing else inline.
+    let nonce = crate::server::auth::random_token(16);
     let (status, body) = match inbox {
         Some(inbox) => (
             StatusCode::OK,
@@ -71,6 +73,7 @@ pub async fn page(
                 &inbox.name,
                 &key,
                 locale,
+                &nonce,
                 // Read on every page: `cargo leptos watch` rebuilds the bundle under new names
                 // without restarting the server.
                 WidgetBundle::find(Path::new(&*state.leptos_options.site_root)).as_ref(),
@@ -78,7 +81,16 @@ pub async fn page(
         ),
         None => (StatusCode::NOT_FOUND, unavailable_page(locale)),
     };
-    (status, [(header::CACHE_CONTROL, "no-cache")], Html(body)).into_response()
+    let policy = crate::server::headers::widget_policy(&nonce);
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-cache".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, policy),
+        ],
+        Html(body),
+    )
+        .into_response()
 }
 
 fn tag(locale: Locale) -> &'static str {
@@ -88,7 +100,13 @@ fn tag(locale: Locale) -> &'static str {
     }
 }
 
-fn chat_page(name: &str, key: &str, locale: Locale, bundle: Option<&WidgetBundle>) -> String {
+fn chat_page(
+    name: &str,
+    key: &str,
+    locale: Locale,
+    nonce: &str,
+    bundle: Option<&WidgetBundle>,
+) -> String {
     let text = widget_text(locale);
     let json = serde_json::to_string(&text).unwrap_or_default();
     let label = td_string!(locale, widget_message_label).to_string();
@@ -101,7 +119,7 @@ fn chat_page(name: &str, key: &str, locale: Locale, bundle: Option<&WidgetBundle
         view! {
             <link rel="modulepreload" href=js />
             <link rel="preload" href=wasm r#as="fetch" crossorigin="" />
-            <script type="module" inner_html=start></script>
+            <script type="module" nonce=nonce.to_owned() inner_html=start></script>
         }
     });
     let view = view! {

@@ -33,7 +33,7 @@ fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Op
 }
 
 #[tokio::test]
-async fn pages_are_compressed_and_asked_for_again() {
+async fn pages_are_compressed_and_never_stored() {
     let server = TestServer::start().await;
     let client = reqwest::Client::new();
 
@@ -45,9 +45,10 @@ async fn pages_are_compressed_and_asked_for_again() {
         .expect("page");
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, CONTENT_ENCODING).as_deref(), Some("br"));
+    // An agent's page is never stored (it may hold what only they may see).
     assert_eq!(
         header(&response, CACHE_CONTROL).as_deref(),
-        Some("no-cache")
+        Some("no-store")
     );
     let html = unbrotli(&response.bytes().await.expect("body"));
     assert!(String::from_utf8_lossy(&html).contains("<html"));
@@ -181,4 +182,72 @@ async fn bundles_are_served_precompressed_and_kept_for_a_year() {
         header(&response, CACHE_CONTROL).as_deref(),
         Some("public, max-age=31536000, immutable")
     );
+}
+
+#[tokio::test]
+async fn pages_carry_a_policy_with_their_nonce_and_only_the_widget_may_be_framed() {
+    let server = TestServer::start_with(|config| config.demo = true).await;
+    let client = reqwest::Client::new();
+
+    let response = client.get(server.url("/login")).send().await.expect("page");
+    let policy = header(&response, reqwest::header::CONTENT_SECURITY_POLICY).expect("a policy");
+    assert_eq!(
+        header(&response, reqwest::header::X_FRAME_OPTIONS).as_deref(),
+        Some("DENY")
+    );
+    assert_eq!(
+        header(&response, reqwest::header::REFERRER_POLICY).as_deref(),
+        Some("strict-origin-when-cross-origin")
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("connect-src 'self';"), "{policy}");
+    // The nonce the policy names is the one on the page's inline scripts, and differs per answer.
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce")
+        .to_owned();
+    let html = response.text().await.expect("body");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+    let again = client.get(server.url("/login")).send().await.expect("page");
+    assert!(
+        !header(&again, reqwest::header::CONTENT_SECURITY_POLICY)
+            .expect("a policy")
+            .contains(&nonce)
+    );
+
+    // The widget is framed by the customer's site; the demo shop is not framed.
+    let key = server
+        .running
+        .state
+        .store
+        .inboxes()
+        .await
+        .expect("inboxes")
+        .first()
+        .expect("the demo inbox")
+        .key
+        .clone();
+    let widget = client
+        .get(server.url(&format!("/widget/{key}")))
+        .send()
+        .await
+        .expect("widget");
+    assert_eq!(header(&widget, reqwest::header::X_FRAME_OPTIONS), None);
+    let policy = header(&widget, reqwest::header::CONTENT_SECURITY_POLICY).expect("a policy");
+    assert!(policy.contains("frame-ancestors *"), "{policy}");
+    let demo = client.get(server.url("/demo")).send().await.expect("demo");
+    assert_eq!(
+        header(&demo, reqwest::header::X_FRAME_OPTIONS).as_deref(),
+        Some("DENY")
+    );
+
+    // API answers are never stored.
+    let api = client
+        .post(server.url("/api/who_is_here"))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(header(&api, CACHE_CONTROL).as_deref(), Some("no-store"));
 }
