@@ -26,8 +26,15 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .map_err(|e| format!("session table name: {e}"))?;
     session_store.migrate().await?;
     tokio::spawn(expire_sessions(session_store.clone()));
+    // Over HTTPS the cookie is `__Host-`: the browser keeps it only if it is Secure, for this
+    // host alone and the whole path, so no sibling subdomain can set or shadow it.
+    let cookie_name = if state.settings.secure_cookies {
+        "__Host-switchboard_session"
+    } else {
+        "switchboard_session"
+    };
     let sessions = SessionManagerLayer::new(session_store)
-        .with_name("switchboard_session")
+        .with_name(cookie_name)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)

@@ -85,6 +85,11 @@ async fn the_session_cookie_is_http_only_same_site_and_secure_when_asked() {
             .any(|part| part.trim().eq_ignore_ascii_case("secure")),
         "{set_cookie}"
     );
+    assert!(
+        set_cookie.starts_with("__Host-switchboard_session="),
+        "the host-only prefix over HTTPS: {set_cookie}"
+    );
+    assert!(!set_cookie.to_ascii_lowercase().contains("domain="), "{set_cookie}");
 }
 
 #[tokio::test]
