@@ -5,6 +5,7 @@ pub mod auth;
 pub mod client_info;
 pub mod config;
 pub mod connections;
+pub mod csrf;
 pub mod demo;
 pub mod files;
 pub mod headers;

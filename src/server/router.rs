@@ -16,7 +16,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
-use crate::server::{StartError, demo, files, headers, socket, tracker, widget_page, wire};
+use crate::server::{StartError, csrf, demo, files, headers, socket, tracker, widget_page, wire};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -85,6 +85,7 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/avatar", post(files::upload_avatar))
         .route("/avatars/{agent_id}", get(files::avatar))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security,

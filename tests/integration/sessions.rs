@@ -89,7 +89,10 @@ async fn the_session_cookie_is_http_only_same_site_and_secure_when_asked() {
         set_cookie.starts_with("__Host-switchboard_session="),
         "the host-only prefix over HTTPS: {set_cookie}"
     );
-    assert!(!set_cookie.to_ascii_lowercase().contains("domain="), "{set_cookie}");
+    assert!(
+        !set_cookie.to_ascii_lowercase().contains("domain="),
+        "{set_cookie}"
+    );
 }
 
 #[tokio::test]
@@ -218,4 +221,72 @@ async fn a_server_that_asks_for_a_setup_token_creates_nobody_without_it() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(agents(&server).await, 1);
+}
+
+#[tokio::test]
+async fn another_origin_cannot_act_with_an_agents_cookie() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let admin = server.sign_in(&team.admin.email).await;
+    let inboxes = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM inboxes")
+            .fetch_one(server.running.state.store.pool())
+            .await
+            .expect("count")
+    };
+    let before = inboxes().await;
+    let create = |headers: &[(&'static str, &str)]| {
+        let mut request = admin
+            .http
+            .post(server.url("/api/create_inbox"))
+            .form(&[("name", "Forged")]);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let other_origin = format!("http://other.localhost:{}", server.addr.port());
+    let forged: [Vec<(&'static str, &str)>; 3] = [
+        vec![("sec-fetch-site", "cross-site")],
+        // A sibling site: same site, another origin.
+        vec![("sec-fetch-site", "same-site"), ("origin", &other_origin)],
+        // A browser without fetch metadata: its Origin gives it away.
+        vec![("origin", "http://evil.example")],
+    ];
+    for headers in &forged {
+        let response = create(headers).await.expect("request");
+        assert_eq!(response.status().as_u16(), 403, "{headers:?}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body, json!({"error": "forbidden"}));
+    }
+    assert_eq!(inboxes().await, before, "nothing was created");
+    let own_origin = format!("http://{}", server.addr);
+    let response = create(&[("sec-fetch-site", "same-origin"), ("origin", &own_origin)])
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(inboxes().await, before + 1);
+
+    // Uploads too, and the agent's socket cannot be opened from another origin.
+    let upload = admin
+        .http
+        .post(server.url("/files"))
+        .header("sec-fetch-site", "cross-site")
+        .body("x")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(upload.status().as_u16(), 403);
+    let (_, cookie) = server.sign_in_cookie(&team.ana.email).await;
+    let socket_url = format!("ws://{}/ws/agent", server.addr);
+    let evil =
+        tokio_tungstenite::tungstenite::http::HeaderValue::from_static("http://evil.example");
+    assert_eq!(
+        Socket::upgrade_status(&socket_url, &[("cookie", cookie.clone()), ("origin", evil)]).await,
+        403
+    );
+    assert_eq!(
+        Socket::upgrade_status(&socket_url, &[("cookie", cookie)]).await,
+        101
+    );
 }
