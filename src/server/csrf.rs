@@ -1,5 +1,5 @@
 //! Cross-site request forgery: a request that changes something (any method but GET, HEAD
-//! and OPTIONS) and the agent's socket are refused when a browser says they come from another
+//! and OPTIONS) and the sockets (cross-site WebSocket hijacking) are refused when a browser says they come from another
 //! origin. `SameSite=Lax` alone lets a sibling site (`www.example.com` beside
 //! `chat.example.com`) act with an agent's cookie; the browser's own `Sec-Fetch-Site` (or,
 //! from browsers without it, `Origin`) tells the two apart. Clients that are not browsers
@@ -27,7 +27,7 @@ pub struct Provenance<'a> {
 /// Whether a request with this method, path and provenance may go on.
 pub fn allowed(method: &Method, path: &str, from: Provenance<'_>) -> bool {
     let changes = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if !changes && path != "/ws/agent" {
+    if !changes && !path.starts_with("/ws/") {
         return true;
     }
     if let Some(site) = from.fetch_site {
@@ -85,6 +85,7 @@ mod tests {
             };
             assert!(!allowed(&post, "/api/send_transcript", other), "{site}");
             assert!(!allowed(&Method::GET, "/ws/agent", other), "{site}");
+            assert!(!allowed(&Method::GET, "/ws/visitor", other), "{site}");
             assert!(
                 allowed(&Method::GET, "/api/x", other),
                 "reading is not changing"
