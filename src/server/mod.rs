@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod router;
 pub mod services;
 pub mod sign_in_guard;
+pub mod sliding_window;
 pub mod socket;
 pub mod state;
 pub mod store;

@@ -6,96 +6,34 @@
 //! Written here rather than with `governor`: a GCRA limiter counts every attempt and cannot
 //! give a cell back when the password turns out right, which is the case that must stay free.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::error::AppError;
+use crate::server::sliding_window::{Limit, SlidingWindow};
 
-/// How many failures a key may have within `window`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureLimit {
-    /// Failures allowed in the window.
-    pub max: usize,
-    /// The sliding window.
-    pub window: Duration,
-}
-
-impl Default for FailureLimit {
-    /// Ten failures per fifteen minutes.
-    fn default() -> Self {
-        FailureLimit {
-            max: 10,
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
-
-/// Beyond this many keys the old ones are swept out (a flood of addresses cannot grow it
-/// without bound).
-const MAX_KEYS: usize = 100_000;
-
-/// The failures of each key, oldest first (pure bookkeeping; the time is passed in).
-#[derive(Debug, Default)]
-pub struct Failures {
-    by_key: HashMap<String, VecDeque<Instant>>,
-}
-
-impl Failures {
-    /// How long `key` must still wait at `now`; `None` when it may try.
-    pub fn wait(&mut self, key: &str, limit: FailureLimit, now: Instant) -> Option<Duration> {
-        let times = self.by_key.get_mut(key)?;
-        forget_old(times, limit.window, now);
-        if times.is_empty() {
-            self.by_key.remove(key);
-            return None;
-        }
-        let oldest = *times.front()?;
-        (times.len() >= limit.max).then(|| limit.window.saturating_sub(now - oldest))
-    }
-
-    /// Counts a failure of `key` at `now`.
-    pub fn record(&mut self, key: &str, limit: FailureLimit, now: Instant) {
-        if self.by_key.len() >= MAX_KEYS && !self.by_key.contains_key(key) {
-            self.by_key.retain(|_, times| {
-                forget_old(times, limit.window, now);
-                !times.is_empty()
-            });
-        }
-        let times = self.by_key.entry(key.to_owned()).or_default();
-        forget_old(times, limit.window, now);
-        times.push_back(now);
-        while times.len() > limit.max {
-            times.pop_front();
-        }
-    }
-
-    /// Forgets the failures of `key` (its account signed in).
-    pub fn clear(&mut self, key: &str) {
-        self.by_key.remove(key);
-    }
-}
-
-/// Drops the failures older than the window.
-fn forget_old(times: &mut VecDeque<Instant>, window: Duration, now: Instant) {
-    while times.front().is_some_and(|t| now - *t >= window) {
-        times.pop_front();
-    }
-}
+/// Ten failures per fifteen minutes.
+pub const SIGN_IN_FAILURES: Limit = Limit::per(10, 15 * 60);
 
 /// The sign-in guard the server keeps: failures per address and per account.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SignInGuard {
-    failures: Mutex<Failures>,
-    limit: FailureLimit,
+    failures: Mutex<SlidingWindow>,
+    limit: Limit,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        SignInGuard::new(SIGN_IN_FAILURES)
+    }
 }
 
 impl SignInGuard {
     /// A guard with this limit.
-    pub fn new(limit: FailureLimit) -> SignInGuard {
+    pub fn new(limit: Limit) -> SignInGuard {
         SignInGuard {
-            failures: Mutex::new(Failures::default()),
+            failures: Mutex::new(SlidingWindow::default()),
             limit,
         }
     }
@@ -131,7 +69,7 @@ impl SignInGuard {
         self.lock().clear(&account_key(email));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Failures> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlidingWindow> {
         // A panic while holding it cannot leave the bookkeeping half-changed in a harmful way.
         self.failures
             .lock()
@@ -155,39 +93,7 @@ fn keys(ip: Option<IpAddr>, email: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const LIMIT: FailureLimit = FailureLimit {
-        max: 3,
-        window: Duration::from_secs(60),
-    };
-
-    #[test]
-    fn a_key_waits_once_it_reaches_the_limit_until_its_oldest_failure_leaves_the_window() {
-        let start = Instant::now();
-        let mut failures = Failures::default();
-        for second in 0..2 {
-            failures.record("k", LIMIT, start + Duration::from_secs(second));
-        }
-        assert_eq!(
-            failures.wait("k", LIMIT, start + Duration::from_secs(2)),
-            None
-        );
-        failures.record("k", LIMIT, start + Duration::from_secs(10));
-        assert_eq!(
-            failures.wait("k", LIMIT, start + Duration::from_secs(20)),
-            Some(Duration::from_secs(40))
-        );
-        assert_eq!(failures.wait("other", LIMIT, start), None);
-        // The first failure leaves the window at 60 s: one more try is allowed.
-        assert_eq!(
-            failures.wait("k", LIMIT, start + Duration::from_secs(60)),
-            None
-        );
-        failures.clear("k");
-        assert_eq!(
-            failures.wait("k", LIMIT, start + Duration::from_secs(61)),
-            None
-        );
-    }
+    const LIMIT: Limit = Limit::per(3, 60);
 
     #[test]
     fn the_guard_limits_the_account_and_the_address_and_a_success_frees_the_account() {
