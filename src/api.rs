@@ -40,23 +40,6 @@ async fn session() -> Result<tower_sessions::Session, AppError> {
         })
 }
 
-/// The caller's address: the peer's, or the configured proxy header's.
-#[cfg(feature = "ssr")]
-async fn caller_ip(state: &AppState) -> Option<std::net::IpAddr> {
-    use axum::extract::ConnectInfo;
-    let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(peer)| peer);
-    let headers = use_context::<http::request::Parts>()?.headers;
-    crate::server::client_info::ClientInfo::from_request(
-        &headers,
-        peer,
-        state.settings.client_ip_header.as_deref(),
-    )
-    .ip
-}
-
 #[cfg(feature = "ssr")]
 async fn agent() -> Result<(AppState, crate::model::Me), AppError> {
     let state = state()?;
@@ -97,7 +80,7 @@ pub async fn setup_admin(
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = state()?;
-    let ip = caller_ip(&state).await;
+    let ip = client_ip(&state).await;
     let me = services::authenticate(&state, ip, &email, &password).await?;
     auth::sign_in(&session().await?, me.id).await
 }
@@ -331,7 +314,7 @@ pub async fn widget_start(
     services::widget_snapshot(&state, &key, token.as_deref(), locale, ip).await
 }
 
-/// The address of whoever calls a server function (for IP blocks).
+/// The address of whoever calls a server function (for IP blocks and sign-in limits).
 #[cfg(feature = "ssr")]
 async fn client_ip(state: &AppState) -> Option<std::net::IpAddr> {
     use axum::extract::ConnectInfo;

@@ -23,6 +23,9 @@ pub enum AppError {
     /// This server's setup asks for the one-time token printed in its log at start-up.
     #[error("the setup token is missing or wrong")]
     SetupTokenNeeded,
+    /// Too many new visitors, sockets or frames from one place: slow down.
+    #[error("too many requests; wait a moment and try again")]
+    RateLimited,
     /// Too many failed sign-ins from this address or for this account lately.
     #[error("too many attempts; try again in {minutes} minutes")]
     TooManyAttempts {
@@ -133,6 +136,7 @@ impl AppError {
             AppError::SetupDone => "setup_done",
             AppError::SetupTokenNeeded => "setup_token_needed",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::RateLimited => "rate_limited",
             AppError::EmailTaken => "email_taken",
             AppError::Invalid { .. } => "invalid",
             AppError::EmptyMessage => "empty_message",
@@ -161,7 +165,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
             AppError::Forbidden | AppError::Blocked { .. } | AppError::SetupTokenNeeded => 403,
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. } | AppError::RateLimited => 429,
             AppError::NotFound { .. } | AppError::UnknownInbox => 404,
             AppError::SetupDone
             | AppError::EmailTaken

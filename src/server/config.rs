@@ -84,6 +84,24 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_SETUP_TOKEN")]
     pub setup_token: Option<String>,
 
+    /// New visitors one address may start per minute (more are refused until the minute
+    /// passes; 0: no limit).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_NEW_VISITORS_PER_MINUTE",
+        default_value_t = 60
+    )]
+    pub new_visitors_per_minute: usize,
+
+    /// Sockets (widgets and trackers) one address may hold open at once (0: no limit).
+    #[arg(long, env = "SWITCHBOARD_SOCKETS_PER_ADDRESS", default_value_t = 50)]
+    pub sockets_per_address: usize,
+
+    /// Messages a socket may send per second (page views and typing notices: the same; 0: no
+    /// limit).
+    #[arg(long, env = "SWITCHBOARD_MESSAGES_PER_SECOND", default_value_t = 5)]
+    pub messages_per_second: usize,
+
     /// A header set by your reverse proxy with the visitor's address (X-Forwarded-For,
     /// X-Real-IP). Only set it behind a proxy that overwrites it.
     #[arg(long, env = "SWITCHBOARD_CLIENT_IP_HEADER")]
@@ -173,6 +191,9 @@ impl Config {
             geoip_db: None,
             client_ip_header: None,
             setup_token: None,
+            new_visitors_per_minute: 60,
+            sockets_per_address: 50,
+            messages_per_second: 5,
             smtp_host: None,
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,

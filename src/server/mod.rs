@@ -22,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod timers;
 pub mod tracker;
+pub mod visitor_limits;
 pub mod visitor_signals;
 pub mod webhook;
 pub mod widget_page;
@@ -97,6 +98,20 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             setup_token,
         }),
         sign_in_guard: Arc::new(sign_in_guard::SignInGuard::default()),
+        visitor_limits: Arc::new(visitor_limits::VisitorLimits::new(
+            config.new_visitors_per_minute,
+            config.sockets_per_address,
+            visitor_limits::FrameLimits {
+                messages: config.messages_per_second,
+                page_views: config.messages_per_second,
+                typing: config.messages_per_second,
+                other: if config.messages_per_second == 0 {
+                    0
+                } else {
+                    visitor_limits::FrameLimits::default().other
+                },
+            },
+        )),
     };
     if let (Some(token), None) = (&state.settings.setup_token, &config.setup_token) {
         tracing::warn!(

@@ -36,6 +36,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Failed sign-ins per address and account.
     pub sign_in_guard: Arc<crate::server::sign_in_guard::SignInGuard>,
+    /// New visitors, sockets and frames per address and socket.
+    pub visitor_limits: Arc<crate::server::visitor_limits::VisitorLimits>,
 }
 
 /// Run-time settings derived from the configuration.

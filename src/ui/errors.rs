@@ -46,6 +46,7 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "wrong_credentials" => t_string!(i18n, err_wrong_credentials),
         "setup_done" => t_string!(i18n, err_setup_done),
         "setup_token_needed" => t_string!(i18n, err_setup_token_needed),
+        "rate_limited" => t_string!(i18n, err_rate_limited),
         "email_taken" => t_string!(i18n, err_email_taken),
         "empty_message" => t_string!(i18n, err_empty_message),
         "message_too_long" => t_string!(i18n, err_message_too_long),

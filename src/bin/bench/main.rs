@@ -74,7 +74,13 @@ impl Bench {
     async fn start() -> BenchResult<Bench> {
         let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let running = switchboard::server::spawn(Config::for_data_dir(dir.clone())).await?;
+        // Every simulated visitor comes from this one address, as fast as it can: the limits
+        // meant for the open internet are off.
+        let mut config = Config::for_data_dir(dir.clone());
+        config.new_visitors_per_minute = 0;
+        config.sockets_per_address = 0;
+        config.messages_per_second = 0;
+        let running = switchboard::server::spawn(config).await?;
         let state = &running.state;
         let admin =
             services::setup_first_admin(state, "Bench", "bench@example.com", PASSWORD).await?;

@@ -43,7 +43,7 @@ pub async fn widget_snapshot(
     ip: Option<std::net::IpAddr>,
 ) -> Result<WidgetSnapshot, AppError> {
     let last_event_id = state.store.last_event_id().await?;
-    let (inbox, visitor, new_token) = visitor_for_widget(state, key, token).await?;
+    let (inbox, visitor, new_token) = visitor_for_widget(state, key, token, ip).await?;
     let blocked = blocking::in_force(state, &visitor, ip)
         .await?
         .map(|block| BlockNotice { until: block.until });

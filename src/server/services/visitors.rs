@@ -12,11 +12,12 @@ use crate::server::store::{Visitor, WriteTx, now_millis};
 use super::*;
 
 /// The visitor behind a widget token of this inbox, or a new visitor (and their new token)
-/// when the token is missing or unknown.
+/// when the token is missing or unknown, within the new visitors `ip` may start.
 pub async fn visitor_for_widget(
     state: &AppState,
     key: &str,
     token: Option<&str>,
+    ip: Option<std::net::IpAddr>,
 ) -> Result<(Inbox, Visitor, Option<String>), AppError> {
     let inbox = state
         .store
@@ -35,6 +36,7 @@ pub async fn visitor_for_widget(
     if let Some(visitor) = known.filter(|v| v.inbox_id == inbox.id) {
         return Ok((inbox, visitor, None));
     }
+    state.visitor_limits.new_visitor(ip)?;
     let token = auth::random_token(32);
     let mut tx = state.store.write().await?;
     let visitor = tx

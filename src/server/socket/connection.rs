@@ -20,6 +20,7 @@ use crate::server::online::Changes;
 use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::{StoreError, Visitor};
+use crate::server::visitor_limits::FrameBudget;
 use crate::server::visitor_signals::Subscription;
 
 use super::frames::handle_frame;
@@ -188,9 +189,11 @@ where
             }),
         Caller::Visitor(client) => {
             let visitor = match (inbox, token) {
-                (Some(key), token) => services::visitor_for_widget(state, &key, token.as_deref())
-                    .await
-                    .map(|(_, visitor, new_token)| (visitor, new_token)),
+                (Some(key), token) => {
+                    services::visitor_for_widget(state, &key, token.as_deref(), client.ip)
+                        .await
+                        .map(|(_, visitor, new_token)| (visitor, new_token))
+                }
                 (None, Some(token)) => services::visitor_by_token(state, &token)
                     .await
                     .map(|visitor| (visitor, None)),
@@ -280,6 +283,7 @@ where
         Subscriber::Agent { .. } => None,
     };
     let mut table = TableWatch::default();
+    let mut budget = FrameBudget::new(state.visitor_limits.frames);
     loop {
         tokio::select! {
             batch = feed.next_batch() => {
@@ -335,6 +339,14 @@ where
                     }
                     Subscriber::Visitor { .. } => refuse(&mut sink, None, &AppError::Forbidden).await?,
                 },
+                Some(Ok(frame)) if !budget.allow(&frame, std::time::Instant::now()) => {
+                    // Over its kind's budget this second: refused, nothing stored.
+                    let client_id = match frame {
+                        ClientFrame::Send { client_id, .. } => Some(client_id),
+                        _ => None,
+                    };
+                    refuse(&mut sink, client_id, &AppError::RateLimited).await?;
+                }
                 Some(Ok(frame)) => handle_frame(&mut sink, state, who, frame).await?,
             },
         }

@@ -49,13 +49,13 @@ pub async fn agent_socket(
     session: Session,
 ) -> Response {
     match auth::current_agent(&state, &session).await {
-        Ok(agent) => upgrade(ws, state, Caller::Agent(agent)),
+        Ok(agent) => upgrade(ws, state, Caller::Agent(agent), None),
         Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
     }
 }
 
 /// `GET /ws/visitor`: upgrades a widget's or tracker's connection; it authenticates in its
-/// first frame.
+/// first frame. One address holds so many sockets at once (429 beyond).
 pub async fn visitor_socket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
@@ -67,14 +67,30 @@ pub async fn visitor_socket(
         Some(peer),
         state.settings.client_ip_header.as_deref(),
     );
-    upgrade(ws, state, Caller::Visitor(client))
+    let Some(slot) = state.visitor_limits.open_socket(client.ip) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(AppError::RateLimited),
+        )
+            .into_response();
+    };
+    upgrade(ws, state, Caller::Visitor(client), Some(slot))
 }
 
-/// Accepts the upgrade with the frame size limit and serves the socket.
-fn upgrade(ws: WebSocketUpgrade, state: AppState, caller: Caller) -> Response {
+/// Accepts the upgrade with the frame size limit and serves the socket (holding its place
+/// among its address's sockets, if it counts, until it ends).
+fn upgrade(
+    ws: WebSocketUpgrade,
+    state: AppState,
+    caller: Caller,
+    slot: Option<crate::server::visitor_limits::SocketSlot>,
+) -> Response {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| serve_socket(socket, state, caller))
+        .on_upgrade(move |socket| async move {
+            serve_socket(socket, state, caller).await;
+            drop(slot);
+        })
 }
 
 /// Serves an upgraded socket: JSON text frames in and out (agents' replies formatted for a
