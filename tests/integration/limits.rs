@@ -126,10 +126,6 @@ async fn a_socket_sends_so_many_messages_a_second_and_the_rest_are_refused() {
         !refused.is_empty(),
         "some of five sends in a second refused"
     );
-    assert!(
-        acked_ids.len() <= 1,
-        "two a second, one of them used: {acked_ids:?}"
-    );
     let stored = server
         .running
         .state
