@@ -6,6 +6,11 @@
   "use strict";
   var script = document.currentScript;
   var key = script && script.getAttribute("data-inbox");
+  // The query parameters the inbox keeps (`utm_*, ref`); the rest of the query, and the
+  // fragment, never leave the visitor's browser.
+  var keep = ((script && script.getAttribute("data-keep")) || "").split(",")
+    .map(function (name) { return name.trim(); })
+    .filter(function (name) { return name.length > 0; });
   if (!key || window.parent === window) return;
   var storageKey = "switchboard.visitor." + key;
   var socket = null;
@@ -25,9 +30,21 @@
     socket.send(JSON.stringify(frame));
     return true;
   }
+  function kept(url) {
+    var bare = url.split("#")[0];
+    var at = bare.indexOf("?");
+    if (at < 0) return bare;
+    var pairs = bare.slice(at + 1).split("&").filter(function (pair) {
+      var name = pair.split("=")[0];
+      return keep.some(function (pattern) {
+        return pattern.slice(-1) === "*" ? name.indexOf(pattern.slice(0, -1)) === 0 : name === pattern;
+      });
+    });
+    return bare.slice(0, at) + (pairs.length ? "?" + pairs.join("&") : "");
+  }
   function report() {
     if (!latest) return;
-    var frame = { type: "page_view", url: latest.url, title: latest.title, referrer: latest.referrer || "" };
+    var frame = { type: "page_view", url: kept(latest.url), title: latest.title, referrer: latest.referrer || "" };
     if (!toldEnvironment) {
       frame.screen = screen.width + "x" + screen.height;
       frame.language = navigator.language || null;

@@ -43,7 +43,8 @@
   document.body.appendChild(button);
 
   function page() {
-    return { type: "switchboard:page", url: location.href, title: document.title, referrer: document.referrer };
+    // Never the fragment (tokens travel there); the tracker keeps only the query the inbox allows.
+    return { type: "switchboard:page", url: location.href.split("#")[0], title: document.title, referrer: document.referrer };
   }
   function tell() {
     var p = page();
@@ -57,7 +58,7 @@
     if (on && !frame) {
       frame = document.createElement("iframe");
       var p = page();
-      frame.src = origin + "/widget/" + encodeURIComponent(key) + "?url=" + encodeURIComponent(p.url) +
+      frame.src = origin + "/widget/" + encodeURIComponent(key) + "?url=" + encodeURIComponent(p.url.split("?")[0]) +
         "&title=" + encodeURIComponent(p.title) + "&referrer=" + encodeURIComponent(p.referrer);
       frame.title = text.title;
       frame.className = "sb-frame";

@@ -218,6 +218,16 @@ pub async fn set_inbox_timers(
     services::set_inbox_timers(&state, &me, inbox_id, assignee_idle_secs, visitor_idle_secs).await
 }
 
+/// Sets the query parameters an inbox keeps in the page addresses it records. Admins only.
+#[server(endpoint = "set_inbox_privacy")]
+pub async fn set_inbox_privacy(
+    inbox_id: i64,
+    #[server(default)] kept_query_params: String,
+) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    services::set_inbox_privacy(&state, &me, inbox_id, &kept_query_params).await
+}
+
 /// Sets what files an inbox accepts and whether agents see a preview of what visitors type.
 /// Admins only.
 #[server(endpoint = "set_inbox_chat_settings")]

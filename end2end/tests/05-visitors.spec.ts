@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage } from "./helpers";
+import { agentPage, keepQueryParams } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -9,6 +9,8 @@ test.afterEach(async ({ browser }) => {
 test("an agent follows a visitor browsing the demo site and starts a chat with them", async ({ browser }) => {
   test.setTimeout(120_000);
   const agent = await agentPage(browser);
+  // The visitor is found by a query parameter, which the inbox must keep (none by default).
+  await keepQueryParams(agent, "Demo website", "from");
   await agent.getByRole("button", { name: /Visitors online/ }).click();
   const table = agent.getByRole("table", { name: "Visitors on the site" });
   await expect(table).toBeVisible();
@@ -16,7 +18,8 @@ test("an agent follows a visitor browsing the demo site and starts a chat with t
   // A visitor lands on the demo site (a marked address, to find them among others).
   const visitorContext = await browser.newContext({ locale: "en-US", timezoneId: "Europe/Madrid" });
   const visitor = await visitorContext.newPage();
-  await visitor.goto("/demo?from=e2e-visitors");
+  // Her address carries a secret in its query and its fragment: neither is recorded.
+  await visitor.goto("/demo?from=e2e-visitors&session=s3cret#token=abc");
   await agent.getByLabel("Filter by page").fill("e2e-visitors");
   const profileButton = table.getByRole("button", { name: /^Profile of #\d+$/ });
   await expect(profileButton).toHaveCount(1);
@@ -26,6 +29,7 @@ test("an agent follows a visitor browsing the demo site and starts a chat with t
   await expect(row).toContainText("Northwind Coffee — fresh beans every week");
   await expect(row).toContainText("Madrid, Europe");
   await expect(row).toContainText("Browsing");
+  await expect(row.getByRole("link")).toHaveAttribute("href", /\/demo\?from=e2e-visitors$/);
   await expect(agent.getByRole("button", { name: /Visitors online/ })).toHaveText(/Visitors online\s*[1-9]/);
 
   // Her profile is open while she browses: the row and the profile follow her, live.

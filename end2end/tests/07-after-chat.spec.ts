@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage, visitorWithChat, say, workspaceLive, chooseAction } from "./helpers";
+import { agentPage, visitorWithChat, say, workspaceLive, chooseAction, keepQueryParams } from "./helpers";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
 test.afterEach(async ({ browser }) => {
@@ -154,6 +154,7 @@ test("the search box finds a word across conversations, highlighted", async ({ b
 test("a visitor saved as a contact from their profile is found on the Contacts page with their chat", async ({ browser }) => {
   test.setTimeout(90_000);
   const agent = await agentPage(browser);
+  await keepQueryParams(agent, "Demo website", "from");
   const visitorContext = await browser.newContext({ locale: "en-US" });
   const visitor = await visitorContext.newPage();
   await visitor.goto("/demo?from=e2e-contact");

@@ -34,6 +34,21 @@ export async function conversationFrom(browser: Browser, agent: Page, text: stri
   return Number(new URL(agent.url()).pathname.split("/").pop());
 }
 
+/**
+ * Has an inbox keep these query parameters in the page addresses it records (Administration,
+ * the inbox's page, Privacy), then goes back to the workspace. By default no query is kept.
+ */
+export async function keepQueryParams(page: Page, inbox: string, params: string) {
+  await page.getByRole("link", { name: "Administration" }).click();
+  await page.getByRole("link", { name: inbox, exact: true }).click();
+  const privacy = page.getByRole("form", { name: `Privacy · ${inbox}` });
+  await privacy.getByLabel("Query parameters kept in visited page addresses").fill(params);
+  await privacy.getByRole("button", { name: "Save privacy" }).click();
+  await expect(privacy.getByRole("status")).toHaveText("Privacy saved.");
+  await page.getByRole("link", { name: /^Workspace/ }).click();
+  await workspaceLive(page);
+}
+
 /** Signs an agent in on this page and waits until the workspace is live. */
 export async function signIn(page: Page, email = ADMIN.email) {
   await page.goto("/login");

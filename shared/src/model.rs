@@ -154,6 +154,10 @@ pub struct Inbox {
     pub files: FilePolicy,
     /// Whether agents see what the visitor is typing before they send it.
     pub typing_preview: bool,
+    /// The query parameters kept in the page addresses recorded for this inbox's visitors
+    /// (`utm_*, ref`; empty: none). Fragments are never kept.
+    #[serde(default)]
+    pub kept_query_params: String,
 }
 
 /// An agent account as the admin page lists it.

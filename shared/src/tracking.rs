@@ -176,6 +176,70 @@ pub fn location_from_geoip(city: Option<&str>, country: Option<&str>) -> Option<
     }
 }
 
+/// How many query parameter names an inbox may keep.
+pub const MAX_KEPT_PARAMS: usize = 20;
+
+/// An inbox's list of query parameters kept in page addresses, checked and written one way
+/// (`utm_*, ref`): names of letters, digits, `_`, `-` and `.`, each optionally ending in `*`
+/// (every name with that beginning). Empty: no query is kept.
+pub fn parse_kept_params(text: &str) -> Result<String, AppError> {
+    let names: Vec<&str> = text
+        .split([',', ' ', '\n', '\t'])
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    if names.len() > MAX_KEPT_PARAMS {
+        return Err(AppError::invalid("kept_query_params", "too many names"));
+    }
+    for name in &names {
+        let stem = name.strip_suffix('*').unwrap_or(name);
+        let fine = !stem.is_empty()
+            && stem.len() <= 40
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !fine {
+            return Err(AppError::invalid(
+                "kept_query_params",
+                "not a parameter name",
+            ));
+        }
+    }
+    Ok(names.join(", "))
+}
+
+/// A page address as it is kept: never its fragment, and of its query only the parameters
+/// `kept` names (the inbox's list from [`parse_kept_params`]); tokens and personal data often
+/// travel in both.
+pub fn kept_address(url: &str, kept: &str) -> String {
+    let url = url.split('#').next().unwrap_or_default();
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let patterns: Vec<&str> = kept
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let keeps = |name: &str| {
+        patterns
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(stem) => name.starts_with(stem),
+                None => name == *pattern,
+            })
+    };
+    let pairs: Vec<&str> = query
+        .split('&')
+        .filter(|pair| keeps(pair.split('=').next().unwrap_or_default()))
+        .collect();
+    if pairs.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", pairs.join("&"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +346,28 @@ mod tests {
             Some("Sweden")
         );
         assert_eq!(location_from_geoip(Some(""), None), None);
+    }
+
+    #[test]
+    fn an_address_keeps_no_fragment_and_only_the_query_the_inbox_names() {
+        let url = "https://shop.example/cart?token=s3cret&utm_source=news&ref=ad#reset=abc";
+        assert_eq!(kept_address(url, ""), "https://shop.example/cart");
+        assert_eq!(
+            kept_address(url, "utm_*, ref"),
+            "https://shop.example/cart?utm_source=news&ref=ad"
+        );
+        assert_eq!(kept_address(url, "utm"), "https://shop.example/cart");
+        assert_eq!(
+            kept_address("https://a.example/#x", "*"),
+            "https://a.example/"
+        );
+        assert_eq!(
+            parse_kept_params(" utm_* ref,,gclid "),
+            Ok("utm_*, ref, gclid".into())
+        );
+        assert_eq!(parse_kept_params(""), Ok(String::new()));
+        assert!(parse_kept_params("a=b").is_err());
+        assert!(parse_kept_params("*").is_err());
+        assert!(parse_kept_params(&"x ".repeat(21)).is_err());
     }
 }

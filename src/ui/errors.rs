@@ -86,6 +86,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "body" | "comment" => t_string!(i18n, field_comment),
         "label" | "labels" => t_string!(i18n, field_labels),
         "webhook_url" => t_string!(i18n, field_webhook_url),
+        "kept_query_params" => t_string!(i18n, kept_query_params),
         "company" => t_string!(i18n, field_company),
         "query" => t_string!(i18n, field_search),
         "inbox" | "inbox_id" => t_string!(i18n, field_inbox),

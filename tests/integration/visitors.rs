@@ -659,3 +659,71 @@ async fn closing_the_tab_viewed_last_brings_back_the_page_of_another_tab() {
     assert!(pages[0].ended_at.is_none(), "on it again");
     first.close().await;
 }
+
+#[tokio::test]
+async fn recorded_addresses_keep_no_fragment_and_only_the_query_the_inbox_allows() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let admin = server.sign_in(&team.admin.email).await;
+    let ana = server.sign_in("ana@example.com").await;
+    let mut ana_socket = ana.socket(None).await;
+    watch(&mut ana_socket).await;
+    let (mut tab, _) = tracker(&server, &team.inbox, None).await;
+    let report = |path: &str, title: &str| {
+        ClientFrame::PageView(PageReport {
+            url: format!("https://shop.example{path}"),
+            title: title.into(),
+            referrer: "https://search.example/results?q=my+name#top".into(),
+            ..PageReport::default()
+        })
+    };
+
+    // By default neither the query nor the fragment is kept, nor the referrer's.
+    tab.send(&report(
+        "/reset?token=s3cret&utm_source=news#code=42",
+        "Reset",
+    ))
+    .await;
+    let row = row_on_page(&mut ana_socket, "Reset").await;
+    assert_eq!(row.page_url, "https://shop.example/reset");
+    let profile: VisitorProfile = ana
+        .call("visitor_profile", &[("id", &row.visitor_id.to_string())])
+        .await
+        .expect("profile");
+    assert_eq!(profile.visits[0].referrer, "https://search.example/results");
+
+    // The inbox keeps its campaign parameters, and only those; bad names change nothing.
+    let inbox_id = team.inbox.id.to_string();
+    let refused: Result<Inbox, Value> = admin
+        .call(
+            "set_inbox_privacy",
+            &[("inbox_id", &inbox_id), ("kept_query_params", "utm_*, a=b")],
+        )
+        .await;
+    crate::common::refused(refused, "invalid");
+    let saved: Inbox = admin
+        .call(
+            "set_inbox_privacy",
+            &[("inbox_id", &inbox_id), ("kept_query_params", "utm_* ref")],
+        )
+        .await
+        .expect("saved");
+    assert_eq!(saved.kept_query_params, "utm_*, ref");
+    let not_admin: Result<Inbox, Value> = ana
+        .call(
+            "set_inbox_privacy",
+            &[("inbox_id", &inbox_id), ("kept_query_params", "")],
+        )
+        .await;
+    crate::common::refused(not_admin, "forbidden");
+    tab.send(&report(
+        "/cart?token=s3cret&utm_source=news&ref=ad#x",
+        "Cart",
+    ))
+    .await;
+    let row = row_on_page(&mut ana_socket, "Cart").await;
+    assert_eq!(
+        row.page_url,
+        "https://shop.example/cart?utm_source=news&ref=ad"
+    );
+}

@@ -209,6 +209,20 @@ pub async fn set_inbox_chat_settings(
     commit_inbox(state, tx, inbox_id).await
 }
 
+/// Sets the query parameters an inbox keeps in the page addresses it records. Admins only.
+pub async fn set_inbox_privacy(
+    state: &AppState,
+    actor: &Me,
+    inbox_id: i64,
+    kept_query_params: &str,
+) -> Result<Inbox, AppError> {
+    require_admin(actor)?;
+    let kept = crate::tracking::parse_kept_params(kept_query_params)?;
+    let mut tx = state.store.write().await?;
+    tx.set_inbox_kept_query_params(inbox_id, &kept).await?;
+    commit_inbox(state, tx, inbox_id).await
+}
+
 /// Commits a change of an inbox's settings and returns the inbox as it is now. An unknown
 /// inbox is not found, and its transaction (which changed nothing) is dropped.
 pub(super) async fn commit_inbox(

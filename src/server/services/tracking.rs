@@ -30,7 +30,16 @@ pub async fn page_viewed(
     report: &PageReport,
     tab: TabId,
 ) -> Result<(), AppError> {
-    let page = tracking::validate_page(&report.url, &report.title, &report.referrer)?;
+    let mut page = tracking::validate_page(&report.url, &report.title, &report.referrer)?;
+    // Whatever the tracker sent, only what the inbox keeps is stored.
+    let kept = state
+        .store
+        .inbox(visitor.inbox_id)
+        .await?
+        .map(|inbox| inbox.kept_query_params)
+        .unwrap_or_default();
+    page.url = tracking::kept_address(&page.url, &kept);
+    page.referrer = tracking::kept_address(&page.referrer, "");
     let env = tracking::clean_environment(
         report.screen.as_deref(),
         report.language.as_deref(),

@@ -8,7 +8,7 @@ use crate::model::Inbox;
 use super::*;
 
 pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
-     i.max_file_bytes, i.allowed_file_types, i.typing_preview FROM inboxes i";
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params FROM inboxes i";
 
 pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
     Ok(Inbox {
@@ -22,6 +22,7 @@ pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
             allowed_types: row.try_get("allowed_file_types")?,
         },
         typing_preview: row.try_get("typing_preview")?,
+        kept_query_params: row.try_get("kept_query_params")?,
     })
 }
 
@@ -149,7 +150,7 @@ impl WriteTx {
         let row = sqlx::query(
             "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
              RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
-             allowed_file_types, typing_preview",
+             allowed_file_types, typing_preview, kept_query_params",
         )
         .bind(name)
         .bind(key)
@@ -158,6 +159,20 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         inbox_from_row(&row)
+    }
+
+    /// Sets the query parameters an inbox keeps in page addresses (checked by the caller).
+    pub async fn set_inbox_kept_query_params(
+        &mut self,
+        inbox_id: i64,
+        kept: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE inboxes SET kept_query_params = ? WHERE id = ?")
+            .bind(kept)
+            .bind(inbox_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     /// Sets an inbox's file policy and typing preview (validated by the caller).

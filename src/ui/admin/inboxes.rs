@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{CreateInbox, SetInboxChatSettings, SetInboxTimers};
+use crate::api::{CreateInbox, SetInboxChatSettings, SetInboxPrivacy, SetInboxTimers};
 use crate::i18n::*;
 use crate::model::Inbox;
 use crate::snapshot::AdminOverview;
@@ -75,7 +75,8 @@ pub fn InboxPage(overview: AdminOverview, id: i64) -> impl IntoView {
             <p>{t!(i18n, snippet_label)}</p>
             <pre><code>{snippet}</code></pre>
             <ChatSettingsForm inbox=inbox.clone() />
-            <TimerForm inbox />
+            <TimerForm inbox=inbox.clone() />
+            <PrivacyForm inbox />
             <WebhookForm inbox_id=id webhook />
         </section>
     }
@@ -142,6 +143,47 @@ fn ChatSettingsForm(inbox: Inbox) -> impl IntoView {
             </Show>
             <button type="submit" disabled=move || action.pending().get()>
                 {t!(i18n, save_chat_settings)}
+            </button>
+        </form>
+    }
+}
+
+/// The query parameters an inbox keeps in the page addresses it records (the fragment never).
+#[component]
+fn PrivacyForm(inbox: Inbox) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetInboxPrivacy>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let kept = RwSignal::new(inbox.kept_query_params.clone());
+    let inbox_id = inbox.id;
+    let heading_id = format!("privacy-{inbox_id}");
+    let labelled_by = heading_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(SetInboxPrivacy {
+            inbox_id,
+            kept_query_params: kept.get_untracked(),
+        });
+    };
+    view! {
+        <form class="privacy" on:submit=submit aria-labelledby=labelled_by>
+            <h4 id=heading_id>{t!(i18n, privacy_heading)} " · " {inbox.name}</h4>
+            <label>
+                {t!(i18n, kept_query_params)}
+                <input
+                    type="text"
+                    placeholder="utm_*, ref"
+                    prop:value=move || kept.get()
+                    on:input=move |ev| kept.set(event_target_value(&ev))
+                />
+            </label>
+            <p class="hint">{t!(i18n, kept_query_params_hint)}</p>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, privacy_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>
+                {t!(i18n, save_privacy)}
             </button>
         </form>
     }
