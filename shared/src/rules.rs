@@ -464,24 +464,41 @@ pub fn validate_labels(labels: &[String]) -> Result<Vec<String>, AppError> {
     Ok(out)
 }
 
-/// Checks a webhook address: http or https, with a host; empty means none.
-pub fn validate_webhook_url(url: &str) -> Result<Option<String>, AppError> {
+/// Checks a webhook address: https with a host (plain http only to a trusted host); empty
+/// means none.
+pub fn validate_webhook_url(url: &str, trusted: &[String]) -> Result<Option<String>, AppError> {
     let url = url.trim();
     if url.is_empty() {
         return Ok(None);
     }
-    let invalid = || AppError::invalid("webhook_url", "an http:// or https:// address");
+    let invalid = || AppError::invalid("webhook_url", "an https:// address");
     let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
-        || host.is_empty()
-        || host.contains('@')
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let https = scheme.eq_ignore_ascii_case("https");
+    if !(https || scheme.eq_ignore_ascii_case("http"))
+        || authority.is_empty()
+        || authority.contains('@')
         || url.chars().any(char::is_whitespace)
         || url.len() > 2_000
     {
         return Err(invalid());
     }
+    if !https && !is_trusted_host(authority, trusted) {
+        return Err(invalid());
+    }
     Ok(Some(url.to_owned()))
+}
+
+/// Whether the host of `authority` (`host[:port]`, `[v6]:port`) is one the admin trusts with
+/// plain http and private addresses (`--webhook-trusted-hosts`).
+pub fn is_trusted_host(authority: &str, trusted: &[String]) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    trusted.iter().any(|t| t.eq_ignore_ascii_case(host))
 }
 
 #[cfg(test)]
@@ -891,13 +908,18 @@ mod tests {
     }
 
     #[test]
-    fn webhook_urls_are_http_or_https() {
-        assert_eq!(validate_webhook_url(" ").expect("none"), None);
+    fn webhook_urls_are_https_unless_their_host_is_trusted() {
+        let none: &[String] = &[];
+        assert_eq!(validate_webhook_url(" ", none).expect("none"), None);
         assert_eq!(
-            validate_webhook_url("https://desk.example/hooks?x=1").expect("ok"),
+            validate_webhook_url("https://desk.example/hooks?x=1", none).expect("ok"),
             Some("https://desk.example/hooks?x=1".into())
         );
-        assert!(validate_webhook_url("http://127.0.0.1:9000/in").is_ok());
+        assert!(validate_webhook_url("http://127.0.0.1:9000/in", none).is_err());
+        let trusted = ["127.0.0.1".to_owned(), "::1".to_owned()];
+        assert!(validate_webhook_url("http://127.0.0.1:9000/in", &trusted).is_ok());
+        assert!(validate_webhook_url("http://[::1]:9000/in", &trusted).is_ok());
+        assert!(validate_webhook_url("http://127.0.0.2/in", &trusted).is_err());
         for bad in [
             "ftp://x.example",
             "https://",
@@ -905,7 +927,7 @@ mod tests {
             "https://u@x.example",
             "http://a b",
         ] {
-            assert!(validate_webhook_url(bad).is_err(), "{bad}");
+            assert!(validate_webhook_url(bad, &trusted).is_err(), "{bad}");
         }
     }
 }

@@ -102,6 +102,11 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_MESSAGES_PER_SECOND", default_value_t = 5)]
     pub messages_per_second: usize,
 
+    /// Webhook hosts the admin trusts with plain http and private addresses (an internal
+    /// helpdesk), comma-separated; any other webhook must be https to a public address.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_TRUSTED_HOSTS", value_delimiter = ',')]
+    pub webhook_trusted_hosts: Vec<String>,
+
     /// A header set by your reverse proxy with the visitor's address (X-Forwarded-For,
     /// X-Real-IP). Only set it behind a proxy that overwrites it.
     #[arg(long, env = "SWITCHBOARD_CLIENT_IP_HEADER")]
@@ -191,6 +196,7 @@ impl Config {
             geoip_db: None,
             client_ip_header: None,
             setup_token: None,
+            webhook_trusted_hosts: Vec::new(),
             new_visitors_per_minute: 60,
             sockets_per_address: 50,
             messages_per_second: 5,

@@ -96,6 +96,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             retry_after_ms: config.retry_after * 1_000,
             keep_events_ms: config.keep_events_days * 86_400_000,
             setup_token,
+            webhook_trusted_hosts: config
+                .webhook_trusted_hosts
+                .iter()
+                .map(|host| host.trim().to_owned())
+                .filter(|host| !host.is_empty())
+                .collect(),
         }),
         sign_in_guard: Arc::new(sign_in_guard::SignInGuard::default()),
         visitor_limits: Arc::new(visitor_limits::VisitorLimits::new(

@@ -65,11 +65,10 @@ pub fn next_attempt(
 /// queues a new one.
 pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = reqwest::Client::new();
         loop {
             // After a failure (the database, or a row that no longer reads) wait a little
             // rather than spin on the item that is still due.
-            let failed = match deliver_due(&state, &client).await {
+            let failed = match deliver_due(&state).await {
                 Ok(()) => false,
                 Err(e) => {
                     tracing::error!("outbox: {e}");
@@ -103,13 +102,10 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// Delivers every item due now, one by one, and records the outcome of each.
-async fn deliver_due(
-    state: &AppState,
-    client: &reqwest::Client,
-) -> Result<(), crate::error::AppError> {
+async fn deliver_due(state: &AppState) -> Result<(), crate::error::AppError> {
     let due = state.store.due_outbox(now_millis(), BATCH).await?;
     for row in due {
-        let outcome = deliver(state, client, &row).await;
+        let outcome = deliver(state, &row).await;
         let now = now_millis();
         let mut tx = state.store.write().await?;
         match outcome {
@@ -132,11 +128,7 @@ async fn deliver_due(
     Ok(())
 }
 
-async fn deliver(
-    state: &AppState,
-    client: &reqwest::Client,
-    row: &OutboxRow,
-) -> Result<(), String> {
+async fn deliver(state: &AppState, row: &OutboxRow) -> Result<(), String> {
     match &row.item {
         Item::Email(email) => match &state.mailer {
             Some(mailer) => mailer.send(email).await,
@@ -149,7 +141,10 @@ async fn deliver(
                 .await
                 .map_err(|e| format!("database: {e}"))?;
             match hook {
-                Some((url, secret)) => webhook::deliver(client, &url, &secret, row.id, body).await,
+                Some((url, secret)) => {
+                    let trusted = &state.settings.webhook_trusted_hosts;
+                    webhook::deliver(&url, trusted, &secret, row.id, body).await
+                }
                 // The webhook was removed since: nobody to tell.
                 None => Ok(()),
             }

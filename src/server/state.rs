@@ -66,6 +66,8 @@ pub struct Settings {
     /// The one-time token `/setup` asks for, when the server listens beyond loopback and
     /// nobody has set it up yet.
     pub setup_token: Option<String>,
+    /// Webhook hosts reached over plain http and at private addresses (an internal helpdesk).
+    pub webhook_trusted_hosts: Vec<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

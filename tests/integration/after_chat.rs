@@ -398,7 +398,12 @@ async fn helpdesk(failures: usize) -> (String, Arc<Mutex<Vec<(HeaderMap, Bytes)>
 
 #[tokio::test]
 async fn tickets_need_an_email_and_reach_the_webhook_signed_and_retried() {
-    let server = TestServer::start_with(|config| config.retry_after = 1).await;
+    // The helpdesk listens on loopback over plain http: a host the admin must trust.
+    let server = TestServer::start_with(|config| {
+        config.retry_after = 1;
+        config.webhook_trusted_hosts = vec!["127.0.0.1".into()];
+    })
+    .await;
     let team = server.team().await;
     let ana = server.sign_in("ana@example.com").await;
     let admin = server.sign_in("root@example.com").await;
@@ -527,9 +532,22 @@ async fn tickets_need_an_email_and_reach_the_webhook_signed_and_retried() {
     .await;
     assert_eq!(posts[0].1, posts[1].1, "a retry posts the same body");
     let (headers, body) = &posts[1];
+    let header = |name: &str| headers[name].to_str().expect("header").to_owned();
+    let timestamp: u64 = header(webhook::TIMESTAMP_HEADER).parse().expect("seconds");
+    let delivery: i64 = header(webhook::DELIVERY_HEADER).parse().expect("id");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!(now.abs_diff(timestamp) < 60, "sent now: {timestamp}");
+    // What a receiver checks: the signature covers the time, the delivery and the body.
+    let body_text = std::str::from_utf8(body).expect("utf-8");
     assert_eq!(
-        headers[webhook::SIGNATURE_HEADER].to_str().expect("header"),
-        webhook::sign(&hook.secret, body)
+        header(webhook::SIGNATURE_HEADER),
+        webhook::sign(
+            &hook.secret,
+            webhook::signed_payload(timestamp, delivery, body_text).as_bytes()
+        )
     );
     assert_eq!(
         headers[webhook::DELIVERY_HEADER],
@@ -1099,4 +1117,51 @@ async fn contacts_gather_the_same_persons_visitors() {
         .await,
         "not_found",
     );
+}
+
+#[tokio::test]
+async fn webhooks_go_only_over_https_to_public_addresses() {
+    let server = TestServer::start_with(|config| config.retry_after = 1).await;
+    let team = server.team().await;
+    let admin = server.sign_in("root@example.com").await;
+    let ana = server.sign_in("ana@example.com").await;
+    let inbox_id = team.inbox.id.to_string();
+    // Plain http to a host nobody trusts is refused when saved.
+    let (plain, _) = helpdesk(0).await;
+    refused(
+        admin
+            .call::<Option<switchboard::api::Webhook>>(
+                "set_webhook",
+                &[("inbox_id", &inbox_id), ("url", &plain)],
+            )
+            .await,
+        "invalid",
+    );
+    // An https address that resolves to this machine is refused at every delivery.
+    let _: Option<switchboard::api::Webhook> = admin
+        .call(
+            "set_webhook",
+            &[("inbox_id", &inbox_id), ("url", "https://localhost:9/hook")],
+        )
+        .await
+        .expect("saved: https");
+    let (_, _, first) = visitor_writes(&server, &team.inbox, "Where is my order?").await;
+    accept(&ana, first.conversation_id).await;
+    let _: Ticket = ana
+        .call(
+            "create_ticket",
+            &[
+                ("conversation_id", &first.conversation_id.to_string()),
+                ("subject", "Order"),
+                ("requester_email", "lee@example.com"),
+            ],
+        )
+        .await
+        .expect("ticket");
+    let error = eventually("the delivery was refused", || async {
+        let outbox = server.running.state.store.outbox().await.expect("outbox");
+        outbox.first().and_then(|row| row.last_error.clone())
+    })
+    .await;
+    assert!(error.contains("not a public address"), "{error}");
 }

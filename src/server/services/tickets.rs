@@ -246,7 +246,7 @@ pub async fn set_webhook(
     if agent.role != crate::model::Role::Admin {
         return Err(AppError::Forbidden);
     }
-    let url = rules::validate_webhook_url(url)?;
+    let url = rules::validate_webhook_url(url, &state.settings.webhook_trusted_hosts)?;
     let mut tx = state.store.write().await?;
     if tx.inbox(inbox_id).await?.is_none() {
         return Err(AppError::not_found("inbox"));
