@@ -1165,3 +1165,61 @@ async fn webhooks_go_only_over_https_to_public_addresses() {
     .await;
     assert!(error.contains("not a public address"), "{error}");
 }
+
+#[tokio::test]
+async fn a_webhook_that_redirects_is_not_followed() {
+    let server = TestServer::start_with(|config| {
+        config.retry_after = 1;
+        config.webhook_trusted_hosts = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let team = server.team().await;
+    let admin = server.sign_in("root@example.com").await;
+    let ana = server.sign_in("ana@example.com").await;
+    // A receiver that sends every post on to an address inside the network.
+    let (inside, reached) = helpdesk(0).await;
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let inside = inside.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", inside)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let _: Option<switchboard::api::Webhook> = admin
+        .call(
+            "set_webhook",
+            &[("inbox_id", &team.inbox.id.to_string()), ("url", &url)],
+        )
+        .await
+        .expect("saved");
+    let (_, _, first) = visitor_writes(&server, &team.inbox, "Redirect me").await;
+    accept(&ana, first.conversation_id).await;
+    let _: Ticket = ana
+        .call(
+            "create_ticket",
+            &[
+                ("conversation_id", &first.conversation_id.to_string()),
+                ("subject", "Redirect"),
+                ("requester_email", "lee@example.com"),
+            ],
+        )
+        .await
+        .expect("ticket");
+    let error = eventually("the delivery failed", || async {
+        let outbox = server.running.state.store.outbox().await.expect("outbox");
+        outbox.first().and_then(|row| row.last_error.clone())
+    })
+    .await;
+    assert!(error.contains("307"), "{error}");
+    assert!(
+        reached.lock().expect("lock").is_empty(),
+        "the redirect was not followed"
+    );
+}
