@@ -1119,6 +1119,29 @@ async fn contacts_gather_the_same_persons_visitors() {
     );
 }
 
+/// A visitor writes, `agent` makes a ticket of it (the inbox's webhook is due a post), and the
+/// outbox's first failed delivery says why.
+async fn first_delivery_error(server: &TestServer, inbox: &Inbox, agent: &Agent) -> String {
+    let (_, _, first) = visitor_writes(server, inbox, "Where is my order?").await;
+    accept(agent, first.conversation_id).await;
+    let _: Ticket = agent
+        .call(
+            "create_ticket",
+            &[
+                ("conversation_id", &first.conversation_id.to_string()),
+                ("subject", "Order"),
+                ("requester_email", "lee@example.com"),
+            ],
+        )
+        .await
+        .expect("ticket");
+    eventually("a failed delivery", || async {
+        let outbox = server.running.state.store.outbox().await.expect("outbox");
+        outbox.first().and_then(|row| row.last_error.clone())
+    })
+    .await
+}
+
 #[tokio::test]
 async fn webhooks_go_only_over_https_to_public_addresses() {
     let server = TestServer::start_with(|config| config.retry_after = 1).await;
@@ -1145,24 +1168,7 @@ async fn webhooks_go_only_over_https_to_public_addresses() {
         )
         .await
         .expect("saved: https");
-    let (_, _, first) = visitor_writes(&server, &team.inbox, "Where is my order?").await;
-    accept(&ana, first.conversation_id).await;
-    let _: Ticket = ana
-        .call(
-            "create_ticket",
-            &[
-                ("conversation_id", &first.conversation_id.to_string()),
-                ("subject", "Order"),
-                ("requester_email", "lee@example.com"),
-            ],
-        )
-        .await
-        .expect("ticket");
-    let error = eventually("the delivery was refused", || async {
-        let outbox = server.running.state.store.outbox().await.expect("outbox");
-        outbox.first().and_then(|row| row.last_error.clone())
-    })
-    .await;
+    let error = first_delivery_error(&server, &team.inbox, &ana).await;
     assert!(error.contains("not a public address"), "{error}");
 }
 
@@ -1199,24 +1205,7 @@ async fn a_webhook_that_redirects_is_not_followed() {
         )
         .await
         .expect("saved");
-    let (_, _, first) = visitor_writes(&server, &team.inbox, "Redirect me").await;
-    accept(&ana, first.conversation_id).await;
-    let _: Ticket = ana
-        .call(
-            "create_ticket",
-            &[
-                ("conversation_id", &first.conversation_id.to_string()),
-                ("subject", "Redirect"),
-                ("requester_email", "lee@example.com"),
-            ],
-        )
-        .await
-        .expect("ticket");
-    let error = eventually("the delivery failed", || async {
-        let outbox = server.running.state.store.outbox().await.expect("outbox");
-        outbox.first().and_then(|row| row.last_error.clone())
-    })
-    .await;
+    let error = first_delivery_error(&server, &team.inbox, &ana).await;
     assert!(error.contains("307"), "{error}");
     assert!(
         reached.lock().expect("lock").is_empty(),
