@@ -18,8 +18,8 @@ pub fn embeddable(path: &str) -> bool {
 
 /// The policy of an agent's page (Leptos): its scripts come from here or carry `nonce` (the
 /// hydration data), WebAssembly may compile, style attributes are allowed (components set
-/// some), and only this origin is reached (`reload`: the address of `cargo leptos watch`'s
-/// reload socket, while developing).
+/// some), and only this origin is reached (`reload`: what else may be, for `cargo leptos
+/// watch`'s reload socket while developing).
 pub fn page_policy(nonce: &str, reload: Option<&str>) -> String {
     let reload = reload.map(|url| format!(" {url}")).unwrap_or_default();
     format!(
@@ -61,15 +61,11 @@ pub fn for_leptos_page() {
         return;
     };
     let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
-    let reload = std::env::var("LEPTOS_WATCH").is_ok().then(|| {
-        let options = use_context::<leptos::config::LeptosOptions>();
-        let (host, port) = options.map_or((String::from("127.0.0.1"), 3001), |o| {
-            (o.site_addr.ip().to_string(), o.reload_port)
-        });
-        format!("ws://{host}:{port}")
-    });
+    // While developing, the page's reload script reaches `cargo leptos watch` on its own port
+    // (at whatever host name the browser used).
+    let reload = std::env::var("LEPTOS_WATCH").is_ok().then_some("ws: wss:");
     if let Some(nonce) = nonce
-        && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, reload.as_deref()))
+        && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, reload))
     {
         response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
     }
@@ -168,10 +164,7 @@ mod tests {
         assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
         assert!(policy.contains("connect-src 'self';"));
         assert!(!policy.contains("'unsafe-eval'"));
-        assert!(
-            page_policy("abc", Some("ws://127.0.0.1:3001"))
-                .contains("connect-src 'self' ws://127.0.0.1:3001;")
-        );
+        assert!(page_policy("abc", Some("ws: wss:")).contains("connect-src 'self' ws: wss:;"));
         assert!(widget_policy("n").contains("frame-ancestors *"));
     }
 }
