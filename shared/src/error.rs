@@ -94,6 +94,13 @@ pub enum AppError {
         /// The limit, in bytes.
         max_bytes: i64,
     },
+    /// The visitor sent as many bytes of files as allowed this hour, or the conversation holds
+    /// as many as it may.
+    #[error("no more files can be sent here for now")]
+    UploadLimit,
+    /// The disk that holds the data is nearly full: uploads wait until there is room.
+    #[error("the server has no room for files right now")]
+    StorageFull,
     /// A kind of file the inbox does not accept.
     #[error("files of type {content_type} are not accepted here")]
     FileTypeNotAllowed {
@@ -151,6 +158,8 @@ impl AppError {
             AppError::VisitorNotOnline => "visitor_not_online",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
+            AppError::UploadLimit => "upload_limit",
+            AppError::StorageFull => "storage_full",
             AppError::Blocked { .. } => "blocked",
             AppError::MailNotConfigured => "mail_not_configured",
             AppError::BadFrame { .. } => "bad_frame",
@@ -165,7 +174,8 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
             AppError::Forbidden | AppError::Blocked { .. } | AppError::SetupTokenNeeded => 403,
-            AppError::TooManyAttempts { .. } | AppError::RateLimited => 429,
+            AppError::TooManyAttempts { .. } | AppError::RateLimited | AppError::UploadLimit => 429,
+            AppError::StorageFull => 507,
             AppError::NotFound { .. } | AppError::UnknownInbox => 404,
             AppError::SetupDone
             | AppError::EmailTaken

@@ -102,6 +102,33 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_MESSAGES_PER_SECOND", default_value_t = 5)]
     pub messages_per_second: usize,
 
+    /// Seconds a socket may go without a word from its client, not even an answer to the
+    /// server's pings (sent every third of this), before it is closed.
+    #[arg(long, env = "SWITCHBOARD_SOCKET_IDLE_SECONDS", default_value_t = 75,
+          value_parser = clap::value_parser!(u64).range(3..=3_600))]
+    pub socket_idle_seconds: u64,
+
+    /// Megabytes of files one visitor may upload per hour (0: no limit).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_UPLOAD_MB_PER_VISITOR_HOUR",
+        default_value_t = 50
+    )]
+    pub upload_mb_per_visitor_hour: i64,
+
+    /// Megabytes of files one conversation may hold (0: no limit).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_UPLOAD_MB_PER_CONVERSATION",
+        default_value_t = 200
+    )]
+    pub upload_mb_per_conversation: i64,
+
+    /// Megabytes that must stay free on the data directory's disk: below, uploads are refused
+    /// (the database needs the room more).
+    #[arg(long, env = "SWITCHBOARD_DISK_FLOOR_MB", default_value_t = 512)]
+    pub disk_floor_mb: u64,
+
     /// Webhook hosts the admin trusts with plain http and private addresses (an internal
     /// helpdesk), comma-separated; any other webhook must be https to a public address.
     #[arg(long, env = "SWITCHBOARD_WEBHOOK_TRUSTED_HOSTS", value_delimiter = ',')]
@@ -200,6 +227,10 @@ impl Config {
             new_visitors_per_minute: 60,
             sockets_per_address: 50,
             messages_per_second: 5,
+            socket_idle_seconds: 75,
+            upload_mb_per_visitor_hour: 50,
+            upload_mb_per_conversation: 200,
+            disk_floor_mb: 512,
             smtp_host: None,
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,

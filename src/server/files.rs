@@ -96,6 +96,8 @@ struct Upload {
     name: String,
     content_type: String,
     max_bytes: i64,
+    /// What is left of the uploader's allowances (hour, conversation), when one applies.
+    allowance: Option<i64>,
 }
 
 /// Everything that can be checked before reading the bytes: the upload header, who asks (a
@@ -108,14 +110,16 @@ async fn prepare_upload(
     query: &UploadQuery,
     ip: Option<std::net::IpAddr>,
 ) -> Result<Upload, AppError> {
-    let (inbox_id, uploader) = match asker(state, session, headers).await? {
+    let (inbox_id, uploader, conversation_id) = match asker(state, session, headers).await? {
         Asker::Visitor(visitor) => {
             crate::server::services::blocking::check(state, &visitor, ip).await?;
-            let inbox_id = match state.store.open_conversation_of(visitor.id).await? {
-                Some(open) => open.inbox_id,
-                None => visitor.inbox_id,
-            };
-            (inbox_id, Uploader::Visitor(visitor.id))
+            let open = state.store.open_conversation_of(visitor.id).await?;
+            let inbox_id = open.as_ref().map_or(visitor.inbox_id, |open| open.inbox_id);
+            (
+                inbox_id,
+                Uploader::Visitor(visitor.id),
+                open.map(|open| open.id),
+            )
         }
         Asker::Agent(agent) => {
             let conversation_id = query
@@ -123,7 +127,11 @@ async fn prepare_upload(
                 .ok_or_else(|| AppError::invalid("conversation_id", "required"))?;
             let conversation =
                 services::conversation_for_agent(state, &agent, conversation_id).await?;
-            (conversation.inbox_id, Uploader::Agent(agent.id))
+            (
+                conversation.inbox_id,
+                Uploader::Agent(agent.id),
+                Some(conversation_id),
+            )
         }
     };
     let inbox = state
@@ -133,13 +141,71 @@ async fn prepare_upload(
         .ok_or_else(|| AppError::not_found("inbox"))?;
     let name = crate::files::clean_name(&query.name);
     let content_type = precheck(headers, &name, &inbox.files)?;
+    check_room(&state.settings.files_dir, state.settings.uploads.disk_floor)?;
+    let allowance = allowance(state, uploader, conversation_id).await?;
+    if allowance == Some(0) {
+        return Err(AppError::UploadLimit);
+    }
     Ok(Upload {
         inbox_id,
         uploader,
         name,
         content_type,
         max_bytes: inbox.files.max_bytes,
+        allowance,
     })
+}
+
+/// What the uploader may still send: the smaller of what is left of a visitor's hourly
+/// allowance and of the conversation's (`None`: no limit applies).
+async fn allowance(
+    state: &AppState,
+    uploader: Uploader,
+    conversation_id: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    let limits = state.settings.uploads;
+    let mut left: Option<i64> = None;
+    let mut limit = |allowed: i64, used: i64| {
+        let rest = (allowed - used).max(0);
+        left = Some(left.map_or(rest, |left| left.min(rest)));
+    };
+    if let Uploader::Visitor(visitor_id) = uploader
+        && limits.per_visitor_hour > 0
+    {
+        let since = crate::server::store::now_millis() - 3_600_000;
+        let used = state.store.visitor_upload_bytes(visitor_id, since).await?;
+        limit(limits.per_visitor_hour, used);
+    }
+    if limits.per_conversation > 0 {
+        let used = state
+            .store
+            .conversation_upload_bytes(conversation_id, uploader)
+            .await?;
+        limit(limits.per_conversation, used);
+    }
+    Ok(left)
+}
+
+/// Refuses uploads while the data directory's disk has less than `floor` bytes free (the
+/// database needs the room more). A disk whose free space cannot be read is not refused.
+fn check_room(files_dir: &Path, floor: u64) -> Result<(), AppError> {
+    if floor == 0 {
+        return Ok(());
+    }
+    match nix::sys::statvfs::statvfs(files_dir) {
+        Ok(stats) => {
+            let free = stats.blocks_available().saturating_mul(stats.fragment_size());
+            if free < floor {
+                tracing::warn!(free, floor, "uploads refused: the data disk is nearly full");
+                return Err(AppError::StorageFull);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!("cannot read the data disk's free space: {e}");
+            Ok(())
+        }
+    }
 }
 
 /// Receives the bytes of an allowed upload and records the file.
@@ -150,7 +216,11 @@ async fn store_upload(
 ) -> Result<crate::model::Attachment, AppError> {
     let key = auth::random_token(16);
     let path = file_path(&state.settings.files_dir, &key);
-    let size = receive(body, &path, upload.max_bytes).await?;
+    let cap = match upload.allowance {
+        Some(left) if left < upload.max_bytes => Cap::Allowance(left),
+        _ => Cap::FileSize(upload.max_bytes),
+    };
+    let size = receive(body, &path, cap).await?;
     let mut tx = state.store.write().await?;
     let stored = tx
         .insert_file(NewFile {
@@ -178,7 +248,7 @@ fn precheck(headers: &HeaderMap, name: &str, policy: &FilePolicy) -> Result<Stri
     if !headers.contains_key(UPLOAD_HEADER) {
         return Err(AppError::Forbidden);
     }
-    let content_type = type_of(name, headers);
+    let content_type = type_of(name);
     crate::files::check(&content_type, 0, policy)?;
     Ok(content_type)
 }
@@ -288,7 +358,7 @@ async fn store_avatar(
 ) -> Result<(), AppError> {
     let key = format!("avatar-{}", auth::random_token(16));
     let path = file_path(&state.settings.files_dir, &key);
-    receive(body, &path, max_bytes).await?;
+    receive(body, &path, Cap::FileSize(max_bytes)).await?;
     let mut tx = state.store.write().await?;
     let previous = match tx.set_avatar(agent.id, &key, content_type).await {
         Ok(previous) => tx.commit(&state.hub).await.map(|_| previous),
@@ -355,9 +425,33 @@ fn initials_picture(initials: &str) -> String {
     )
 }
 
-/// Streams a body to `path`, counting; over `max_bytes` the partial file is deleted, the rest
-/// of the body is read and dropped, and the answer is `FileTooLarge`.
-async fn receive(body: Body, path: &Path, max_bytes: i64) -> Result<i64, AppError> {
+/// The most a body may bring, and the refusal past it.
+#[derive(Debug, Clone, Copy)]
+enum Cap {
+    /// The largest file the policy accepts (`FileTooLarge`).
+    FileSize(i64),
+    /// What is left of the uploader's allowance (`UploadLimit`).
+    Allowance(i64),
+}
+
+impl Cap {
+    fn bytes(self) -> i64 {
+        match self {
+            Cap::FileSize(bytes) | Cap::Allowance(bytes) => bytes,
+        }
+    }
+
+    fn refusal(self) -> AppError {
+        match self {
+            Cap::FileSize(max_bytes) => AppError::FileTooLarge { max_bytes },
+            Cap::Allowance(_) => AppError::UploadLimit,
+        }
+    }
+}
+
+/// Streams a body to `path`, counting; over the cap the partial file is deleted, the rest of
+/// the body is read and dropped, and the answer is the cap's refusal.
+async fn receive(body: Body, path: &Path, cap: Cap) -> Result<i64, AppError> {
     let io_error = |e: std::io::Error| {
         tracing::error!("cannot write an upload: {e}");
         AppError::Internal
@@ -380,9 +474,9 @@ async fn receive(body: Body, path: &Path, max_bytes: i64) -> Result<i64, AppErro
             }
         };
         size += chunk.len() as i64;
-        if size > max_bytes {
+        if size > cap.bytes() {
             drain(stream).await;
-            outcome = Err(AppError::FileTooLarge { max_bytes });
+            outcome = Err(cap.refusal());
             break;
         }
         if let Err(e) = file.write_all(&chunk).await {
@@ -412,24 +506,17 @@ async fn drain(mut stream: axum::body::BodyDataStream) {
     }
 }
 
-/// A file's type from its name; the sender's word only when the name says nothing.
-fn type_of(name: &str, headers: &HeaderMap) -> String {
+/// A file's type from its name alone (the sender's `Content-Type` is theirs to choose, so it
+/// is never believed): a name that says nothing makes it `application/octet-stream`.
+fn type_of(name: &str) -> String {
     mime_guess::from_path(name)
         .first_raw()
-        .map(str::to_owned)
-        .or_else(|| {
-            headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .map(|v| v.trim().to_ascii_lowercase())
-                .filter(|v| !v.is_empty())
-        })
-        .unwrap_or_else(|| "application/octet-stream".to_owned())
+        .unwrap_or("application/octet-stream")
+        .to_owned()
 }
 
 /// Where a stored file's bytes are: spread over folders by the key's first two characters.
-fn file_path(files_dir: &Path, key: &str) -> PathBuf {
+pub(crate) fn file_path(files_dir: &Path, key: &str) -> PathBuf {
     let folder: String = key.chars().rev().take(2).collect();
     files_dir.join(folder).join(key)
 }
@@ -508,14 +595,8 @@ mod tests {
     }
 
     #[test]
-    fn types_come_from_the_name_first() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-        assert_eq!(type_of("shot.png", &headers), "image/png");
-        assert_eq!(type_of("noextension", &headers), "text/html");
-        assert_eq!(
-            type_of("noextension", &HeaderMap::new()),
-            "application/octet-stream"
-        );
+    fn types_come_from_the_name_only() {
+        assert_eq!(type_of("shot.png"), "image/png");
+        assert_eq!(type_of("noextension"), "application/octet-stream");
     }
 }

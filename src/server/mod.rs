@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod csrf;
 pub mod demo;
+pub mod file_sweep;
 pub mod files;
 pub mod headers;
 pub mod hub;
@@ -36,6 +37,9 @@ use config::Config;
 use hub::Hub;
 use state::{AppState, Settings};
 use store::Store;
+
+/// Bytes in a megabyte, as the upload flags count them.
+const MEGABYTE: i64 = 1024 * 1024;
 
 /// A start-up failure (bad configuration, unreachable database, port in use).
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
@@ -102,6 +106,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
                 .map(|host| host.trim().to_owned())
                 .filter(|host| !host.is_empty())
                 .collect(),
+            socket_idle: std::time::Duration::from_secs(config.socket_idle_seconds),
+            uploads: state::UploadLimits {
+                per_visitor_hour: config.upload_mb_per_visitor_hour.max(0) * MEGABYTE,
+                per_conversation: config.upload_mb_per_conversation.max(0) * MEGABYTE,
+                disk_floor: config.disk_floor_mb.saturating_mul(MEGABYTE as u64),
+            },
         }),
         sign_in_guard: Arc::new(sign_in_guard::SignInGuard::default()),
         visitor_limits: Arc::new(visitor_limits::VisitorLimits::new(

@@ -68,6 +68,22 @@ pub struct Settings {
     pub setup_token: Option<String>,
     /// Webhook hosts reached over plain http and at private addresses (an internal helpdesk).
     pub webhook_trusted_hosts: Vec<String>,
+    /// How long a socket may stay silent (pings unanswered) before it is closed.
+    pub socket_idle: std::time::Duration,
+    /// Upload allowances and the free-space floor.
+    pub uploads: UploadLimits,
+}
+
+/// What uploads may take: bytes per visitor per hour and per conversation (0: no limit), and
+/// the free space the data directory's disk keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// Bytes one visitor may upload per hour.
+    pub per_visitor_hour: i64,
+    /// Bytes one conversation may hold.
+    pub per_conversation: i64,
+    /// Bytes that must stay free on the disk.
+    pub disk_floor: u64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

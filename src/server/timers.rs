@@ -2,7 +2,7 @@
 //! due (or the schedule changes), then lets the services decide what each due timer does.
 //! The schedule lives in the database, so a restart loses nothing: the new process finds the
 //! same rows and fires what fell due while it was down. The same task prunes the event log
-//! past its retention, at start-up and every hour.
+//! past its retention and sweeps the files folder, at start-up and every hour.
 
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ const BATCH: i64 = 100;
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// The pause after a round in which a timer failed, so a broken row cannot spin the loop.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
-/// How often the event log is pruned.
+/// How often the event log is pruned and the files folder swept.
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// Starts the engine; it runs until the task is aborted.
@@ -29,6 +29,11 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
                     Ok(0) => {}
                     Ok(pruned) => tracing::info!(pruned, "pruned the event log"),
                     Err(e) => tracing::error!("cannot prune the event log: {e}"),
+                }
+                match crate::server::file_sweep::sweep(&state, now_millis()).await {
+                    Ok(swept) if swept == Default::default() => {}
+                    Ok(swept) => tracing::info!(?swept, "swept the files folder"),
+                    Err(e) => tracing::error!("cannot sweep the files folder: {e}"),
                 }
                 next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
             }

@@ -315,6 +315,14 @@ pub fn widget_text(locale: Locale) -> WidgetText {
             "file_type_not_allowed",
             td_string!(locale, err_file_refused).to_string(),
         ),
+        (
+            "upload_limit",
+            td_string!(locale, err_upload_limit).to_string(),
+        ),
+        (
+            "storage_full",
+            td_string!(locale, err_storage_full).to_string(),
+        ),
         ("not_found", td_string!(locale, err_not_found).to_string()),
         ("bad_frame", td_string!(locale, err_bad_frame).to_string()),
         ("invalid", td_string!(locale, err_bad_frame).to_string()),

@@ -58,6 +58,8 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "agent_not_online" => t_string!(i18n, err_agent_offline),
         "file_too_large" | "file_type_not_allowed" => t_string!(i18n, err_file_refused),
         "visitor_not_online" => t_string!(i18n, err_visitor_not_online),
+        "upload_limit" => t_string!(i18n, err_upload_limit),
+        "storage_full" => t_string!(i18n, err_storage_full),
         "blocked" => t_string!(i18n, err_blocked),
         "mail_not_configured" => t_string!(i18n, err_mail_not_configured),
         "bad_frame" | "invalid" => t_string!(i18n, err_bad_frame),

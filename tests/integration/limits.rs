@@ -1,6 +1,8 @@
 //! The limits on what anyone on the internet can make the server do, against the real router:
-//! new visitors per address, sockets per address, frames per socket per second. Each
-//! refusal says `rate_limited` and stores nothing.
+//! new visitors per address, sockets per address, frames per socket per second (`rate_limited`),
+//! upload bytes per visitor and per conversation (`upload_limit`), the disk's floor
+//! (`storage_full`), silent sockets, and the sweep of files nobody sent. Each refusal stores
+//! nothing.
 
 use serde_json::json;
 use switchboard::protocol::ServerFrame;
@@ -142,4 +144,244 @@ async fn a_socket_sends_so_many_messages_a_second_and_the_rest_are_refused() {
         1 + acked_ids.len(),
         "nothing refused was stored"
     );
+}
+
+/// Posts `size` bytes as a PNG, as a visitor (their token) or as an agent into a conversation;
+/// the status and the answer.
+async fn upload(
+    server: &TestServer,
+    who: Result<&str, (&crate::common::Agent, i64)>,
+    size: usize,
+) -> (u16, serde_json::Value) {
+    let request = match who {
+        Ok(token) => reqwest::Client::new()
+            .post(server.url("/files?name=shot.png"))
+            .bearer_auth(token),
+        Err((agent, conversation_id)) => agent.http.post(server.url(&format!(
+            "/files?name=shot.png&conversation_id={conversation_id}"
+        ))),
+    };
+    let response = request
+        .header(switchboard::files::UPLOAD_HEADER, "1")
+        .body(vec![0u8; size])
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Files the database knows, and files in the files folder.
+async fn files_kept(server: &TestServer) -> (i64, usize) {
+    let rows = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM files")
+        .fetch_one(server.running.state.store.pool())
+        .await
+        .expect("count");
+    let on_disk = std::fs::read_dir(server.dir.path().join("files"))
+        .expect("files folder")
+        .flatten()
+        .filter_map(|folder| std::fs::read_dir(folder.path()).ok())
+        .map(|files| files.count())
+        .sum();
+    (rows, on_disk)
+}
+
+const KB: usize = 1024;
+
+#[tokio::test]
+async fn a_visitor_uploads_so_many_bytes_an_hour_and_nothing_more_is_stored() {
+    let server = TestServer::start_with(|config| {
+        config.upload_mb_per_visitor_hour = 1;
+        config.upload_mb_per_conversation = 0;
+    })
+    .await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    assert_eq!(upload(&server, Ok(&token), 600 * KB).await.0, 201);
+    // The second would pass the megabyte: refused part-way, and its bytes are not kept.
+    let (status, body) = upload(&server, Ok(&token), 600 * KB).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("upload_limit"))
+    );
+    assert_eq!(files_kept(&server).await, (1, 1));
+    // What is left of the hour still goes.
+    assert_eq!(upload(&server, Ok(&token), 424 * KB).await.0, 201);
+    let (status, body) = upload(&server, Ok(&token), 1).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("upload_limit"))
+    );
+    // Another visitor has their own allowance.
+    let other = server.visitor_token(&team.inbox).await;
+    assert_eq!(upload(&server, Ok(&other), 600 * KB).await.0, 201);
+    assert_eq!(files_kept(&server).await, (3, 3));
+}
+
+#[tokio::test]
+async fn a_conversation_holds_so_many_bytes_of_files() {
+    let server = TestServer::start_with(|config| {
+        config.upload_mb_per_visitor_hour = 0;
+        config.upload_mb_per_conversation = 1;
+    })
+    .await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    visitor.send(&send("first", None, "hello")).await;
+    let conversation_id = acked(&mut visitor).await.conversation_id;
+    let ana = server.sign_in("ana@example.com").await;
+    ana.call::<serde_json::Value>(
+        "accept_conversation",
+        &[("id", &conversation_id.to_string())],
+    )
+    .await
+    .expect("accept");
+
+    // The visitor's 700 KB, sent with a message, count for the conversation; the agent's
+    // 400 KB would pass the megabyte.
+    let (status, file) = upload(&server, Ok(&token), 700 * KB).await;
+    assert_eq!(status, 201);
+    visitor
+        .send(&switchboard::protocol::ClientFrame::Send {
+            client_id: "with-file".into(),
+            conversation_id: Some(conversation_id),
+            body: "a picture".into(),
+            attachments: vec![file["id"].as_i64().expect("file id")],
+            note: false,
+        })
+        .await;
+    acked(&mut visitor).await;
+    let (status, body) = upload(&server, Err((&ana, conversation_id)), 400 * KB).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("upload_limit"))
+    );
+    assert_eq!(
+        upload(&server, Err((&ana, conversation_id)), 300 * KB)
+            .await
+            .0,
+        201
+    );
+    assert_eq!(files_kept(&server).await, (2, 2));
+}
+
+#[tokio::test]
+async fn uploads_stop_when_the_disk_is_below_its_floor() {
+    // A floor no disk has: every upload is refused before a byte is written.
+    let server = TestServer::start_with(|config| config.disk_floor_mb = u64::MAX / 2).await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let (status, body) = upload(&server, Ok(&token), KB).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (507, Some("storage_full"))
+    );
+    assert_eq!(files_kept(&server).await, (0, 0));
+}
+
+#[tokio::test]
+async fn the_sweep_deletes_unsent_uploads_and_orphaned_bytes_after_an_hour() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    let (_, sent) = upload(&server, Ok(&token), KB).await;
+    visitor
+        .send(&switchboard::protocol::ClientFrame::Send {
+            client_id: "with-file".into(),
+            conversation_id: None,
+            body: "a picture".into(),
+            attachments: vec![sent["id"].as_i64().expect("file id")],
+            note: false,
+        })
+        .await;
+    acked(&mut visitor).await;
+    let (_, unsent) = upload(&server, Ok(&token), KB).await;
+    // Bytes no row knows (a conversation deleted, a crash between writing and recording).
+    let stray = server.dir.path().join("files").join("zz").join("stray");
+    std::fs::create_dir_all(stray.parent().expect("folder")).expect("folder");
+    std::fs::write(&stray, b"left behind").expect("stray");
+    assert_eq!(files_kept(&server).await, (2, 3));
+
+    let state = &server.running.state;
+    let now = switchboard::server::store::now_millis();
+    // Within the hour, nothing goes: an upload may still be on its way into a message.
+    let swept = switchboard::server::file_sweep::sweep(state, now)
+        .await
+        .expect("sweep");
+    assert_eq!((swept.unsent, swept.orphans), (0, 0));
+    assert_eq!(files_kept(&server).await, (2, 3));
+    // Past it, the unsent upload and the stray bytes go; the sent file stays and downloads.
+    let later = now + 2 * 3_600_000;
+    let swept = switchboard::server::file_sweep::sweep(state, later)
+        .await
+        .expect("sweep");
+    assert_eq!((swept.unsent, swept.orphans), (1, 1));
+    assert_eq!(files_kept(&server).await, (1, 1));
+    assert!(!stray.exists());
+    let download = |id: i64| {
+        reqwest::Client::new()
+            .get(server.url(&format!("/files/{id}")))
+            .bearer_auth(&token)
+            .send()
+    };
+    let kept = download(sent["id"].as_i64().expect("id"))
+        .await
+        .expect("download");
+    assert_eq!(kept.status(), 200);
+    assert_eq!(kept.bytes().await.expect("bytes").len(), KB);
+    let gone = download(unsent["id"].as_i64().expect("id"))
+        .await
+        .expect("download");
+    assert_eq!(gone.status(), 404);
+}
+
+#[tokio::test]
+async fn a_socket_that_answers_no_ping_is_closed_and_one_that_reads_stays() {
+    let server = TestServer::start_with(|config| config.socket_idle_seconds = 3).await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let mut silent = server.visitor_socket(&token, None).await;
+    silent.until_ready().await;
+    let mut reading = server.visitor_socket(&token, None).await;
+    reading.until_ready().await;
+
+    // The reading client answers the server's pings (its WebSocket library does, as browsers
+    // do) while the silent one reads nothing, so it answers none.
+    let read_for = async {
+        let until = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while let Ok(message) =
+            tokio::time::timeout_at(until, futures::StreamExt::next(&mut reading.stream)).await
+        {
+            assert!(
+                matches!(message, Some(Ok(_))),
+                "the reading socket stays open: {message:?}"
+            );
+        }
+    };
+    read_for.await;
+    assert!(reading.frames_until_pong().await.is_empty());
+
+    // The silent one was closed: what it finds is (at most) pings, then the end.
+    loop {
+        let message = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            futures::StreamExt::next(&mut silent.stream),
+        )
+        .await
+        .expect("the server ended the silent socket");
+        match message {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) => {}
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => {
+                break;
+            }
+            other => panic!("unexpected on the silent socket: {other:?}"),
+        }
+    }
 }

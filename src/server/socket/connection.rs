@@ -35,6 +35,20 @@ const REPLAY_PAGE: i64 = 500;
 /// A reconnecting client further behind than this many events reloads a snapshot instead.
 const MAX_REPLAY: i64 = 5_000;
 
+/// What goes out on a socket: a protocol frame, or a transport ping asking the client's
+/// browser to show it is still there (its pong counts as a word from the client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "passed straight to the sink one at a time, never stored in bulk"
+)]
+pub(super) enum Outgoing {
+    /// A frame of the protocol.
+    Frame(ServerFrame),
+    /// A WebSocket ping.
+    Ping,
+}
+
 /// Why a connection ended before either side closed it.
 #[derive(Debug)]
 pub(super) enum SocketError {
@@ -125,7 +139,7 @@ pub(super) async fn run_connection<S, R>(
     connection: Option<ConnectionId>,
 ) -> Result<(), SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
     R: Stream<Item = Incoming> + Unpin,
 {
@@ -153,7 +167,7 @@ async fn greet<S, R>(
     connection: Option<ConnectionId>,
 ) -> Result<Option<(Subscriber, Option<i64>)>, SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
     R: Stream<Item = Incoming> + Unpin,
 {
@@ -233,7 +247,7 @@ async fn catch_up<S>(
     after: Option<i64>,
 ) -> Result<Option<i64>, SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
 {
     let newest = state.store.last_event_id().await?;
@@ -272,7 +286,7 @@ async fn live<S, R>(
     mut last_sent: i64,
 ) -> Result<(), SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
     R: Stream<Item = Incoming> + Unpin,
 {
@@ -284,8 +298,16 @@ where
     };
     let mut table = TableWatch::default();
     let mut budget = FrameBudget::new(state.visitor_limits.frames);
+    let every = state.settings.socket_idle / 3;
+    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = keepalive.tick() => {
+                sink.send(Outgoing::Ping)
+                    .await
+                    .map_err(|e| SocketError::Gone(e.to_string()))?;
+            },
             batch = feed.next_batch() => {
                 match forward_events(&mut sink, state, who, batch, last_sent).await? {
                     Some(sent) => last_sent = sent,
@@ -378,7 +400,7 @@ async fn forward_events<S>(
     mut last_sent: i64,
 ) -> Result<Option<i64>, SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
 {
     match batch {
@@ -430,7 +452,7 @@ async fn replay<S>(
     after: i64,
 ) -> Result<i64, SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
 {
     let mut last = after;
@@ -471,10 +493,10 @@ fn event_frame(event: &StoredEvent) -> ServerFrame {
 /// Writes one frame to the client.
 pub(super) async fn send<S>(sink: &mut S, frame: ServerFrame) -> Result<(), SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
 {
-    sink.send(frame)
+    sink.send(Outgoing::Frame(frame))
         .await
         .map_err(|e| SocketError::Gone(e.to_string()))
 }
@@ -486,7 +508,7 @@ pub(super) async fn refuse<S>(
     error: &AppError,
 ) -> Result<(), SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
 {
     send(
@@ -512,10 +534,10 @@ mod tests {
         agent: &Me,
     ) -> (
         futures::channel::mpsc::UnboundedSender<Incoming>,
-        futures::channel::mpsc::Receiver<ServerFrame>,
+        futures::channel::mpsc::Receiver<Outgoing>,
     ) {
         let (incoming, stream) = futures::channel::mpsc::unbounded::<Incoming>();
-        let (sink, outgoing) = futures::channel::mpsc::channel::<ServerFrame>(0);
+        let (sink, outgoing) = futures::channel::mpsc::channel::<Outgoing>(0);
         let hello = ClientFrame::Hello {
             token: None,
             after: None,
@@ -532,14 +554,18 @@ mod tests {
         (incoming, outgoing)
     }
 
-    /// The next frame the connection sends (failing the test after 10 s of silence).
-    async fn next_frame(
-        outgoing: &mut futures::channel::mpsc::Receiver<ServerFrame>,
-    ) -> ServerFrame {
-        tokio::time::timeout(Duration::from_secs(10), outgoing.next())
-            .await
-            .expect("a frame within 10 s")
-            .expect("the connection is open")
+    /// The next frame the connection sends, past pings (failing the test after 10 s of
+    /// silence).
+    async fn next_frame(outgoing: &mut futures::channel::mpsc::Receiver<Outgoing>) -> ServerFrame {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), outgoing.next())
+                .await
+                .expect("a frame within 10 s")
+                .expect("the connection is open");
+            if let Outgoing::Frame(frame) = next {
+                return frame;
+            }
+        }
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use crate::protocol::{ClientFrame, PageReport, ServerFrame};
 use crate::server::services::{self, tracking};
 use crate::server::state::AppState;
 
-use super::connection::{SocketError, Subscriber, refuse, send};
+use super::connection::{Outgoing, SocketError, Subscriber, refuse, send};
 
 /// Most conversations one connection may report on screen (main view and chat boxes).
 const MAX_VIEWING: usize = 20;
@@ -24,7 +24,7 @@ pub(super) async fn handle_frame<S>(
     frame: ClientFrame,
 ) -> Result<(), SocketError>
 where
-    S: Sink<ServerFrame> + Unpin,
+    S: Sink<Outgoing> + Unpin,
     S::Error: std::fmt::Display,
 {
     let (client_id, outcome) = match frame {

@@ -26,7 +26,7 @@ use crate::server::client_info::ClientInfo;
 use crate::server::services;
 use crate::server::state::AppState;
 
-use connection::run_connection;
+use connection::{Outgoing, run_connection};
 
 /// Largest frame accepted (a 10,000-character message in JSON fits easily).
 const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -98,18 +98,18 @@ fn upgrade(
 async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
     let (sink, stream) = socket.split();
     let to_visitor = matches!(caller, Caller::Visitor(_));
-    let sink = Box::pin(sink.with(move |frame: ServerFrame| async move {
-        let frame = if to_visitor {
-            formatted_for_visitor(frame)
-        } else {
-            frame
+    let sink = Box::pin(sink.with(move |out: Outgoing| async move {
+        let frame = match out {
+            Outgoing::Ping => return Ok(WsMessage::Ping(Default::default())),
+            Outgoing::Frame(frame) if to_visitor => formatted_for_visitor(frame),
+            Outgoing::Frame(frame) => frame,
         };
         let text =
             serde_json::to_string(&frame).map_err(|_| axum::Error::new(AppError::Internal))?;
         Ok::<_, axum::Error>(WsMessage::Text(text.into()))
     }));
     let stream = Box::pin(
-        stream
+        until_silent(stream, state.settings.socket_idle)
             .take_while(|message| {
                 futures::future::ready(!matches!(message, Ok(WsMessage::Close(_)) | Err(_)))
             })
@@ -143,6 +143,25 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
     {
         tracing::error!("cannot unregister the connection: {e}");
     }
+}
+
+/// The client's messages (pongs included) until it closes, or stays silent for `idle`: then
+/// the stream ends and the connection with it (a vanished peer, or one that never answers the
+/// pings, does not hold its socket forever).
+fn until_silent<S, T>(stream: S, idle: std::time::Duration) -> impl futures::Stream<Item = T>
+where
+    S: futures::Stream<Item = T> + Unpin,
+{
+    futures::stream::unfold(stream, move |mut stream| async move {
+        match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(item)) => Some((item, stream)),
+            Ok(None) => None,
+            Err(_) => {
+                tracing::debug!("socket closed: silent for {idle:?}");
+                None
+            }
+        }
+    })
 }
 
 /// An agent's message reaches the widget parsed into blocks (its bundle carries no parser).

@@ -96,6 +96,50 @@ impl Store {
         }))
     }
 
+    /// Bytes a visitor uploaded since `since` (sent or not): their hourly upload allowance.
+    pub async fn visitor_upload_bytes(&self, visitor_id: i64, since: i64) -> StoreResult<i64> {
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(size), 0) FROM files WHERE visitor_id = ? AND created_at >= ?",
+        )
+        .bind(visitor_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(bytes)
+    }
+
+    /// Bytes of files a conversation holds: those sent in it, and those its uploader has
+    /// uploaded and not sent yet (they are on their way into it).
+    pub async fn conversation_upload_bytes(
+        &self,
+        conversation_id: Option<i64>,
+        uploader: Uploader,
+    ) -> StoreResult<i64> {
+        let (visitor_id, agent_id) = uploader.columns();
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT SUM(f.size) FROM files f JOIN messages m ON m.id = f.message_id \
+             WHERE m.conversation_id = ?), 0) + COALESCE((SELECT SUM(size) FROM files \
+             WHERE message_id IS NULL AND visitor_id IS ? AND agent_id IS ?), 0)",
+        )
+        .bind(conversation_id)
+        .bind(visitor_id)
+        .bind(agent_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(bytes)
+    }
+
+    /// Every storage key in use (files and agents' pictures): what the sweep must not delete.
+    pub async fn storage_keys(&self) -> StoreResult<std::collections::HashSet<String>> {
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT storage_key FROM files UNION ALL \
+             SELECT avatar_key FROM agents WHERE avatar_key IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(keys.into_iter().collect())
+    }
+
     /// An agent's picture: where it is and its type.
     pub async fn avatar(&self, agent_id: i64) -> StoreResult<Option<(String, String)>> {
         let row = sqlx::query(
@@ -171,6 +215,18 @@ impl WriteTx {
             .collect::<StoreResult<Vec<_>>>()?;
         attached.sort_by_key(|a| a.id);
         Ok(attached)
+    }
+
+    /// Forgets files uploaded before `before` and never sent; returns their storage keys (to
+    /// delete their bytes after commit).
+    pub async fn delete_unsent_files(&mut self, before: i64) -> StoreResult<Vec<String>> {
+        let keys = sqlx::query_scalar(
+            "DELETE FROM files WHERE message_id IS NULL AND created_at < ? RETURNING storage_key",
+        )
+        .bind(before)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(keys)
     }
 
     /// Sets an agent's picture; returns the previous one's key (to delete its file).
