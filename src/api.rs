@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::{
-    AgentAccount, Contact, ContactDetail, ConversationDetail, ConversationSummary, HistoryFilter,
-    HistoryRow, Inbox, SearchResults, Template, Ticket, TicketComment, TicketDetail, VisitorBlock,
-    VisitorProfile,
+    AgentAccount, AuditEntry, Contact, ContactDetail, ConversationDetail, ConversationSummary,
+    HistoryFilter, HistoryRow, Inbox, InboxContents, SearchResults, Template, Ticket,
+    TicketComment, TicketDetail, VisitorBlock, VisitorProfile,
 };
 pub use crate::snapshot::{
     AdminOverview, BlockNotice, HistoryOptions, SignInState, TemplateBook, Webhook, WidgetSnapshot,
@@ -17,7 +17,8 @@ pub use crate::snapshot::{
 
 #[cfg(feature = "ssr")]
 use crate::server::services::{
-    self, blocking, chat_details, contacts, history, templates, tickets, transcripts, visitors,
+    self, blocking, chat_details, contacts, history, lifecycle, templates, tickets, transcripts,
+    visitors,
 };
 #[cfg(feature = "ssr")]
 use crate::server::{auth, state::AppState};
@@ -73,7 +74,7 @@ pub async fn setup_admin(
     let state = state()?;
     services::check_setup_token(&state, &token)?;
     let me = services::setup_first_admin(&state, &name, &email, &password).await?;
-    auth::sign_in(&session().await?, me.id).await
+    auth::sign_in(&session().await?, me.id, 0).await
 }
 
 /// Signs an agent in.
@@ -81,14 +82,102 @@ pub async fn setup_admin(
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = state()?;
     let ip = client_ip(&state).await;
-    let me = services::authenticate(&state, ip, &email, &password).await?;
-    auth::sign_in(&session().await?, me.id).await
+    let (me, version) = services::authenticate(&state, ip, &email, &password).await?;
+    auth::sign_in(&session().await?, me.id, version).await
 }
 
-/// Signs the current agent out.
+/// Signs the current agent out: this session ends and the sockets opened with it close.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    auth::sign_out(&session().await?).await
+    auth::sign_out(&state()?, &session().await?).await
+}
+
+/// Changes the signed-in agent's password (their current one required). Their other sessions
+/// end; this one goes on.
+#[server(endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    let version = lifecycle::change_own_password(&state, &me, &current, &new).await?;
+    auth::sign_in(&session().await?, me.id, version).await
+}
+
+/// Changes an agent's name, email, role and inboxes. Admins only.
+#[server(endpoint = "update_agent")]
+pub async fn update_agent(
+    agent_id: i64,
+    name: String,
+    email: String,
+    role: String,
+    #[server(default)] inbox_ids: Vec<i64>,
+) -> Result<AgentAccount, AppError> {
+    let (state, me) = agent().await?;
+    let role = crate::model::Role::parse(&role)
+        .ok_or_else(|| AppError::invalid("role", "operator, supervisor or admin"))?;
+    lifecycle::update_agent(
+        &state,
+        &me,
+        agent_id,
+        lifecycle::AgentChanges {
+            name: &name,
+            email: &email,
+            role,
+            inbox_ids: &inbox_ids,
+        },
+    )
+    .await
+}
+
+/// Gives an agent a new password and ends their sessions. Admins only.
+#[server(endpoint = "reset_agent_password")]
+pub async fn reset_agent_password(agent_id: i64, password: String) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::reset_password(&state, &me, agent_id, &password).await
+}
+
+/// Disables an agent's account (or enables it again). Admins only.
+#[server(endpoint = "set_agent_enabled")]
+pub async fn set_agent_enabled(agent_id: i64, enabled: bool) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::set_agent_enabled(&state, &me, agent_id, enabled).await
+}
+
+/// Deletes an agent's account; their conversations stay. Admins only.
+#[server(endpoint = "delete_agent")]
+pub async fn delete_agent(agent_id: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::delete_agent(&state, &me, agent_id).await
+}
+
+/// Renames an inbox and switches it on or off. Admins only.
+#[server(endpoint = "update_inbox")]
+pub async fn update_inbox(
+    inbox_id: i64,
+    name: String,
+    #[server(default)] disabled: bool,
+) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::update_inbox(&state, &me, inbox_id, &name, disabled).await
+}
+
+/// What deleting an inbox would take with it. Admins only.
+#[server(endpoint = "load_inbox_contents")]
+pub async fn load_inbox_contents(inbox_id: i64) -> Result<InboxContents, AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::inbox_contents(&state, &me, inbox_id).await
+}
+
+/// Deletes an inbox with everything in it, given its name as confirmation. Admins only.
+#[server(endpoint = "delete_inbox")]
+pub async fn delete_inbox(inbox_id: i64, confirmation: String) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::delete_inbox(&state, &me, inbox_id, &confirmation).await
+}
+
+/// The latest changes to accounts and inboxes. Admins only.
+#[server(endpoint = "load_audit_log")]
+pub async fn load_audit_log() -> Result<Vec<AuditEntry>, AppError> {
+    let (state, me) = agent().await?;
+    lifecycle::audit_log(&state, &me).await
 }
 
 /// Inboxes and accounts, for the admin page. Admins only.

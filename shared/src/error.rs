@@ -32,6 +32,12 @@ pub enum AppError {
         /// How long to wait, rounded up.
         minutes: u64,
     },
+    /// The account was disabled by an admin.
+    #[error("this account is disabled")]
+    AccountDisabled,
+    /// The change would leave the team without an active admin.
+    #[error("the last admin cannot be removed, disabled or made a non-admin")]
+    LastAdmin,
     /// Another account uses that email.
     #[error("an account with that email exists already")]
     EmailTaken,
@@ -144,6 +150,8 @@ impl AppError {
             AppError::SetupTokenNeeded => "setup_token_needed",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::RateLimited => "rate_limited",
+            AppError::AccountDisabled => "account_disabled",
+            AppError::LastAdmin => "last_admin",
             AppError::EmailTaken => "email_taken",
             AppError::Invalid { .. } => "invalid",
             AppError::EmptyMessage => "empty_message",
@@ -173,12 +181,16 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
-            AppError::Forbidden | AppError::Blocked { .. } | AppError::SetupTokenNeeded => 403,
+            AppError::Forbidden
+            | AppError::Blocked { .. }
+            | AppError::SetupTokenNeeded
+            | AppError::AccountDisabled => 403,
             AppError::TooManyAttempts { .. } | AppError::RateLimited | AppError::UploadLimit => 429,
             AppError::StorageFull => 507,
             AppError::NotFound { .. } | AppError::UnknownInbox => 404,
             AppError::SetupDone
             | AppError::EmailTaken
+            | AppError::LastAdmin
             | AppError::NotAssignee { .. }
             | AppError::AlreadyAssigned { .. }
             | AppError::ConversationClosed

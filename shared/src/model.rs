@@ -38,6 +38,70 @@ impl Role {
     }
 }
 
+/// Whether an account may be used: active, disabled by an admin (history kept, no sign-in),
+/// or deleted (gone from every list; its messages keep the name they were written with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// Signs in and works.
+    #[default]
+    Active,
+    /// Cannot sign in; an admin may enable it again.
+    Disabled,
+    /// A former agent.
+    Deleted,
+}
+
+impl AccountState {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Active => "active",
+            AccountState::Disabled => "disabled",
+            AccountState::Deleted => "deleted",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<AccountState> {
+        [
+            AccountState::Active,
+            AccountState::Disabled,
+            AccountState::Deleted,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == value)
+    }
+}
+
+/// What deleting an inbox takes with it, for the confirmation that names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InboxContents {
+    /// Its conversations (with their messages and files).
+    pub conversations: i64,
+    /// Its visitors (with their page history).
+    pub visitors: i64,
+    /// Its tickets.
+    pub tickets: i64,
+}
+
+/// One entry of the audit log: who changed which account or inbox, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Database id.
+    pub id: i64,
+    /// When.
+    pub at: Millis,
+    /// Who (their name at the time).
+    pub actor: String,
+    /// What, as a stable code (`agent_created`, `inbox_deleted`, …) the page words.
+    pub action: String,
+    /// Whom or which inbox it was about (its name at the time).
+    pub subject: String,
+    /// What changed, in the stored words (a new role, a new name).
+    pub detail: String,
+}
+
 /// Where a conversation is in its life: waiting for an agent, being answered, or over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -158,6 +222,9 @@ pub struct Inbox {
     /// (`utm_*, ref`; empty: none). Fragments are never kept.
     #[serde(default)]
     pub kept_query_params: String,
+    /// Switched off by an admin: the widget says the chat is unavailable.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// An agent account as the admin page lists it.
@@ -173,6 +240,9 @@ pub struct AgentAccount {
     pub role: Role,
     /// Ids of the inboxes they belong to.
     pub inbox_ids: Vec<i64>,
+    /// Whether the account may be used.
+    #[serde(default)]
+    pub state: AccountState,
 }
 
 /// Who wrote a message.

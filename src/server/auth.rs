@@ -12,6 +12,8 @@ use crate::server::state::AppState;
 
 /// Session key holding the signed-in agent's id.
 const AGENT_ID_KEY: &str = "agent_id";
+/// The session key of the account's session version when the session began.
+const VERSION_KEY: &str = "session_version";
 
 /// How many password hashes run at once: each takes 19 MiB and a core for a while (on
 /// purpose), so a burst of sign-ins waits its turn instead of exhausting memory and CPU.
@@ -83,8 +85,9 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// Records the signed-in agent in the session (a new session id, against fixation).
-pub async fn sign_in(session: &Session, agent_id: i64) -> Result<(), AppError> {
+/// Records the signed-in agent in the session (a new session id, against fixation) with the
+/// account's session version: raising it ends this session.
+pub async fn sign_in(session: &Session, agent_id: i64, version: i64) -> Result<(), AppError> {
     session
         .cycle_id()
         .await
@@ -92,18 +95,29 @@ pub async fn sign_in(session: &Session, agent_id: i64) -> Result<(), AppError> {
     session
         .insert(AGENT_ID_KEY, agent_id)
         .await
+        .map_err(|e| internal("session insert", e))?;
+    session
+        .insert(VERSION_KEY, version)
+        .await
         .map_err(|e| internal("session insert", e))
 }
 
-/// Forgets the session entirely.
-pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+/// Forgets the session entirely and closes the sockets opened with it.
+pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let agent_id: Option<i64> = session.get(AGENT_ID_KEY).await.ok().flatten();
+    let session_id = session.id().map(|id| id.to_string());
     session
         .flush()
         .await
-        .map_err(|e| internal("session flush", e))
+        .map_err(|e| internal("session flush", e))?;
+    if let (Some(agent_id), Some(session_id)) = (agent_id, session_id) {
+        state.connections.end(agent_id, Some(&session_id));
+    }
+    Ok(())
 }
 
-/// The agent signed in on this session, or `Unauthenticated`.
+/// The agent signed in on this session, or `Unauthenticated`: also when the account was
+/// disabled or deleted, or its sessions were ended (the session's version is older).
 pub async fn current_agent(state: &AppState, session: &Session) -> Result<Me, AppError> {
     let id: Option<i64> = session
         .get(AGENT_ID_KEY)
@@ -112,11 +126,15 @@ pub async fn current_agent(state: &AppState, session: &Session) -> Result<Me, Ap
     let Some(id) = id else {
         return Err(AppError::Unauthenticated);
     };
-    state
-        .store
-        .agent(id)
-        .await?
-        .ok_or(AppError::Unauthenticated)
+    let version: i64 = session
+        .get(VERSION_KEY)
+        .await
+        .map_err(|e| internal("session read", e))?
+        .unwrap_or(0);
+    match state.store.agent_session(id).await? {
+        Some((me, current)) if current == version => Ok(me),
+        _ => Err(AppError::Unauthenticated),
+    }
 }
 
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {

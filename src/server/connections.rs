@@ -46,6 +46,17 @@ struct Inner {
     open: HashMap<i64, usize>,
     /// Each connection: its agent and the conversations (with their inbox) it has on screen.
     viewing: HashMap<ConnectionId, (AgentRef, Vec<(i64, i64)>)>,
+    /// Each connection's session and how to end it when that session (or every session of its
+    /// agent) ends.
+    endings: HashMap<ConnectionId, Ending>,
+}
+
+/// How an open connection is ended from outside: its agent, the session it was opened with,
+/// and a notice its socket waits on.
+struct Ending {
+    agent_id: i64,
+    session: Option<String>,
+    notice: Arc<tokio::sync::Notify>,
 }
 
 impl Default for Connections {
@@ -70,11 +81,49 @@ impl Connections {
         (id, first)
     }
 
+    /// Remembers the session a connection was opened with; the notice returned fires when
+    /// that session ends (sign-out) or every session of the agent does (password change,
+    /// disabled account), and the socket then closes.
+    pub fn ended_notice(
+        &self,
+        id: ConnectionId,
+        agent_id: i64,
+        session: Option<String>,
+    ) -> Arc<tokio::sync::Notify> {
+        let notice = Arc::new(tokio::sync::Notify::new());
+        self.lock().endings.insert(
+            id,
+            Ending {
+                agent_id,
+                session,
+                notice: notice.clone(),
+            },
+        );
+        notice
+    }
+
+    /// Ends the open connections of an agent: those of one session, or all (`None`). Returns
+    /// how many were told.
+    pub fn end(&self, agent_id: i64, session: Option<&str>) -> usize {
+        let inner = self.lock();
+        let mut ended = 0;
+        for ending in inner.endings.values() {
+            let same_session = session.is_none_or(|s| ending.session.as_deref() == Some(s));
+            if ending.agent_id == agent_id && same_session {
+                // A stored permit: the socket sees it even if it is not waiting right now.
+                ending.notice.notify_one();
+                ended += 1;
+            }
+        }
+        ended
+    }
+
     /// Forgets a connection (and what it was viewing); returns its agent's id and `true` when
     /// it was their last one.
     pub fn close(&self, id: ConnectionId) -> Option<(i64, bool)> {
         self.set_viewing(id, Vec::new());
         let mut inner = self.lock();
+        inner.endings.remove(&id);
         let (agent, _) = inner.viewing.remove(&id)?;
         let last = match inner.open.get_mut(&agent.id) {
             Some(count) if *count > 1 => {
@@ -183,6 +232,31 @@ mod tests {
             id,
             name: name.into(),
         }
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_ends_its_connections_only() {
+        let connections = Connections::default();
+        let (a, _) = connections.open(agent(1, "Ana"));
+        let (b, _) = connections.open(agent(1, "Ana"));
+        let (c, _) = connections.open(agent(2, "Ben"));
+        let on_a = connections.ended_notice(a, 1, Some("s1".into()));
+        let on_b = connections.ended_notice(b, 1, Some("s2".into()));
+        let _on_c = connections.ended_notice(c, 2, Some("s3".into()));
+        assert_eq!(connections.end(1, Some("s1")), 1);
+        // The permit is kept until the socket waits for it.
+        tokio::time::timeout(std::time::Duration::from_secs(1), on_a.notified())
+            .await
+            .expect("the signed-out session's socket is told");
+        assert_eq!(connections.end(1, None), 2, "every session of Ana");
+        on_b.notified().await;
+        connections.close(a);
+        assert_eq!(
+            connections.end(1, None),
+            1,
+            "a closed connection is forgotten"
+        );
+        assert_eq!(connections.end(3, None), 0);
     }
 
     #[test]

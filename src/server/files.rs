@@ -194,7 +194,9 @@ fn check_room(files_dir: &Path, floor: u64) -> Result<(), AppError> {
     }
     match nix::sys::statvfs::statvfs(files_dir) {
         Ok(stats) => {
-            let free = stats.blocks_available().saturating_mul(stats.fragment_size());
+            let free = stats
+                .blocks_available()
+                .saturating_mul(stats.fragment_size());
             if free < floor {
                 tracing::warn!(free, floor, "uploads refused: the data disk is nearly full");
                 return Err(AppError::StorageFull);

@@ -66,7 +66,7 @@ pub async fn page(
     };
     // The start script carries a nonce of this answer; the policy admits nothing else inline.
     let nonce = crate::server::auth::random_token(16);
-    let (status, body) = match inbox {
+    let (status, body) = match inbox.filter(|inbox| !inbox.disabled) {
         Some(inbox) => (
             StatusCode::OK,
             chat_page(

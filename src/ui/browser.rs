@@ -456,6 +456,11 @@ fn store_frame<T: LiveStore + Send + Sync + 'static>(
             if let Some(client_id) = client_id {
                 data.update(|d| d.unsent().fail(&client_id, &code));
             }
+            // The session ended (signed out elsewhere, password changed, account disabled):
+            // the page reloads into the sign-in page.
+            if code == "unauthenticated" {
+                reload();
+            }
             problem.set(Some(code));
         }
         ServerFrame::Resync => reload(),

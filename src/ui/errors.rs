@@ -48,6 +48,8 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "setup_token_needed" => t_string!(i18n, err_setup_token_needed),
         "rate_limited" => t_string!(i18n, err_rate_limited),
         "email_taken" => t_string!(i18n, err_email_taken),
+        "account_disabled" => t_string!(i18n, err_account_disabled),
+        "last_admin" => t_string!(i18n, err_last_admin),
         "empty_message" => t_string!(i18n, err_empty_message),
         "message_too_long" => t_string!(i18n, err_message_too_long),
         "unknown_inbox" => t_string!(i18n, err_unknown_inbox),
@@ -92,6 +94,8 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "company" => t_string!(i18n, field_company),
         "query" => t_string!(i18n, field_search),
         "inbox" | "inbox_id" => t_string!(i18n, field_inbox),
+        "current_password" => t_string!(i18n, field_current_password),
+        "confirmation" => t_string!(i18n, field_confirm_name),
         _ => t_string!(i18n, field_inbox_name),
     }
     .to_string()

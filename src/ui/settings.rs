@@ -1,10 +1,11 @@
 //! `/settings`: what an agent sets for themselves: their picture (shown beside their replies
-//! instead of their initials) and their templates, personal or shared with an inbox.
+//! instead of their initials), their password, and their templates, personal or shared with
+//! an inbox.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{DeleteTemplate, SaveTemplate, load_templates};
+use crate::api::{ChangePassword, DeleteTemplate, SaveTemplate, load_templates};
 use crate::i18n::*;
 use crate::model::{Me, Template, TemplateScope};
 use crate::ui::agent_page::{AgentPage, TopBar};
@@ -27,8 +28,65 @@ fn Settings(me: Me) -> impl IntoView {
         <main class="settings">
             <h1>{t!(i18n, settings_title)}</h1>
             <Picture agent_id=id />
+            <Password />
             <Templates />
         </main>
+    }
+}
+
+/// A new password, given the current one (the agent's other sessions end).
+#[component]
+fn Password() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            current.set(String::new());
+            new.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(ChangePassword {
+            current: current.get_untracked(),
+            new: new.get_untracked(),
+        });
+    };
+    view! {
+        <section aria-labelledby="password-heading">
+            <h2 id="password-heading">{t!(i18n, password_heading)}</h2>
+            <form on:submit=submit>
+                <label>
+                    {t!(i18n, field_current_password)}
+                    <input
+                        type="password"
+                        required
+                        autocomplete="current-password"
+                        prop:value=move || current.get()
+                        on:input=move |ev| current.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    {t!(i18n, field_new_password)}
+                    <input
+                        type="password"
+                        required
+                        minlength="8"
+                        autocomplete="new-password"
+                        prop:value=move || new.get()
+                        on:input=move |ev| new.set(event_target_value(&ev))
+                    />
+                </label>
+                <ErrorNote error />
+                <Show when=move || matches!(action.value().get(), Some(Ok(())))>
+                    <p role="status">{t!(i18n, password_changed)}</p>
+                </Show>
+                <button type="submit" disabled=move || action.pending().get()>{t!(i18n, change_password)}</button>
+            </form>
+        </section>
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 mod after_chat;
 mod conversation_tools;
+mod lifecycle;
 mod limits;
 mod realtime;
 mod sessions;

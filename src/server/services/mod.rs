@@ -12,6 +12,7 @@ pub mod chat_details;
 pub mod contacts;
 pub mod conversations;
 pub mod history;
+pub mod lifecycle;
 pub mod messages;
 pub mod presence;
 pub mod snapshots;

@@ -51,14 +51,16 @@ pub fn check_setup_token(state: &AppState, given: &str) -> Result<(), AppError> 
     }
 }
 
-/// The agent with these credentials. Unknown emails and wrong passwords look the same. An
-/// address or account that failed too often lately is refused before any hashing.
+/// The agent with these credentials and the session version their session carries. Unknown
+/// emails and wrong passwords look the same; a disabled account says so, to its right
+/// password only. An address or account that failed too often lately is refused before any
+/// hashing.
 pub async fn authenticate(
     state: &AppState,
     ip: Option<std::net::IpAddr>,
     email: &str,
     password: &str,
-) -> Result<Me, AppError> {
+) -> Result<(Me, i64), AppError> {
     let email = email.trim().to_lowercase();
     state.sign_in_guard.check(ip, &email)?;
     let credentials = state.store.credentials(&email).await?;
@@ -69,7 +71,10 @@ pub async fn authenticate(
     match credentials {
         Some(credentials) if matches => {
             state.sign_in_guard.succeeded(&email);
-            Ok(credentials.agent)
+            if credentials.state != crate::model::AccountState::Active {
+                return Err(AppError::AccountDisabled);
+            }
+            Ok((credentials.agent, credentials.session_version))
         }
         _ => {
             state.sign_in_guard.failed(ip, &email);
@@ -86,6 +91,7 @@ pub async fn create_inbox(state: &AppState, actor: &Me, name: &str) -> Result<In
     let inbox = tx
         .insert_inbox(&name, &auth::random_token(12), false)
         .await?;
+    tx.audit(actor, "inbox_created", &name, "").await?;
     tx.commit(&state.hub).await?;
     Ok(inbox)
 }
@@ -114,6 +120,8 @@ pub async fn create_agent(
         Err(e) => return Err(e.into()),
     };
     tx.set_agent_inboxes(id, &inbox_ids).await?;
+    let detail = format!("{email}, {}", new.role.as_str());
+    tx.audit(actor, "agent_created", &name, &detail).await?;
     tx.commit(&state.hub).await?;
     Ok(AgentAccount {
         id,
@@ -121,6 +129,7 @@ pub async fn create_agent(
         email,
         role: new.role,
         inbox_ids,
+        state: crate::model::AccountState::Active,
     })
 }
 

@@ -23,6 +23,7 @@ pub async fn visitor_for_widget(
         .store
         .inbox_by_key(key)
         .await?
+        .filter(|inbox| !inbox.disabled)
         .ok_or(AppError::UnknownInbox)?;
     let known = match token {
         Some(token) => {

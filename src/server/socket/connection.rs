@@ -137,6 +137,7 @@ pub(super) async fn run_connection<S, R>(
     state: AppState,
     caller: Caller,
     connection: Option<ConnectionId>,
+    ended: Option<Arc<tokio::sync::Notify>>,
 ) -> Result<(), SocketError>
 where
     S: Sink<Outgoing> + Unpin,
@@ -153,7 +154,7 @@ where
     let Some(last_sent) = catch_up(&mut sink, &state, &who, after).await? else {
         return Ok(());
     };
-    live(sink, stream, &state, &who, feed, last_sent).await
+    live(sink, stream, &state, &who, feed, last_sent, ended).await
 }
 
 /// Reads the hello and finds out who the client is: the agent known from the session, or the
@@ -194,13 +195,15 @@ where
         None => return Ok(None),
     };
     let found = match caller {
-        Caller::Agent(agent) => services::visible_inbox_ids(state, &agent)
-            .await
-            .map(|inbox_ids| Subscriber::Agent {
-                agent,
-                inbox_ids,
-                connection,
-            }),
+        Caller::Agent(agent, _) => {
+            services::visible_inbox_ids(state, &agent)
+                .await
+                .map(|inbox_ids| Subscriber::Agent {
+                    agent,
+                    inbox_ids,
+                    connection,
+                })
+        }
         Caller::Visitor(client) => {
             let visitor = match (inbox, token) {
                 (Some(key), token) => {
@@ -284,6 +287,7 @@ async fn live<S, R>(
     who: &Subscriber,
     mut feed: Feed,
     mut last_sent: i64,
+    ended: Option<Arc<tokio::sync::Notify>>,
 ) -> Result<(), SocketError>
 where
     S: Sink<Outgoing> + Unpin,
@@ -303,6 +307,12 @@ where
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            () = session_ended(ended.as_deref()) => {
+                // Signed out, or every session of the agent ended: the client hears why, and
+                // its reconnection will be refused until it signs in again.
+                refuse(&mut sink, None, &AppError::Unauthenticated).await?;
+                return Ok(());
+            },
             _ = keepalive.tick() => {
                 sink.send(Outgoing::Ping)
                     .await
@@ -372,6 +382,14 @@ where
                 Some(Ok(frame)) => handle_frame(&mut sink, state, who, frame).await?,
             },
         }
+    }
+}
+
+/// Resolves when the connection's session ends (never for visitors).
+async fn session_ended(ended: Option<&tokio::sync::Notify>) {
+    match ended {
+        Some(notice) => notice.notified().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -548,7 +566,8 @@ mod tests {
             sink,
             stream,
             state.clone(),
-            Caller::Agent(agent.clone()),
+            Caller::Agent(agent.clone(), None),
+            None,
             None,
         ));
         (incoming, outgoing)

@@ -33,8 +33,8 @@ const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// Who knocked, as far as the upgrade request tells; the hello says the rest.
 enum Caller {
-    /// A signed-in agent (known from the session cookie).
-    Agent(Me),
+    /// A signed-in agent (known from the session cookie) and their session's id.
+    Agent(Me, Option<String>),
     /// A widget or the loader's tracker; it proves who it is with its token in `Hello`.
     Visitor(ClientInfo),
 }
@@ -49,7 +49,10 @@ pub async fn agent_socket(
     session: Session,
 ) -> Response {
     match auth::current_agent(&state, &session).await {
-        Ok(agent) => upgrade(ws, state, Caller::Agent(agent), None),
+        Ok(agent) => {
+            let session_id = session.id().map(|id| id.to_string());
+            upgrade(ws, state, Caller::Agent(agent, session_id), None)
+        }
         Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
     }
 }
@@ -125,17 +128,22 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
     );
     // An agent's open workspace keeps them present; closing the last one starts the grace
     // period towards offline.
-    let connection = match &caller {
-        Caller::Agent(agent) => match services::agent_connected(&state, agent).await {
-            Ok(connection) => Some(connection),
+    let (connection, ended) = match &caller {
+        Caller::Agent(agent, session) => match services::agent_connected(&state, agent).await {
+            Ok(connection) => {
+                let ended = state
+                    .connections
+                    .ended_notice(connection, agent.id, session.clone());
+                (Some(connection), Some(ended))
+            }
             Err(e) => {
                 tracing::error!("cannot register the connection: {e}");
                 return;
             }
         },
-        Caller::Visitor(_) => None,
+        Caller::Visitor(_) => (None, None),
     };
-    if let Err(e) = run_connection(sink, stream, state.clone(), caller, connection).await {
+    if let Err(e) = run_connection(sink, stream, state.clone(), caller, connection, ended).await {
         tracing::debug!("socket ended: {e}");
     }
     if let Some(connection) = connection

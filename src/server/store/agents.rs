@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::model::{AgentAccount, Colleague, Me, Millis, Presence, Role};
+use crate::model::{AccountState, AgentAccount, Colleague, Me, Millis, Presence, Role};
 
 use super::*;
 
@@ -22,6 +22,16 @@ pub struct Credentials {
     pub agent: Me,
     /// Argon2 PHC string.
     pub password_hash: String,
+    /// Whether the account may sign in.
+    pub state: AccountState,
+    /// The version new sessions carry (raised to end every session).
+    pub session_version: i64,
+}
+
+fn account_state(row: &SqliteRow) -> StoreResult<AccountState> {
+    let state: String = row.try_get("state")?;
+    AccountState::parse(&state)
+        .ok_or_else(|| sqlx::Error::Decode(format!("account state {state}").into()).into())
 }
 
 pub(super) fn me_from_row(row: &SqliteRow) -> StoreResult<Me> {
@@ -52,35 +62,73 @@ impl Store {
 
     /// The account with this (lower-cased) email, with its password hash.
     pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
-        let row =
-            sqlx::query("SELECT id, name, email, role, password_hash FROM agents WHERE email = ?")
-                .bind(email)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, name, email, role, password_hash, state, session_version FROM agents \
+             WHERE email = ? AND state <> 'deleted'",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| {
             Ok(Credentials {
                 password_hash: row.try_get("password_hash")?,
                 agent: me_from_row(&row)?,
+                state: account_state(&row)?,
+                session_version: row.try_get("session_version")?,
             })
         })
         .transpose()
     }
 
-    /// The agent with this id.
-    pub async fn agent(&self, id: i64) -> StoreResult<Option<Me>> {
-        let row = sqlx::query("SELECT id, name, email, role FROM agents WHERE id = ?")
+    /// The password hash of an active agent (to check their current password).
+    pub async fn password_hash(&self, id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT password_hash FROM agents WHERE id = ? AND state = 'active'")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// The active agent with this id (disabled and former agents are nobody now).
+    pub async fn agent(&self, id: i64) -> StoreResult<Option<Me>> {
+        let row = sqlx::query(
+            "SELECT id, name, email, role FROM agents WHERE id = ? AND state = 'active'",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(me_from_row).transpose()
+    }
+
+    /// The active agent with this id and the session version their sessions must carry.
+    pub async fn agent_session(&self, id: i64) -> StoreResult<Option<(Me, i64)>> {
+        let row = sqlx::query(
+            "SELECT id, name, email, role, session_version FROM agents \
+             WHERE id = ? AND state = 'active'",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((me_from_row(&row)?, row.try_get("session_version")?)))
+            .transpose()
+    }
+
+    /// The name of any agent, former ones included (their pictures still show beside old
+    /// replies).
+    pub async fn agent_name(&self, id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT name FROM agents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from)
     }
 
     /// Every agent account with its inboxes, by name.
     pub async fn agent_accounts(&self) -> StoreResult<Vec<AgentAccount>> {
         let rows = sqlx::query(
-            "SELECT a.id, a.name, a.email, a.role, \
+            "SELECT a.id, a.name, a.email, a.role, a.state, \
              (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
-             FROM agents a ORDER BY a.name COLLATE NOCASE",
+             FROM agents a ORDER BY a.state = 'deleted', a.name COLLATE NOCASE",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -94,17 +142,18 @@ impl Store {
                     email: me.email,
                     role: me.role,
                     inbox_ids: serde_json::from_str(&inbox_ids).map_err(decode_error)?,
+                    state: account_state(row)?,
                 })
             })
             .collect()
     }
 
-    /// Every agent with their presence and inboxes, by name.
+    /// Every active agent with their presence and inboxes, by name.
     pub async fn colleagues(&self) -> StoreResult<Vec<Colleague>> {
         let rows = sqlx::query(
             "SELECT a.id, a.name, a.presence, \
              (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
-             FROM agents a ORDER BY a.name COLLATE NOCASE, a.id",
+             FROM agents a WHERE a.state = 'active' ORDER BY a.name COLLATE NOCASE, a.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -172,12 +221,14 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The agent with this id, read inside the transaction.
+    /// The active agent with this id, read inside the transaction.
     pub async fn agent(&mut self, id: i64) -> StoreResult<Option<Me>> {
-        let row = sqlx::query("SELECT id, name, email, role FROM agents WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, name, email, role FROM agents WHERE id = ? AND state = 'active'",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.as_ref().map(me_from_row).transpose()
     }
 
@@ -207,6 +258,98 @@ impl WriteTx {
         .bind(now_millis())
         .fetch_one(&mut *self.tx)
         .await.map_err(StoreError::from)
+    }
+
+    /// Any account with this id (disabled ones too; not former agents) and its state.
+    pub async fn account(&mut self, id: i64) -> StoreResult<Option<(Me, AccountState)>> {
+        let row = sqlx::query(
+            "SELECT id, name, email, role, state FROM agents WHERE id = ? AND state <> 'deleted'",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|row| Ok((me_from_row(&row)?, account_state(&row)?)))
+            .transpose()
+    }
+
+    /// How many active admins there are (the last one cannot be demoted, disabled or deleted).
+    pub async fn active_admin_count(&mut self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE role = 'admin' AND state = 'active'")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Changes an account's name, email and role; the caller has validated them.
+    pub async fn update_agent(
+        &mut self,
+        id: i64,
+        name: &str,
+        email: &str,
+        role: Role,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET name = ?, email = ?, role = ? WHERE id = ?")
+            .bind(name)
+            .bind(email)
+            .bind(role.as_str())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces an agent's password hash and ends every session they have; returns the new
+    /// session version.
+    pub async fn set_password_hash(&mut self, id: i64, hash: &str) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "UPDATE agents SET password_hash = ?, session_version = session_version + 1 \
+             WHERE id = ? RETURNING session_version",
+        )
+        .bind(hash)
+        .bind(id)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(StoreError::from)
+    }
+
+    /// Enables or disables an account, ending its sessions.
+    pub async fn set_account_state(&mut self, id: i64, state: AccountState) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE agents SET state = ?, session_version = session_version + 1 WHERE id = ?",
+        )
+        .bind(state.as_str())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Makes an account a former agent: no sign-in, no email (free for someone else), no
+    /// picture (the files sweep deletes its bytes), no inboxes, no sessions; its messages keep
+    /// their names.
+    pub async fn forget_agent(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE agents SET state = 'deleted', email = 'former-' || id || '@invalid', \
+             password_hash = '!', avatar_key = NULL, avatar_type = NULL, \
+             session_version = session_version + 1 WHERE id = ?",
+        )
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM inbox_agents WHERE agent_id = ?")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The agents who belong to an inbox.
+    pub async fn inbox_member_ids(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT agent_id FROM inbox_agents WHERE inbox_id = ?")
+            .bind(inbox_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(StoreError::from)
     }
 
     /// Replaces the inboxes an agent belongs to.

@@ -191,6 +191,17 @@ impl WriteTx {
         Ok(())
     }
 
+    /// The open conversations assigned to an agent.
+    pub async fn open_conversations_of_assignee(&mut self, agent_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE assignee_id = ? AND status = 'assigned' ORDER BY id",
+        )
+        .bind(agent_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(StoreError::from)
+    }
+
     /// Sets a conversation's assignee and status.
     pub async fn set_assignee(
         &mut self,

@@ -3,12 +3,12 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::model::Inbox;
+use crate::model::{Inbox, InboxContents};
 
 use super::*;
 
 pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
-     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params FROM inboxes i";
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled FROM inboxes i";
 
 pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
     Ok(Inbox {
@@ -23,6 +23,7 @@ pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
         },
         typing_preview: row.try_get("typing_preview")?,
         kept_query_params: row.try_get("kept_query_params")?,
+        disabled: row.try_get("disabled")?,
     })
 }
 
@@ -78,7 +79,59 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How much an inbox holds.
+    pub async fn inbox_contents(&self, id: i64) -> StoreResult<InboxContents> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM conversations WHERE inbox_id = ?1) AS conversations, \
+             (SELECT COUNT(*) FROM visitors WHERE inbox_id = ?1) AS visitors, \
+             (SELECT COUNT(*) FROM tickets WHERE inbox_id = ?1) AS tickets",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(InboxContents {
+            conversations: row.try_get("conversations")?,
+            visitors: row.try_get("visitors")?,
+            tickets: row.try_get("tickets")?,
+        })
+    }
+}
+
 impl WriteTx {
+    /// Renames an inbox and switches it on or off.
+    pub async fn update_inbox(&mut self, id: i64, name: &str, disabled: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE inboxes SET name = ?, disabled = ? WHERE id = ?")
+            .bind(name)
+            .bind(disabled)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes an inbox with everything in it (conversations, messages, visitors, tickets,
+    /// files' records: their bytes go with the next sweep), its timers and its events.
+    pub async fn delete_inbox(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM timers WHERE kind IN ('assignee_idle', 'visitor_idle') \
+             AND subject_id IN (SELECT id FROM conversations WHERE inbox_id = ?)",
+        )
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM events WHERE inbox_id = ?")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM inboxes WHERE id = ?")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        self.timers_changed = true;
+        Ok(())
+    }
+
     /// Whether the agent belongs to the inbox.
     pub async fn is_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<bool> {
         sqlx::query_scalar(
@@ -150,7 +203,7 @@ impl WriteTx {
         let row = sqlx::query(
             "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
              RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
-             allowed_file_types, typing_preview, kept_query_params",
+             allowed_file_types, typing_preview, kept_query_params, disabled",
         )
         .bind(name)
         .bind(key)

@@ -15,6 +15,7 @@ use crate::protocol::Event;
 use crate::server::hub::{Hub, StoredEvent};
 
 mod agents;
+mod audit;
 mod blocking;
 mod contacts;
 mod conversations;

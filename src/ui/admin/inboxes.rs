@@ -1,14 +1,19 @@
 //! The administration's inboxes: the list (with a form creating one) and each inbox's own
-//! page: the snippet to paste into a website, what chats accept, timers, the ticket webhook.
+//! page: its name and whether visitors can chat, the snippet to paste into a website, what
+//! chats accept, timers, the ticket webhook, and deleting it (after typing its name).
 
 use leptos::prelude::*;
 
-use crate::api::{CreateInbox, SetInboxChatSettings, SetInboxPrivacy, SetInboxTimers};
+use crate::api::{
+    CreateInbox, DeleteInbox, SetInboxChatSettings, SetInboxPrivacy, SetInboxTimers, UpdateInbox,
+    load_inbox_contents,
+};
 use crate::i18n::*;
 use crate::model::Inbox;
 use crate::snapshot::AdminOverview;
 use crate::ui::errors::ErrorNote;
 
+use super::AdminActions;
 use super::webhook::WebhookForm;
 
 /// Every inbox, each leading to its settings, and a form creating another (which then opens).
@@ -28,9 +33,13 @@ pub fn InboxesPage(overview: AdminOverview, action: ServerAction<CreateInbox>) -
                     .inboxes
                     .into_iter()
                     .map(|inbox| {
+                        let off = inbox.disabled;
                         view! {
                             <li>
                                 <a href=format!("/admin/inboxes/{}", inbox.id)>{inbox.name}</a>
+                                <Show when=move || off>
+                                    " " <span class="badge">{t!(i18n, inbox_off)}</span>
+                                </Show>
                             </li>
                         }
                     })
@@ -51,7 +60,7 @@ pub fn InboxesPage(overview: AdminOverview, action: ServerAction<CreateInbox>) -
 
 /// One inbox's settings on a page of its own.
 #[component]
-pub fn InboxPage(overview: AdminOverview, id: i64) -> impl IntoView {
+pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> impl IntoView {
     let i18n = use_i18n();
     let Some(inbox) = overview.inboxes.iter().find(|i| i.id == id).cloned() else {
         return view! {
@@ -71,16 +80,130 @@ pub fn InboxPage(overview: AdminOverview, id: i64) -> impl IntoView {
         <section class="inbox-settings" aria-labelledby="inbox-heading">
             <p class="crumbs"><a href="/admin">{t!(i18n, all_inboxes_link)}</a></p>
             <h2 id="inbox-heading">{inbox.name.clone()}</h2>
+            <GeneralForm inbox=inbox.clone() action=actions.update_inbox />
             <h3>{t!(i18n, snippet_heading)}</h3>
             <p>{t!(i18n, snippet_label)}</p>
             <pre><code>{snippet}</code></pre>
             <ChatSettingsForm inbox=inbox.clone() />
             <TimerForm inbox=inbox.clone() />
-            <PrivacyForm inbox />
+            <PrivacyForm inbox=inbox.clone() />
             <WebhookForm inbox_id=id webhook />
+            <DeleteSection inbox action=actions.delete_inbox />
         </section>
     }
     .into_any()
+}
+
+/// An inbox's name and whether visitors can chat in it.
+#[component]
+fn GeneralForm(inbox: Inbox, action: ServerAction<UpdateInbox>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let name = RwSignal::new(inbox.name.clone());
+    let on = RwSignal::new(!inbox.disabled);
+    let inbox_id = inbox.id;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(UpdateInbox {
+            inbox_id,
+            name: name.get_untracked(),
+            disabled: !on.get_untracked(),
+        });
+    };
+    view! {
+        <form class="inbox-general" on:submit=submit aria-labelledby="inbox-general-heading">
+            <h3 id="inbox-general-heading">{t!(i18n, inbox_general_heading)}</h3>
+            <label>
+                {t!(i18n, field_inbox_name)}
+                <input type="text" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || on.get() on:change=move |ev| on.set(event_target_checked(&ev)) />
+                {t!(i18n, inbox_chat_on)}
+            </label>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, inbox_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>{t!(i18n, save_inbox)}</button>
+        </form>
+    }
+}
+
+/// Deleting an inbox: first what would go, then the name typed as confirmation.
+#[component]
+fn DeleteSection(inbox: Inbox, action: ServerAction<DeleteInbox>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let asked = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let inbox_id = inbox.id;
+    let contents = Resource::new(
+        move || asked.get(),
+        move |asked| async move {
+            if asked {
+                load_inbox_contents(inbox_id).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    let name = StoredValue::new(inbox.name.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(DeleteInbox {
+            inbox_id,
+            confirmation: typed.get_untracked(),
+        });
+    };
+    view! {
+        <section class="danger-zone" aria-labelledby="delete-inbox-heading">
+            <h3 id="delete-inbox-heading">{t!(i18n, delete_inbox_heading)}</h3>
+            <Show
+                when=move || asked.get()
+                fallback=move || view! {
+                    <button type="button" class="danger" on:click=move |_| asked.set(true)>
+                        {t!(i18n, delete_inbox_start)}
+                    </button>
+                }
+            >
+                <Transition>
+                    {
+                        move || {
+                            let name = name.get_value();
+                            Suspend::new(async move {
+                                contents.await.ok().flatten().map(|c| {
+                                    view! {
+                                        <p id="delete-inbox-warning">
+                                            {t!(
+                                                i18n,
+                                                delete_inbox_warning,
+                                                name = name.clone(),
+                                                conversations = c.conversations,
+                                                visitors = c.visitors,
+                                                tickets = c.tickets
+                                            )}
+                                        </p>
+                                    }
+                                })
+                            })
+                        }
+                    }
+                </Transition>
+                <form on:submit=submit aria-describedby="delete-inbox-warning">
+                    <label>
+                        {t!(i18n, delete_inbox_type)}
+                        <input type="text" required autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
+                    </label>
+                    <ErrorNote error />
+                    <button type="submit" class="danger" disabled=move || action.pending().get()>
+                        {t!(i18n, delete_inbox_button)}
+                    </button>
+                    <button type="button" on:click=move |_| asked.set(false)>{t!(i18n, cancel)}</button>
+                </form>
+            </Show>
+        </section>
+    }
 }
 
 /// What an inbox accepts as files, and whether agents see visitors' drafts.

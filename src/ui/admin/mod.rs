@@ -1,8 +1,10 @@
 //! `/admin`: the team's settings as pages under one menu: inboxes (each with a page of its
-//! own: the snippet for a website, chat settings, timers, ticket webhook), agents, and the
-//! blocks in force.
+//! own: name and availability, the snippet for a website, chat settings, timers, ticket
+//! webhook, deletion), agents (created, edited, disabled, deleted), the blocks in force, and
+//! the audit log of account and inbox changes.
 
 mod agents;
+mod audit;
 mod blocking;
 mod inboxes;
 mod webhook;
@@ -10,11 +12,15 @@ mod webhook;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{CreateAgent, CreateInbox, load_admin};
+use crate::api::{
+    CreateAgent, CreateInbox, DeleteAgent, DeleteInbox, ResetAgentPassword, SetAgentEnabled,
+    UpdateAgent, UpdateInbox, load_admin,
+};
 use crate::i18n::*;
 use crate::model::Me;
 use crate::ui::agent_page::{AgentPage, TopBar};
 use agents::AgentsPage;
+use audit::AuditPage;
 use blocking::BlocksSection;
 use inboxes::{InboxPage, InboxesPage};
 
@@ -29,6 +35,8 @@ pub enum AdminSection {
     Agents,
     /// `/admin/blocks`.
     Blocks,
+    /// `/admin/audit`.
+    Audit,
     /// Anything else under `/admin`.
     Unknown,
 }
@@ -43,6 +51,7 @@ impl AdminSection {
             "" => AdminSection::Inboxes,
             "/agents" => AdminSection::Agents,
             "/blocks" => AdminSection::Blocks,
+            "/audit" => AdminSection::Audit,
             other => other
                 .strip_prefix("/inboxes/")
                 .and_then(|id| id.parse::<i64>().ok())
@@ -60,6 +69,53 @@ impl AdminSection {
     }
 }
 
+/// The administration's commands; each one that succeeds reloads the overview.
+#[derive(Clone, Copy)]
+pub struct AdminActions {
+    /// Creates an inbox.
+    pub create_inbox: ServerAction<CreateInbox>,
+    /// Creates an account.
+    pub create_agent: ServerAction<CreateAgent>,
+    /// Edits an account.
+    pub update_agent: ServerAction<UpdateAgent>,
+    /// Gives an account a new password.
+    pub reset_password: ServerAction<ResetAgentPassword>,
+    /// Disables or enables an account.
+    pub set_enabled: ServerAction<SetAgentEnabled>,
+    /// Deletes an account.
+    pub delete_agent: ServerAction<DeleteAgent>,
+    /// Renames an inbox or switches it on or off.
+    pub update_inbox: ServerAction<UpdateInbox>,
+    /// Deletes an inbox.
+    pub delete_inbox: ServerAction<DeleteInbox>,
+}
+
+impl AdminActions {
+    fn new() -> Self {
+        AdminActions {
+            create_inbox: ServerAction::new(),
+            create_agent: ServerAction::new(),
+            update_agent: ServerAction::new(),
+            reset_password: ServerAction::new(),
+            set_enabled: ServerAction::new(),
+            delete_agent: ServerAction::new(),
+            update_inbox: ServerAction::new(),
+            delete_inbox: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever a command has finished (the overview's reload key).
+    fn versions(&self) -> usize {
+        self.create_inbox.version().get()
+            + self.create_agent.version().get()
+            + self.update_agent.version().get()
+            + self.set_enabled.version().get()
+            + self.delete_agent.version().get()
+            + self.update_inbox.version().get()
+            + self.delete_inbox.version().get()
+    }
+}
+
 /// The admin pages; admins only (others go back to the workspace).
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -71,17 +127,21 @@ fn Admin(me: Me) -> impl IntoView {
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
     let section = Memo::new(move |_| AdminSection::parse(&location.pathname.get()));
-    let create_inbox = ServerAction::<CreateInbox>::new();
-    let create_agent = ServerAction::<CreateAgent>::new();
-    let overview = Resource::new(
-        move || (create_inbox.version().get(), create_agent.version().get()),
-        |_| load_admin(),
-    );
-    // A new inbox opens on its own page, where its snippet is.
+    let actions = AdminActions::new();
+    let editing = RwSignal::new(None::<i64>);
+    let me_id = me.id;
+    let overview = Resource::new(move || actions.versions(), |_| load_admin());
+    // A new inbox opens on its own page, where its snippet is; a deleted one leaves the list.
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(inbox)) = create_inbox.value().get() {
+        if let Some(Ok(inbox)) = actions.create_inbox.value().get() {
             navigate(&format!("/admin/inboxes/{}", inbox.id), Default::default());
+        }
+    });
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = actions.delete_inbox.value().get() {
+            navigate("/admin", Default::default());
         }
     });
     let entry = move |target: AdminSection, href: &'static str, name: Signal<String>| {
@@ -103,6 +163,7 @@ fn Admin(me: Me) -> impl IntoView {
                 {entry(AdminSection::Inboxes, "/admin", Signal::derive(move || t_string!(i18n, inboxes_heading).to_string()))}
                 {entry(AdminSection::Agents, "/admin/agents", Signal::derive(move || t_string!(i18n, agents_heading).to_string()))}
                 {entry(AdminSection::Blocks, "/admin/blocks", Signal::derive(move || t_string!(i18n, blocks_heading).to_string()))}
+                {entry(AdminSection::Audit, "/admin/audit", Signal::derive(move || t_string!(i18n, audit_heading).to_string()))}
             </nav>
             <main class="admin">
                 <Transition>
@@ -112,22 +173,25 @@ fn Admin(me: Me) -> impl IntoView {
                             .map(|overview| {
                                 move || match section.get() {
                                     AdminSection::Inboxes => {
-                                        view! { <InboxesPage overview=overview.clone() action=create_inbox /> }.into_any()
+                                        view! { <InboxesPage overview=overview.clone() action=actions.create_inbox /> }.into_any()
                                     }
                                     AdminSection::Inbox(id) => {
-                                        view! { <InboxPage overview=overview.clone() id /> }.into_any()
+                                        view! { <InboxPage overview=overview.clone() id actions /> }.into_any()
                                     }
                                     AdminSection::Agents => {
                                         view! {
                                             <AgentsPage
                                                 inboxes=overview.inboxes.clone()
                                                 agents=overview.agents.clone()
-                                                action=create_agent
+                                                actions
+                                                editing
+                                                me_id
                                             />
                                         }
                                             .into_any()
                                     }
                                     AdminSection::Blocks => view! { <BlocksSection /> }.into_any(),
+                                    AdminSection::Audit => view! { <AuditPage /> }.into_any(),
                                     AdminSection::Unknown => {
                                         view! { <p class="empty">{t!(i18n, not_found_text)}</p> }.into_any()
                                     }
@@ -150,6 +214,7 @@ mod tests {
         assert_eq!(AdminSection::parse("/admin/"), AdminSection::Inboxes);
         assert_eq!(AdminSection::parse("/admin/agents"), AdminSection::Agents);
         assert_eq!(AdminSection::parse("/admin/blocks"), AdminSection::Blocks);
+        assert_eq!(AdminSection::parse("/admin/audit"), AdminSection::Audit);
         assert_eq!(
             AdminSection::parse("/admin/inboxes/4"),
             AdminSection::Inbox(4)

@@ -1,0 +1,56 @@
+//! The audit log: who changed which account or inbox, and when.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult, WriteTx, now_millis};
+use crate::model::{AuditEntry, Me};
+
+impl WriteTx {
+    /// Records a change made by `actor` in the same transaction as the change.
+    pub async fn audit(
+        &mut self,
+        actor: &Me,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, actor_name, action, subject, detail) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(now_millis())
+        .bind(actor.id)
+        .bind(&actor.name)
+        .bind(action)
+        .bind(subject)
+        .bind(detail)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The latest `limit` entries of the audit log, newest first.
+    pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_name, action, subject, detail FROM audit_log \
+             ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    actor: row.try_get("actor_name")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}
