@@ -97,8 +97,11 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(endpoint = "change_password")]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     let (state, me) = agent().await?;
-    let version = lifecycle::change_own_password(&state, &me, &current, &new).await?;
-    auth::sign_in(&session().await?, me.id, version).await
+    let session = session().await?;
+    let id = session.id().map(|id| id.to_string());
+    let version =
+        lifecycle::change_own_password(&state, &me, id.as_deref(), &current, &new).await?;
+    auth::keep_session(&session, version).await
 }
 
 /// Changes an agent's name, email, role and inboxes. Admins only.

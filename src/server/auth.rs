@@ -111,9 +111,21 @@ pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), AppErro
         .await
         .map_err(|e| internal("session flush", e))?;
     if let (Some(agent_id), Some(session_id)) = (agent_id, session_id) {
-        state.connections.end(agent_id, Some(&session_id));
+        state.connections.end(
+            agent_id,
+            crate::server::connections::Sessions::Only(&session_id),
+        );
     }
     Ok(())
+}
+
+/// Keeps this session signed in after the account's session version was raised (a password
+/// changed on it), where every other session ends.
+pub async fn keep_session(session: &Session, version: i64) -> Result<(), AppError> {
+    session
+        .insert(VERSION_KEY, version)
+        .await
+        .map_err(|e| internal("session insert", e))
 }
 
 /// The agent signed in on this session, or `Unauthenticated`: also when the account was

@@ -52,11 +52,48 @@ struct Inner {
 }
 
 /// How an open connection is ended from outside: its agent, the session it was opened with,
-/// and a notice its socket waits on.
+/// and the notice its socket waits on.
 struct Ending {
     agent_id: i64,
     session: Option<String>,
-    notice: Arc<tokio::sync::Notify>,
+    notice: Arc<EndNotice>,
+}
+
+/// Tells an agent's socket to end: their session ended (the client signs in again), or what
+/// they may see changed (the client reloads its view).
+#[derive(Default)]
+pub struct EndNotice {
+    notify: tokio::sync::Notify,
+    signed_out: std::sync::atomic::AtomicBool,
+}
+
+impl EndNotice {
+    /// Waits for the notice; `true` when the session ended, `false` when only the agent's
+    /// view must reload.
+    pub async fn ended(&self) -> bool {
+        self.notify.notified().await;
+        self.signed_out.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn send(&self, signed_out: bool) {
+        if signed_out {
+            self.signed_out
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        // A stored permit: the socket sees it even if it is not waiting right now.
+        self.notify.notify_one();
+    }
+}
+
+/// Which of an agent's sessions a change ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sessions<'a> {
+    /// Every one.
+    All,
+    /// This one (signing out).
+    Only(&'a str),
+    /// Every one but this (a password changed on it).
+    AllBut(&'a str),
 }
 
 impl Default for Connections {
@@ -89,8 +126,8 @@ impl Connections {
         id: ConnectionId,
         agent_id: i64,
         session: Option<String>,
-    ) -> Arc<tokio::sync::Notify> {
-        let notice = Arc::new(tokio::sync::Notify::new());
+    ) -> Arc<EndNotice> {
+        let notice = Arc::new(EndNotice::default());
         self.lock().endings.insert(
             id,
             Ending {
@@ -102,20 +139,34 @@ impl Connections {
         notice
     }
 
-    /// Ends the open connections of an agent: those of one session, or all (`None`). Returns
-    /// how many were told.
-    pub fn end(&self, agent_id: i64, session: Option<&str>) -> usize {
+    /// Ends the open connections of an agent's sessions: one session (`Only`), all but one
+    /// (`AllBut`, after a password change on it), or all. Returns how many were told.
+    pub fn end(&self, agent_id: i64, sessions: Sessions<'_>) -> usize {
+        self.tell(agent_id, sessions, true)
+    }
+
+    /// Tells every open connection of an agent that what they may see changed (a new role or
+    /// inboxes): their clients reload their view. Returns how many were told.
+    pub fn rescope(&self, agent_id: i64) -> usize {
+        self.tell(agent_id, Sessions::All, false)
+    }
+
+    fn tell(&self, agent_id: i64, sessions: Sessions<'_>, signed_out: bool) -> usize {
         let inner = self.lock();
-        let mut ended = 0;
+        let mut told = 0;
         for ending in inner.endings.values() {
-            let same_session = session.is_none_or(|s| ending.session.as_deref() == Some(s));
-            if ending.agent_id == agent_id && same_session {
-                // A stored permit: the socket sees it even if it is not waiting right now.
-                ending.notice.notify_one();
-                ended += 1;
+            let session = ending.session.as_deref();
+            let chosen = match sessions {
+                Sessions::All => true,
+                Sessions::Only(s) => session == Some(s),
+                Sessions::AllBut(s) => session != Some(s),
+            };
+            if ending.agent_id == agent_id && chosen {
+                ending.notice.send(signed_out);
+                told += 1;
             }
         }
-        ended
+        told
     }
 
     /// Forgets a connection (and what it was viewing); returns its agent's id and `true` when
@@ -243,20 +294,23 @@ mod tests {
         let on_a = connections.ended_notice(a, 1, Some("s1".into()));
         let on_b = connections.ended_notice(b, 1, Some("s2".into()));
         let _on_c = connections.ended_notice(c, 2, Some("s3".into()));
-        assert_eq!(connections.end(1, Some("s1")), 1);
-        // The permit is kept until the socket waits for it.
-        tokio::time::timeout(std::time::Duration::from_secs(1), on_a.notified())
+        assert_eq!(connections.end(1, Sessions::Only("s1")), 1);
+        // The notice is kept until the socket waits for it.
+        let signed_out = tokio::time::timeout(std::time::Duration::from_secs(1), on_a.ended())
             .await
             .expect("the signed-out session's socket is told");
-        assert_eq!(connections.end(1, None), 2, "every session of Ana");
-        on_b.notified().await;
+        assert!(signed_out);
+        assert_eq!(connections.rescope(1), 2, "every connection of Ana");
+        assert!(!on_b.ended().await, "a new scope is not a sign-out");
+        assert_eq!(connections.end(1, Sessions::AllBut("s2")), 1);
+        assert!(on_a.ended().await);
         connections.close(a);
         assert_eq!(
-            connections.end(1, None),
+            connections.end(1, Sessions::All),
             1,
             "a closed connection is forgotten"
         );
-        assert_eq!(connections.end(3, None), 0);
+        assert_eq!(connections.end(3, Sessions::All), 0);
     }
 
     #[test]

@@ -356,6 +356,12 @@ impl Agent {
             .expect("conversation")
     }
 
+    /// The session cookie, as a request header.
+    pub fn cookie(&self) -> HeaderValue {
+        let url: reqwest::Url = self.base.parse().expect("url");
+        self.jar.cookies(&url).expect("session cookie")
+    }
+
     /// Opens `/ws/agent` with this agent's session cookie and says hello.
     pub async fn socket(&self, after: Option<i64>) -> Socket {
         let url: reqwest::Url = self.base.parse().expect("url");

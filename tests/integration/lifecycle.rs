@@ -262,7 +262,11 @@ async fn admins_edit_accounts_and_reset_passwords_and_keep_an_admin() {
             vec![team.inbox.id]
         )
     );
-    ends_signed_out(&mut ana_socket).await;
+    // Her workspace reloads to see what a supervisor sees; she stays signed in.
+    ana_socket
+        .until(|frame| matches!(frame, ServerFrame::Resync).then_some(()))
+        .await;
+    assert!(signed_in(&ana).await);
 
     // The only admin cannot be demoted, disabled or deleted, and not by themselves either.
     let root = team.admin.id.to_string();

@@ -5,6 +5,7 @@
 mod common;
 
 mod after_chat;
+mod authorization;
 mod conversation_tools;
 mod lifecycle;
 mod limits;

@@ -10,6 +10,7 @@ use crate::model::{
 use crate::protocol::Event;
 use crate::rules::{self, TimerKind};
 use crate::server::auth;
+use crate::server::connections::Sessions;
 use crate::server::state::AppState;
 use crate::server::store::WriteTx;
 
@@ -43,7 +44,8 @@ pub fn keeps_an_admin(active_admins: i64, removes_an_admin: bool) -> Result<(), 
 }
 
 /// Changes an account's name, email, role and inboxes. Admins only. Their open workspaces
-/// reload, so a new role or inbox list applies at once.
+/// reload, so a new role or inbox list applies at once (an admin editing themselves sees it
+/// at their next reload).
 pub async fn update_agent(
     state: &AppState,
     actor: &Me,
@@ -75,7 +77,9 @@ pub async fn update_agent(
     tx.audit(actor, "agent_updated", &before.name, &detail)
         .await?;
     tx.commit(&state.hub).await?;
-    state.connections.end(agent_id, None);
+    if agent_id != actor.id {
+        state.connections.rescope(agent_id);
+    }
     Ok(AgentAccount {
         id: agent_id,
         name,
@@ -101,15 +105,16 @@ pub async fn reset_password(
     tx.set_password_hash(agent_id, &hash).await?;
     tx.audit(actor, "password_reset", &agent.name, "").await?;
     tx.commit(&state.hub).await?;
-    state.connections.end(agent_id, None);
+    state.connections.end(agent_id, Sessions::All);
     Ok(())
 }
 
 /// The signed-in agent's new password, given their current one. Every other session of theirs
-/// ends; returns the session version this session goes on with.
+/// (and its sockets) ends; returns the session version `session` goes on with.
 pub async fn change_own_password(
     state: &AppState,
     me: &Me,
+    session: Option<&str>,
     current: &str,
     new: &str,
 ) -> Result<i64, AppError> {
@@ -127,7 +132,8 @@ pub async fn change_own_password(
     let version = tx.set_password_hash(me.id, &new_hash).await?;
     tx.audit(me, "password_changed", &me.name, "").await?;
     tx.commit(&state.hub).await?;
-    state.connections.end(me.id, None);
+    let others = session.map_or(Sessions::All, Sessions::AllBut);
+    state.connections.end(me.id, others);
     Ok(version)
 }
 
@@ -166,7 +172,7 @@ pub async fn set_agent_enabled(
     };
     tx.audit(actor, action, &agent.name, "").await?;
     tx.commit(&state.hub).await?;
-    state.connections.end(agent_id, None);
+    state.connections.end(agent_id, Sessions::All);
     Ok(())
 }
 
@@ -189,7 +195,7 @@ pub async fn delete_agent(state: &AppState, actor: &Me, agent_id: i64) -> Result
     tx.audit(actor, "agent_deleted", &agent.name, &agent.email)
         .await?;
     tx.commit(&state.hub).await?;
-    state.connections.end(agent_id, None);
+    state.connections.end(agent_id, Sessions::All);
     Ok(())
 }
 
@@ -246,7 +252,7 @@ pub async fn inbox_contents(
 }
 
 /// Deletes an inbox and everything in it, once the admin has typed its name. Admins only.
-/// Agents' open workspaces reload without it.
+/// Its members' open workspaces reload without it.
 pub async fn delete_inbox(
     state: &AppState,
     actor: &Me,
@@ -272,8 +278,8 @@ pub async fn delete_inbox(
     tx.audit(actor, "inbox_deleted", &inbox.name, &detail)
         .await?;
     tx.commit(&state.hub).await?;
-    for agent_id in members {
-        state.connections.end(agent_id, None);
+    for agent_id in members.into_iter().filter(|id| *id != actor.id) {
+        state.connections.rescope(agent_id);
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::model::Me;
 use crate::protocol::{ClientFrame, ServerFrame};
 use crate::rules::{self, Replay};
 use crate::server::client_info::ClientInfo;
-use crate::server::connections::{AgentSignal, ConnectionId};
+use crate::server::connections::{AgentSignal, ConnectionId, EndNotice};
 use crate::server::hub::{Feed, RecvError, StoredEvent, Topic, try_recv_skipping};
 use crate::server::online::Changes;
 use crate::server::services;
@@ -47,6 +47,8 @@ pub(super) enum Outgoing {
     Frame(ServerFrame),
     /// A WebSocket ping.
     Ping,
+    /// The WebSocket closing handshake (the server ends the connection).
+    Close,
 }
 
 /// Why a connection ended before either side closed it.
@@ -137,7 +139,7 @@ pub(super) async fn run_connection<S, R>(
     state: AppState,
     caller: Caller,
     connection: Option<ConnectionId>,
-    ended: Option<Arc<tokio::sync::Notify>>,
+    ended: Option<Arc<EndNotice>>,
 ) -> Result<(), SocketError>
 where
     S: Sink<Outgoing> + Unpin,
@@ -287,7 +289,7 @@ async fn live<S, R>(
     who: &Subscriber,
     mut feed: Feed,
     mut last_sent: i64,
-    ended: Option<Arc<tokio::sync::Notify>>,
+    ended: Option<Arc<EndNotice>>,
 ) -> Result<(), SocketError>
 where
     S: Sink<Outgoing> + Unpin,
@@ -307,10 +309,17 @@ where
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            () = session_ended(ended.as_deref()) => {
-                // Signed out, or every session of the agent ended: the client hears why, and
-                // its reconnection will be refused until it signs in again.
-                refuse(&mut sink, None, &AppError::Unauthenticated).await?;
+            signed_out = session_ended(ended.as_deref()) => {
+                // Signed out (the client hears why, and its reconnection is refused until it
+                // signs in again), or what the agent may see changed (the client reloads).
+                if signed_out {
+                    refuse(&mut sink, None, &AppError::Unauthenticated).await?;
+                } else {
+                    send(&mut sink, ServerFrame::Resync).await?;
+                }
+                sink.send(Outgoing::Close)
+                    .await
+                    .map_err(|e| SocketError::Gone(e.to_string()))?;
                 return Ok(());
             },
             _ = keepalive.tick() => {
@@ -385,10 +394,11 @@ where
     }
 }
 
-/// Resolves when the connection's session ends (never for visitors).
-async fn session_ended(ended: Option<&tokio::sync::Notify>) {
+/// Resolves when the connection must end (never for visitors): `true` when its session
+/// ended, `false` when the agent's view must reload.
+async fn session_ended(ended: Option<&EndNotice>) -> bool {
     match ended {
-        Some(notice) => notice.notified().await,
+        Some(notice) => notice.ended().await,
         None => std::future::pending().await,
     }
 }

@@ -104,6 +104,7 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
     let sink = Box::pin(sink.with(move |out: Outgoing| async move {
         let frame = match out {
             Outgoing::Ping => return Ok(WsMessage::Ping(Default::default())),
+            Outgoing::Close => return Ok(WsMessage::Close(None)),
             Outgoing::Frame(frame) if to_visitor => formatted_for_visitor(frame),
             Outgoing::Frame(frame) => frame,
         };

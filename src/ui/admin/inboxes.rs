@@ -38,7 +38,7 @@ pub fn InboxesPage(overview: AdminOverview, action: ServerAction<CreateInbox>) -
                             <li>
                                 <a href=format!("/admin/inboxes/{}", inbox.id)>{inbox.name}</a>
                                 <Show when=move || off>
-                                    " " <span class="badge">{t!(i18n, inbox_off)}</span>
+                                    " " <span class="badge off">{t!(i18n, inbox_off)}</span>
                                 </Show>
                             </li>
                         }

@@ -104,16 +104,30 @@ impl AdminActions {
         }
     }
 
-    /// Changes whenever a command has finished (the overview's reload key).
-    fn versions(&self) -> usize {
-        self.create_inbox.version().get()
-            + self.create_agent.version().get()
-            + self.update_agent.version().get()
-            + self.set_enabled.version().get()
-            + self.delete_agent.version().get()
-            + self.update_inbox.version().get()
-            + self.delete_inbox.version().get()
+    /// Counts up in `reloads` whenever a command that changes the overview succeeds (a refused
+    /// one leaves the pages as they are, with what the admin typed and the error).
+    fn reload_on_success(&self, reloads: RwSignal<usize>) {
+        reload_after(self.create_inbox, reloads);
+        reload_after(self.create_agent, reloads);
+        reload_after(self.update_agent, reloads);
+        reload_after(self.set_enabled, reloads);
+        reload_after(self.delete_agent, reloads);
+        reload_after(self.update_inbox, reloads);
+        reload_after(self.delete_inbox, reloads);
     }
+}
+
+fn reload_after<A>(action: ServerAction<A>, reloads: RwSignal<usize>)
+where
+    A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    A::Output: Send + Sync + 'static,
+    A::Error: Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            reloads.update(|n| *n += 1);
+        }
+    });
 }
 
 /// The admin pages; admins only (others go back to the workspace).
@@ -130,7 +144,9 @@ fn Admin(me: Me) -> impl IntoView {
     let actions = AdminActions::new();
     let editing = RwSignal::new(None::<i64>);
     let me_id = me.id;
-    let overview = Resource::new(move || actions.versions(), |_| load_admin());
+    let reloads = RwSignal::new(0usize);
+    actions.reload_on_success(reloads);
+    let overview = Resource::new(move || reloads.get(), |_| load_admin());
     // A new inbox opens on its own page, where its snippet is; a deleted one leaves the list.
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
