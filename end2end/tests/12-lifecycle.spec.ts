@@ -51,7 +51,9 @@ test("an admin edits, disables, resets and deletes an agent, and the audit log s
   await expect(agents.getByRole("row", { name: /Olivia Operator .* Active/ })).toBeVisible();
   await editor.getByLabel("New password").fill("a fresh secret 789");
   await editor.getByRole("button", { name: "Set new password" }).click();
-  await expect(editor.getByRole("status")).toHaveText("New password set. Their sessions have ended.");
+  await expect(editor.getByRole("form", { name: "Reset password" }).getByRole("status")).toHaveText(
+    "New password set. Their sessions have ended.",
+  );
   await olivia.getByRole("button", { name: "Sign in" }).click();
   await expect(olivia.getByRole("alert")).toHaveText("Wrong email or password.");
   await olivia.getByLabel("Password").fill("a fresh secret 789");

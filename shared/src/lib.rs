@@ -19,3 +19,5 @@ pub mod tracking;
 pub mod transcript;
 pub mod units;
 pub mod widget_text;
+#[cfg(test)]
+mod properties;

@@ -418,6 +418,7 @@ pub fn store_hooks<T: LiveStore + Send + Sync + 'static>(
     use leptos::prelude::*;
     let live = Rc::new(std::cell::Cell::new(false));
     let live_on_status = Rc::clone(&live);
+    let is_agent = token.is_none();
     SocketHooks {
         hello: Box::new(move || ClientFrame::Hello {
             token: token.clone(),
@@ -436,6 +437,16 @@ pub fn store_hooks<T: LiveStore + Send + Sync + 'static>(
             if !up {
                 live_on_status.set(false);
                 data.update(|d| d.unsent().fail_in_flight());
+                // A lost connection may be an ended session (the upgrade is then refused and
+                // the browser cannot tell why): a signed-out agent goes to the sign-in page.
+                if is_agent {
+                    leptos::task::spawn_local(async {
+                        use crate::snapshot::SignInState;
+                        if let Ok(SignInState::SignedOut) = crate::api::who_is_here().await {
+                            go("/login");
+                        }
+                    });
+                }
             }
         }),
     }
