@@ -10,6 +10,8 @@ pub mod format;
 pub mod live;
 pub mod model;
 pub mod online_table;
+#[cfg(test)]
+mod properties;
 pub mod protocol;
 pub mod rules;
 pub mod search;
@@ -19,5 +21,3 @@ pub mod tracking;
 pub mod transcript;
 pub mod units;
 pub mod widget_text;
-#[cfg(test)]
-mod properties;

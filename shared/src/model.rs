@@ -98,8 +98,38 @@ pub struct AuditEntry {
     pub action: String,
     /// Whom or which inbox it was about (its name at the time).
     pub subject: String,
-    /// What changed, in the stored words (a new role, a new name).
-    pub detail: String,
+    /// What changed, as data the page words in the reader's language.
+    pub detail: AuditDetail,
+}
+
+/// What an audited change changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditDetail {
+    /// Nothing to add (a password reset, an account disabled).
+    #[default]
+    Nothing,
+    /// An account as it now is (created, edited).
+    Account {
+        /// Display name.
+        name: String,
+        /// Sign-in email.
+        email: String,
+        /// Role.
+        role: Role,
+    },
+    /// The email a deleted account had.
+    Email {
+        /// The address.
+        email: String,
+    },
+    /// An inbox's new name.
+    Renamed {
+        /// The name it has now.
+        to: String,
+    },
+    /// What went with a deleted inbox.
+    Contents(InboxContents),
 }
 
 /// Where a conversation is in its life: waiting for an agent, being answered, or over.

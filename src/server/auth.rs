@@ -131,6 +131,17 @@ pub async fn keep_session(session: &Session, version: i64) -> Result<(), AppErro
 /// The agent signed in on this session, or `Unauthenticated`: also when the account was
 /// disabled or deleted, or its sessions were ended (the session's version is older).
 pub async fn current_agent(state: &AppState, session: &Session) -> Result<Me, AppError> {
+    current_agent_version(state, session)
+        .await
+        .map(|(me, _)| me)
+}
+
+/// [`current_agent`] with the session version it was checked against (a socket checks it
+/// again once it is registered, so an ending in between is not missed).
+pub async fn current_agent_version(
+    state: &AppState,
+    session: &Session,
+) -> Result<(Me, i64), AppError> {
     let id: Option<i64> = session
         .get(AGENT_ID_KEY)
         .await
@@ -144,7 +155,7 @@ pub async fn current_agent(state: &AppState, session: &Session) -> Result<Me, Ap
         .map_err(|e| internal("session read", e))?
         .unwrap_or(0);
     match state.store.agent_session(id).await? {
-        Some((me, current)) if current == version => Ok(me),
+        Some((me, current)) if current == version => Ok((me, version)),
         _ => Err(AppError::Unauthenticated),
     }
 }

@@ -116,6 +116,15 @@ pub struct Config {
     )]
     pub upload_mb_per_visitor_hour: i64,
 
+    /// Megabytes of files visitors at one address may upload per hour, however many visitors
+    /// it starts (0: no limit).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_UPLOAD_MB_PER_ADDRESS_HOUR",
+        default_value_t = 200
+    )]
+    pub upload_mb_per_address_hour: i64,
+
     /// Megabytes of files one conversation may hold (0: no limit).
     #[arg(
         long,
@@ -230,6 +239,7 @@ impl Config {
             socket_idle_seconds: 75,
             upload_mb_per_visitor_hour: 50,
             upload_mb_per_conversation: 200,
+            upload_mb_per_address_hour: 200,
             disk_floor_mb: 512,
             smtp_host: None,
             smtp_port: 587,

@@ -19,7 +19,8 @@ use tower_sessions::Session;
 use crate::error::AppError;
 use crate::model::{FilePolicy, Me};
 use crate::server::state::AppState;
-use crate::server::store::{NewFile, Uploader, Visitor};
+use crate::server::state::UploadLimits;
+use crate::server::store::{NewFile, UploadOf, UploadUse, Uploader, Visitor};
 use crate::server::{auth, services};
 
 use crate::files::UPLOAD_HEADER;
@@ -96,8 +97,21 @@ struct Upload {
     name: String,
     content_type: String,
     max_bytes: i64,
-    /// What is left of the uploader's allowances (hour, conversation), when one applies.
+    /// Whose allowances it counts against.
+    conversation_id: Option<i64>,
+    ip: Option<String>,
+    /// What is left of the uploader's allowances, when one applies.
     allowance: Option<i64>,
+}
+
+impl Upload {
+    fn of(&self) -> UploadOf<'_> {
+        UploadOf {
+            uploader: self.uploader,
+            ip: self.ip.as_deref(),
+            conversation_id: self.conversation_id,
+        }
+    }
 }
 
 /// Everything that can be checked before reading the bytes: the upload header, who asks (a
@@ -140,50 +154,58 @@ async fn prepare_upload(
         .await?
         .ok_or_else(|| AppError::not_found("inbox"))?;
     let name = crate::files::clean_name(&query.name);
+    if inbox.disabled && matches!(uploader, Uploader::Visitor(_)) {
+        return Err(AppError::UnknownInbox);
+    }
     let content_type = precheck(headers, &name, &inbox.files)?;
     check_room(&state.settings.files_dir, state.settings.uploads.disk_floor)?;
-    let allowance = allowance(state, uploader, conversation_id).await?;
-    if allowance == Some(0) {
-        return Err(AppError::UploadLimit);
-    }
-    Ok(Upload {
+    // Visitors' addresses count (as the privacy setting keeps them); agents' do not.
+    let ip = match uploader {
+        Uploader::Visitor(_) => ip.map(|ip| {
+            if state.settings.truncate_ips {
+                crate::tracking::truncate_ip(ip).to_string()
+            } else {
+                ip.to_string()
+            }
+        }),
+        Uploader::Agent(_) => None,
+    };
+    let mut upload = Upload {
         inbox_id,
         uploader,
         name,
         content_type,
         max_bytes: inbox.files.max_bytes,
-        allowance,
-    })
+        conversation_id,
+        ip,
+        allowance: None,
+    };
+    let used = state.store.upload_use(upload.of(), hour_ago()).await?;
+    upload.allowance = allowance_left(state.settings.uploads, used, uploader);
+    if upload.allowance == Some(0) {
+        return Err(AppError::UploadLimit);
+    }
+    Ok(upload)
 }
 
-/// What the uploader may still send: the smaller of what is left of a visitor's hourly
-/// allowance and of the conversation's (`None`: no limit applies).
-async fn allowance(
-    state: &AppState,
-    uploader: Uploader,
-    conversation_id: Option<i64>,
-) -> Result<Option<i64>, AppError> {
-    let limits = state.settings.uploads;
-    let mut left: Option<i64> = None;
-    let mut limit = |allowed: i64, used: i64| {
-        let rest = (allowed - used).max(0);
-        left = Some(left.map_or(rest, |left| left.min(rest)));
-    };
-    if let Uploader::Visitor(visitor_id) = uploader
-        && limits.per_visitor_hour > 0
-    {
-        let since = crate::server::store::now_millis() - 3_600_000;
-        let used = state.store.visitor_upload_bytes(visitor_id, since).await?;
-        limit(limits.per_visitor_hour, used);
-    }
-    if limits.per_conversation > 0 {
-        let used = state
-            .store
-            .conversation_upload_bytes(conversation_id, uploader)
-            .await?;
-        limit(limits.per_conversation, used);
-    }
-    Ok(left)
+fn hour_ago() -> i64 {
+    crate::server::store::now_millis() - 3_600_000
+}
+
+/// What the uploader may still send: the smallest of what is left of each allowance that
+/// applies (a visitor's hour and their address's hour; the conversation, for everyone), or
+/// `None` when none does. A limit of 0 is no limit.
+fn allowance_left(limits: UploadLimits, used: UploadUse, uploader: Uploader) -> Option<i64> {
+    let visitor = matches!(uploader, Uploader::Visitor(_));
+    [
+        (visitor, limits.per_visitor_hour, used.visitor_hour),
+        (visitor, limits.per_address_hour, used.address_hour),
+        (true, limits.per_conversation, used.conversation),
+    ]
+    .into_iter()
+    .filter(|(applies, limit, _)| *applies && *limit > 0)
+    .map(|(_, limit, used)| (limit - used).max(0))
+    .min()
 }
 
 /// Refuses uploads while the data directory's disk has less than `floor` bytes free (the
@@ -224,6 +246,23 @@ async fn store_upload(
     };
     let size = receive(body, &path, cap).await?;
     let mut tx = state.store.write().await?;
+    // Checked again where uploads are recorded one at a time: uploads sent side by side
+    // cannot each spend the same allowance, nor fill the disk past its floor together.
+    let used = tx.upload_use(upload.of(), hour_ago()).await;
+    let over = match used {
+        Ok(used) => allowance_left(state.settings.uploads, used, upload.uploader)
+            .is_some_and(|left| left < size)
+            .then_some(AppError::UploadLimit)
+            .or_else(|| {
+                check_room(&state.settings.files_dir, state.settings.uploads.disk_floor).err()
+            }),
+        Err(e) => Some(AppError::from(e)),
+    };
+    if let Some(refusal) = over {
+        drop(tx);
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(refusal);
+    }
     let stored = tx
         .insert_file(NewFile {
             inbox_id: upload.inbox_id,
@@ -232,6 +271,7 @@ async fn store_upload(
             content_type: &upload.content_type,
             size,
             storage_key: &key,
+            ip: upload.ip.as_deref(),
         })
         .await;
     let committed = match stored {
@@ -394,9 +434,10 @@ pub async fn avatar(State(state): State<AppState>, UrlPath(agent_id): UrlPath<i6
     if let Some((bytes, content_type)) = bytes {
         return file_response(bytes, &content_type, "inline", AVATAR_CACHE);
     }
-    match state.store.agent(agent_id).await {
-        Ok(Some(agent)) => file_response(
-            initials_picture(&crate::model::initials(&agent.name)).into_bytes(),
+    // Former and disabled agents keep their initials beside their old replies.
+    match state.store.agent_name(agent_id).await {
+        Ok(Some(name)) => file_response(
+            initials_picture(&crate::model::initials(&name)).into_bytes(),
             "image/svg+xml",
             "inline",
             AVATAR_CACHE,
@@ -594,6 +635,38 @@ mod tests {
             filename_params("año \"x\".pdf"),
             "filename=\"a_o _x_.pdf\"; filename*=UTF-8''a%C3%B1o%20%22x%22.pdf"
         );
+    }
+
+    #[test]
+    fn the_smallest_allowance_that_applies_is_what_is_left() {
+        let limits = UploadLimits {
+            per_visitor_hour: 100,
+            per_address_hour: 300,
+            per_conversation: 200,
+            disk_floor: 0,
+        };
+        let used = UploadUse {
+            visitor_hour: 40,
+            address_hour: 290,
+            conversation: 10,
+        };
+        // A visitor: their address has 10 left, the least of the three.
+        assert_eq!(allowance_left(limits, used, Uploader::Visitor(1)), Some(10));
+        // An agent: only the conversation's allowance applies.
+        assert_eq!(allowance_left(limits, used, Uploader::Agent(1)), Some(190));
+        // Spent beyond a limit is nothing left, never negative; 0 is no limit at all.
+        let over = UploadUse {
+            visitor_hour: 500,
+            ..used
+        };
+        assert_eq!(allowance_left(limits, over, Uploader::Visitor(1)), Some(0));
+        let none = UploadLimits {
+            per_visitor_hour: 0,
+            per_address_hour: 0,
+            per_conversation: 0,
+            disk_floor: 0,
+        };
+        assert_eq!(allowance_left(none, used, Uploader::Visitor(1)), None);
     }
 
     #[test]

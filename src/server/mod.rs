@@ -108,8 +108,18 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
                 .collect(),
             socket_idle: std::time::Duration::from_secs(config.socket_idle_seconds),
             uploads: state::UploadLimits {
-                per_visitor_hour: config.upload_mb_per_visitor_hour.max(0) * MEGABYTE,
-                per_conversation: config.upload_mb_per_conversation.max(0) * MEGABYTE,
+                per_visitor_hour: config
+                    .upload_mb_per_visitor_hour
+                    .max(0)
+                    .saturating_mul(MEGABYTE),
+                per_address_hour: config
+                    .upload_mb_per_address_hour
+                    .max(0)
+                    .saturating_mul(MEGABYTE),
+                per_conversation: config
+                    .upload_mb_per_conversation
+                    .max(0)
+                    .saturating_mul(MEGABYTE),
                 disk_floor: config.disk_floor_mb.saturating_mul(MEGABYTE as u64),
             },
         }),

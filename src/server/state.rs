@@ -80,6 +80,8 @@ pub struct Settings {
 pub struct UploadLimits {
     /// Bytes one visitor may upload per hour.
     pub per_visitor_hour: i64,
+    /// Bytes the visitors at one address may upload per hour.
+    pub per_address_hour: i64,
     /// Bytes one conversation may hold.
     pub per_conversation: i64,
     /// Bytes that must stay free on the disk.

@@ -17,8 +17,8 @@ pub async fn page(State(state): State<AppState>, Path(key): Path<String>) -> Res
         return StatusCode::NOT_FOUND.into_response();
     }
     let inbox = match state.store.inbox_by_key(&key).await {
-        Ok(Some(inbox)) => inbox,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Ok(Some(inbox)) if !inbox.disabled => inbox,
+        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
             tracing::error!("tracker inbox: {e}");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

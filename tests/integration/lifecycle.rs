@@ -360,6 +360,12 @@ async fn a_deleted_agent_becomes_a_former_agent_and_their_messages_stay() {
     let former = listed.iter().find(|a| a.id == team.ben.id).expect("listed");
     assert_eq!(former.state, AccountState::Deleted);
     assert!(former.inbox_ids.is_empty());
+    // His initials still show beside his old replies.
+    let picture = reqwest::get(server.url(&format!("/avatars/{}", team.ben.id)))
+        .await
+        .expect("avatar");
+    assert_eq!(picture.status(), 200);
+    assert!(picture.text().await.expect("svg").contains(">B</text>"));
     let again: AgentAccount = admin
         .call(
             "create_agent",
@@ -419,6 +425,18 @@ async fn inboxes_are_renamed_switched_off_and_deleted_after_confirmation() {
         (status, body["error"].as_str()),
         (404, Some("unknown_inbox"))
     );
+    // The visitor who already chats hears the same when writing or sending a file.
+    visitor.send(&send("v2", None, "still there?")).await;
+    assert_eq!(visitor.refusal().await, "unknown_inbox");
+    let upload = reqwest::Client::new()
+        .post(server.url("/files?name=a.png"))
+        .bearer_auth(&token)
+        .header(switchboard::files::UPLOAD_HEADER, "1")
+        .body(vec![0u8; 8])
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(upload.status(), 404);
     let page = reqwest::get(server.url(&format!("/widget/{}", team.inbox.key)))
         .await
         .expect("widget page");

@@ -385,3 +385,64 @@ async fn a_socket_that_answers_no_ping_is_closed_and_one_that_reads_stays() {
         }
     }
 }
+
+#[tokio::test]
+async fn uploads_sent_side_by_side_cannot_share_one_allowance() {
+    let server = TestServer::start_with(|config| {
+        config.upload_mb_per_visitor_hour = 1;
+        config.upload_mb_per_conversation = 0;
+    })
+    .await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    // Four uploads of 400 KB at once: each alone fits the megabyte, two together fill it.
+    let answers =
+        futures::future::join_all((0..4).map(|_| upload(&server, Ok(&token), 400 * KB))).await;
+    let stored = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(stored, 2, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status != 201)
+            .all(|(status, body)| *status == 429 && body["error"] == "upload_limit")
+    );
+    assert_eq!(files_kept(&server).await, (2, 2));
+}
+
+#[tokio::test]
+async fn one_address_uploads_so_many_bytes_an_hour_however_many_visitors_it_starts() {
+    let server = TestServer::start_with(|config| {
+        config.client_ip_header = Some("x-forwarded-for".into());
+        config.upload_mb_per_visitor_hour = 0;
+        config.upload_mb_per_address_hour = 1;
+        config.upload_mb_per_conversation = 0;
+    })
+    .await;
+    let team = server.team().await;
+    let from = |ip: &'static str, token: String| {
+        let server = &server;
+        async move {
+            let response = reqwest::Client::new()
+                .post(server.url("/files?name=shot.png"))
+                .bearer_auth(token)
+                .header("x-forwarded-for", ip)
+                .header(switchboard::files::UPLOAD_HEADER, "1")
+                .body(vec![0u8; 600 * KB])
+                .send()
+                .await
+                .expect("upload");
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            (status, body["error"].as_str().map(str::to_owned))
+        }
+    };
+    let first = server.visitor_token(&team.inbox).await;
+    let second = server.visitor_token(&team.inbox).await;
+    assert_eq!(from("203.0.113.7", first).await.0, 201);
+    // A fresh visitor at the same address shares its allowance; another address has its own.
+    assert_eq!(
+        from("203.0.113.7", second.clone()).await,
+        (429, Some("upload_limit".into()))
+    );
+    assert_eq!(from("198.51.100.2", second).await.0, 201);
+}

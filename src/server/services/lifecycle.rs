@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::model::{
-    AccountState, AgentAccount, AuditEntry, Inbox, InboxContents, Me, Role, SystemLine,
+    AccountState, AgentAccount, AuditDetail, AuditEntry, Inbox, InboxContents, Me, Role, SystemLine,
 };
 use crate::protocol::Event;
 use crate::rules::{self, TimerKind};
@@ -73,7 +73,11 @@ pub async fn update_agent(
         other => other?,
     }
     tx.set_agent_inboxes(agent_id, &inbox_ids).await?;
-    let detail = format!("{name} <{email}>, {}", changes.role.as_str());
+    let detail = AuditDetail::Account {
+        name: name.clone(),
+        email: email.clone(),
+        role: changes.role,
+    };
     tx.audit(actor, "agent_updated", &before.name, &detail)
         .await?;
     tx.commit(&state.hub).await?;
@@ -103,7 +107,8 @@ pub async fn reset_password(
     let mut tx = state.store.write().await?;
     let (agent, _) = account(&mut tx, agent_id).await?;
     tx.set_password_hash(agent_id, &hash).await?;
-    tx.audit(actor, "password_reset", &agent.name, "").await?;
+    tx.audit(actor, "password_reset", &agent.name, &AuditDetail::Nothing)
+        .await?;
     tx.commit(&state.hub).await?;
     state.connections.end(agent_id, Sessions::All);
     Ok(())
@@ -130,7 +135,8 @@ pub async fn change_own_password(
     let new_hash = auth::hash_password(new.to_owned()).await?;
     let mut tx = state.store.write().await?;
     let version = tx.set_password_hash(me.id, &new_hash).await?;
-    tx.audit(me, "password_changed", &me.name, "").await?;
+    tx.audit(me, "password_changed", &me.name, &AuditDetail::Nothing)
+        .await?;
     tx.commit(&state.hub).await?;
     let others = session.map_or(Sessions::All, Sessions::AllBut);
     state.connections.end(me.id, others);
@@ -162,6 +168,7 @@ pub async fn set_agent_enabled(
     if !enabled {
         keeps_an_admin(tx.active_admin_count().await?, agent.role == Role::Admin)?;
         release_conversations(&mut tx, actor, agent_id).await?;
+        tx.unassign_tickets_of(agent_id).await?;
         went_offline(&mut tx, agent_id).await?;
     }
     tx.set_account_state(agent_id, after).await?;
@@ -170,7 +177,8 @@ pub async fn set_agent_enabled(
     } else {
         "agent_disabled"
     };
-    tx.audit(actor, action, &agent.name, "").await?;
+    tx.audit(actor, action, &agent.name, &AuditDetail::Nothing)
+        .await?;
     tx.commit(&state.hub).await?;
     state.connections.end(agent_id, Sessions::All);
     Ok(())
@@ -190,9 +198,13 @@ pub async fn delete_agent(state: &AppState, actor: &Me, agent_id: i64) -> Result
         agent.role == Role::Admin && account_state == AccountState::Active,
     )?;
     release_conversations(&mut tx, actor, agent_id).await?;
+    tx.unassign_tickets_of(agent_id).await?;
     went_offline(&mut tx, agent_id).await?;
     tx.forget_agent(agent_id).await?;
-    tx.audit(actor, "agent_deleted", &agent.name, &agent.email)
+    let detail = AuditDetail::Email {
+        email: agent.email.clone(),
+    };
+    tx.audit(actor, "agent_deleted", &agent.name, &detail)
         .await?;
     tx.commit(&state.hub).await?;
     state.connections.end(agent_id, Sessions::All);
@@ -217,7 +229,8 @@ pub async fn update_inbox(
         .ok_or_else(|| AppError::not_found("inbox"))?;
     tx.update_inbox(inbox_id, &name, disabled).await?;
     if before.name != name {
-        tx.audit(actor, "inbox_renamed", &before.name, &name)
+        let detail = AuditDetail::Renamed { to: name.clone() };
+        tx.audit(actor, "inbox_renamed", &before.name, &detail)
             .await?;
     }
     if before.disabled != disabled {
@@ -226,7 +239,8 @@ pub async fn update_inbox(
         } else {
             "inbox_enabled"
         };
-        tx.audit(actor, action, &name, "").await?;
+        tx.audit(actor, action, &name, &AuditDetail::Nothing)
+            .await?;
     }
     let inbox = tx
         .inbox(inbox_id)
@@ -271,10 +285,7 @@ pub async fn delete_inbox(
     }
     let members = tx.inbox_member_ids(inbox_id).await?;
     tx.delete_inbox(inbox_id).await?;
-    let detail = format!(
-        "{} conversations, {} visitors, {} tickets",
-        contents.conversations, contents.visitors, contents.tickets
-    );
+    let detail = AuditDetail::Contents(contents);
     tx.audit(actor, "inbox_deleted", &inbox.name, &detail)
         .await?;
     tx.commit(&state.hub).await?;

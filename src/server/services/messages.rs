@@ -28,7 +28,13 @@ pub async fn post_visitor_message(
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
         return Ok(existing);
     }
-    let conversation = match tx.open_conversation_of(visitor.id).await? {
+    let open = tx.open_conversation_of(visitor.id).await?;
+    // A switched-off inbox takes no more messages from visitors (its widget says so).
+    let inbox_id = open.as_ref().map_or(visitor.inbox_id, |c| c.inbox_id);
+    if tx.inbox(inbox_id).await?.is_none_or(|inbox| inbox.disabled) {
+        return Err(AppError::UnknownInbox);
+    }
+    let conversation = match open {
         Some(conversation) => conversation,
         None => {
             let id = tx.insert_conversation(visitor, now_millis()).await?;

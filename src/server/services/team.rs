@@ -91,7 +91,13 @@ pub async fn create_inbox(state: &AppState, actor: &Me, name: &str) -> Result<In
     let inbox = tx
         .insert_inbox(&name, &auth::random_token(12), false)
         .await?;
-    tx.audit(actor, "inbox_created", &name, "").await?;
+    tx.audit(
+        actor,
+        "inbox_created",
+        &name,
+        &crate::model::AuditDetail::Nothing,
+    )
+    .await?;
     tx.commit(&state.hub).await?;
     Ok(inbox)
 }
@@ -120,7 +126,11 @@ pub async fn create_agent(
         Err(e) => return Err(e.into()),
     };
     tx.set_agent_inboxes(id, &inbox_ids).await?;
-    let detail = format!("{email}, {}", new.role.as_str());
+    let detail = crate::model::AuditDetail::Account {
+        name: name.clone(),
+        email: email.clone(),
+        role: new.role,
+    };
     tx.audit(actor, "agent_created", &name, &detail).await?;
     tx.commit(&state.hub).await?;
     Ok(AgentAccount {

@@ -197,7 +197,7 @@ where
         None => return Ok(None),
     };
     let found = match caller {
-        Caller::Agent(agent, _) => {
+        Caller::Agent(agent, ..) => {
             services::visible_inbox_ids(state, &agent)
                 .await
                 .map(|inbox_ids| Subscriber::Agent {
@@ -576,7 +576,7 @@ mod tests {
             sink,
             stream,
             state.clone(),
-            Caller::Agent(agent.clone(), None),
+            Caller::Agent(agent.clone(), None, 0),
             None,
             None,
         ));

@@ -23,6 +23,7 @@ use crate::model::Me;
 use crate::protocol::{ClientFrame, Event, ServerFrame};
 use crate::server::auth;
 use crate::server::client_info::ClientInfo;
+use crate::server::connections::Sessions;
 use crate::server::services;
 use crate::server::state::AppState;
 
@@ -33,8 +34,9 @@ const MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// Who knocked, as far as the upgrade request tells; the hello says the rest.
 enum Caller {
-    /// A signed-in agent (known from the session cookie) and their session's id.
-    Agent(Me, Option<String>),
+    /// A signed-in agent (known from the session cookie), their session's id, and the
+    /// session version it was checked against.
+    Agent(Me, Option<String>, i64),
     /// A widget or the loader's tracker; it proves who it is with its token in `Hello`.
     Visitor(ClientInfo),
 }
@@ -48,10 +50,10 @@ pub async fn agent_socket(
     State(state): State<AppState>,
     session: Session,
 ) -> Response {
-    match auth::current_agent(&state, &session).await {
-        Ok(agent) => {
+    match auth::current_agent_version(&state, &session).await {
+        Ok((agent, version)) => {
             let session_id = session.id().map(|id| id.to_string());
-            upgrade(ws, state, Caller::Agent(agent, session_id), None)
+            upgrade(ws, state, Caller::Agent(agent, session_id, version), None)
         }
         Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
     }
@@ -130,11 +132,19 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
     // An agent's open workspace keeps them present; closing the last one starts the grace
     // period towards offline.
     let (connection, ended) = match &caller {
-        Caller::Agent(agent, session) => match services::agent_connected(&state, agent).await {
+        Caller::Agent(agent, session, version) => match services::agent_connected(&state, agent)
+            .await
+        {
             Ok(connection) => {
                 let ended = state
                     .connections
                     .ended_notice(connection, agent.id, session.clone());
+                // The account may have changed between the upgrade and now: a session ended
+                // then would otherwise go unnoticed.
+                let current = state.store.agent_session(agent.id).await;
+                if !matches!(current, Ok(Some((_, now))) if now == *version) {
+                    state.connections.end(agent.id, Sessions::All);
+                }
                 (Some(connection), Some(ended))
             }
             Err(e) => {

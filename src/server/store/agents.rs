@@ -343,6 +343,17 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Takes an agent's open tickets off them (they are leaving).
+    pub async fn unassign_tickets_of(&mut self, agent_id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE tickets SET assignee_id = NULL WHERE assignee_id = ? AND status <> 'closed'",
+        )
+        .bind(agent_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// The agents who belong to an inbox.
     pub async fn inbox_member_ids(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>> {
         sqlx::query_scalar("SELECT agent_id FROM inbox_agents WHERE inbox_id = ?")
@@ -368,9 +379,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Every agent id.
+    /// Every active agent's id.
     pub async fn agent_ids(&mut self) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar("SELECT id FROM agents")
+        sqlx::query_scalar("SELECT id FROM agents WHERE state = 'active'")
             .fetch_all(&mut *self.tx)
             .await
             .map_err(StoreError::from)

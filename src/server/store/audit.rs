@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreResult, WriteTx, now_millis};
-use crate::model::{AuditEntry, Me};
+use crate::model::{AuditDetail, AuditEntry, Me};
 
 impl WriteTx {
     /// Records a change made by `actor` in the same transaction as the change.
@@ -12,8 +12,9 @@ impl WriteTx {
         actor: &Me,
         action: &str,
         subject: &str,
-        detail: &str,
+        detail: &AuditDetail,
     ) -> StoreResult<()> {
+        let detail = serde_json::to_string(detail).map_err(super::decode_error)?;
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor_name, action, subject, detail) \
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -48,7 +49,8 @@ impl Store {
                     actor: row.try_get("actor_name")?,
                     action: row.try_get("action")?,
                     subject: row.try_get("subject")?,
-                    detail: row.try_get("detail")?,
+                    detail: serde_json::from_str(&row.try_get::<String, _>("detail")?)
+                        .map_err(super::decode_error)?,
                 })
             })
             .collect()

@@ -38,6 +38,59 @@ pub struct NewFile<'a> {
     pub size: i64,
     /// Where its bytes are, under the files folder.
     pub storage_key: &'a str,
+    /// The address it came from (visitors), for the per-address allowance.
+    pub ip: Option<&'a str>,
+}
+
+/// Whose allowances an upload counts against.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadOf<'a> {
+    /// Who uploads.
+    pub uploader: Uploader,
+    /// From which address (visitors).
+    pub ip: Option<&'a str>,
+    /// Into which conversation (a visitor without one: `None`).
+    pub conversation_id: Option<i64>,
+}
+
+/// Bytes already counted against each upload allowance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadUse {
+    /// By this visitor since the hour began.
+    pub visitor_hour: i64,
+    /// From this address since the hour began.
+    pub address_hour: i64,
+    /// In this conversation: files sent in it and the uploader's files not sent yet.
+    pub conversation: i64,
+}
+
+async fn upload_use<'e, E: sqlx::SqliteExecutor<'e>>(
+    executor: E,
+    of: UploadOf<'_>,
+    since: i64,
+) -> StoreResult<UploadUse> {
+    let (visitor_id, agent_id) = of.uploader.columns();
+    let row = sqlx::query(
+        "SELECT COALESCE((SELECT SUM(size) FROM files WHERE visitor_id = ?1 AND created_at >= ?2), 0) \
+         AS visitor_hour, \
+         COALESCE((SELECT SUM(size) FROM files WHERE uploader_ip = ?3 AND created_at >= ?2), 0) \
+         AS address_hour, \
+         COALESCE((SELECT SUM(f.size) FROM files f JOIN messages m ON m.id = f.message_id \
+         WHERE m.conversation_id = ?4), 0) + COALESCE((SELECT SUM(size) FROM files \
+         WHERE message_id IS NULL AND visitor_id IS ?1 AND agent_id IS ?5), 0) AS conversation",
+    )
+    .bind(visitor_id)
+    .bind(since)
+    .bind(of.ip)
+    .bind(of.conversation_id)
+    .bind(agent_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(UploadUse {
+        visitor_hour: row.try_get("visitor_hour")?,
+        address_hour: row.try_get("address_hour")?,
+        conversation: row.try_get("conversation")?,
+    })
 }
 
 /// A stored file with what decides who may read it.
@@ -96,37 +149,9 @@ impl Store {
         }))
     }
 
-    /// Bytes a visitor uploaded since `since` (sent or not): their hourly upload allowance.
-    pub async fn visitor_upload_bytes(&self, visitor_id: i64, since: i64) -> StoreResult<i64> {
-        let bytes: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(size), 0) FROM files WHERE visitor_id = ? AND created_at >= ?",
-        )
-        .bind(visitor_id)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(bytes)
-    }
-
-    /// Bytes of files a conversation holds: those sent in it, and those its uploader has
-    /// uploaded and not sent yet (they are on their way into it).
-    pub async fn conversation_upload_bytes(
-        &self,
-        conversation_id: Option<i64>,
-        uploader: Uploader,
-    ) -> StoreResult<i64> {
-        let (visitor_id, agent_id) = uploader.columns();
-        let bytes: i64 = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT SUM(f.size) FROM files f JOIN messages m ON m.id = f.message_id \
-             WHERE m.conversation_id = ?), 0) + COALESCE((SELECT SUM(size) FROM files \
-             WHERE message_id IS NULL AND visitor_id IS ? AND agent_id IS ?), 0)",
-        )
-        .bind(conversation_id)
-        .bind(visitor_id)
-        .bind(agent_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(bytes)
+    /// What an uploader has used of their allowances since `since` (see [`UploadUse`]).
+    pub async fn upload_use(&self, of: UploadOf<'_>, since: i64) -> StoreResult<UploadUse> {
+        upload_use(&self.pool, of, since).await
     }
 
     /// Every storage key in use (files and agents' pictures): what the sweep must not delete.
@@ -159,7 +184,7 @@ impl WriteTx {
         let (visitor_id, agent_id) = new.uploader.columns();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO files (inbox_id, visitor_id, agent_id, name, content_type, size, storage_key, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             created_at, uploader_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.inbox_id)
         .bind(visitor_id)
@@ -169,6 +194,7 @@ impl WriteTx {
         .bind(new.size)
         .bind(new.storage_key)
         .bind(now_millis())
+        .bind(new.ip)
         .fetch_one(&mut *self.tx)
         .await?;
         Ok(Attachment {
@@ -215,6 +241,12 @@ impl WriteTx {
             .collect::<StoreResult<Vec<_>>>()?;
         attached.sort_by_key(|a| a.id);
         Ok(attached)
+    }
+
+    /// [`Store::upload_use`], inside the transaction that records the upload (so uploads
+    /// sent side by side cannot each spend the same allowance).
+    pub async fn upload_use(&mut self, of: UploadOf<'_>, since: i64) -> StoreResult<UploadUse> {
+        upload_use(&mut *self.tx, of, since).await
     }
 
     /// Forgets files uploaded before `before` and never sent; returns their storage keys (to

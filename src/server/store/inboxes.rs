@@ -132,10 +132,11 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Whether the agent belongs to the inbox.
+    /// Whether the agent belongs to the inbox (and may work: a disabled account does not).
     pub async fn is_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<bool> {
         sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM inbox_agents WHERE inbox_id = ? AND agent_id = ?)",
+            "SELECT EXISTS (SELECT 1 FROM inbox_agents m JOIN agents a ON a.id = m.agent_id \
+             WHERE m.inbox_id = ? AND m.agent_id = ? AND a.state = 'active')",
         )
         .bind(inbox_id)
         .bind(agent_id)

@@ -34,7 +34,7 @@ pub use agents::{Credentials, PresenceState};
 pub use blocking::NewBlock;
 pub use contacts::ContactFields;
 use conversations::{CONVERSATION_COLUMNS, conversation_from_row};
-pub use files::{FileRecord, NewFile, Uploader};
+pub use files::{FileRecord, NewFile, UploadOf, UploadUse, Uploader};
 pub use messages::NewMessage;
 pub use outbox::OutboxRow;
 pub use templates::NewTemplate;

@@ -46,7 +46,7 @@ pub fn AgentsPage(
                         <th scope="col">{t!(i18n, field_role)}</th>
                         <th scope="col">{t!(i18n, field_inboxes)}</th>
                         <th scope="col">{t!(i18n, field_status)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, edit_agent, name = "")}</span></th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, actions_column)}</span></th>
                     </tr>
                 </thead>
                 <tbody>

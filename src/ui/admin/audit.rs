@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::load_audit_log;
 use crate::i18n::*;
+use crate::model::{AuditDetail, Role};
 use crate::ui::clock::date_time;
 use crate::ui::errors::ErrorNote;
 
@@ -38,13 +39,14 @@ pub fn AuditPage() -> impl IntoView {
                                         .map(|entry| {
                                             let at = entry.at;
                                             let action = entry.action.clone();
+                                            let detail = entry.detail.clone();
                                             view! {
                                                 <tr>
                                                     <td>{move || date_time(i18n, at)}</td>
                                                     <td>{entry.actor}</td>
                                                     <td>{move || action_text(i18n, &action)}</td>
                                                     <td>{entry.subject}</td>
-                                                    <td>{entry.detail}</td>
+                                                    <td>{move || detail_text(i18n, &detail)}</td>
                                                 </tr>
                                             }
                                         })
@@ -79,4 +81,31 @@ fn action_text(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> String {
         other => return other.to_owned(),
     }
     .to_string()
+}
+
+/// What a change changed, in the reader's language.
+fn detail_text(i18n: leptos_i18n::I18nContext<Locale>, detail: &AuditDetail) -> String {
+    match detail {
+        AuditDetail::Nothing => String::new(),
+        AuditDetail::Account { name, email, role } => {
+            let role = match role {
+                Role::Operator => t_string!(i18n, role_operator),
+                Role::Supervisor => t_string!(i18n, role_supervisor),
+                Role::Admin => t_string!(i18n, role_admin),
+            };
+            format!("{name} <{email}>, {role}")
+        }
+        AuditDetail::Email { email } => email.clone(),
+        AuditDetail::Renamed { to } => {
+            t_string!(i18n, audit_renamed_to, name = to.clone()).to_string()
+        }
+        AuditDetail::Contents(c) => t_string!(
+            i18n,
+            audit_contents,
+            conversations = c.conversations,
+            visitors = c.visitors,
+            tickets = c.tickets
+        )
+        .to_string(),
+    }
 }
