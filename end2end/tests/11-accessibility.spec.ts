@@ -96,7 +96,7 @@ test("the workspace, a conversation, the widget and the admin pages have no seri
   await expect(chat.getByRole("log")).toContainText("Is this readable?");
   expect(await serious(visitor), "the demo page with the widget open").toEqual([]);
 
-  for (const path of ["/admin", "/admin/agents", "/admin/blocks"]) {
+  for (const path of ["/admin", "/admin/agents", "/admin/blocks", "/admin/audit"]) {
     await agent.goto(path);
     await expect(agent.getByRole("navigation", { name: "Administration" })).toBeVisible();
     expect(await serious(agent), path).toEqual([]);

@@ -22,6 +22,7 @@ pub mod formatted;
 pub mod icons;
 pub mod log_page;
 pub mod outgoing;
+pub mod password_field;
 pub mod profile;
 pub mod search_box;
 pub mod settings;

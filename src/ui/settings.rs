@@ -11,6 +11,7 @@ use crate::model::{Me, Template, TemplateScope};
 use crate::ui::agent_page::{AgentPage, TopBar};
 use crate::ui::errors::{ErrorNote, error_text};
 use crate::ui::icons::{Glyph, Icon};
+use crate::ui::password_field::NewPasswordField;
 
 /// The settings page of the signed-in agent.
 #[component]
@@ -69,17 +70,7 @@ fn Password() -> impl IntoView {
                         on:input=move |ev| current.set(event_target_value(&ev))
                     />
                 </label>
-                <label>
-                    {t!(i18n, field_new_password)}
-                    <input
-                        type="password"
-                        required
-                        minlength="8"
-                        autocomplete="new-password"
-                        prop:value=move || new.get()
-                        on:input=move |ev| new.set(event_target_value(&ev))
-                    />
-                </label>
+                <NewPasswordField value=new>{t!(i18n, field_new_password)}</NewPasswordField>
                 <ErrorNote error />
                 <Show when=move || matches!(action.value().get(), Some(Ok(())))>
                     <p role="status">{t!(i18n, password_changed)}</p>

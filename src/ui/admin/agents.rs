@@ -7,6 +7,7 @@ use crate::api::{CreateAgent, DeleteAgent, ResetAgentPassword, SetAgentEnabled, 
 use crate::i18n::*;
 use crate::model::{AccountState, AgentAccount, Inbox, Role};
 use crate::ui::errors::ErrorNote;
+use crate::ui::password_field::NewPasswordField;
 
 use super::AdminActions;
 
@@ -120,6 +121,22 @@ fn state_name(i18n: leptos_i18n::I18nContext<Locale>, state: AccountState) -> St
         AccountState::Active => t_string!(i18n, account_active).to_string(),
         AccountState::Disabled => t_string!(i18n, account_disabled).to_string(),
         AccountState::Deleted => t_string!(i18n, account_deleted).to_string(),
+    }
+}
+
+/// An account's name and email, in the new-account form and the editor.
+#[component]
+fn NameAndEmail(name: RwSignal<String>, email: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label>
+            {t!(i18n, field_name)}
+            <input type="text" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+        </label>
+        <label>
+            {t!(i18n, field_email)}
+            <input type="email" required prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
+        </label>
     }
 }
 
@@ -237,14 +254,7 @@ fn AgentEditor(
         <section class="agent-editor" aria-labelledby="edit-agent-heading">
             <h3 id="edit-agent-heading">{t!(i18n, edit_agent_heading, name = who.clone())}</h3>
             <form on:submit=save>
-                <label>
-                    {t!(i18n, field_name)}
-                    <input type="text" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                </label>
-                <label>
-                    {t!(i18n, field_email)}
-                    <input type="email" required prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
-                </label>
+                <NameAndEmail name email />
                 <RoleAndInboxes role chosen inbox_names />
                 <ErrorNote error=update_error />
                 <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
@@ -254,17 +264,7 @@ fn AgentEditor(
             </form>
             <form on:submit=set_password aria-labelledby="reset-password-heading">
                 <h4 id="reset-password-heading">{t!(i18n, reset_password_heading)}</h4>
-                <label>
-                    {t!(i18n, field_new_password)}
-                    <input
-                        type="password"
-                        required
-                        minlength="8"
-                        autocomplete="new-password"
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                </label>
+                <NewPasswordField value=password>{t!(i18n, field_new_password)}</NewPasswordField>
                 <ErrorNote error=reset_error />
                 <Show when=move || matches!(reset.value().get(), Some(Ok(())))>
                     <p role="status">{t!(i18n, password_reset_done)}</p>
@@ -338,25 +338,8 @@ fn NewAgentForm(
     view! {
         <h3>{t!(i18n, new_agent_heading)}</h3>
         <form on:submit=submit>
-            <label>
-                {t!(i18n, field_name)}
-                <input type="text" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-            </label>
-            <label>
-                {t!(i18n, field_email)}
-                <input type="email" required prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
-            </label>
-            <label>
-                {t!(i18n, field_password)}
-                <input
-                    type="password"
-                    required
-                    minlength="8"
-                    autocomplete="new-password"
-                    prop:value=move || password.get()
-                    on:input=move |ev| password.set(event_target_value(&ev))
-                />
-            </label>
+            <NameAndEmail name email />
+            <NewPasswordField value=password>{t!(i18n, field_password)}</NewPasswordField>
             <RoleAndInboxes role chosen inbox_names />
             <ErrorNote error />
             <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
