@@ -11,8 +11,8 @@ use crate::model::{
     TicketComment, TicketDetail, VisitorBlock, VisitorProfile,
 };
 pub use crate::snapshot::{
-    AdminOverview, BlockNotice, HistoryOptions, SignInState, TemplateBook, Webhook, WidgetSnapshot,
-    WorkspaceSnapshot,
+    AdminOverview, BlockNotice, HistoryOptions, PresenceSettings, SignInState, TemplateBook,
+    Webhook, WidgetSnapshot, WorkspaceSnapshot,
 };
 
 #[cfg(feature = "ssr")]
@@ -90,6 +90,20 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     auth::sign_out(&state()?, &session().await?).await
+}
+
+/// The signed-in agent's "turn off online mode" time and its limit.
+#[server(endpoint = "load_presence_settings")]
+pub async fn load_presence_settings() -> Result<PresenceSettings, AppError> {
+    let (state, me) = agent().await?;
+    services::presence_settings(&state, &me).await
+}
+
+/// Sets the signed-in agent's "turn off online mode" time, in minutes.
+#[server(endpoint = "set_offline_after")]
+pub async fn set_offline_after(minutes: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    services::set_offline_after(&state, &me, minutes).await
 }
 
 /// Changes the signed-in agent's password (their current one required). Their other sessions

@@ -88,6 +88,9 @@ pub enum AppError {
         /// The agent who cannot take it now.
         agent: String,
     },
+    /// New conversations go to agents who are Online (an Away agent keeps their own).
+    #[error("set your status to Online to take new conversations")]
+    NotOnline,
     /// A chat can only be started with a visitor who is on the site now.
     #[error("the visitor has left the site")]
     VisitorNotOnline,
@@ -164,6 +167,7 @@ impl AppError {
             AppError::AgentNotOnline { .. } => "agent_not_online",
             AppError::NotAssigned => "not_assigned",
             AppError::VisitorNotOnline => "visitor_not_online",
+            AppError::NotOnline => "not_online",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
             AppError::UploadLimit => "upload_limit",
@@ -196,6 +200,7 @@ impl AppError {
             | AppError::ConversationClosed
             | AppError::AgentNotOnline { .. }
             | AppError::VisitorNotOnline
+            | AppError::NotOnline
             | AppError::NotAssigned => 409,
             AppError::FileTooLarge { .. } => 413,
             AppError::FileTypeNotAllowed { .. } => 415,

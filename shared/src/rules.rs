@@ -79,6 +79,28 @@ pub fn may_accept(status: ConversationStatus, assignee: Option<&AgentRef>) -> Re
     }
 }
 
+/// Whether an agent may take a new conversation (accept one, start one): only while their
+/// chosen status is Online. An Away agent goes on answering the conversations they have.
+pub fn may_take_new(chosen: Presence) -> Result<(), AppError> {
+    match chosen {
+        Presence::Online => Ok(()),
+        Presence::Away | Presence::Offline => Err(AppError::NotOnline),
+    }
+}
+
+/// An agent's chosen "turn off online mode" time, in seconds: whole minutes from 1 up to the
+/// most the server allows.
+pub fn offline_after_secs(minutes: i64, max_minutes: i64) -> Result<i64, AppError> {
+    if (1..=max_minutes).contains(&minutes) {
+        Ok(minutes * 60)
+    } else {
+        Err(AppError::invalid(
+            "offline_after",
+            &format!("from 1 to {max_minutes} minutes"),
+        ))
+    }
+}
+
 /// Whether an agent may close a conversation: its assignee, or a supervisor or admin of the
 /// inbox (membership is checked separately). Closing twice is refused.
 pub fn may_close(
@@ -559,6 +581,21 @@ mod tests {
             may_reply(1, ConversationStatus::Closed, Some(&ana)),
             Err(AppError::ConversationClosed)
         );
+    }
+
+    #[test]
+    fn the_offline_time_is_whole_minutes_within_the_servers_limit() {
+        assert_eq!(offline_after_secs(1, 120), Ok(60));
+        assert_eq!(offline_after_secs(120, 120), Ok(7_200));
+        assert_eq!(invalid_field(offline_after_secs(0, 120)), "offline_after");
+        assert_eq!(invalid_field(offline_after_secs(121, 120)), "offline_after");
+    }
+
+    #[test]
+    fn only_online_agents_take_new_conversations() {
+        assert_eq!(may_take_new(Presence::Online), Ok(()));
+        assert_eq!(may_take_new(Presence::Away), Err(AppError::NotOnline));
+        assert_eq!(may_take_new(Presence::Offline), Err(AppError::NotOnline));
     }
 
     #[test]

@@ -92,6 +92,15 @@ pub struct Webhook {
     pub secret: String,
 }
 
+/// An agent's "turn off online mode" setting, for My settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceSettings {
+    /// Minutes without an open workspace before they are shown offline.
+    pub offline_after_minutes: i64,
+    /// The most they may choose (the server's `--offline-after-max-minutes`).
+    pub max_minutes: i64,
+}
+
 /// The templates an agent may use, and where they may share new ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateBook {

@@ -59,6 +59,12 @@ pub struct Config {
           value_parser = clap::value_parser!(i64).range(1..=86_400))]
     pub offline_after: i64,
 
+    /// The longest "turn off online mode" time an agent may choose in My settings, in minutes
+    /// (the default above applies to those who chose none).
+    #[arg(long, env = "SWITCHBOARD_OFFLINE_AFTER_MAX_MINUTES", default_value_t = 120,
+          value_parser = clap::value_parser!(i64).range(1..=1_440))]
+    pub offline_after_max_minutes: i64,
+
     /// Minutes of absence after which a visitor's next page starts a new visit.
     #[arg(long, env = "SWITCHBOARD_VISIT_GAP", default_value_t = 30,
           value_parser = clap::value_parser!(i64).range(1..=1_440))]
@@ -226,6 +232,7 @@ impl Config {
             admin_name: "Admin".into(),
             secure_cookies: false,
             offline_after: 900,
+            offline_after_max_minutes: 120,
             visit_gap: 30,
             visitor_grace: 30,
             truncate_ips: false,

@@ -92,6 +92,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             demo: config.demo,
             secure_cookies: config.secure_cookies,
             offline_after_secs: config.offline_after,
+            offline_after_max_minutes: config.offline_after_max_minutes,
             visit_gap_ms: config.visit_gap * 60_000,
             visitor_grace_ms: config.visitor_grace * 1_000,
             truncate_ips: config.truncate_ips,

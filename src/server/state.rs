@@ -49,6 +49,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Seconds without an open workspace before an agent is shown offline.
     pub offline_after_secs: i64,
+    /// The longest offline time an agent may choose, in minutes.
+    pub offline_after_max_minutes: i64,
     /// Absence after which a page view starts a new visit, in milliseconds.
     pub visit_gap_ms: i64,
     /// How long a visitor whose last tab closed stays online, in milliseconds.

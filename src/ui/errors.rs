@@ -60,6 +60,7 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "agent_not_online" => t_string!(i18n, err_agent_offline),
         "file_too_large" | "file_type_not_allowed" => t_string!(i18n, err_file_refused),
         "visitor_not_online" => t_string!(i18n, err_visitor_not_online),
+        "not_online" => t_string!(i18n, err_not_online),
         "upload_limit" => t_string!(i18n, err_upload_limit),
         "storage_full" => t_string!(i18n, err_storage_full),
         "blocked" => t_string!(i18n, err_blocked),
@@ -96,6 +97,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "inbox" | "inbox_id" => t_string!(i18n, field_inbox),
         "current_password" => t_string!(i18n, field_current_password),
         "confirmation" => t_string!(i18n, field_confirm_name),
+        "offline_after" => t_string!(i18n, presence_settings_heading),
         _ => t_string!(i18n, field_inbox_name),
     }
     .to_string()

@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{ChangePassword, DeleteTemplate, SaveTemplate, load_templates};
+use crate::api::{
+    ChangePassword, DeleteTemplate, SaveTemplate, SetOfflineAfter, load_presence_settings,
+    load_templates,
+};
 use crate::i18n::*;
 use crate::model::{Me, Template, TemplateScope};
 use crate::ui::agent_page::{AgentPage, TopBar};
@@ -30,8 +33,62 @@ fn Settings(me: Me) -> impl IntoView {
             <h1>{t!(i18n, settings_title)}</h1>
             <Picture agent_id=id />
             <Password />
+            <OnlineStatus />
             <Templates />
         </main>
+    }
+}
+
+/// How long the agent stays online with no Switchboard open ("turn off online mode after").
+#[component]
+fn OnlineStatus() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetOfflineAfter>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let settings = Resource::new(|| (), |_| load_presence_settings());
+    view! {
+        <section aria-labelledby="online-status-heading">
+            <h2 id="online-status-heading">{t!(i18n, presence_settings_heading)}</h2>
+            <Transition>
+                {move || Suspend::new(async move {
+                    settings
+                        .await
+                        .ok()
+                        .map(|current| {
+                            let minutes = RwSignal::new(current.offline_after_minutes.to_string());
+                            let max = current.max_minutes;
+                            let submit = move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                action.dispatch(SetOfflineAfter {
+                                    minutes: minutes.get_untracked().trim().parse().unwrap_or(0),
+                                });
+                            };
+                            view! {
+                                <form on:submit=submit>
+                                    <label>
+                                        {t!(i18n, offline_after_label, min = 1, max = max)}
+                                        <input
+                                            type="number"
+                                            min="1"
+                                            max=max.to_string()
+                                            required
+                                            prop:value=move || minutes.get()
+                                            on:input=move |ev| minutes.set(event_target_value(&ev))
+                                        />
+                                    </label>
+                                    <ErrorNote error />
+                                    <Show when=move || matches!(action.value().get(), Some(Ok(())))>
+                                        <p role="status">{t!(i18n, offline_after_saved)}</p>
+                                    </Show>
+                                    <button type="submit" disabled=move || action.pending().get()>
+                                        {t!(i18n, save_offline_after)}
+                                    </button>
+                                </form>
+                            }
+                        })
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -352,6 +352,8 @@ fn server_function(
         }
         "set_presence" => (Rule::Agents, vec![("presence", s("online"))]),
         "set_sound" => (Rule::Agents, vec![("on", s("true"))]),
+        "load_presence_settings" => (Rule::Agents, vec![]),
+        "set_offline_after" => (Rule::Agents, vec![("minutes", s("15"))]),
         "save_template" => (
             Rule::Agents,
             vec![

@@ -587,3 +587,111 @@ async fn the_next_conversation_of_a_visitor_shows_the_earlier_ones() {
     assert_eq!(shown.earlier[0].summary.id, first);
     assert_eq!(shown.earlier[0].messages[0].body, "My order is late");
 }
+
+#[tokio::test]
+async fn only_online_agents_take_new_conversations_and_an_away_agent_keeps_theirs() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let (_, mine) = visitor_writes(&server, None, "first").await;
+    let (_, waiting) = visitor_writes(&server, None, "second").await;
+    ana.call::<Value>("accept_conversation", &[("id", &mine.to_string())])
+        .await
+        .expect("accepted while online");
+
+    // Away: no new conversation, neither taken nor started with a visitor.
+    let () = ana
+        .call("set_presence", &[("presence", "away")])
+        .await
+        .expect("away");
+    refused(
+        ana.call::<Value>("accept_conversation", &[("id", &waiting.to_string())])
+            .await,
+        "not_online",
+    );
+    let unchanged = ana.detail(waiting).await;
+    assert_eq!(unchanged.summary.status, ConversationStatus::Unassigned);
+    // She still answers the one she has.
+    let mut socket = ana.socket(None).await;
+    socket.until_ready().await;
+    socket
+        .send(&ClientFrame::Send {
+            client_id: "away-reply".into(),
+            conversation_id: Some(mine),
+            body: "Still here for you".into(),
+            attachments: Vec::new(),
+            note: false,
+        })
+        .await;
+    assert_eq!(acked(&mut socket).await.body, "Still here for you");
+    // Nor can anyone give her one.
+    let ben = server.sign_in("ben@example.com").await;
+    refused(
+        ben.call::<Value>(
+            "assign_conversation",
+            &[
+                ("id", &waiting.to_string()),
+                ("agent_id", &team.ana.id.to_string()),
+            ],
+        )
+        .await,
+        "agent_not_online",
+    );
+    // Online again, she takes it.
+    let () = ana
+        .call("set_presence", &[("presence", "online")])
+        .await
+        .expect("online");
+    ana.call::<Value>("accept_conversation", &[("id", &waiting.to_string())])
+        .await
+        .expect("accepted");
+}
+
+#[tokio::test]
+async fn each_agent_chooses_when_they_are_shown_offline_within_the_servers_limit() {
+    let server = TestServer::start_with(|config| config.offline_after_max_minutes = 30).await;
+    let team = server.team().await;
+    let ana = server.sign_in("ana@example.com").await;
+    let settings: Value = ana
+        .call("load_presence_settings", &[])
+        .await
+        .expect("settings");
+    assert_eq!(
+        settings,
+        serde_json::json!({"offline_after_minutes": 15, "max_minutes": 30})
+    );
+    for minutes in ["0", "31"] {
+        refused(
+            ana.call::<()>("set_offline_after", &[("minutes", minutes)])
+                .await,
+            "invalid",
+        );
+    }
+    let () = ana
+        .call("set_offline_after", &[("minutes", "2")])
+        .await
+        .expect("saved");
+    // Her last workspace closes: she goes offline after her 2 minutes, not the server's 15.
+    let mut socket = ana.socket(None).await;
+    socket.until_ready().await;
+    socket.close().await;
+    let closed_at = switchboard::server::store::now_millis();
+    let due = eventually("her offline timer", || async {
+        server
+            .running
+            .state
+            .store
+            .timers()
+            .await
+            .ok()?
+            .into_iter()
+            .find(|t| t.kind == TimerKind::AgentOffline && t.subject_id == team.ana.id)
+            .map(|t| t.due_at)
+    })
+    .await;
+    let after = due - closed_at;
+    assert!(
+        (100_000..=125_000).contains(&after),
+        "due {after} ms after closing"
+    );
+}

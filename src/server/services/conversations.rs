@@ -78,6 +78,11 @@ pub async fn accept(
     let mut tx = state.store.write().await?;
     let conversation = conversation_in(&mut tx, conversation_id).await?;
     rules::may_accept(conversation.status, conversation.assignee.as_ref())?;
+    let chosen = tx
+        .presence(agent.id)
+        .await?
+        .map_or(Presence::Offline, |p| p.chosen);
+    rules::may_take_new(chosen)?;
     tx.set_assignee(conversation_id, Some(agent.id)).await?;
     let assignee = AgentRef {
         id: agent.id,

@@ -66,12 +66,16 @@ pub async fn agent_disconnected(
         return Ok(());
     };
     let mut tx = state.store.write().await?;
+    let secs = tx
+        .offline_after(agent_id)
+        .await?
+        .unwrap_or(state.settings.offline_after_secs);
     schedule(
         &mut tx,
         TimerKind::AgentOffline,
         agent_id,
         now_millis(),
-        state.settings.offline_after_secs,
+        secs,
         true,
     )
     .await?;
@@ -83,9 +87,33 @@ pub async fn agent_disconnected(
 /// (those who reconnect in time keep their presence).
 pub async fn start_presence_grace(state: &AppState) -> Result<(), AppError> {
     let mut tx = state.store.write().await?;
-    if let Some(due) = rules::due_at(now_millis(), state.settings.offline_after_secs) {
-        tx.schedule_offline_for_present_agents(due).await?;
-    }
+    tx.schedule_offline_for_present_agents(now_millis(), state.settings.offline_after_secs)
+        .await?;
+    tx.commit(&state.hub).await?;
+    Ok(())
+}
+
+/// The agent's "turn off online mode" time in minutes, and the most they may choose.
+pub async fn presence_settings(
+    state: &AppState,
+    agent: &Me,
+) -> Result<crate::snapshot::PresenceSettings, AppError> {
+    let secs = state
+        .store
+        .offline_after(agent.id)
+        .await?
+        .unwrap_or(state.settings.offline_after_secs);
+    Ok(crate::snapshot::PresenceSettings {
+        offline_after_minutes: (secs + 59) / 60,
+        max_minutes: state.settings.offline_after_max_minutes,
+    })
+}
+
+/// Sets the agent's own "turn off online mode" time (1 minute up to the server's most).
+pub async fn set_offline_after(state: &AppState, agent: &Me, minutes: i64) -> Result<(), AppError> {
+    let secs = rules::offline_after_secs(minutes, state.settings.offline_after_max_minutes)?;
+    let mut tx = state.store.write().await?;
+    tx.set_offline_after(agent.id, secs).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }

@@ -288,6 +288,11 @@ pub async fn start_proactive_chat(
             if !state.online.is_on_site(visitor_id) {
                 return Err(AppError::VisitorNotOnline);
             }
+            let chosen = tx
+                .presence(agent.id)
+                .await?
+                .map_or(crate::model::Presence::Offline, |p| p.chosen);
+            rules::may_take_new(chosen)?;
             let id = tx.insert_conversation(&visitor, now_millis()).await?;
             tx.set_assignee(id, Some(agent.id)).await?;
             let opened = tx

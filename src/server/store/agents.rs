@@ -45,6 +45,18 @@ pub(super) fn me_from_row(row: &SqliteRow) -> StoreResult<Me> {
     })
 }
 
+async fn offline_after<'e, E: sqlx::SqliteExecutor<'e>>(
+    executor: E,
+    agent_id: i64,
+) -> StoreResult<Option<i64>> {
+    let secs: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT offline_after_secs FROM agents WHERE id = ?")
+            .bind(agent_id)
+            .fetch_optional(executor)
+            .await?;
+    Ok(secs.flatten())
+}
+
 pub(super) fn parse_presence(value: &str) -> StoreResult<Presence> {
     Presence::parse(value)
         .ok_or_else(|| sqlx::Error::Decode(format!("presence {value}").into()))
@@ -171,6 +183,11 @@ impl Store {
             .collect()
     }
 
+    /// [`WriteTx::offline_after`], outside a transaction.
+    pub async fn offline_after(&self, agent_id: i64) -> StoreResult<Option<i64>> {
+        offline_after(&self.pool, agent_id).await
+    }
+
     /// Whether the agent's workspace plays sounds.
     pub async fn sound_on(&self, agent_id: i64) -> StoreResult<bool> {
         sqlx::query_scalar("SELECT sound_on FROM agents WHERE id = ?")
@@ -205,6 +222,21 @@ impl WriteTx {
         sqlx::query("UPDATE agents SET chosen_presence = ?, presence = ? WHERE id = ?")
             .bind(state.chosen.as_str())
             .bind(state.shown.as_str())
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The agent's own "turn off online mode" time, in seconds (`None`: the server's default).
+    pub async fn offline_after(&mut self, agent_id: i64) -> StoreResult<Option<i64>> {
+        offline_after(&mut *self.tx, agent_id).await
+    }
+
+    /// Sets the agent's own "turn off online mode" time, in seconds (checked by the caller).
+    pub async fn set_offline_after(&mut self, agent_id: i64, secs: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET offline_after_secs = ? WHERE id = ?")
+            .bind(secs)
             .bind(agent_id)
             .execute(&mut *self.tx)
             .await?;
@@ -387,14 +419,21 @@ impl WriteTx {
             .map_err(StoreError::from)
     }
 
-    /// Schedules the offline timer of every agent shown as present who has none (at start-up:
-    /// nobody is connected to a fresh process).
-    pub async fn schedule_offline_for_present_agents(&mut self, due_at: Millis) -> StoreResult<()> {
+    /// Schedules the offline timer of every agent shown as present who has none, each after
+    /// their own time (`default_secs` for those who chose none): at start-up nobody is
+    /// connected to a fresh process.
+    pub async fn schedule_offline_for_present_agents(
+        &mut self,
+        now: Millis,
+        default_secs: i64,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
-             SELECT 'agent_offline', id, ? FROM agents WHERE presence <> 'offline'",
+             SELECT 'agent_offline', id, ? + COALESCE(offline_after_secs, ?) * 1000 FROM agents \
+             WHERE presence <> 'offline' AND state = 'active'",
         )
-        .bind(due_at)
+        .bind(now)
+        .bind(default_secs)
         .execute(&mut *self.tx)
         .await?;
         self.timers_changed = true;
