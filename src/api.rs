@@ -547,9 +547,13 @@ pub async fn update_ticket(
 
 /// Adds a comment to a ticket.
 #[server(endpoint = "comment_ticket")]
-pub async fn comment_ticket(id: i64, body: String) -> Result<TicketComment, AppError> {
+pub async fn comment_ticket(
+    id: i64,
+    body: String,
+    #[server(default)] to_requester: bool,
+) -> Result<TicketComment, AppError> {
     let (state, me) = agent().await?;
-    tickets::comment(&state, &me, id, &body).await
+    tickets::comment(&state, &me, id, &body, to_requester).await
 }
 
 /// Sets where an inbox's new tickets are posted (empty removes it). Admins only.

@@ -756,6 +756,9 @@ pub struct TicketComment {
     pub body: String,
     /// When.
     pub created_at: Millis,
+    /// Whether it was also emailed to the requester (a reply, not an internal comment).
+    #[serde(default)]
+    pub emailed: bool,
 }
 
 /// A ticket with its comments, for its page.

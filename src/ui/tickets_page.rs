@@ -242,11 +242,15 @@ fn TicketBody(
                     .into_iter()
                     .map(|c| {
                         let at = c.created_at;
+                        let emailed = c.emailed;
                         view! {
                             <li>
                                 <strong>{c.author}</strong>
                                 " · "
                                 <time>{move || clock::date_time(i18n, at)}</time>
+                                <Show when=move || emailed>
+                                    " · " <span class="badge off">{t!(i18n, ticket_emailed)}</span>
+                                </Show>
                                 <p class="body plain">{c.body}</p>
                             </li>
                         }
@@ -337,11 +341,13 @@ fn CommentForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let error = Signal::derive(move || comment.value().get().and_then(Result::err));
+    let to_requester = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         comment.dispatch(CommentTicket {
             id,
             body: draft.get_untracked(),
+            to_requester: to_requester.get_untracked(),
         });
     };
     view! {
@@ -349,6 +355,14 @@ fn CommentForm(
             <label>
                 {t!(i18n, field_comment)}
                 <textarea required rows="4" prop:value=draft on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+            </label>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || to_requester.get()
+                    on:change=move |ev| to_requester.set(event_target_checked(&ev))
+                />
+                {t!(i18n, ticket_to_requester)}
             </label>
             <ErrorNote error />
             <button type="submit" disabled=move || comment.pending().get()>

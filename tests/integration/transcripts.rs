@@ -317,4 +317,114 @@ async fn without_smtp_nothing_is_queued_and_sending_by_hand_says_why() {
         .await
         .expect_err("no SMTP");
     assert_eq!(error["error"], "mail_not_configured");
+    // A ticket opens without an email; a reply by email says why it cannot go, and is not
+    // saved; an internal comment is.
+    let ticket: serde_json::Value = ana
+        .call(
+            "create_ticket",
+            &[("conversation_id", &id.to_string()), ("subject", "Late")],
+        )
+        .await
+        .expect("ticket");
+    let ticket_id = ticket["id"].as_i64().expect("id").to_string();
+    let error = ana
+        .call::<serde_json::Value>(
+            "comment_ticket",
+            &[
+                ("id", &ticket_id),
+                ("body", "On its way"),
+                ("to_requester", "true"),
+            ],
+        )
+        .await
+        .expect_err("no SMTP");
+    assert_eq!(error["error"], "mail_not_configured");
+    ana.call::<serde_json::Value>(
+        "comment_ticket",
+        &[("id", &ticket_id), ("body", "Internal")],
+    )
+    .await
+    .expect("internal comment");
+    let detail: serde_json::Value = ana
+        .call("ticket", &[("id", &ticket_id)])
+        .await
+        .expect("ticket");
+    assert_eq!(detail["comments"].as_array().map(Vec::len), Some(1));
+    assert!(
+        server
+            .running
+            .state
+            .store
+            .outbox()
+            .await
+            .expect("outbox")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_tells_its_requester_its_number_and_replies_reach_them_by_email() {
+    let (port, mails) = smtp_server();
+    let server = TestServer::start_with(mail_config(port)).await;
+    let (ana, id) = chat_and_close(&server, "en").await;
+    // The closed chat's transcript is the first email.
+    wait_for_mail(&mails, 1).await;
+    let ticket: serde_json::Value = ana
+        .call(
+            "create_ticket",
+            &[
+                ("conversation_id", &id.to_string()),
+                ("subject", "Parcel late"),
+            ],
+        )
+        .await
+        .expect("ticket");
+    let number = ticket["id"].as_i64().expect("ticket id");
+    let opened = wait_for_mail(&mails, 2).await.remove(1);
+    assert!(opened.contains("To: kim@example.com"), "{opened}");
+    assert!(
+        opened.contains(&format!("Subject: [Ticket #{number}] Parcel late")),
+        "{opened}"
+    );
+    assert!(opened.contains("Where is my parcel?"), "{opened}");
+    assert!(
+        !opened.contains("refund if late"),
+        "notes stay internal: {opened}"
+    );
+
+    // An internal comment stays internal; a reply goes to the requester, once.
+    let ticket_id = number.to_string();
+    let internal: serde_json::Value = ana
+        .call(
+            "comment_ticket",
+            &[("id", &ticket_id), ("body", "Carrier says Tuesday")],
+        )
+        .await
+        .expect("comment");
+    assert_eq!(internal["emailed"], false);
+    let reply: serde_json::Value = ana
+        .call(
+            "comment_ticket",
+            &[
+                ("id", &ticket_id),
+                ("body", "Your parcel arrives on Tuesday."),
+                ("to_requester", "true"),
+            ],
+        )
+        .await
+        .expect("reply");
+    assert_eq!(reply["emailed"], true);
+    let replied = wait_for_mail(&mails, 3).await.remove(2);
+    assert!(replied.contains("To: kim@example.com"), "{replied}");
+    assert!(
+        replied.contains("Your parcel arrives on Tuesday."),
+        "{replied}"
+    );
+    assert!(replied.contains("Ana"), "{replied}");
+    eventually("the outbox sent all three once", || async {
+        let outbox = server.running.state.store.outbox().await.ok()?;
+        (outbox.len() == 3 && outbox.iter().all(|row| row.sent_at.is_some())).then_some(())
+    })
+    .await;
+    assert_eq!(mails.lock().expect("lock").len(), 3);
 }

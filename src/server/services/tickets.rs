@@ -1,5 +1,7 @@
 //! Tickets: made from a conversation (all of it or chosen messages), listed and worked on in
 //! the Tickets page, and posted to the inbox's webhook (through the outbox) when it has one.
+//! The requester is emailed the ticket's number when it opens, and the replies agents send
+//! them (internal comments stay internal).
 
 use std::collections::BTreeSet;
 
@@ -10,6 +12,7 @@ use crate::model::{
 };
 use crate::protocol::Event;
 use crate::rules;
+use crate::server::mailer::Email;
 use crate::server::outbox::Item;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
@@ -126,6 +129,21 @@ pub async fn create(
         .ticket(id)
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))?;
+    if state.mailer.is_some() {
+        // The requester learns the ticket's number, in the language of their chat.
+        let locale = tx.mail_facts(conversation.visitor_id).await?.locale;
+        let inbox_name = tx
+            .inbox(conversation.inbox_id)
+            .await?
+            .map(|inbox| inbox.name)
+            .unwrap_or_default();
+        let email = opened_email(
+            services::transcripts::locale_of(locale.as_deref()),
+            &ticket,
+            &inbox_name,
+        );
+        tx.enqueue(&Item::Email(email)).await?;
+    }
     if tx.webhook_secret(conversation.inbox_id).await?.is_some() {
         let inbox = tx
             .inbox(conversation.inbox_id)
@@ -200,15 +218,20 @@ pub async fn update(
     Ok(ticket)
 }
 
-/// Adds an agent's comment to a ticket.
+/// Adds an agent's comment to a ticket: internal, or a reply that is also emailed to the
+/// requester (through the outbox, in the language of their chat).
 pub async fn comment(
     state: &AppState,
     agent: &Me,
     id: i64,
     body: &str,
+    to_requester: bool,
 ) -> Result<TicketComment, AppError> {
-    ticket_for(state, agent, id).await?;
+    let ticket = ticket_for(state, agent, id).await?;
     let body = rules::validate_text("comment", body, 5_000)?;
+    if to_requester && state.mailer.is_none() {
+        return Err(AppError::MailNotConfigured);
+    }
     let mut tx = state.store.write().await?;
     let comment = tx
         .insert_ticket_comment(
@@ -218,10 +241,79 @@ pub async fn comment(
                 name: agent.name.clone(),
             },
             &body,
+            to_requester,
         )
         .await?;
+    if to_requester {
+        let visitor = match ticket.conversation_id {
+            Some(conversation_id) => tx
+                .conversation(conversation_id)
+                .await?
+                .map(|c| c.visitor_id),
+            None => None,
+        };
+        let locale = match visitor {
+            Some(visitor_id) => tx.mail_facts(visitor_id).await?.locale,
+            None => None,
+        };
+        let email = reply_email(
+            services::transcripts::locale_of(locale.as_deref()),
+            &ticket,
+            &agent.name,
+            &body,
+        );
+        tx.enqueue(&Item::Email(email)).await?;
+    }
     tx.commit(&state.hub).await?;
     Ok(comment)
+}
+
+/// The email telling a requester that their ticket exists: its number, its subject and what
+/// it holds.
+fn opened_email(locale: crate::i18n::Locale, ticket: &Ticket, inbox_name: &str) -> Email {
+    use leptos_i18n::td_string;
+    let intro = td_string!(
+        locale,
+        email_ticket_opened,
+        id = ticket.id,
+        inbox = inbox_name.to_owned()
+    )
+    .to_string();
+    let footer = td_string!(locale, email_ticket_footer).to_string();
+    Email {
+        to: ticket.requester_email.clone(),
+        subject: ticket_subject(locale, ticket),
+        text: format!("{intro}\n\n{}\n\n{footer}\n", ticket.body),
+    }
+}
+
+/// The email carrying an agent's reply on a ticket to its requester.
+fn reply_email(locale: crate::i18n::Locale, ticket: &Ticket, agent: &str, body: &str) -> Email {
+    use leptos_i18n::td_string;
+    let intro = td_string!(
+        locale,
+        email_ticket_reply,
+        agent = agent.to_owned(),
+        id = ticket.id
+    )
+    .to_string();
+    let footer = td_string!(locale, email_ticket_footer).to_string();
+    Email {
+        to: ticket.requester_email.clone(),
+        subject: ticket_subject(locale, ticket),
+        text: format!("{intro}\n\n{body}\n\n{footer}\n"),
+    }
+}
+
+fn ticket_subject(locale: crate::i18n::Locale, ticket: &Ticket) -> String {
+    use leptos_i18n::td_string;
+    td_string!(
+        locale,
+        email_ticket_subject,
+        id = ticket.id,
+        subject = ticket.subject.clone()
+    )
+    .to_string()
 }
 
 /// An inbox's webhook as the admin page shows it.

@@ -60,7 +60,8 @@ impl Store {
     /// A ticket's comments, oldest first.
     pub async fn ticket_comments(&self, ticket_id: i64) -> StoreResult<Vec<TicketComment>> {
         let rows = sqlx::query(
-            "SELECT id, author_name, body, created_at FROM ticket_comments WHERE ticket_id = ? ORDER BY id",
+            "SELECT id, author_name, body, created_at, emailed FROM ticket_comments \
+             WHERE ticket_id = ? ORDER BY id",
         )
         .bind(ticket_id)
         .fetch_all(&self.pool)
@@ -72,6 +73,7 @@ impl Store {
                     author: row.try_get("author_name")?,
                     body: row.try_get("body")?,
                     created_at: row.try_get("created_at")?,
+                    emailed: row.try_get("emailed")?,
                 })
             })
             .collect()
@@ -151,17 +153,19 @@ impl WriteTx {
         ticket_id: i64,
         author: &AgentRef,
         body: &str,
+        emailed: bool,
     ) -> StoreResult<TicketComment> {
         let now = now_millis();
         let id = sqlx::query_scalar(
-            "INSERT INTO ticket_comments (ticket_id, agent_id, author_name, body, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO ticket_comments (ticket_id, agent_id, author_name, body, created_at, \
+             emailed) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(ticket_id)
         .bind(author.id)
         .bind(&author.name)
         .bind(body)
         .bind(now)
+        .bind(emailed)
         .fetch_one(&mut *self.tx)
         .await?;
         sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
@@ -174,6 +178,7 @@ impl WriteTx {
             author: author.name.clone(),
             body: body.to_owned(),
             created_at: now,
+            emailed,
         })
     }
 
