@@ -494,6 +494,9 @@ pub async fn create_ticket(
     subject: String,
     #[server(default)] message_ids: Vec<i64>,
     #[server(default)] requester_email: Option<String>,
+    #[server(default)] inbox_id: Option<i64>,
+    #[server(default)] priority: Option<String>,
+    #[server(default)] kind: Option<String>,
 ) -> Result<Ticket, AppError> {
     let (state, me) = agent().await?;
     tickets::create(
@@ -504,9 +507,36 @@ pub async fn create_ticket(
             subject: &subject,
             message_ids: &message_ids,
             requester_email: requester_email.as_deref(),
+            inbox_id,
+            priority: parse_priority(priority.as_deref())?.unwrap_or_default(),
+            kind: kind.as_deref(),
         },
     )
     .await
+}
+
+/// A priority from a form (`None` when not given).
+#[cfg(feature = "ssr")]
+fn parse_priority(
+    priority: Option<&str>,
+) -> Result<Option<crate::model::TicketPriority>, AppError> {
+    priority
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            crate::model::TicketPriority::parse(p)
+                .ok_or_else(|| AppError::invalid("priority", "low, normal, high or urgent"))
+        })
+        .transpose()
+}
+
+/// Sets the ticket types an inbox offers (comma-separated). Admins only.
+#[server(endpoint = "set_inbox_ticket_types")]
+pub async fn set_inbox_ticket_types(
+    inbox_id: i64,
+    #[server(default)] ticket_types: String,
+) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    services::set_inbox_ticket_types(&state, &me, inbox_id, &ticket_types).await
 }
 
 /// The tickets of the agent's inboxes, optionally of one status (open, pending, closed).
@@ -538,11 +568,13 @@ pub async fn update_ticket(
     id: i64,
     status: String,
     #[server(default)] assignee_id: Option<i64>,
+    #[server(default)] priority: Option<String>,
 ) -> Result<Ticket, AppError> {
     let (state, me) = agent().await?;
     let status = crate::model::TicketStatus::parse(&status)
         .ok_or_else(|| AppError::invalid("status", "open, pending or closed"))?;
-    tickets::update(&state, &me, id, status, assignee_id).await
+    let priority = parse_priority(priority.as_deref())?;
+    tickets::update(&state, &me, id, status, assignee_id, priority).await
 }
 
 /// Adds a comment to a ticket.

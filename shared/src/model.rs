@@ -255,6 +255,10 @@ pub struct Inbox {
     /// Switched off by an admin: the widget says the chat is unavailable.
     #[serde(default)]
     pub disabled: bool,
+    /// The ticket types offered when a ticket is made in this inbox, comma-separated
+    /// ("Question, Request, Complaint"; empty: none).
+    #[serde(default)]
+    pub ticket_types: String,
 }
 
 /// An agent account as the admin page lists it.
@@ -720,6 +724,46 @@ impl TicketStatus {
     }
 }
 
+/// How urgent a ticket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketPriority {
+    /// When there is time.
+    Low,
+    /// As usual.
+    #[default]
+    Normal,
+    /// Before the usual ones.
+    High,
+    /// Now.
+    Urgent,
+}
+
+impl TicketPriority {
+    /// Every priority, lowest first (the order forms list them).
+    pub const ALL: [TicketPriority; 4] = [
+        TicketPriority::Low,
+        TicketPriority::Normal,
+        TicketPriority::High,
+        TicketPriority::Urgent,
+    ];
+
+    /// The stable name stored in the database and used in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketPriority::Low => "low",
+            TicketPriority::Normal => "normal",
+            TicketPriority::High => "high",
+            TicketPriority::Urgent => "urgent",
+        }
+    }
+
+    /// Parses the stored name; `None` for anything else.
+    pub fn parse(value: &str) -> Option<TicketPriority> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
 /// A ticket as the Tickets page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
@@ -743,6 +787,12 @@ pub struct Ticket {
     pub created_at: Millis,
     /// When it last changed.
     pub updated_at: Millis,
+    /// How urgent it is.
+    #[serde(default)]
+    pub priority: TicketPriority,
+    /// Its type, one of its inbox's ticket types (none when the inbox lists none).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// An agent's comment on a ticket.

@@ -101,6 +101,41 @@ pub fn offline_after_secs(minutes: i64, max_minutes: i64) -> Result<i64, AppErro
     }
 }
 
+/// An inbox's ticket types as the admin typed them, cleaned: comma-separated names of 1 to 40
+/// characters, at most 12, each once (empty: none offered).
+pub fn ticket_types(typed: &str) -> Result<Vec<String>, AppError> {
+    let mut types: Vec<String> = Vec::new();
+    for name in typed.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name.chars().count() > 40 {
+            return Err(AppError::invalid(
+                "ticket_types",
+                "at most 40 characters each",
+            ));
+        }
+        if !types.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+            types.push(name.to_owned());
+        }
+    }
+    if types.len() > 12 {
+        return Err(AppError::invalid("ticket_types", "at most 12 types"));
+    }
+    Ok(types)
+}
+
+/// A new ticket's type: one of its inbox's types (their spelling), or none; a type the inbox
+/// does not list is refused.
+pub fn ticket_kind(chosen: Option<&str>, types: &[String]) -> Result<Option<String>, AppError> {
+    match chosen.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(chosen) => types
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(chosen))
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("kind", "one of the inbox's ticket types")),
+    }
+}
+
 /// Whether an agent may close a conversation: its assignee, or a supervisor or admin of the
 /// inbox (membership is checked separately). Closing twice is refused.
 pub fn may_close(
@@ -589,6 +624,26 @@ mod tests {
         assert_eq!(offline_after_secs(120, 120), Ok(7_200));
         assert_eq!(invalid_field(offline_after_secs(0, 120)), "offline_after");
         assert_eq!(invalid_field(offline_after_secs(121, 120)), "offline_after");
+    }
+
+    #[test]
+    fn ticket_types_are_a_short_clean_list_and_a_ticket_takes_one_of_them() {
+        let types = ticket_types(" Question, Request ,, question, Complaint ").expect("types");
+        assert_eq!(types, ["Question", "Request", "Complaint"]);
+        assert_eq!(ticket_types("").expect("none"), Vec::<String>::new());
+        assert_eq!(invalid_field(ticket_types(&"x".repeat(41))), "ticket_types");
+        let many = (0..13)
+            .map(|n| format!("t{n}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(invalid_field(ticket_types(&many)), "ticket_types");
+        assert_eq!(
+            ticket_kind(Some("request"), &types),
+            Ok(Some("Request".into()))
+        );
+        assert_eq!(ticket_kind(Some(" "), &types), Ok(None));
+        assert_eq!(ticket_kind(None, &types), Ok(None));
+        assert_eq!(invalid_field(ticket_kind(Some("Praise"), &types)), "kind");
     }
 
     #[test]

@@ -312,6 +312,26 @@ fn TicketForm(id: i64, email: Option<String>, selected: RwSignal<BTreeSet<i64>>)
     let created = move || action.value().get().and_then(Result::ok);
     let subject = RwSignal::new(String::new());
     let requester = RwSignal::new(email.unwrap_or_default());
+    let desk = expect_context::<DeskState>();
+    let inboxes = desk.inboxes.get_value();
+    let current = desk
+        .data
+        .with_untracked(|d| d.conversations.get(&id).map(|c| c.inbox_id));
+    let target = RwSignal::new(current.map(|i| i.to_string()).unwrap_or_default());
+    let priority = RwSignal::new(crate::model::TicketPriority::Normal.as_str().to_owned());
+    let kind = RwSignal::new(String::new());
+    // The types the chosen inbox offers (none: no type asked).
+    let types_of = {
+        let inboxes = inboxes.clone();
+        move |target: &str| {
+            inboxes
+                .iter()
+                .find(|i| i.id.to_string() == target)
+                .and_then(|i| crate::rules::ticket_types(&i.ticket_types).ok())
+                .unwrap_or_default()
+        }
+    };
+    let types = Memo::new(move |_| target.with(|t| types_of(t)));
     let scope = move || {
         let count = selected.with(BTreeSet::len);
         if count == 0 {
@@ -327,6 +347,9 @@ fn TicketForm(id: i64, email: Option<String>, selected: RwSignal<BTreeSet<i64>>)
             subject: subject.get_untracked(),
             message_ids: selected.get_untracked().into_iter().collect(),
             requester_email: Some(requester.get_untracked()),
+            inbox_id: target.get_untracked().parse().ok(),
+            priority: Some(priority.get_untracked()),
+            kind: Some(kind.get_untracked()).filter(|k| !k.is_empty()),
         });
     };
     view! {
@@ -340,6 +363,44 @@ fn TicketForm(id: i64, email: Option<String>, selected: RwSignal<BTreeSet<i64>>)
                 {t!(i18n, field_requester_email)}
                 <input type="email" required prop:value=requester on:input=move |ev| requester.set(event_target_value(&ev)) />
             </label>
+            <label>
+                {t!(i18n, ticket_target_inbox)}
+                <select on:change=move |ev| {
+                    target.set(event_target_value(&ev));
+                    kind.set(String::new());
+                }>
+                    {inboxes
+                        .into_iter()
+                        .map(|inbox| {
+                            let value = inbox.id.to_string();
+                            let this = value.clone();
+                            view! {
+                                <option value=value selected=move || target.get() == this>{inbox.name}</option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <Show when=move || types.with(|t| !t.is_empty())>
+                <label>
+                    {t!(i18n, field_ticket_type)}
+                    <select required on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <option value="" selected=move || kind.get().is_empty()>{t!(i18n, ticket_type_choose)}</option>
+                        {move || {
+                            types
+                                .get()
+                                .into_iter()
+                                .map(|t| {
+                                    let this = t.clone();
+                                    let value = t.clone();
+                                    view! { <option value=value selected=move || kind.get() == this>{t}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+            </Show>
+            <crate::ui::tickets_page::PrioritySelect chosen=priority />
             <button type="submit" class="primary" disabled=move || action.pending().get()>{t!(i18n, create_ticket_submit)}</button>
             {move || created().map(|ticket| view! {
                 <p class="note" role="status">

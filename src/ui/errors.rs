@@ -98,6 +98,9 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "current_password" => t_string!(i18n, field_current_password),
         "confirmation" => t_string!(i18n, field_confirm_name),
         "offline_after" => t_string!(i18n, presence_settings_heading),
+        "priority" => t_string!(i18n, field_priority),
+        "kind" => t_string!(i18n, field_ticket_type),
+        "ticket_types" => t_string!(i18n, ticket_types_heading),
         _ => t_string!(i18n, field_inbox_name),
     }
     .to_string()

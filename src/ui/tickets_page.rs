@@ -8,7 +8,7 @@ use leptos_router::components::A;
 
 use crate::api::{CommentTicket, UpdateTicket, load_ticket, load_tickets};
 use crate::i18n::*;
-use crate::model::{AgentRef, Me, Ticket, TicketDetail, TicketStatus};
+use crate::model::{AgentRef, Me, Ticket, TicketDetail, TicketPriority, TicketStatus};
 use crate::ui::agent_page::{AgentPage, TopBar, id_param};
 use crate::ui::clock;
 use crate::ui::errors::{ErrorNote, error_text};
@@ -28,6 +28,17 @@ pub fn TicketPage() -> impl IntoView {
 }
 
 /// A status in the reader's language.
+/// A priority's name in the reader's language.
+pub fn priority_name(i18n: I18nContext<Locale>, priority: TicketPriority) -> String {
+    match priority {
+        TicketPriority::Low => t_string!(i18n, priority_low),
+        TicketPriority::Normal => t_string!(i18n, priority_normal),
+        TicketPriority::High => t_string!(i18n, priority_high),
+        TicketPriority::Urgent => t_string!(i18n, priority_urgent),
+    }
+    .to_string()
+}
+
 fn status_name(i18n: I18nContext<Locale>, status: TicketStatus) -> String {
     match status {
         TicketStatus::Open => t_string!(i18n, ticket_status_open),
@@ -190,6 +201,8 @@ fn TicketBody(
     let id = ticket.id;
     let subject = ticket.subject.clone();
     let status = ticket.status;
+    let priority = ticket.priority;
+    let kind = ticket.kind.clone();
     let created = ticket.created_at;
     let assignee_id = ticket.assignee.as_ref().map(|a| a.id);
     let assignee_name = ticket
@@ -224,6 +237,12 @@ fn TicketBody(
             <dd>{ticket.requester_email}</dd>
             <dt>{t!(i18n, col_status)}</dt>
             <dd>{move || status_name(i18n, status)}</dd>
+            <dt>{t!(i18n, field_priority)}</dt>
+            <dd>{move || priority_name(i18n, priority)}</dd>
+            {kind.map(|kind| view! {
+                <dt>{t!(i18n, field_ticket_type)}</dt>
+                <dd>{kind}</dd>
+            })}
             <dt>{t!(i18n, ticket_assignee)}</dt>
             <dd>{assignee_name}</dd>
             <dt>{t!(i18n, tickets_col_created)}</dt>
@@ -233,7 +252,7 @@ fn TicketBody(
             {conversation}
         </dl>
         <pre class="ticket-body">{ticket.body}</pre>
-        <UpdateForm id status assignee_id agents update />
+        <UpdateForm id status priority assignee_id agents update />
         <section class="ticket-comments" aria-labelledby="ticket-comments-heading">
             <h2 id="ticket-comments-heading">{t!(i18n, ticket_comments_heading)}</h2>
             {no_comments.then(|| view! { <p class="empty">{t!(i18n, ticket_no_comments)}</p> })}
@@ -267,12 +286,14 @@ fn TicketBody(
 fn UpdateForm(
     id: i64,
     status: TicketStatus,
+    priority: TicketPriority,
     assignee_id: Option<i64>,
     agents: Vec<AgentRef>,
     update: ServerAction<UpdateTicket>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let chosen_status = RwSignal::new(status.as_str().to_owned());
+    let chosen_priority = RwSignal::new(priority.as_str().to_owned());
     // "" is nobody.
     let chosen_agent = RwSignal::new(assignee_id.map(|a| a.to_string()).unwrap_or_default());
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
@@ -282,6 +303,7 @@ fn UpdateForm(
             id,
             status: chosen_status.get_untracked(),
             assignee_id: chosen_agent.get_untracked().parse().ok(),
+            priority: Some(chosen_priority.get_untracked()),
         });
     };
     view! {
@@ -301,6 +323,7 @@ fn UpdateForm(
                         .collect_view()}
                 </select>
             </label>
+            <PrioritySelect chosen=chosen_priority />
             <label>
                 {t!(i18n, ticket_assignee)}
                 <select on:change=move |ev| chosen_agent.set(event_target_value(&ev))>
@@ -329,6 +352,29 @@ fn UpdateForm(
                 {t!(i18n, ticket_update_submit)}
             </button>
         </form>
+    }
+}
+
+/// The priority select of the ticket forms (new ticket, ticket page).
+#[component]
+pub fn PrioritySelect(chosen: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label>
+            {t!(i18n, field_priority)}
+            <select on:change=move |ev| chosen.set(event_target_value(&ev))>
+                {TicketPriority::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <option value=p.as_str() selected=move || chosen.get() == p.as_str()>
+                                {move || priority_name(i18n, p)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 

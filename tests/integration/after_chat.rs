@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{
     Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults, Ticket,
-    TicketComment, TicketDetail, TicketStatus, VisitorBlock, VisitorProfile,
+    TicketComment, TicketDetail, TicketPriority, TicketStatus, VisitorBlock, VisitorProfile,
 };
 use switchboard::protocol::{ClientFrame, Event, ServerFrame};
 use switchboard::server::store::{NewBlock, now_millis};
@@ -1211,4 +1211,132 @@ async fn a_webhook_that_redirects_is_not_followed() {
         reached.lock().expect("lock").is_empty(),
         "the redirect was not followed"
     );
+}
+
+#[tokio::test]
+async fn a_ticket_has_a_priority_a_type_of_its_inbox_and_may_go_to_another_inbox() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let other = server.other_inbox_with_sue(&team).await;
+    let admin = server.sign_in("root@example.com").await;
+    let ana = server.sign_in("ana@example.com").await;
+    let inbox = team.inbox.id.to_string();
+    let too_long = "x".repeat(41);
+    refused(
+        admin
+            .call::<Inbox>(
+                "set_inbox_ticket_types",
+                &[("inbox_id", &inbox), ("ticket_types", &too_long)],
+            )
+            .await,
+        "invalid",
+    );
+    let saved: Inbox = admin
+        .call(
+            "set_inbox_ticket_types",
+            &[
+                ("inbox_id", &inbox),
+                ("ticket_types", "Question, Request,question"),
+            ],
+        )
+        .await
+        .expect("types");
+    assert_eq!(saved.ticket_types, "Question, Request");
+    refused(
+        ana.call::<Inbox>(
+            "set_inbox_ticket_types",
+            &[("inbox_id", &inbox), ("ticket_types", "Mine")],
+        )
+        .await,
+        "forbidden",
+    );
+
+    let (_, _socket, message) = visitor_writes(&server, &team.inbox, "My order is late").await;
+    let id = message.conversation_id.to_string();
+    let ticket_form = |subject: &'static str, extra: &[(&'static str, &'static str)]| {
+        let mut form = vec![
+            ("conversation_id", id.clone()),
+            ("subject", subject.to_owned()),
+            ("requester_email", "kim@example.com".to_owned()),
+        ];
+        form.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        form
+    };
+    async fn call(
+        agent: &Agent,
+        form: Vec<(&'static str, String)>,
+    ) -> Result<Ticket, serde_json::Value> {
+        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        agent.call::<Ticket>("create_ticket", &borrowed).await
+    }
+    // A type the inbox does not offer, or a priority that is none, makes nothing.
+    let error = call(&ana, ticket_form("Late", &[("kind", "Praise")]))
+        .await
+        .expect_err("unknown type");
+    assert_eq!(error["field"], "kind");
+    let error = call(&ana, ticket_form("Late", &[("priority", "asap")]))
+        .await
+        .expect_err("unknown priority");
+    assert_eq!(error["field"], "priority");
+    let ticket = call(
+        &ana,
+        ticket_form("Late", &[("kind", "request"), ("priority", "high")]),
+    )
+    .await
+    .expect("ticket");
+    assert_eq!(ticket.kind.as_deref(), Some("Request"));
+    assert_eq!(ticket.priority, TicketPriority::High);
+    assert_eq!(ticket.inbox_id, team.inbox.id);
+    // Without a priority, normal.
+    let plain = call(&ana, ticket_form("Plain", &[])).await.expect("ticket");
+    assert_eq!((plain.priority, plain.kind), (TicketPriority::Normal, None));
+
+    // Another inbox: only one the agent may see, with that inbox's types (it offers none).
+    let other_id = other.id.to_string();
+    let error = call(
+        &ana,
+        ticket_form("Elsewhere", &[])
+            .into_iter()
+            .chain([("inbox_id", other_id.clone())])
+            .collect(),
+    )
+    .await
+    .expect_err("not hers");
+    assert_eq!(error["error"], "not_found");
+    let moved = call(
+        &admin,
+        ticket_form("Elsewhere", &[])
+            .into_iter()
+            .chain([("inbox_id", other_id.clone())])
+            .collect(),
+    )
+    .await
+    .expect("to the other inbox");
+    assert_eq!(moved.inbox_id, other.id);
+    let error = call(
+        &admin,
+        ticket_form("Elsewhere", &[("kind", "Request")])
+            .into_iter()
+            .chain([("inbox_id", other_id)])
+            .collect(),
+    )
+    .await
+    .expect_err("not a type of that inbox");
+    assert_eq!(error["field"], "kind");
+
+    // The ticket page changes its priority; leaving it out keeps it.
+    let number = ticket.id.to_string();
+    let urgent: Ticket = ana
+        .call(
+            "update_ticket",
+            &[("id", &number), ("status", "open"), ("priority", "urgent")],
+        )
+        .await
+        .expect("updated");
+    assert_eq!(urgent.priority, TicketPriority::Urgent);
+    let kept: Ticket = ana
+        .call("update_ticket", &[("id", &number), ("status", "pending")])
+        .await
+        .expect("updated");
+    assert_eq!(kept.priority, TicketPriority::Urgent);
 }

@@ -525,6 +525,7 @@ fn server_function(
             ],
         ),
         "set_inbox_privacy" => (Rule::Admins, vec![("inbox_id", inbox.clone())]),
+        "set_inbox_ticket_types" => (Rule::Admins, vec![("inbox_id", inbox.clone())]),
         "set_inbox_chat_settings" => (
             Rule::Admins,
             vec![

@@ -242,6 +242,20 @@ pub async fn set_inbox_privacy(
     commit_inbox(state, tx, inbox_id).await
 }
 
+/// Sets the ticket types an inbox offers (comma-separated; empty: none). Admins only.
+pub async fn set_inbox_ticket_types(
+    state: &AppState,
+    actor: &Me,
+    inbox_id: i64,
+    typed: &str,
+) -> Result<Inbox, AppError> {
+    require_admin(actor)?;
+    let types = rules::ticket_types(typed)?.join(", ");
+    let mut tx = state.store.write().await?;
+    tx.set_inbox_ticket_types(inbox_id, &types).await?;
+    commit_inbox(state, tx, inbox_id).await
+}
+
 /// Commits a change of an inbox's settings and returns the inbox as it is now. An unknown
 /// inbox is not found, and its transaction (which changed nothing) is dropped.
 pub(super) async fn commit_inbox(

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use crate::calendar::utc_text;
 use crate::error::AppError;
 use crate::model::{
-    AgentRef, Author, Me, Message, SystemLine, Ticket, TicketComment, TicketDetail, TicketStatus,
+    AgentRef, Author, Me, Message, SystemLine, Ticket, TicketComment, TicketDetail, TicketPriority,
+    TicketStatus,
 };
 use crate::protocol::Event;
 use crate::rules;
@@ -32,6 +33,12 @@ pub struct TicketRequest<'a> {
     pub message_ids: &'a [i64],
     /// The requester's email when the visitor gave none (it is saved on the visitor).
     pub requester_email: Option<&'a str>,
+    /// The inbox it goes to (any the agent may see; `None`: the conversation's).
+    pub inbox_id: Option<i64>,
+    /// How urgent it is.
+    pub priority: TicketPriority,
+    /// Its type, one of that inbox's ticket types.
+    pub kind: Option<&'a str>,
 }
 
 /// The text of a ticket: the chosen messages (the visitor's and the team's replies; notes and
@@ -68,7 +75,22 @@ pub async fn create(
         .or(conversation.visitor_email.clone())
         .ok_or_else(|| AppError::invalid("requester_email", "required"))?;
     let chosen: BTreeSet<i64> = request.message_ids.iter().copied().collect();
+    let target = request.inbox_id.unwrap_or(conversation.inbox_id);
+    if !services::visible_inbox_ids(state, agent)
+        .await?
+        .contains(&target)
+    {
+        return Err(AppError::not_found("inbox"));
+    }
     let mut tx = state.store.write().await?;
+    let target_inbox = tx
+        .inbox(target)
+        .await?
+        .ok_or_else(|| AppError::not_found("inbox"))?;
+    let kind = rules::ticket_kind(
+        request.kind,
+        &rules::ticket_types(&target_inbox.ticket_types)?,
+    )?;
     let messages = tx.messages(conversation.id).await?;
     if chosen
         .iter()
@@ -108,7 +130,9 @@ pub async fn create(
     }
     let id = tx
         .insert_ticket(NewTicket {
-            inbox_id: conversation.inbox_id,
+            inbox_id: target,
+            priority: request.priority,
+            kind: kind.as_deref(),
             conversation_id: conversation.id,
             subject: &subject,
             body: &body,
@@ -132,26 +156,17 @@ pub async fn create(
     if state.mailer.is_some() {
         // The requester learns the ticket's number, in the language of their chat.
         let locale = tx.mail_facts(conversation.visitor_id).await?.locale;
-        let inbox_name = tx
-            .inbox(conversation.inbox_id)
-            .await?
-            .map(|inbox| inbox.name)
-            .unwrap_or_default();
         let email = opened_email(
             services::transcripts::locale_of(locale.as_deref()),
             &ticket,
-            &inbox_name,
+            &target_inbox.name,
         );
         tx.enqueue(&Item::Email(email)).await?;
     }
-    if tx.webhook_secret(conversation.inbox_id).await?.is_some() {
-        let inbox = tx
-            .inbox(conversation.inbox_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("inbox"))?;
+    if tx.webhook_secret(target).await?.is_some() {
         tx.enqueue(&Item::Webhook {
-            inbox_id: inbox.id,
-            body: webhook::ticket_created_body(&ticket, &inbox.name),
+            inbox_id: target,
+            body: webhook::ticket_created_body(&ticket, &target_inbox.name),
         })
         .await?;
     }
@@ -201,15 +216,17 @@ pub async fn update(
     id: i64,
     status: TicketStatus,
     assignee_id: Option<i64>,
+    priority: Option<TicketPriority>,
 ) -> Result<Ticket, AppError> {
     let ticket = ticket_for(state, agent, id).await?;
+    let priority = priority.unwrap_or(ticket.priority);
     let mut tx = state.store.write().await?;
     if let Some(assignee_id) = assignee_id
         && !tx.is_member(ticket.inbox_id, assignee_id).await?
     {
         return Err(AppError::not_found("agent"));
     }
-    tx.update_ticket(id, status, assignee_id).await?;
+    tx.update_ticket(id, status, assignee_id, priority).await?;
     let ticket = tx
         .ticket(id)
         .await?

@@ -8,7 +8,7 @@ use crate::model::{Inbox, InboxContents};
 use super::*;
 
 pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
-     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled FROM inboxes i";
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled, i.ticket_types FROM inboxes i";
 
 pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
     Ok(Inbox {
@@ -24,6 +24,7 @@ pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
         typing_preview: row.try_get("typing_preview")?,
         kept_query_params: row.try_get("kept_query_params")?,
         disabled: row.try_get("disabled")?,
+        ticket_types: row.try_get("ticket_types")?,
     })
 }
 
@@ -204,7 +205,7 @@ impl WriteTx {
         let row = sqlx::query(
             "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
              RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
-             allowed_file_types, typing_preview, kept_query_params, disabled",
+             allowed_file_types, typing_preview, kept_query_params, disabled, ticket_types",
         )
         .bind(name)
         .bind(key)
@@ -223,6 +224,16 @@ impl WriteTx {
     ) -> StoreResult<()> {
         sqlx::query("UPDATE inboxes SET kept_query_params = ? WHERE id = ?")
             .bind(kept)
+            .bind(inbox_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the ticket types an inbox offers (cleaned by the caller).
+    pub async fn set_inbox_ticket_types(&mut self, inbox_id: i64, types: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE inboxes SET ticket_types = ? WHERE id = ?")
+            .bind(types)
             .bind(inbox_id)
             .execute(&mut *self.tx)
             .await?;

@@ -4,11 +4,11 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
-use crate::model::{AgentRef, Ticket, TicketComment, TicketStatus};
+use crate::model::{AgentRef, Ticket, TicketComment, TicketPriority, TicketStatus};
 
 const TICKET_COLUMNS: &str = "SELECT t.id, t.inbox_id, t.conversation_id, t.subject, t.body, \
-     t.requester_email, t.status, t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at \
-     FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id";
+     t.requester_email, t.status, t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at, \
+     t.priority, t.kind FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id";
 
 /// A ticket to record, validated by the caller.
 pub struct NewTicket<'a> {
@@ -24,6 +24,10 @@ pub struct NewTicket<'a> {
     pub requester_email: &'a str,
     /// Who made it (and takes care of it at first).
     pub created_by: i64,
+    /// How urgent it is.
+    pub priority: TicketPriority,
+    /// Its type (one of the inbox's).
+    pub kind: Option<&'a str>,
 }
 
 impl Store {
@@ -105,8 +109,8 @@ impl WriteTx {
         let now = now_millis();
         sqlx::query_scalar(
             "INSERT INTO tickets (inbox_id, conversation_id, subject, body, requester_email, status, \
-             assignee_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?) \
-             RETURNING id",
+             assignee_id, created_by, created_at, updated_at, priority, kind) \
+             VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.inbox_id)
         .bind(new.conversation_id)
@@ -117,6 +121,8 @@ impl WriteTx {
         .bind(new.created_by)
         .bind(now)
         .bind(now)
+        .bind(new.priority.as_str())
+        .bind(new.kind)
         .fetch_one(&mut *self.tx)
         .await.map_err(StoreError::from)
     }
@@ -130,20 +136,25 @@ impl WriteTx {
         row.as_ref().map(ticket_from_row).transpose()
     }
 
-    /// Sets a ticket's status and assignee.
+    /// Sets a ticket's status, assignee and priority.
     pub async fn update_ticket(
         &mut self,
         id: i64,
         status: TicketStatus,
         assignee_id: Option<i64>,
+        priority: TicketPriority,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE tickets SET status = ?, assignee_id = ?, updated_at = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(assignee_id)
-            .bind(now_millis())
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE tickets SET status = ?, assignee_id = ?, priority = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(status.as_str())
+        .bind(assignee_id)
+        .bind(priority.as_str())
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
@@ -195,6 +206,7 @@ impl WriteTx {
 
 fn ticket_from_row(row: &SqliteRow) -> StoreResult<Ticket> {
     let status: String = row.try_get("status")?;
+    let priority: String = row.try_get("priority")?;
     let assignee_id: Option<i64> = row.try_get("assignee_id")?;
     let assignee_name: Option<String> = row.try_get("assignee_name")?;
     Ok(Ticket {
@@ -211,5 +223,8 @@ fn ticket_from_row(row: &SqliteRow) -> StoreResult<Ticket> {
             .map(|(id, name)| AgentRef { id, name }),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        priority: TicketPriority::parse(&priority)
+            .ok_or_else(|| sqlx::Error::Decode(format!("ticket priority {priority}").into()))?,
+        kind: row.try_get("kind")?,
     })
 }

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::{
-    CreateInbox, DeleteInbox, SetInboxChatSettings, SetInboxPrivacy, SetInboxTimers, UpdateInbox,
-    load_inbox_contents,
+    CreateInbox, DeleteInbox, SetInboxChatSettings, SetInboxPrivacy, SetInboxTicketTypes,
+    SetInboxTimers, UpdateInbox, load_inbox_contents,
 };
 use crate::i18n::*;
 use crate::model::Inbox;
@@ -87,6 +87,7 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
             <ChatSettingsForm inbox=inbox.clone() />
             <TimerForm inbox=inbox.clone() />
             <PrivacyForm inbox=inbox.clone() />
+            <TicketTypesForm inbox=inbox.clone() />
             <WebhookForm inbox_id=id webhook />
             <DeleteSection inbox action=actions.delete_inbox />
         </section>
@@ -307,6 +308,46 @@ fn PrivacyForm(inbox: Inbox) -> impl IntoView {
             </Show>
             <button type="submit" disabled=move || action.pending().get()>
                 {t!(i18n, save_privacy)}
+            </button>
+        </form>
+    }
+}
+
+/// The ticket types an inbox offers when a ticket is made in it.
+#[component]
+fn TicketTypesForm(inbox: Inbox) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SetInboxTicketTypes>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let types = RwSignal::new(inbox.ticket_types.clone());
+    let inbox_id = inbox.id;
+    let heading_id = format!("ticket-types-{inbox_id}");
+    let labelled_by = heading_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(SetInboxTicketTypes {
+            inbox_id,
+            ticket_types: types.get_untracked(),
+        });
+    };
+    view! {
+        <form class="privacy" on:submit=submit aria-labelledby=labelled_by>
+            <h4 id=heading_id>{t!(i18n, ticket_types_heading)} " · " {inbox.name}</h4>
+            <label>
+                {t!(i18n, field_ticket_types)}
+                <input
+                    type="text"
+                    placeholder="Question, Request, Complaint"
+                    prop:value=move || types.get()
+                    on:input=move |ev| types.set(event_target_value(&ev))
+                />
+            </label>
+            <ErrorNote error />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p role="status">{t!(i18n, ticket_types_saved)}</p>
+            </Show>
+            <button type="submit" disabled=move || action.pending().get()>
+                {t!(i18n, save_ticket_types)}
             </button>
         </form>
     }
