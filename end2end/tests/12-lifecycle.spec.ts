@@ -64,6 +64,11 @@ test("an admin edits, disables, resets and deletes an agent, and the audit log s
   await editor.getByRole("button", { name: "Delete account…" }).click();
   const confirm = editor.getByRole("alertdialog");
   await expect(confirm).toContainText("Delete Olivia Operator's account? Their conversations and messages stay");
+  // The safe answer has the focus, and Escape gives it.
+  await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await admin.keyboard.press("Escape");
+  await expect(confirm).toHaveCount(0);
+  await editor.getByRole("button", { name: "Delete account…" }).click();
   await confirm.getByRole("button", { name: "Delete account for good" }).click();
   await expect(agents.getByRole("row", { name: /Olivia Operator .* Former agent/ })).toBeVisible();
   await expect(admin.getByRole("region", { name: "Edit Olivia Operator" })).toHaveCount(0);

@@ -287,20 +287,39 @@ fn AgentEditor(
                         {t!(i18n, delete_account)}
                     </button>
                     <Show when=move || confirming.get()>
-                        <div class="confirm" role="alertdialog" aria-labelledby="delete-account-text">
-                            <p id="delete-account-text">{t!(i18n, delete_account_confirm, name = who_confirm.get_value())}</p>
-                            <button type="button" class="danger" on:click=move |_| {
+                        <DeleteConfirm
+                            name=who_confirm.get_value()
+                            on_delete=move || {
                                 delete.dispatch(DeleteAgent { agent_id: id });
-                            }>
-                                {t!(i18n, delete_account_button)}
-                            </button>
-                            <button type="button" on:click=move |_| confirming.set(false)>{t!(i18n, cancel)}</button>
-                        </div>
+                            }
+                            confirming
+                        />
                     </Show>
                     <ErrorNote error=account_error />
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// The question before an account is deleted. Focus starts on Cancel (the safe answer) and
+/// Escape answers it.
+#[component]
+fn DeleteConfirm(
+    name: String,
+    on_delete: impl Fn() + Send + Sync + 'static,
+    confirming: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let cancel = crate::ui::dialog::dialog_focus(move || confirming.set(false));
+    view! {
+        <div class="confirm" role="alertdialog" aria-labelledby="delete-account-text">
+            <p id="delete-account-text">{t!(i18n, delete_account_confirm, name = name)}</p>
+            <button type="button" class="danger" on:click=move |_| on_delete()>
+                {t!(i18n, delete_account_button)}
+            </button>
+            <button type="button" node_ref=cancel on:click=move |_| confirming.set(false)>{t!(i18n, cancel)}</button>
+        </div>
     }
 }
 

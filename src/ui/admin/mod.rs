@@ -143,6 +143,17 @@ fn Admin(me: Me) -> impl IntoView {
     let section = Memo::new(move |_| AdminSection::parse(&location.pathname.get()));
     let actions = AdminActions::new();
     let editing = RwSignal::new(None::<i64>);
+    // Another account's editor starts clean: no "saved" or error left from the one before.
+    Effect::new(move |before: Option<Option<i64>>| {
+        let now = editing.get();
+        if before.is_some_and(|before| before != now) {
+            actions.update_agent.value().set(None);
+            actions.reset_password.value().set(None);
+            actions.set_enabled.value().set(None);
+            actions.delete_agent.value().set(None);
+        }
+        now
+    });
     let me_id = me.id;
     let reloads = RwSignal::new(0usize);
     actions.reload_on_success(reloads);
