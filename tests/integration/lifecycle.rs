@@ -86,6 +86,20 @@ async fn disabling_an_agent_signs_them_out_everywhere_and_requeues_their_chats()
     )
     .await
     .expect("accept");
+    // And a ticket she made (its maker takes care of it at first).
+    let ticket: serde_json::Value = ana
+        .call(
+            "create_ticket",
+            &[
+                ("conversation_id", &conversation_id.to_string()),
+                ("subject", "Follow up"),
+                ("requester_email", "kim@example.com"),
+            ],
+        )
+        .await
+        .expect("ticket");
+    assert_eq!(ticket["assignee"]["id"], team.ana.id);
+    let ticket_id = ticket["id"].to_string();
 
     let ana_id = team.ana.id.to_string();
     admin
@@ -108,6 +122,18 @@ async fn disabling_an_agent_signs_them_out_everywhere_and_requeues_their_chats()
     );
     let detail = admin.detail(conversation_id).await;
     assert_eq!(detail.summary.status, ConversationStatus::Unassigned);
+    // Her ticket is nobody's now, and she is not offered as its assignee.
+    let ticket: serde_json::Value = admin
+        .call("ticket", &[("id", &ticket_id)])
+        .await
+        .expect("ticket");
+    assert!(ticket["ticket"]["assignee"].is_null(), "{ticket}");
+    let offered = ticket["assignable"].as_array().expect("assignable");
+    assert!(
+        offered.iter().all(|a| a["id"] != team.ana.id),
+        "{offered:?}"
+    );
+    assert!(!offered.is_empty(), "Ben is still offered");
     assert!(detail.summary.assignee.is_none());
     let colleagues = server
         .running
