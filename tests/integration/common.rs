@@ -531,3 +531,32 @@ impl Socket {
         let _ = self.stream.close(None).await;
     }
 }
+
+/// Uploads `bytes` as `name`, as a visitor (bearer token) or an agent (their client, into a
+/// conversation).
+pub async fn upload(
+    server: &TestServer,
+    who: Result<&str, (&Agent, i64)>,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let request = match who {
+        Ok(token) => reqwest::Client::new()
+            .post(server.url(&format!("/files?name={name}")))
+            .bearer_auth(token),
+        Err((agent, conversation_id)) => agent.http.post(server.url(&format!(
+            "/files?name={name}&conversation_id={conversation_id}"
+        ))),
+    };
+    let response = request
+        .header(switchboard::files::UPLOAD_HEADER, "1")
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}

@@ -1,7 +1,7 @@
 //! Read receipts, typing, internal notes and files against the real router on 127.0.0.1:0:
 //! each reaches exactly the sockets and people it is for.
 
-use crate::common::{Agent, Socket, TestServer, acked, send};
+use crate::common::{Agent, Socket, TestServer, acked, send, upload};
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{Attachment, Inbox, Message};
 use switchboard::protocol::{ClientFrame, Event, Reader, ServerFrame};
@@ -327,35 +327,6 @@ async fn a_note_never_reaches_the_visitor() {
         })
         .await;
     assert_eq!(visitor.refusal().await, "forbidden");
-}
-
-/// Uploads `bytes` as `name`, as a visitor (bearer token) or an agent (their client, into a
-/// conversation).
-async fn upload(
-    server: &TestServer,
-    who: Result<&str, (&Agent, i64)>,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, serde_json::Value) {
-    let request = match who {
-        Ok(token) => reqwest::Client::new()
-            .post(server.url(&format!("/files?name={name}")))
-            .bearer_auth(token),
-        Err((agent, conversation_id)) => agent.http.post(server.url(&format!(
-            "/files?name={name}&conversation_id={conversation_id}"
-        ))),
-    };
-    let response = request
-        .header(UPLOAD_HEADER, "1")
-        .body(bytes)
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status().as_u16();
-    (
-        status,
-        response.json().await.unwrap_or(serde_json::Value::Null),
-    )
 }
 
 async fn download(

@@ -153,25 +153,7 @@ async fn upload(
     who: Result<&str, (&crate::common::Agent, i64)>,
     size: usize,
 ) -> (u16, serde_json::Value) {
-    let request = match who {
-        Ok(token) => reqwest::Client::new()
-            .post(server.url("/files?name=shot.png"))
-            .bearer_auth(token),
-        Err((agent, conversation_id)) => agent.http.post(server.url(&format!(
-            "/files?name=shot.png&conversation_id={conversation_id}"
-        ))),
-    };
-    let response = request
-        .header(switchboard::files::UPLOAD_HEADER, "1")
-        .body(vec![0u8; size])
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status().as_u16();
-    (
-        status,
-        response.json().await.unwrap_or(serde_json::Value::Null),
-    )
+    crate::common::upload(server, who, "shot.png", vec![0u8; size]).await
 }
 
 /// Files the database knows, and files in the files folder.
