@@ -539,6 +539,14 @@ pub async fn set_inbox_ticket_types(
     services::set_inbox_ticket_types(&state, &me, inbox_id, &ticket_types).await
 }
 
+/// Replaces what an inbox's widget asks and shows (`settings`: the JSON of a
+/// `WidgetSettings` document). Admins only.
+#[server(endpoint = "set_widget_settings")]
+pub async fn set_widget_settings(inbox_id: i64, settings: String) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    services::widget::set_widget_settings(&state, &me, inbox_id, &settings).await
+}
+
 /// The tickets of the agent's inboxes, optionally of one status (open, pending, closed).
 #[server(endpoint = "tickets")]
 pub async fn load_tickets(

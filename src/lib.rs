@@ -14,7 +14,7 @@ pub mod wording;
 // widget uses too; they keep their paths here.
 pub use switchboard_shared::{
     blocking, calendar, error, files, format, live, model, online_table, protocol, rules, search,
-    snapshot, templates, tracking, transcript, units, widget_text,
+    snapshot, templates, tracking, transcript, units, widget_settings, widget_text,
 };
 
 #[cfg(feature = "ssr")]

@@ -91,6 +91,9 @@ pub enum AppError {
     /// New conversations go to agents who are Online (an Away agent keeps their own).
     #[error("set your status to Online to take new conversations")]
     NotOnline,
+    /// The inbox asks a form (or a department) before a visitor's first message.
+    #[error("please fill in the form before writing")]
+    FormNeeded,
     /// A chat can only be started with a visitor who is on the site now.
     #[error("the visitor has left the site")]
     VisitorNotOnline,
@@ -168,6 +171,7 @@ impl AppError {
             AppError::NotAssigned => "not_assigned",
             AppError::VisitorNotOnline => "visitor_not_online",
             AppError::NotOnline => "not_online",
+            AppError::FormNeeded => "form_needed",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
             AppError::UploadLimit => "upload_limit",
@@ -201,6 +205,7 @@ impl AppError {
             | AppError::AgentNotOnline { .. }
             | AppError::VisitorNotOnline
             | AppError::NotOnline
+            | AppError::FormNeeded
             | AppError::NotAssigned => 409,
             AppError::FileTooLarge { .. } => 413,
             AppError::FileTypeNotAllowed { .. } => 415,

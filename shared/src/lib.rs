@@ -20,4 +20,5 @@ pub mod templates;
 pub mod tracking;
 pub mod transcript;
 pub mod units;
+pub mod widget_settings;
 pub mod widget_text;

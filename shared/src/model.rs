@@ -259,6 +259,9 @@ pub struct Inbox {
     /// ("Question, Request, Complaint"; empty: none).
     #[serde(default)]
     pub ticket_types: String,
+    /// What the widget asks and shows (pre-chat form, departments).
+    #[serde(default)]
+    pub widget: crate::widget_settings::WidgetSettings,
 }
 
 /// An agent account as the admin page lists it.
@@ -664,6 +667,12 @@ pub struct VisitorProfile {
     /// The contact they are linked to, if any.
     #[serde(default)]
     pub contact: Option<ContactRef>,
+    /// Their answers to the pre-chat form (their department among them), in its order.
+    #[serde(default)]
+    pub answers: Vec<crate::widget_settings::FormAnswer>,
+    /// The department (an inbox) they chose in the pre-chat form, by name.
+    #[serde(default)]
+    pub department: Option<String>,
 }
 
 /// A block in force: a visitor, or an IP address or range, of one inbox.

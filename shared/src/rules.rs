@@ -455,16 +455,7 @@ pub fn validate_visitor_edit(
     };
     let phone = match phone.trim() {
         "" => None,
-        given => {
-            let digits = given.chars().filter(char::is_ascii_digit).count();
-            let allowed = given
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
-            if !allowed || !(3..=20).contains(&digits) || given.chars().count() > 32 {
-                return Err(AppError::invalid("phone", "digits, spaces and + - . ( )"));
-            }
-            Some(given.to_owned())
-        }
+        given => Some(validate_phone(given)?),
     };
     let notes = notes.trim();
     if notes.chars().count() > MAX_NOTES_CHARS {
@@ -476,6 +467,19 @@ pub fn validate_visitor_edit(
         phone,
         notes: notes.to_owned(),
     })
+}
+
+/// Checks a phone number: 3 to 20 digits with spaces and `+ - . ( )`, at most 32 characters.
+pub fn validate_phone(phone: &str) -> Result<String, AppError> {
+    let given = phone.trim();
+    let digits = given.chars().filter(char::is_ascii_digit).count();
+    let allowed = given
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+    if !allowed || !(3..=20).contains(&digits) || given.chars().count() > 32 {
+        return Err(AppError::invalid("phone", "digits, spaces and + - . ( )"));
+    }
+    Ok(given.to_owned())
 }
 
 /// Checks a required text field: trimmed, not empty, at most `max_chars` characters.

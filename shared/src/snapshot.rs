@@ -43,6 +43,10 @@ pub struct WidgetSnapshot {
     pub files: FilePolicy,
     /// Whether agents see what the visitor types before sending (the widget says so).
     pub typing_preview: bool,
+    /// The inbox asks its pre-chat form (or a department) first: the visitor has not answered
+    /// it and has no open conversation.
+    #[serde(default)]
+    pub ask_form: bool,
     /// Set when the visitor (or their network) is blocked: the widget says so and cannot send.
     #[serde(default)]
     pub blocked: Option<BlockNotice>,

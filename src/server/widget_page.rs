@@ -4,16 +4,24 @@
 //! ([`WidgetText`], from the translation catalog). Its code is the widget's own small bundle
 //! (`widget/`, named in `widget-bundle.txt` by scripts/build-widget.sh), never the workspace's.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::Path;
 
-use axum::extract::{Path as UrlPath, State};
+use axum::Form;
+use axum::extract::{ConnectInfo, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 
+use crate::error::AppError;
 use crate::i18n::*;
+use crate::model::Inbox;
+use crate::server::client_info::ClientInfo;
+use crate::server::services;
 use crate::server::state::AppState;
+use crate::widget_settings::{AnswerProblem, FieldKind, FormMode};
 use crate::widget_text::WidgetText;
 
 /// The widget's styles: the chat both sides share, and the frame's own.
@@ -67,21 +75,27 @@ pub async fn page(
     // The start script carries a nonce of this answer; the policy admits nothing else inline.
     let nonce = crate::server::auth::random_token(16);
     let (status, body) = match inbox.filter(|inbox| !inbox.disabled) {
-        Some(inbox) => (
-            StatusCode::OK,
-            chat_page(
-                &inbox.name,
-                &key,
-                locale,
-                &nonce,
-                // Read on every page: `cargo leptos watch` rebuilds the bundle under new names
-                // without restarting the server.
-                WidgetBundle::find(Path::new(&*state.leptos_options.site_root)).as_ref(),
-            ),
-        ),
+        Some(inbox) => {
+            let form = match FormView::new(&state, &inbox).await {
+                Ok(form) => form,
+                Err(e) => {
+                    tracing::error!("widget departments: {e}");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            (
+                StatusCode::OK,
+                chat_page(&state, &inbox, locale, &nonce, &form),
+            )
+        }
         None => (StatusCode::NOT_FOUND, unavailable_page(locale)),
     };
-    let policy = crate::server::headers::widget_policy(&nonce);
+    respond(status, &nonce, body)
+}
+
+/// The widget's page with its security headers.
+fn respond(status: StatusCode, nonce: &str, body: String) -> Response {
+    let policy = crate::server::headers::widget_policy(nonce);
     (
         status,
         [
@@ -100,17 +114,119 @@ fn tag(locale: Locale) -> &'static str {
     }
 }
 
+/// The pre-chat form as the page paints it: whether it shows at first (the inbox asks one;
+/// the widget's code hides it for a visitor who answered), the departments offered, and what
+/// a refused submission sent back with its problems.
+pub struct FormView {
+    /// Painted at all.
+    pub asked: bool,
+    /// The departments offered, as (id, name).
+    pub departments: Vec<(i64, String)>,
+    /// The values posted (a refused submission), by field name.
+    pub values: BTreeMap<String, String>,
+    /// What was wrong, by field name.
+    pub problems: BTreeMap<String, AnswerProblem>,
+    /// A refusal of the whole form (the visitor is blocked, their token unknown).
+    pub alert: Option<String>,
+}
+
+impl FormView {
+    /// The form of an inbox as a new visitor first sees it.
+    async fn new(state: &AppState, inbox: &Inbox) -> Result<FormView, AppError> {
+        let departments = services::widget::departments_offered(state, inbox).await?;
+        Ok(FormView {
+            asked: inbox.widget.asks_before_chat(departments.len()),
+            departments,
+            values: BTreeMap::new(),
+            problems: BTreeMap::new(),
+            alert: None,
+        })
+    }
+}
+
+/// `POST /widget/:key/form`: the pre-chat form, posted by the page itself (no script needed
+/// beyond the token the widget's code puts in it). Kept: back to the chat (303). Refused:
+/// the page again with the answers and what is wrong with them (422).
+pub async fn submit_form(
+    State(state): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(input): Form<BTreeMap<String, String>>,
+) -> Response {
+    let locale = crate::server::demo::locale_from_headers(&headers);
+    let ip = ClientInfo::from_request(
+        &headers,
+        Some(peer),
+        state.settings.client_ip_header.as_deref(),
+    )
+    .ip;
+    let outcome = services::widget::submit_form(&state, &key, &input, tag(locale), ip).await;
+    let inbox = match state.store.inbox_by_key(&key).await {
+        Ok(Some(inbox)) if !inbox.disabled => inbox,
+        Ok(_) => {
+            let nonce = crate::server::auth::random_token(16);
+            return respond(StatusCode::NOT_FOUND, &nonce, unavailable_page(locale));
+        }
+        Err(e) => {
+            tracing::error!("widget form: {e}");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let (status, problems, alert) = match outcome {
+        Ok(Ok(())) => {
+            return (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/widget/{}", encode(&key)))],
+            )
+                .into_response();
+        }
+        Ok(Err(problems)) => (StatusCode::UNPROCESSABLE_ENTITY, problems, None),
+        Err(error) => (
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            BTreeMap::new(),
+            Some(widget_text(locale).error(error.code()).to_owned()),
+        ),
+    };
+    let mut form = match FormView::new(&state, &inbox).await {
+        Ok(form) => form,
+        Err(e) => {
+            tracing::error!("widget form: {e}");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    form.values = input;
+    form.values.remove("token");
+    form.problems = problems;
+    form.alert = alert;
+    let nonce = crate::server::auth::random_token(16);
+    respond(
+        status,
+        &nonce,
+        chat_page(&state, &inbox, locale, &nonce, &form),
+    )
+}
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 fn chat_page(
-    name: &str,
-    key: &str,
+    state: &AppState,
+    inbox: &Inbox,
     locale: Locale,
     nonce: &str,
-    bundle: Option<&WidgetBundle>,
+    form: &FormView,
 ) -> String {
+    // Read on every page: `cargo leptos watch` rebuilds the bundle under new names without
+    // restarting the server.
+    let bundle = WidgetBundle::find(Path::new(&*state.leptos_options.site_root));
+    let name = inbox.name.as_str();
+    let key = inbox.key.as_str();
     let text = widget_text(locale);
     let json = serde_json::to_string(&text).unwrap_or_default();
     let label = td_string!(locale, widget_message_label).to_string();
-    let script = bundle.map(|bundle| {
+    let script = bundle.as_ref().map(|bundle| {
         let js = format!("/pkg/{}", bundle.js);
         let wasm = format!("/pkg/{}", bundle.wasm);
         let start = format!(
@@ -153,12 +269,13 @@ fn chat_page(
                         {text.reconnecting.clone()}
                     </p>
                     <p class="welcome">{td_string!(locale, widget_welcome).to_string()}</p>
+                    {form.asked.then(|| pre_chat_form(inbox, locale, form))}
                     <div class="timeline" role="log" aria-live="polite" aria-label=text.timeline_label.clone()>
                         <ol id="sb-log" class="messages"></ol>
                     </div>
                     <p id="sb-typing" class="typing" aria-live="polite"></p>
                     <div id="sb-notice"></div>
-                    <form id="sb-composer" class="composer">
+                    <form id="sb-composer" class="composer" hidden=form.asked>
                         <textarea
                             id="sb-message"
                             rows="2"
@@ -205,6 +322,195 @@ fn chat_page(
         </html>
     };
     view.to_html()
+}
+
+/// The pre-chat form: the visitor's name and email, the inbox's own questions and the
+/// department, each with its problem when a submission was refused. Its button waits for the
+/// widget's code, which fills in the visitor's token.
+fn pre_chat_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView + use<> {
+    let settings = &inbox.widget.form;
+    let asked = settings.mode != FormMode::Off;
+    let required = settings.mode == FormMode::Required;
+    let mut fields: Vec<FieldView> = Vec::new();
+    if asked && settings.ask_name {
+        fields.push(FieldView::new(
+            "name",
+            FieldKind::Text,
+            td_string!(locale, widget_form_name).to_string(),
+            required,
+        ));
+    }
+    if asked && settings.ask_email {
+        fields.push(FieldView::new(
+            "email",
+            FieldKind::Email,
+            td_string!(locale, widget_form_email).to_string(),
+            required,
+        ));
+    }
+    if asked {
+        for field in &settings.fields {
+            let mut view = FieldView::new(
+                &field.id,
+                field.kind,
+                field.label(tag(locale)).to_owned(),
+                required,
+            );
+            view.options = field
+                .options
+                .iter()
+                .map(|o| (o.clone(), o.clone()))
+                .collect();
+            fields.push(view);
+        }
+    }
+    if !form.departments.is_empty() {
+        let mut view = FieldView::new(
+            "department",
+            FieldKind::Select,
+            td_string!(locale, widget_form_department).to_string(),
+            true,
+        );
+        view.options = form
+            .departments
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect();
+        fields.push(view);
+    }
+    let choose = td_string!(locale, widget_form_choose).to_string();
+    let fields = fields
+        .into_iter()
+        .map(|field| {
+            let value = form.values.get(&field.name).cloned().unwrap_or_default();
+            let problem = form
+                .problems
+                .get(&field.name)
+                .map(|problem| problem_text(locale, *problem));
+            field.view(value, problem, &choose)
+        })
+        .collect::<Vec<_>>();
+    let action = format!("/widget/{}/form", encode(&inbox.key));
+    let intro = td_string!(locale, widget_form_intro).to_string();
+    let alert = form.alert.clone();
+    let label = intro.clone();
+    view! {
+        <form id="sb-form" class="prechat" method="post" action=action aria-label=label>
+            <p class="intro">{intro}</p>
+            {alert.map(|alert| view! { <p class="error" role="alert">{alert}</p> })}
+            <input type="hidden" name="token" value="" />
+            {fields}
+            <button type="submit" disabled>{td_string!(locale, widget_form_start).to_string()}</button>
+        </form>
+    }
+}
+
+/// One question of the pre-chat form as painted.
+struct FieldView {
+    name: String,
+    kind: FieldKind,
+    label: String,
+    required: bool,
+    /// A select's choices, as (value, shown).
+    options: Vec<(String, String)>,
+}
+
+impl FieldView {
+    fn new(name: &str, kind: FieldKind, label: String, required: bool) -> FieldView {
+        FieldView {
+            name: name.to_owned(),
+            kind,
+            label,
+            required,
+            options: Vec::new(),
+        }
+    }
+
+    fn view(self, value: String, problem: Option<String>, choose: &str) -> impl IntoView + use<> {
+        let id = format!("sb-f-{}", self.name);
+        let error_id = format!("{id}-error");
+        let invalid = problem.is_some().then_some("true");
+        let described = problem.is_some().then(|| error_id.clone());
+        let name = self.name.clone();
+        let control = match self.kind {
+            FieldKind::Select => {
+                let options = self
+                    .options
+                    .into_iter()
+                    .map(|(option, shown)| {
+                        let selected = option == value;
+                        view! { <option value=option selected=selected>{shown}</option> }
+                    })
+                    .collect::<Vec<_>>();
+                view! {
+                    <select id=id.clone() name=name required=self.required aria-invalid=invalid aria-describedby=described>
+                        <option value="">{choose.to_owned()}</option>
+                        {options}
+                    </select>
+                }
+                .into_any()
+            }
+            FieldKind::Checkbox => view! {
+                <input
+                    id=id.clone()
+                    type="checkbox"
+                    name=name
+                    value="yes"
+                    checked=!value.is_empty()
+                    required=self.required
+                    aria-invalid=invalid
+                    aria-describedby=described
+                />
+            }
+            .into_any(),
+            kind => {
+                let (input_type, autocomplete) = match (kind, self.name.as_str()) {
+                    (FieldKind::Email, _) => ("email", Some("email")),
+                    (FieldKind::Phone, _) => ("tel", Some("tel")),
+                    (_, "name") => ("text", Some("name")),
+                    _ => ("text", None),
+                };
+                view! {
+                    <input
+                        id=id.clone()
+                        type=input_type
+                        name=name
+                        value=value
+                        maxlength="500"
+                        autocomplete=autocomplete
+                        required=self.required
+                        aria-invalid=invalid
+                        aria-describedby=described
+                    />
+                }
+                .into_any()
+            }
+        };
+        let class = if self.kind == FieldKind::Checkbox {
+            "field check"
+        } else {
+            "field"
+        };
+        view! {
+            <div class=class>
+                <label for=id>{self.label}</label>
+                {control}
+                {problem.map(|problem| view! { <p id=error_id class="error">{problem}</p> })}
+            </div>
+        }
+    }
+}
+
+/// What the visitor is told about a refused answer.
+fn problem_text(locale: Locale, problem: AnswerProblem) -> String {
+    match problem {
+        AnswerProblem::Required => td_string!(locale, widget_form_required),
+        AnswerProblem::Email => td_string!(locale, widget_form_bad_email),
+        AnswerProblem::Phone => td_string!(locale, widget_form_bad_phone),
+        AnswerProblem::Choice => td_string!(locale, widget_form_bad_choice),
+        AnswerProblem::TooLong => td_string!(locale, widget_form_too_long),
+    }
+    .to_string()
 }
 
 fn unavailable_page(locale: Locale) -> String {

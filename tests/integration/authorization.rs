@@ -526,6 +526,10 @@ fn server_function(
         ),
         "set_inbox_privacy" => (Rule::Admins, vec![("inbox_id", inbox.clone())]),
         "set_inbox_ticket_types" => (Rule::Admins, vec![("inbox_id", inbox.clone())]),
+        "set_widget_settings" => (
+            Rule::Admins,
+            vec![("inbox_id", inbox.clone()), ("settings", s("{}"))],
+        ),
         "set_inbox_chat_settings" => (
             Rule::Admins,
             vec![

@@ -54,7 +54,7 @@ async fn a_dropped_transaction_stores_and_publishes_nothing() {
             .await
             .expect("visitor");
         let conversation = tx
-            .insert_conversation(&visitor, 1)
+            .insert_conversation(&visitor, visitor.inbox_id, 1)
             .await
             .expect("conversation");
         tx.append_event(
@@ -89,7 +89,7 @@ async fn events_are_committed_in_order_with_their_rows() {
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
     let visitor = tx.insert_visitor(inbox.id, "hash").await.expect("visitor");
     let conversation_id = tx
-        .insert_conversation(&visitor, 1)
+        .insert_conversation(&visitor, visitor.inbox_id, 1)
         .await
         .expect("conversation");
     tx.commit(&hub).await.expect("commit");
@@ -176,8 +176,14 @@ async fn a_visitor_has_at_most_one_open_conversation() {
     let mut tx = store.write().await.expect("tx");
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
     let visitor = tx.insert_visitor(inbox.id, "hash").await.expect("visitor");
-    tx.insert_conversation(&visitor, 1).await.expect("first");
-    assert_unique_violation(tx.insert_conversation(&visitor, 2).await.map(|_| ()));
+    tx.insert_conversation(&visitor, visitor.inbox_id, 1)
+        .await
+        .expect("first");
+    assert_unique_violation(
+        tx.insert_conversation(&visitor, visitor.inbox_id, 2)
+            .await
+            .map(|_| ()),
+    );
 }
 
 #[tokio::test]

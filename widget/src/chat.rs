@@ -154,6 +154,7 @@ async fn load(key: String, locale: String) {
         (None, Some(stored)) => stored,
         (None, None) => return,
     };
+    show_form(snapshot.ask_form, &token);
     update(|chat| {
         chat.token = Some(token.clone());
         chat.policy = Some(snapshot.files.clone());
@@ -188,6 +189,24 @@ async fn load(key: String, locale: String) {
     };
     let socket = LiveSocket::connect(hooks);
     update(|chat| chat.socket = Some(socket));
+}
+
+/// The pre-chat form the server painted, if the inbox asks one: shown instead of the message
+/// box while the visitor has not answered it, and posted with their token.
+fn show_form(ask: bool, token: &str) {
+    let Some(form) = by_id::<HtmlElement>("sb-form") else {
+        return;
+    };
+    show(&form, ask);
+    if let Some(composer) = by_id::<HtmlElement>("sb-composer") {
+        show(&composer, !ask);
+    }
+    if let Ok(Some(input)) = form.query_selector("[name=token]") {
+        dom::attr(&input, "value", token);
+    }
+    if let Ok(Some(button)) = form.query_selector("button") {
+        let _ = button.remove_attribute("disabled");
+    }
 }
 
 impl Chat {

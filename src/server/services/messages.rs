@@ -37,10 +37,13 @@ pub async fn post_visitor_message(
     let conversation = match open {
         Some(conversation) => conversation,
         None => {
-            let id = tx.insert_conversation(visitor, now_millis()).await?;
+            let inbox_id = starting_inbox(&mut tx, visitor).await?;
+            let id = tx
+                .insert_conversation(visitor, inbox_id, now_millis())
+                .await?;
             let opened = conversation_in(&mut tx, id).await?;
             tx.append_event(
-                visitor.inbox_id,
+                inbox_id,
                 visitor.id,
                 true,
                 Event::ConversationOpened {
@@ -97,6 +100,32 @@ pub async fn post_visitor_message(
     .await?;
     tx.commit(&state.hub).await?;
     Ok(message)
+}
+
+/// Where a visitor's new conversation starts (the department they chose, or their widget's
+/// inbox), refused while their inbox asks a form they have not answered.
+async fn starting_inbox(tx: &mut WriteTx, visitor: &Visitor) -> Result<i64, AppError> {
+    let own = tx
+        .inbox(visitor.inbox_id)
+        .await?
+        .ok_or(AppError::UnknownInbox)?;
+    let mut open = Vec::new();
+    for id in &own.widget.departments {
+        if tx.inbox(*id).await?.is_some_and(|inbox| !inbox.disabled) {
+            open.push(*id);
+        }
+    }
+    let (answered, chosen) = tx.form_state(visitor.id).await?;
+    if own.widget.asks_before_chat(open.len()) && !answered {
+        return Err(AppError::FormNeeded);
+    }
+    let usable = chosen.is_some_and(|id| open.contains(&id));
+    Ok(crate::widget_settings::starting_inbox(
+        own.id,
+        &own.widget,
+        chosen,
+        usable,
+    ))
 }
 
 /// What an agent sends in a conversation.

@@ -23,6 +23,7 @@ pub mod timers;
 pub mod tracking;
 pub mod transcripts;
 pub mod visitors;
+pub mod widget;
 
 pub use conversations::*;
 pub use messages::*;

@@ -63,7 +63,14 @@ pub async fn widget_snapshot(
     for conversation in &mut conversations {
         conversation.labels.clear();
     }
+    let departments = super::widget::departments_offered(state, &inbox).await?;
+    let ask_form = inbox.widget.asks_before_chat(departments.len())
+        && !conversations
+            .iter()
+            .any(|c| c.status != crate::model::ConversationStatus::Closed)
+        && !state.store.form_answered(visitor.id).await?;
     Ok(WidgetSnapshot {
+        ask_form,
         new_token,
         conversations,
         messages,

@@ -197,7 +197,16 @@ pub(crate) async fn visitor_for_agent(
         name: profile.name,
     };
     let inbox_ids = visible_inbox_ids(state, agent).await?;
-    if rules::may_see_inbox(agent.role, inbox_ids.contains(&visitor.inbox_id)) {
+    // Theirs to see when the visitor uses one of their inboxes' widgets, or has a
+    // conversation in one (a department the visitor chose, a conversation moved there).
+    let sees = inbox_ids.contains(&visitor.inbox_id)
+        || state
+            .store
+            .conversation_inboxes_of(visitor.id)
+            .await?
+            .iter()
+            .any(|id| inbox_ids.contains(id));
+    if rules::may_see_inbox(agent.role, sees) {
         Ok(visitor)
     } else {
         Err(AppError::not_found("visitor"))
@@ -293,7 +302,9 @@ pub async fn start_proactive_chat(
                 .await?
                 .map_or(crate::model::Presence::Offline, |p| p.chosen);
             rules::may_take_new(chosen)?;
-            let id = tx.insert_conversation(&visitor, now_millis()).await?;
+            let id = tx
+                .insert_conversation(&visitor, visitor.inbox_id, now_millis())
+                .await?;
             tx.set_assignee(id, Some(agent.id)).await?;
             let opened = tx
                 .conversation(id)

@@ -166,13 +166,19 @@ impl WriteTx {
         open_conversation(&mut *self.tx, visitor_id).await
     }
 
-    /// Opens an unassigned conversation for a visitor.
-    pub async fn insert_conversation(&mut self, visitor: &Visitor, at: Millis) -> StoreResult<i64> {
+    /// Opens an unassigned conversation for a visitor in `inbox_id` (their widget's, or the
+    /// department they chose).
+    pub async fn insert_conversation(
+        &mut self,
+        visitor: &Visitor,
+        inbox_id: i64,
+        at: Millis,
+    ) -> StoreResult<i64> {
         sqlx::query_scalar(
             "INSERT INTO conversations (inbox_id, visitor_id, status, created_at, last_message_at) \
              VALUES (?, ?, 'unassigned', ?, ?) RETURNING id",
         )
-        .bind(visitor.inbox_id)
+        .bind(inbox_id)
         .bind(visitor.id)
         .bind(at)
         .bind(at)

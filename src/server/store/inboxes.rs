@@ -8,7 +8,7 @@ use crate::model::{Inbox, InboxContents};
 use super::*;
 
 pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
-     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled, i.ticket_types FROM inboxes i";
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled, i.ticket_types, i.widget_settings FROM inboxes i";
 
 pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
     Ok(Inbox {
@@ -25,6 +25,9 @@ pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
         kept_query_params: row.try_get("kept_query_params")?,
         disabled: row.try_get("disabled")?,
         ticket_types: row.try_get("ticket_types")?,
+        // A document this version cannot read (written by a newer one) counts as defaults.
+        widget: serde_json::from_str(row.try_get::<&str, _>("widget_settings")?)
+            .unwrap_or_default(),
     })
 }
 
@@ -155,6 +158,21 @@ impl WriteTx {
         row.as_ref().map(inbox_from_row).transpose()
     }
 
+    /// Replaces what an inbox's widget asks and shows (checked by the caller).
+    pub async fn set_widget_settings(
+        &mut self,
+        inbox_id: i64,
+        settings: &crate::widget_settings::WidgetSettings,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(settings).map_err(super::decode_error)?;
+        sqlx::query("UPDATE inboxes SET widget_settings = ? WHERE id = ?")
+            .bind(json)
+            .bind(inbox_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Sets an inbox's timer durations (seconds, validated by the caller).
     pub async fn set_inbox_timers(
         &mut self,
@@ -205,7 +223,7 @@ impl WriteTx {
         let row = sqlx::query(
             "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
              RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
-             allowed_file_types, typing_preview, kept_query_params, disabled, ticket_types",
+             allowed_file_types, typing_preview, kept_query_params, disabled, ticket_types, widget_settings",
         )
         .bind(name)
         .bind(key)

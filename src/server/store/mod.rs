@@ -40,7 +40,7 @@ pub use outbox::OutboxRow;
 pub use templates::NewTemplate;
 pub use tickets::NewTicket;
 pub use timers::Timer;
-pub use visitors::{NewVisit, VisitFacts};
+pub use visitors::{FormSubmission, NewVisit, VisitFacts};
 
 /// What the store's functions return.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -319,6 +319,6 @@ impl WriteTx {
     }
 }
 
-fn decode_error(e: serde_json::Error) -> sqlx::Error {
+pub(super) fn decode_error(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }

@@ -13,6 +13,18 @@ const PROFILE_VISITS: i64 = 50;
 /// How many recent pages a profile lists.
 const PROFILE_PAGES: i64 = 20;
 
+/// A visitor's checked pre-chat form, as stored.
+pub struct FormSubmission<'a> {
+    /// Their name, if given.
+    pub name: Option<&'a str>,
+    /// Their email, if given.
+    pub email: Option<&'a str>,
+    /// The department chosen, if any.
+    pub department: Option<i64>,
+    /// Every answer as the profile shows it.
+    pub answers: &'a [crate::widget_settings::FormAnswer],
+}
+
 /// What decides whether a page view continues the visitor's current visit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VisitFacts {
@@ -104,7 +116,9 @@ impl Store {
     pub async fn visitor_profile(&self, visitor_id: i64) -> StoreResult<Option<VisitorProfile>> {
         let row = sqlx::query(
             "SELECT id, inbox_id, name, email, phone, notes, screen, language, time_zone, \
-             first_visit_at, first_landing_url, first_landing_title FROM visitors WHERE id = ?",
+             first_visit_at, first_landing_url, first_landing_title, form_answers, \
+             (SELECT name FROM inboxes WHERE id = department_id) AS department \
+             FROM visitors WHERE id = ?",
         )
         .bind(visitor_id)
         .fetch_optional(&self.pool)
@@ -132,9 +146,33 @@ impl Store {
                 conversations: Vec::new(),
                 block: None,
                 contact: None,
+                answers: serde_json::from_str(row.try_get::<&str, _>("form_answers")?)
+                    .unwrap_or_default(),
+                department: row.try_get("department")?,
             })
         })
         .transpose()
+    }
+
+    /// The form state a widget starts from: whether the visitor answered the pre-chat form.
+    pub async fn form_answered(&self, visitor_id: i64) -> StoreResult<bool> {
+        let at: Option<Millis> =
+            sqlx::query_scalar("SELECT form_answered_at FROM visitors WHERE id = ?")
+                .bind(visitor_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten();
+        Ok(at.is_some())
+    }
+
+    /// The inboxes a visitor's conversations are in (their own inbox aside).
+    pub async fn conversation_inboxes_of(&self, visitor_id: i64) -> StoreResult<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT inbox_id FROM conversations WHERE visitor_id = ?")
+                .bind(visitor_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// A visitor's visits, newest first.
@@ -370,6 +408,46 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected())
+    }
+
+    /// Keeps a visitor's answers to the pre-chat form: a name and an email given replace the
+    /// profile's; the department chosen is where their next conversations start.
+    pub async fn save_form_answers(
+        &mut self,
+        visitor_id: i64,
+        answers: &FormSubmission<'_>,
+        at: Millis,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(answers.answers).map_err(super::decode_error)?;
+        sqlx::query(
+            "UPDATE visitors SET name = COALESCE(?, name), email = COALESCE(?, email), \
+             form_answers = ?, form_answered_at = ?, department_id = ? WHERE id = ?",
+        )
+        .bind(answers.name)
+        .bind(answers.email)
+        .bind(json)
+        .bind(at)
+        .bind(answers.department)
+        .bind(visitor_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a visitor answered the pre-chat form, and the department (an inbox) they chose.
+    pub async fn form_state(&mut self, visitor_id: i64) -> StoreResult<(bool, Option<i64>)> {
+        let row = sqlx::query("SELECT form_answered_at, department_id FROM visitors WHERE id = ?")
+            .bind(visitor_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(match row {
+            Some(row) => (
+                row.try_get::<Option<Millis>, _>("form_answered_at")?
+                    .is_some(),
+                row.try_get("department_id")?,
+            ),
+            None => (false, None),
+        })
     }
 
     /// Replaces what the team knows about a visitor.

@@ -1,0 +1,117 @@
+//! What an inbox's widget asks before a chat: its settings (admins write them) and a
+//! visitor's answers to the pre-chat form (name, email, the inbox's own questions, the
+//! department).
+
+use std::collections::BTreeMap;
+
+use crate::error::AppError;
+use crate::model::{Inbox, Me};
+use crate::protocol::Event;
+use crate::server::state::AppState;
+use crate::server::store::{FormSubmission, now_millis};
+use crate::widget_settings::{self, AnswerProblem, WidgetSettings};
+
+use super::team::{commit_inbox, require_admin};
+
+/// Replaces what an inbox's widget asks and shows (`json`: a [`WidgetSettings`] document).
+/// Admins only; a document that does not read, or whose parts are wrong, changes nothing.
+pub async fn set_widget_settings(
+    state: &AppState,
+    actor: &Me,
+    inbox_id: i64,
+    json: &str,
+) -> Result<Inbox, AppError> {
+    require_admin(actor)?;
+    let given: WidgetSettings = serde_json::from_str(json)
+        .map_err(|_| AppError::invalid("settings", "a settings document"))?;
+    let known: Vec<i64> = state.store.inboxes().await?.iter().map(|i| i.id).collect();
+    let settings = WidgetSettings {
+        form: widget_settings::validate_form(&given.form)?,
+        departments: widget_settings::validate_departments(&given.departments, &known)?,
+    };
+    let mut tx = state.store.write().await?;
+    tx.set_widget_settings(inbox_id, &settings).await?;
+    commit_inbox(state, tx, inbox_id).await
+}
+
+/// The departments an inbox's widget offers now: those it lists that exist and take chats,
+/// as (id, name).
+pub async fn departments_offered(
+    state: &AppState,
+    inbox: &Inbox,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let all = state.store.inboxes().await?;
+    Ok(inbox
+        .widget
+        .departments
+        .iter()
+        .filter_map(|id| all.iter().find(|i| i.id == *id && !i.disabled))
+        .map(|i| (i.id, i.name.clone()))
+        .collect())
+}
+
+/// A visitor's pre-chat form, posted from the widget with their token. The answers are kept
+/// on the visitor (a name and an email given update their profile, and agents see the
+/// change live) and the department chosen is where their next conversation starts. Wrong
+/// answers come back by field, and nothing is kept.
+pub async fn submit_form(
+    state: &AppState,
+    key: &str,
+    input: &BTreeMap<String, String>,
+    locale: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Result<(), BTreeMap<String, AnswerProblem>>, AppError> {
+    let inbox = state
+        .store
+        .inbox_by_key(key)
+        .await?
+        .filter(|inbox| !inbox.disabled)
+        .ok_or(AppError::UnknownInbox)?;
+    let token = input
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthenticated)?;
+    let visitor = super::visitor_by_token(state, token).await?;
+    if visitor.inbox_id != inbox.id {
+        return Err(AppError::Unauthenticated);
+    }
+    super::blocking::check(state, &visitor, ip).await?;
+    let offered: Vec<i64> = departments_offered(state, &inbox)
+        .await?
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    let checked = match widget_settings::check_answers(&inbox.widget.form, &offered, input, locale)
+    {
+        Ok(checked) => checked,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let mut tx = state.store.write().await?;
+    tx.save_form_answers(
+        visitor.id,
+        &FormSubmission {
+            name: checked.name.as_deref(),
+            email: checked.email.as_deref(),
+            department: checked.department,
+            answers: &checked.answers,
+        },
+        now_millis(),
+    )
+    .await?;
+    if let Some(email) = &checked.email {
+        super::contacts::link_by_email(&mut tx, visitor.id, email).await?;
+    }
+    let name = checked.name.as_deref().or(visitor.name.as_deref());
+    tx.append_event(
+        visitor.inbox_id,
+        visitor.id,
+        false,
+        Event::VisitorUpdated {
+            visitor_id: visitor.id,
+            label: crate::model::visitor_label(visitor.id, name),
+        },
+    )
+    .await?;
+    tx.commit(&state.hub).await?;
+    Ok(Ok(()))
+}
