@@ -24,7 +24,7 @@ mkdir -p "$work"
 wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name widget \
   "$target/wasm32-unknown-unknown/$out/switchboard_widget.wasm"
 if [[ $mode == release ]]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
     -o "$work/widget_bg.wasm" "$work/widget_bg.wasm"
 fi
 hash=$(cat "$work/widget.js" "$work/widget_bg.wasm" | sha256sum | cut -c1-16)

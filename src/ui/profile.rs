@@ -428,6 +428,29 @@ fn ProfileDetails(profile: VisitorProfile, compact: bool) -> impl IntoView {
             </dl>
         }
     });
+    // What the visitor answered before chatting: the department they chose, then the form.
+    let answered = (profile.department.is_some() || !profile.answers.is_empty()).then(|| {
+        let department = profile.department.clone().map(|name| {
+            view! {
+                <dt>{t!(i18n, label_department)}</dt>
+                <dd>{name}</dd>
+            }
+        });
+        let answers = profile
+            .answers
+            .iter()
+            .map(|answer| {
+                view! {
+                    <dt>{answer.label.clone()}</dt>
+                    <dd>{answer.value.clone()}</dd>
+                }
+            })
+            .collect_view();
+        view! {
+            <h4>{t!(i18n, section_answers)}</h4>
+            <dl class="answers">{department} {answers}</dl>
+        }
+    });
     let pages = profile.pages.clone();
     let page_list = move || {
         pages
@@ -508,6 +531,7 @@ fn ProfileDetails(profile: VisitorProfile, compact: bool) -> impl IntoView {
     };
     view! {
         <div class=class>
+            {answered}
             <h4>{t!(i18n, section_device)}</h4>
             <dl>
                 {facts}

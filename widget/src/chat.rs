@@ -35,6 +35,8 @@ pub struct Chat {
     loaded: bool,
     /// The socket is connected and has replayed what was missed.
     online: bool,
+    /// A pre-chat form is asked instead of the message box.
+    asking: bool,
     /// The last error code to show.
     problem: Option<String>,
     /// The visitor asked for a new chat after the last one ended.
@@ -108,6 +110,7 @@ pub fn start() {
             policy: None,
             typing_preview: false,
             loaded: false,
+            asking: by_id::<HtmlElement>("sb-form").is_some_and(|form| !form.hidden()),
             online: true,
             problem: None,
             restarted: false,
@@ -156,6 +159,7 @@ async fn load(key: String, locale: String) {
     };
     show_form(snapshot.ask_form, &token);
     update(|chat| {
+        chat.asking = snapshot.ask_form;
         chat.token = Some(token.clone());
         chat.policy = Some(snapshot.files.clone());
         chat.typing_preview = snapshot.typing_preview;
@@ -191,16 +195,13 @@ async fn load(key: String, locale: String) {
     update(|chat| chat.socket = Some(socket));
 }
 
-/// The pre-chat form the server painted, if the inbox asks one: shown instead of the message
-/// box while the visitor has not answered it, and posted with their token.
+/// The pre-chat form the server painted, if the inbox asks one: shown (instead of the message
+/// box, see [`Chat::draw`]) while the visitor has not answered it, and posted with their token.
 fn show_form(ask: bool, token: &str) {
     let Some(form) = by_id::<HtmlElement>("sb-form") else {
         return;
     };
     show(&form, ask);
-    if let Some(composer) = by_id::<HtmlElement>("sb-composer") {
-        show(&composer, !ask);
-    }
     if let Ok(Some(input)) = form.query_selector("[name=token]") {
         dom::attr(&input, "value", token);
     }
@@ -307,7 +308,7 @@ impl Chat {
 
     /// Whether the visitor may write now.
     pub fn can_write(&self) -> bool {
-        self.loaded && !self.ended() && self.data.blocked.is_none()
+        self.loaded && !self.asking && !self.ended() && self.data.blocked.is_none()
     }
 
     fn ended(&self) -> bool {
@@ -382,8 +383,10 @@ impl Chat {
             );
         }
         self.draw_notice();
+        // Before the snapshot: as painted (hidden behind a pre-chat form, else shown).
+        let shown = !self.asking && (self.can_write() || !self.loaded);
         self.composer
-            .draw(self.can_write(), self.loaded, self.policy.is_some(), text);
+            .draw(shown, self.loaded, self.policy.is_some(), text);
     }
 
     /// The error, the block, or the end of the chat, under the timeline.

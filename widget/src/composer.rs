@@ -61,9 +61,9 @@ impl Composer {
         })
     }
 
-    /// Shows the box when the visitor may write, usable once the chat has loaded.
-    pub fn draw(&self, can_write: bool, loaded: bool, files_on: bool, text: &WidgetText) {
-        show(&self.form, can_write || !loaded);
+    /// Shows the box when `shown`, usable once the chat has loaded.
+    pub fn draw(&self, shown: bool, loaded: bool, files_on: bool, text: &WidgetText) {
+        show(&self.form, shown);
         self.input.set_disabled(!loaded);
         let uploading = self.uploads.iter().any(|u| u.done.is_none());
         self.send.set_disabled(!loaded || uploading);

@@ -14,6 +14,7 @@ use crate::snapshot::AdminOverview;
 use crate::ui::errors::ErrorNote;
 
 use super::AdminActions;
+use super::pre_chat::PreChatForm;
 use super::webhook::WebhookForm;
 
 /// Every inbox, each leading to its settings, and a form creating another (which then opens).
@@ -87,6 +88,7 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
             <ChatSettingsForm inbox=inbox.clone() />
             <TimerForm inbox=inbox.clone() />
             <PrivacyForm inbox=inbox.clone() />
+            <PreChatForm inbox=inbox.clone() inboxes=overview.inboxes.clone() />
             <TicketTypesForm inbox=inbox.clone() />
             <WebhookForm inbox_id=id webhook />
             <DeleteSection inbox action=actions.delete_inbox />

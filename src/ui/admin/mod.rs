@@ -7,6 +7,7 @@ mod agents;
 mod audit;
 mod blocking;
 mod inboxes;
+mod pre_chat;
 mod webhook;
 
 use leptos::prelude::*;

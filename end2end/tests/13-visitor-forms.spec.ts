@@ -1,0 +1,96 @@
+import { test, expect } from "./fixtures";
+import { ADMIN, agentPage } from "./helpers";
+import type { Page } from "@playwright/test";
+
+// Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
+test.afterEach(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+
+/** Creates an inbox from the administration's first page, then goes back to it. */
+async function createInbox(admin: Page, name: string) {
+  await admin.getByLabel("Inbox name").fill(name);
+  await admin.getByRole("button", { name: "Create inbox" }).click();
+  await expect(admin.getByRole("heading", { name, exact: true })).toBeVisible();
+  await admin.getByRole("link", { name: "All inboxes" }).click();
+}
+
+test("a visitor answers the pre-chat form and picks a department; that department's agent sees who they are", async ({ browser }) => {
+  const admin = await agentPage(browser);
+  await admin.getByRole("link", { name: "Administration" }).click();
+  await createInbox(admin, "Billing");
+  const menu = admin.getByRole("navigation", { name: "Administration" });
+  await menu.getByRole("link", { name: "Agents" }).click();
+  const agents = admin.getByRole("region", { name: "Agents" });
+  await agents.getByLabel("Name", { exact: true }).fill("Bea Billing");
+  await agents.getByLabel("Email", { exact: true }).fill("bea@example.com");
+  await agents.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await agents.getByLabel("Billing").check();
+  await agents.getByRole("button", { name: "Create agent" }).click();
+  await expect(agents.getByRole("row", { name: /Bea Billing/ })).toBeVisible();
+
+  // The demo inbox asks a form, with a question of its own, and offers two departments.
+  await menu.getByRole("link", { name: "Inboxes" }).click();
+  await admin.getByRole("link", { name: "Demo website", exact: true }).click();
+  const form = admin.getByRole("form", { name: "Pre-chat form · Demo website" });
+  await form.getByLabel("Form before the chat").selectOption("required");
+  await form.getByRole("button", { name: "Add a question" }).click();
+  const question = form.getByRole("group", { name: "Question 1" });
+  await question.getByLabel("Label in English").fill("Order number");
+  await question.getByLabel("Label in Spanish").fill("Número de pedido");
+  const departments = form.getByRole("group", { name: "Departments visitors choose from" });
+  await departments.getByLabel("Demo website").check();
+  await departments.getByLabel("Billing").check();
+  await form.getByRole("button", { name: "Save pre-chat form" }).click();
+  await expect(form.getByRole("status")).toHaveText("Pre-chat form saved.");
+  await admin.setViewportSize({ width: 1280, height: 720 });
+  await form.scrollIntoViewIfNeeded();
+  await admin.screenshot({ path: "test-results/pre-chat-editor.png" });
+
+  const bea = await agentPage(browser, "en-US", "bea@example.com");
+
+  // The visitor is asked before writing.
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 720 } });
+  const visitor = await context.newPage();
+  await visitor.goto("/demo");
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const chat = visitor.frameLocator("iframe.sb-frame");
+  const prechat = chat.getByRole("form", { name: "Before we start, tell us a little about you." });
+  await expect(prechat.getByRole("button", { name: "Start the chat" })).toBeEnabled();
+  await expect(chat.getByRole("textbox", { name: "Type your message" })).toBeHidden();
+  await prechat.getByLabel("Your name").fill("Carla Ruiz");
+  await prechat.getByLabel("Your email").fill("carla@example.com");
+  await prechat.getByLabel("Order number").fill("A-17");
+  await prechat.getByLabel("Department").selectOption({ label: "Billing" });
+  await visitor.screenshot({ path: "test-results/pre-chat-widget.png" });
+  await prechat.getByRole("button", { name: "Start the chat" }).click();
+
+  // Answered once: the message box, and the form is not asked again.
+  const message = chat.getByRole("textbox", { name: "Type your message" });
+  await expect(message).toBeEnabled();
+  await expect(prechat).toBeHidden();
+  await message.fill("Why was I charged twice?");
+  await chat.getByRole("button", { name: "Send" }).click();
+  await expect(chat.getByText("Why was I charged twice?")).toBeVisible();
+
+  // Bea, of Billing only, has the conversation, under the visitor's name, with her answers.
+  await bea.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /Carla Ruiz/ }).click();
+  await bea.getByRole("button", { name: "Accept" }).click();
+  const panel = bea.getByRole("complementary", { name: "About the visitor" });
+  await expect(panel.getByLabel("Email")).toHaveValue("carla@example.com");
+  const answers = panel.locator("dl.answers");
+  await expect(answers).toContainText("DepartmentBilling");
+  await expect(answers).toContainText("Order numberA-17");
+  await expect(bea.getByRole("heading", { name: /Conversation \d+ with Carla Ruiz/ })).toBeVisible();
+  await bea.setViewportSize({ width: 1280, height: 720 });
+  await bea.screenshot({ path: "test-results/pre-chat-agent.png" });
+
+  // On a phone the form fits the screen.
+  const phone = await browser.newContext({ locale: "es-ES", viewport: { width: 390, height: 844 } });
+  const small = await phone.newPage();
+  await small.goto("/demo");
+  await small.getByRole("button", { name: "Abrir el chat" }).click();
+  const pequeño = small.frameLocator("iframe.sb-frame");
+  await expect(pequeño.getByLabel("Número de pedido")).toBeVisible();
+  await small.screenshot({ path: "test-results/pre-chat-widget-phone.png" });
+});
