@@ -91,6 +91,10 @@ pub enum AppError {
     /// New conversations go to agents who are Online (an Away agent keeps their own).
     #[error("set your status to Online to take new conversations")]
     NotOnline,
+    /// Outside business hours, or nobody online where chats may not wait: the widget offers
+    /// its offline form instead.
+    #[error("nobody can chat right now; leave a message instead")]
+    Unavailable,
     /// The inbox asks a form (or a department) before a visitor's first message.
     #[error("please fill in the form before writing")]
     FormNeeded,
@@ -172,6 +176,7 @@ impl AppError {
             AppError::VisitorNotOnline => "visitor_not_online",
             AppError::NotOnline => "not_online",
             AppError::FormNeeded => "form_needed",
+            AppError::Unavailable => "unavailable",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
             AppError::UploadLimit => "upload_limit",
@@ -206,6 +211,7 @@ impl AppError {
             | AppError::VisitorNotOnline
             | AppError::NotOnline
             | AppError::FormNeeded
+            | AppError::Unavailable
             | AppError::NotAssigned => 409,
             AppError::FileTooLarge { .. } => 413,
             AppError::FileTypeNotAllowed { .. } => 415,

@@ -260,6 +260,8 @@ impl WorkspaceData {
                     conversation.status = ConversationStatus::Closed;
                 }
             }
+            // A ticket is the Tickets page's business; the workspace only shows a toast.
+            Event::TicketOpened { .. } => {}
             Event::VisitorUpdated { visitor_id, label } => {
                 for conversation in self.conversations.values_mut() {
                     if conversation.visitor_id == *visitor_id {
@@ -556,6 +558,7 @@ impl WidgetData {
             Event::ConversationRead { .. }
             | Event::PresenceChanged { .. }
             | Event::VisitorUpdated { .. }
+            | Event::TicketOpened { .. }
             | Event::ConversationMoved { .. }
             | Event::ConversationLabeled { .. } => {}
             Event::VisitorBlocked { until, .. } => {

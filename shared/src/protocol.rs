@@ -86,6 +86,14 @@ pub enum Event {
         /// Its labels now.
         labels: Vec<String>,
     },
+    /// A ticket was opened without an agent (a visitor's offline message): the inbox's agents
+    /// are told.
+    TicketOpened {
+        /// Its number.
+        ticket_id: i64,
+        /// Its subject.
+        subject: String,
+    },
     /// An agent edited a visitor's profile (name, email, phone, notes).
     VisitorUpdated {
         /// Which visitor.
@@ -117,6 +125,7 @@ impl Event {
             } => Some(*conversation_id),
             Event::PresenceChanged { .. }
             | Event::VisitorUpdated { .. }
+            | Event::TicketOpened { .. }
             | Event::VisitorBlocked { .. }
             | Event::VisitorUnblocked { .. } => None,
         }

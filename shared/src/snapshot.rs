@@ -47,6 +47,10 @@ pub struct WidgetSnapshot {
     /// it and has no open conversation.
     #[serde(default)]
     pub ask_form: bool,
+    /// The inbox takes no chats now (outside hours, or nobody online) and the visitor has no
+    /// open conversation: the widget shows the offline form.
+    #[serde(default)]
+    pub offline: bool,
     /// Set when the visitor (or their network) is blocked: the widget says so and cannot send.
     #[serde(default)]
     pub blocked: Option<BlockNotice>,

@@ -1,5 +1,5 @@
-//! What an inbox's widget asks and shows, as an admin sets it: the pre-chat form and the
-//! departments offered in it. Kept as one document per inbox; every part has a default, so
+//! What an inbox's widget asks and shows, as an admin sets it: the pre-chat form, the
+//! departments offered in it, business hours and what visitors get when nobody answers. Kept as one document per inbox; every part has a default, so
 //! an inbox nobody configured behaves as before (no form, no departments). The rules that
 //! check an admin's settings and a visitor's answers are plain functions here.
 
@@ -18,6 +18,12 @@ pub struct WidgetSettings {
     /// Other inboxes (by id) the visitor may choose between; empty: none offered.
     #[serde(default)]
     pub departments: Vec<i64>,
+    /// When the team answers chats.
+    #[serde(default)]
+    pub hours: BusinessHours,
+    /// What visitors get when nobody answers: the offline form and its words.
+    #[serde(default)]
+    pub away: Away,
 }
 
 impl WidgetSettings {
@@ -26,6 +32,196 @@ impl WidgetSettings {
     pub fn asks_before_chat(&self, departments_open: usize) -> bool {
         self.form.mode != FormMode::Off || departments_open > 0
     }
+}
+
+/// An inbox's weekly opening hours in its time zone, and its holidays. Off: always open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessHours {
+    /// Whether the hours apply at all.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The IANA time zone the hours are in ("Europe/Madrid").
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// When it is open, by weekday.
+    #[serde(default)]
+    pub week: Vec<OpenSpan>,
+    /// Whole days it is closed, as `YYYY-MM-DD` in its time zone.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+impl Default for BusinessHours {
+    fn default() -> BusinessHours {
+        BusinessHours {
+            enabled: false,
+            time_zone: utc(),
+            week: Vec::new(),
+            holidays: Vec::new(),
+        }
+    }
+}
+
+/// Open from `from` to `to` (minutes after midnight, `to` up to 1440) on `day` (0 Monday to
+/// 6 Sunday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenSpan {
+    /// 0 Monday … 6 Sunday.
+    pub day: u8,
+    /// Opens at this minute of the day.
+    pub from: u16,
+    /// Closes at this minute (exclusive).
+    pub to: u16,
+}
+
+impl BusinessHours {
+    /// Whether it is open at this local moment: `weekday` 0 (Monday) to 6, `minute` of the
+    /// day, `date` as `YYYY-MM-DD`. Hours switched off are always open.
+    pub fn open_at(&self, weekday: u8, minute: u16, date: &str) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        !self.holidays.iter().any(|h| h == date)
+            && self
+                .week
+                .iter()
+                .any(|span| span.day == weekday && span.from <= minute && minute < span.to)
+    }
+}
+
+/// What visitors get when nobody answers, and whether they may still start a live chat when
+/// no member of the inbox is online (within hours).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Away {
+    /// With nobody online (within hours), visitors may still start a chat that waits.
+    #[serde(default = "yes")]
+    pub chat_when_nobody_online: bool,
+    /// What the widget says instead of the chat, in English (empty: the standard words).
+    #[serde(default)]
+    pub message_en: String,
+    /// The same in Spanish.
+    #[serde(default)]
+    pub message_es: String,
+}
+
+impl Default for Away {
+    fn default() -> Away {
+        Away {
+            chat_when_nobody_online: true,
+            message_en: String::new(),
+            message_es: String::new(),
+        }
+    }
+}
+
+impl Away {
+    /// The inbox's own away message in the visitor's language, if it wrote one.
+    pub fn message(&self, locale: &str) -> Option<&str> {
+        let own = if locale == "es" && !self.message_es.trim().is_empty() {
+            &self.message_es
+        } else {
+            &self.message_en
+        };
+        Some(own.trim()).filter(|m| !m.is_empty())
+    }
+}
+
+/// Whether a visitor may start a live chat now: within hours, and someone online unless the
+/// inbox lets chats wait for the team.
+pub fn takes_chats(within_hours: bool, someone_online: bool, away: &Away) -> bool {
+    within_hours && (someone_online || away.chat_when_nobody_online)
+}
+
+/// Checks business hours and away words an admin wrote (`known_zone` says whether a time zone
+/// exists): spans within a day and at most 21, holidays as real `YYYY-MM-DD` dates (at most
+/// 100, sorted, each once), messages at most 500 characters.
+pub fn validate_hours(
+    hours: &BusinessHours,
+    away: &Away,
+    known_zone: impl Fn(&str) -> bool,
+) -> Result<(BusinessHours, Away), AppError> {
+    let time_zone = hours.time_zone.trim().to_owned();
+    if !known_zone(&time_zone) {
+        return Err(AppError::invalid(
+            "time_zone",
+            "a time zone like Europe/Madrid",
+        ));
+    }
+    if hours.week.len() > 21
+        || hours
+            .week
+            .iter()
+            .any(|s| s.day > 6 || s.from >= s.to || s.to > 1440)
+    {
+        return Err(AppError::invalid(
+            "week",
+            "opening before closing, within the day",
+        ));
+    }
+    let mut holidays: Vec<String> = Vec::new();
+    for day in &hours.holidays {
+        let day = day.trim();
+        if day.is_empty() {
+            continue;
+        }
+        if !is_date(day) {
+            return Err(AppError::invalid("holidays", "dates like 2026-12-25"));
+        }
+        holidays.push(day.to_owned());
+    }
+    holidays.sort();
+    holidays.dedup();
+    if holidays.len() > 100 {
+        return Err(AppError::invalid("holidays", "at most 100"));
+    }
+    for message in [&away.message_en, &away.message_es] {
+        if message.chars().count() > 500 {
+            return Err(AppError::invalid("away_message", "at most 500 characters"));
+        }
+    }
+    Ok((
+        BusinessHours {
+            enabled: hours.enabled,
+            time_zone,
+            week: hours.week.clone(),
+            holidays,
+        },
+        Away {
+            chat_when_nobody_online: away.chat_when_nobody_online,
+            message_en: away.message_en.trim().to_owned(),
+            message_es: away.message_es.trim().to_owned(),
+        },
+    ))
+}
+
+/// Whether `text` is a calendar date written `YYYY-MM-DD`.
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let number = |part: &str, len: usize| {
+        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u32>().ok())
+            .flatten()
+    };
+    let (Some(year), Some(month), Some(day)) = (number(year, 4), number(month, 2), number(day, 2))
+    else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 /// Whether the pre-chat form is shown, and whether its fields must be filled in.
@@ -378,6 +574,57 @@ pub fn starting_inbox(
     }
 }
 
+/// A visitor's offline message, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineMessage {
+    /// Their name, if given.
+    pub name: Option<String>,
+    /// Where the team answers.
+    pub email: String,
+    /// What they wrote.
+    pub message: String,
+}
+
+/// The longest offline message, in characters.
+pub const MAX_OFFLINE_CHARS: usize = 5_000;
+
+/// Checks the offline form (`name` optional, `email` and `message` required); the problems
+/// by field name when anything is wrong.
+pub fn check_offline_message(
+    input: &BTreeMap<String, String>,
+) -> Result<OfflineMessage, BTreeMap<String, AnswerProblem>> {
+    let given = |name: &str| input.get(name).map_or("", |value| value.trim());
+    let mut problems = BTreeMap::new();
+    let mut take = |name: &str, kind: FieldKind, required: bool| match check_answer(
+        given(name),
+        kind,
+        required,
+        &[],
+    ) {
+        Ok(value) => value,
+        Err(problem) => {
+            problems.insert(name.to_owned(), problem);
+            None
+        }
+    };
+    let name = take("name", FieldKind::Text, false);
+    let email = take("email", FieldKind::Email, true);
+    let message = given("message");
+    if message.is_empty() {
+        problems.insert("message".to_owned(), AnswerProblem::Required);
+    } else if message.chars().count() > MAX_OFFLINE_CHARS {
+        problems.insert("message".to_owned(), AnswerProblem::TooLong);
+    }
+    match (email, problems.is_empty()) {
+        (Some(email), true) => Ok(OfflineMessage {
+            name,
+            email,
+            message: message.to_owned(),
+        }),
+        _ => Err(problems),
+    }
+}
+
 /// Checks the departments an admin offers in an inbox's widget: existing inboxes
 /// (`known`), each once, at most 20.
 pub fn validate_departments(chosen: &[i64], known: &[i64]) -> Result<Vec<i64>, AppError> {
@@ -565,6 +812,120 @@ mod tests {
             "no longer offered"
         );
         assert_eq!(starting_inbox(1, &settings, None, true), 1);
+    }
+
+    fn nine_to_five() -> BusinessHours {
+        BusinessHours {
+            enabled: true,
+            time_zone: "Europe/Madrid".to_owned(),
+            week: (0..5)
+                .map(|day| OpenSpan {
+                    day,
+                    from: 9 * 60,
+                    to: 17 * 60,
+                })
+                .collect(),
+            holidays: vec!["2026-12-25".to_owned()],
+        }
+    }
+
+    #[test]
+    fn hours_are_open_within_a_span_of_the_day_and_never_on_a_holiday() {
+        let hours = nine_to_five();
+        assert!(hours.open_at(0, 9 * 60, "2026-11-30"), "Monday at nine");
+        assert!(!hours.open_at(0, 17 * 60, "2026-11-30"), "closes at five");
+        assert!(!hours.open_at(0, 8 * 60 + 59, "2026-11-30"));
+        assert!(!hours.open_at(5, 10 * 60, "2026-12-05"), "Saturday");
+        assert!(
+            !hours.open_at(4, 10 * 60, "2026-12-25"),
+            "a holiday on a Friday"
+        );
+        let off = BusinessHours::default();
+        assert!(
+            off.open_at(6, 3 * 60, "2026-12-25"),
+            "switched off: always open"
+        );
+    }
+
+    #[test]
+    fn chats_are_taken_within_hours_when_someone_is_online_or_chats_may_wait() {
+        let waits = Away::default();
+        let refuses = Away {
+            chat_when_nobody_online: false,
+            ..Away::default()
+        };
+        assert!(takes_chats(true, false, &waits));
+        assert!(!takes_chats(true, false, &refuses));
+        assert!(takes_chats(true, true, &refuses));
+        assert!(
+            !takes_chats(false, true, &waits),
+            "outside hours, whoever is online"
+        );
+    }
+
+    #[test]
+    fn an_admins_hours_are_checked() {
+        let known = |zone: &str| zone == "Europe/Madrid";
+        let (hours, away) =
+            validate_hours(&nine_to_five(), &Away::default(), known).expect("valid");
+        assert_eq!(hours.holidays, vec!["2026-12-25"]);
+        assert_eq!(away, Away::default());
+        let mut bad_zone = nine_to_five();
+        bad_zone.time_zone = "Mars/Olympus".to_owned();
+        assert!(validate_hours(&bad_zone, &Away::default(), known).is_err());
+        let mut backwards = nine_to_five();
+        backwards.week.push(OpenSpan {
+            day: 2,
+            from: 600,
+            to: 500,
+        });
+        assert!(validate_hours(&backwards, &Away::default(), known).is_err());
+        for bad in ["2026-02-30", "2026-13-01", "26-12-25", "Christmas"] {
+            let mut dates = nine_to_five();
+            dates.holidays = vec![bad.to_owned()];
+            assert!(
+                validate_hours(&dates, &Away::default(), known).is_err(),
+                "{bad}"
+            );
+        }
+        let mut leap = nine_to_five();
+        leap.holidays = vec![
+            "2028-02-29".to_owned(),
+            " 2028-01-01 ".to_owned(),
+            "2028-01-01".to_owned(),
+        ];
+        let (kept, _) = validate_hours(&leap, &Away::default(), known).expect("valid");
+        assert_eq!(kept.holidays, vec!["2028-01-01", "2028-02-29"]);
+        let long = Away {
+            message_en: "x".repeat(501),
+            ..Away::default()
+        };
+        assert!(validate_hours(&nine_to_five(), &long, known).is_err());
+    }
+
+    #[test]
+    fn an_offline_message_needs_an_email_and_some_words() {
+        let checked = check_offline_message(&input(&[
+            ("email", "Ana@Example.com"),
+            ("message", " Please call me back "),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            checked,
+            OfflineMessage {
+                name: None,
+                email: "ana@example.com".to_owned(),
+                message: "Please call me back".to_owned(),
+            }
+        );
+        let problems = check_offline_message(&input(&[("email", "ana@"), ("message", "  ")]))
+            .expect_err("refused");
+        assert_eq!(problems.get("email"), Some(&AnswerProblem::Email));
+        assert_eq!(problems.get("message"), Some(&AnswerProblem::Required));
+        let long = "x".repeat(MAX_OFFLINE_CHARS + 1);
+        let problems = check_offline_message(&input(&[("message", &long)])).expect_err("refused");
+        assert_eq!(problems.get("email"), Some(&AnswerProblem::Required));
+        assert_eq!(problems.get("message"), Some(&AnswerProblem::TooLong));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the HTTP router. Gated once, here (`#[cfg(feature = "ssr")] pub mod server;` in lib.rs).
 
 pub mod auth;
+pub mod business_hours;
 pub mod client_info;
 pub mod config;
 pub mod connections;

@@ -5,11 +5,11 @@
 //! (`widget/`, named in `widget-bundle.txt` by scripts/build-widget.sh), never the workspace's.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use axum::Form;
-use axum::extract::{ConnectInfo, Path as UrlPath, State};
+use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
@@ -62,6 +62,7 @@ impl WidgetBundle {
 pub async fn page(
     State(state): State<AppState>,
     UrlPath(key): UrlPath<String>,
+    Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let locale = crate::server::demo::locale_from_headers(&headers);
@@ -76,13 +77,15 @@ pub async fn page(
     let nonce = crate::server::auth::random_token(16);
     let (status, body) = match inbox.filter(|inbox| !inbox.disabled) {
         Some(inbox) => {
-            let form = match FormView::new(&state, &inbox).await {
+            let mut form = match FormView::new(&state, &inbox).await {
                 Ok(form) => form,
                 Err(e) => {
                     tracing::error!("widget departments: {e}");
                     return StatusCode::INTERNAL_SERVER_ERROR.into_response();
                 }
             };
+            // Back from the offline form: thanks instead of the form.
+            form.sent = query.contains_key("sent");
             (
                 StatusCode::OK,
                 chat_page(&state, &inbox, locale, &nonce, &form),
@@ -128,19 +131,49 @@ pub struct FormView {
     pub problems: BTreeMap<String, AnswerProblem>,
     /// A refusal of the whole form (the visitor is blocked, their token unknown).
     pub alert: Option<String>,
+    /// The inbox may take no chats at times (business hours, or chats that do not wait for
+    /// the team): the offline form is painted.
+    pub away: bool,
+    /// It takes no chats now: the offline form shows at first.
+    pub closed: bool,
+    /// The values, problems and alert are the offline form's.
+    pub offline_posted: bool,
+    /// The visitor's offline message was kept: thanks instead of the form.
+    pub sent: bool,
 }
 
 impl FormView {
     /// The form of an inbox as a new visitor first sees it.
     async fn new(state: &AppState, inbox: &Inbox) -> Result<FormView, AppError> {
         let departments = services::widget::departments_offered(state, inbox).await?;
+        let away = &inbox.widget;
         Ok(FormView {
             asked: inbox.widget.asks_before_chat(departments.len()),
             departments,
             values: BTreeMap::new(),
             problems: BTreeMap::new(),
             alert: None,
+            away: away.hours.enabled || !away.away.chat_when_nobody_online,
+            closed: !services::widget::takes_chats(state, inbox).await?,
+            offline_posted: false,
+            sent: false,
         })
+    }
+}
+
+impl FormView {
+    /// What was posted in the field `name` of the pre-chat form (`offline`: of the offline
+    /// form), and the visitor's words for its problem.
+    fn posted(&self, name: &str, offline: bool, locale: Locale) -> (String, Option<String>) {
+        if self.offline_posted != offline {
+            return (String::new(), None);
+        }
+        (
+            self.values.get(name).cloned().unwrap_or_default(),
+            self.problems
+                .get(name)
+                .map(|problem| problem_text(locale, *problem)),
+        )
     }
 }
 
@@ -155,14 +188,49 @@ pub async fn submit_form(
     Form(input): Form<BTreeMap<String, String>>,
 ) -> Response {
     let locale = crate::server::demo::locale_from_headers(&headers);
-    let ip = ClientInfo::from_request(
-        &headers,
+    let ip = client_ip(&state, &headers, peer);
+    let outcome = services::widget::submit_form(&state, &key, &input, tag(locale), ip).await;
+    answer_post(&state, &key, locale, input, outcome, "", false).await
+}
+
+/// `POST /widget/:key/offline`: the offline form, posted like the pre-chat form. Kept: the
+/// page again with thanks (303 to `?sent`). Refused: the form again with its problems (422).
+pub async fn submit_offline(
+    State(state): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(input): Form<BTreeMap<String, String>>,
+) -> Response {
+    let locale = crate::server::demo::locale_from_headers(&headers);
+    let ip = client_ip(&state, &headers, peer);
+    let outcome = services::widget::leave_message(&state, &key, &input, tag(locale), ip)
+        .await
+        .map(|kept| kept.map(|_| ()));
+    answer_post(&state, &key, locale, input, outcome, "?sent", true).await
+}
+
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Option<IpAddr> {
+    ClientInfo::from_request(
+        headers,
         Some(peer),
         state.settings.client_ip_header.as_deref(),
     )
-    .ip;
-    let outcome = services::widget::submit_form(&state, &key, &input, tag(locale), ip).await;
-    let inbox = match state.store.inbox_by_key(&key).await {
+    .ip
+}
+
+/// What a posted form gets: back to the page (`then` added to its address) when kept, else
+/// the page again with the posted values and what was wrong.
+async fn answer_post(
+    state: &AppState,
+    key: &str,
+    locale: Locale,
+    mut input: BTreeMap<String, String>,
+    outcome: Result<Result<(), BTreeMap<String, AnswerProblem>>, AppError>,
+    then: &str,
+    offline: bool,
+) -> Response {
+    let inbox = match state.store.inbox_by_key(key).await {
         Ok(Some(inbox)) if !inbox.disabled => inbox,
         Ok(_) => {
             let nonce = crate::server::auth::random_token(16);
@@ -177,7 +245,7 @@ pub async fn submit_form(
         Ok(Ok(())) => {
             return (
                 StatusCode::SEE_OTHER,
-                [(header::LOCATION, format!("/widget/{}", encode(&key)))],
+                [(header::LOCATION, format!("/widget/{}{then}", encode(key)))],
             )
                 .into_response();
         }
@@ -188,22 +256,23 @@ pub async fn submit_form(
             Some(widget_text(locale).error(error.code()).to_owned()),
         ),
     };
-    let mut form = match FormView::new(&state, &inbox).await {
+    let mut form = match FormView::new(state, &inbox).await {
         Ok(form) => form,
         Err(e) => {
             tracing::error!("widget form: {e}");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    input.remove("token");
     form.values = input;
-    form.values.remove("token");
     form.problems = problems;
     form.alert = alert;
+    form.offline_posted = offline;
     let nonce = crate::server::auth::random_token(16);
     respond(
         status,
         &nonce,
-        chat_page(&state, &inbox, locale, &nonce, &form),
+        chat_page(state, &inbox, locale, &nonce, &form),
     )
 }
 
@@ -270,12 +339,13 @@ fn chat_page(
                     </p>
                     <p class="welcome">{td_string!(locale, widget_welcome).to_string()}</p>
                     {form.asked.then(|| pre_chat_form(inbox, locale, form))}
+                    {form.away.then(|| offline_form(inbox, locale, form))}
                     <div class="timeline" role="log" aria-live="polite" aria-label=text.timeline_label.clone()>
                         <ol id="sb-log" class="messages"></ol>
                     </div>
                     <p id="sb-typing" class="typing" aria-live="polite"></p>
                     <div id="sb-notice"></div>
-                    <form id="sb-composer" class="composer" hidden=form.asked>
+                    <form id="sb-composer" class="composer" hidden=form.asked || form.closed>
                         <textarea
                             id="sb-message"
                             rows="2"
@@ -382,26 +452,85 @@ fn pre_chat_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoVie
     let fields = fields
         .into_iter()
         .map(|field| {
-            let value = form.values.get(&field.name).cloned().unwrap_or_default();
-            let problem = form
-                .problems
-                .get(&field.name)
-                .map(|problem| problem_text(locale, *problem));
+            let (value, problem) = form.posted(&field.name, false, locale);
             field.view(value, problem, &choose)
         })
         .collect::<Vec<_>>();
     let action = format!("/widget/{}/form", encode(&inbox.key));
     let intro = td_string!(locale, widget_form_intro).to_string();
-    let alert = form.alert.clone();
+    let alert = form.alert.clone().filter(|_| !form.offline_posted);
     let label = intro.clone();
     view! {
-        <form id="sb-form" class="prechat" method="post" action=action aria-label=label>
+        <form id="sb-form" class="prechat" method="post" action=action aria-label=label hidden=form.closed>
             <p class="intro">{intro}</p>
             {alert.map(|alert| view! { <p class="error" role="alert">{alert}</p> })}
             <input type="hidden" name="token" value="" />
             {fields}
             <button type="submit" disabled>{td_string!(locale, widget_form_start).to_string()}</button>
         </form>
+    }
+}
+
+/// What the widget shows when the inbox takes no chats: its away words and the offline form
+/// (name, email, message), or thanks once a message was kept.
+fn offline_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView + use<> {
+    let words = inbox
+        .widget
+        .away
+        .message(tag(locale))
+        .map(str::to_owned)
+        .unwrap_or_else(|| td_string!(locale, widget_away_default).to_string());
+    let body = if form.sent {
+        view! { <p class="sent" role="status">{td_string!(locale, widget_offline_sent).to_string()}</p> }
+            .into_any()
+    } else {
+        let fields = [
+            (
+                "name",
+                FieldKind::Text,
+                td_string!(locale, widget_form_name).to_string(),
+                false,
+            ),
+            (
+                "email",
+                FieldKind::Email,
+                td_string!(locale, widget_form_email).to_string(),
+                true,
+            ),
+        ]
+        .into_iter()
+        .map(|(name, kind, label, required)| {
+            let (value, problem) = form.posted(name, true, locale);
+            FieldView::new(name, kind, label, required).view(value, problem, "")
+        })
+        .collect::<Vec<_>>();
+        let (message, problem) = form.posted("message", true, locale);
+        let invalid = problem.is_some().then_some("true");
+        let described = problem.is_some().then_some("sb-o-message-error");
+        let alert = form.alert.clone().filter(|_| form.offline_posted);
+        let action = format!("/widget/{}/offline", encode(&inbox.key));
+        view! {
+            <form id="sb-offline" method="post" action=action aria-labelledby="sb-away-words">
+                {alert.map(|alert| view! { <p class="error" role="alert">{alert}</p> })}
+                <input type="hidden" name="token" value="" />
+                {fields}
+                <div class="field">
+                    <label for="sb-o-message">{td_string!(locale, widget_offline_message).to_string()}</label>
+                    <textarea id="sb-o-message" name="message" rows="4" maxlength="5000" required aria-invalid=invalid aria-describedby=described>
+                        {message}
+                    </textarea>
+                    {problem.map(|problem| view! { <p id="sb-o-message-error" class="error">{problem}</p> })}
+                </div>
+                <button type="submit" disabled>{td_string!(locale, widget_offline_send).to_string()}</button>
+            </form>
+        }
+        .into_any()
+    };
+    view! {
+        <section id="sb-away" class="prechat" hidden=!form.closed>
+            <p id="sb-away-words" class="intro">{words}</p>
+            {body}
+        </section>
     }
 }
 
@@ -630,6 +759,10 @@ pub fn widget_text(locale: Locale) -> WidgetText {
             td_string!(locale, err_storage_full).to_string(),
         ),
         ("not_found", td_string!(locale, err_not_found).to_string()),
+        (
+            "unavailable",
+            td_string!(locale, err_unavailable).to_string(),
+        ),
         ("bad_frame", td_string!(locale, err_bad_frame).to_string()),
         ("invalid", td_string!(locale, err_bad_frame).to_string()),
     ];

@@ -1,6 +1,7 @@
-//! In-page notifications: a new conversation or a message for the agent that is not on screen
-//! shows a toast with its preview and an Open button (seed 002: "pop-up notifications with
-//! message previews"), whether or not the browser allows desktop notifications.
+//! In-page notifications: a new conversation or a message for the agent that is not on screen,
+//! or a ticket a visitor left while nobody could chat, shows a toast with its preview and an
+//! Open button (seed 002: "pop-up notifications with message previews"), whether or not the
+//! browser allows desktop notifications.
 
 use leptos::prelude::*;
 
@@ -14,29 +15,38 @@ const MOST_SHOWN: usize = 3;
 #[cfg(feature = "hydrate")]
 const SHOWN_MS: u32 = 10_000;
 
+/// What a toast is about, and what its Open button opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastAbout {
+    /// A conversation, opened in the workspace.
+    Conversation(i64),
+    /// A ticket (a visitor's offline message), opened on its page.
+    Ticket(i64),
+}
+
 /// One notification on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
     /// Tells toasts apart.
     pub key: u64,
-    /// The conversation it is about.
-    pub conversation_id: i64,
+    /// What it is about.
+    pub about: ToastAbout,
     /// What happened ("New message from …").
     pub title: String,
     /// The beginning of the message.
     pub preview: String,
 }
 
-/// Shows a toast about `conversation_id`; it goes by itself after a while. A newer toast about
-/// the same conversation replaces the older one.
-pub fn show(desk: DeskState, conversation_id: i64, title: String, preview: String) {
+/// Shows a toast; it goes by itself after a while. A newer toast about the same thing replaces
+/// the older one.
+pub fn show(desk: DeskState, about: ToastAbout, title: String, preview: String) {
     let key = desk.toast_keys.get_value() + 1;
     desk.toast_keys.set_value(key);
     desk.toasts.update(|toasts| {
-        toasts.retain(|t| t.conversation_id != conversation_id);
+        toasts.retain(|t| t.about != about);
         toasts.push(Toast {
             key,
-            conversation_id,
+            about,
             title,
             preview,
         });
@@ -57,6 +67,7 @@ fn dismiss(desk: DeskState, key: u64) {
 pub fn Toasts() -> impl IntoView {
     let i18n = use_i18n();
     let desk = expect_context::<DeskState>();
+    let navigate = StoredValue::new(leptos_router::hooks::use_navigate());
     view! {
         <section class="toasts" aria-label=move || t_string!(i18n, toasts_label).to_string() aria-live="polite">
             <For each=move || desk.toasts.get() key=|t| t.key let:toast>
@@ -68,7 +79,12 @@ pub fn Toasts() -> impl IntoView {
                             type="button"
                             class="primary"
                             on:click=move |_| {
-                                desk.show(toast.conversation_id);
+                                match toast.about {
+                                    ToastAbout::Conversation(id) => desk.show(id),
+                                    ToastAbout::Ticket(id) => {
+                                        navigate.with_value(|go| go(&format!("/tickets/{id}"), Default::default()));
+                                    }
+                                }
                                 dismiss(desk, toast.key);
                             }
                         >

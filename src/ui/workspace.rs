@@ -851,6 +851,17 @@ mod realtime {
                     desk.online.update(|t| t.rename(*visitor_id, label));
                     touch_visitors(desk, [*visitor_id]);
                 }
+                if let (true, Event::TicketOpened { ticket_id, subject }) = (live, event) {
+                    if desk.sound_on.get_untracked() {
+                        alerts::chime();
+                    }
+                    crate::ui::toasts::show(
+                        desk,
+                        crate::ui::toasts::ToastAbout::Ticket(*ticket_id),
+                        t_string!(i18n, notify_new_ticket, id = *ticket_id).to_string(),
+                        subject.clone(),
+                    );
+                }
                 if let Event::VisitorBlocked { visitor_id, .. }
                 | Event::VisitorUnblocked { visitor_id } = event
                 {
@@ -1001,7 +1012,12 @@ mod realtime {
             .to_string(),
         };
         let id = alert.conversation_id;
-        crate::ui::toasts::show(desk, id, title.clone(), alert.preview.clone());
+        crate::ui::toasts::show(
+            desk,
+            crate::ui::toasts::ToastAbout::Conversation(id),
+            title.clone(),
+            alert.preview.clone(),
+        );
         alerts::notify_desktop(
             &title,
             &alert.preview,

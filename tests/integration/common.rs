@@ -292,6 +292,33 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// Posts one of the widget page's forms (`form`: the pre-chat form, `offline`) as the page
+    /// does, without following the answer's redirect; returns the status, the body and where
+    /// it redirects.
+    pub async fn post_widget_form(
+        &self,
+        inbox: &Inbox,
+        which: &str,
+        fields: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, String, Option<String>) {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(self.url(&format!("/widget/{}/{which}", inbox.key)))
+            .form(fields)
+            .send()
+            .await
+            .expect("form posted");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (status, response.text().await.expect("body"), location)
+    }
+
     /// A second inbox, "Other", supervised by Sue, who belongs to no other inbox.
     pub async fn other_inbox_with_sue(&self, team: &Team) -> Inbox {
         let other = services::create_inbox(&self.running.state, &team.admin, "Other")

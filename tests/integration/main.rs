@@ -9,6 +9,7 @@ mod authorization;
 mod conversation_tools;
 mod lifecycle;
 mod limits;
+mod offline;
 mod pre_chat;
 mod realtime;
 mod sessions;

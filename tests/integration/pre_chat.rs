@@ -9,36 +9,7 @@ use switchboard::widget_settings::FormAnswer;
 
 use crate::common::{Agent, TestServer, acked, refused, send};
 
-/// A client that does not follow redirects, as the test reads the 303 itself.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// Posts the widget's pre-chat form as the page does.
-async fn post_form(
-    server: &TestServer,
-    inbox: &Inbox,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String, Option<String>) {
-    let response = browser()
-        .post(server.url(&format!("/widget/{}/form", inbox.key)))
-        .form(fields)
-        .send()
-        .await
-        .expect("form posted");
-    let status = response.status();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (status, response.text().await.expect("body"), location)
-}
-
-async fn set_settings(admin: &Agent, inbox: &Inbox, settings: &Value) -> Result<Inbox, Value> {
+pub async fn set_settings(admin: &Agent, inbox: &Inbox, settings: &Value) -> Result<Inbox, Value> {
     admin
         .call(
             "set_widget_settings",
@@ -50,7 +21,7 @@ async fn set_settings(admin: &Agent, inbox: &Inbox, settings: &Value) -> Result<
         .await
 }
 
-async fn visitor_id(server: &TestServer, token: &str) -> i64 {
+pub async fn visitor_id(server: &TestServer, token: &str) -> i64 {
     server
         .running
         .state
@@ -62,15 +33,16 @@ async fn visitor_id(server: &TestServer, token: &str) -> i64 {
         .id
 }
 
-async fn ask_form(server: &TestServer, inbox: &Inbox, token: &str) -> bool {
+/// A flag of the widget's snapshot for this visitor (`ask_form`, `offline`).
+pub async fn snapshot_flag(server: &TestServer, inbox: &Inbox, flag: &str, token: &str) -> bool {
     let (status, snapshot) = server
         .call_anonymous("widget_start", &[("key", &inbox.key), ("token", token)])
         .await;
     assert_eq!(status, 200, "{snapshot}");
-    snapshot["ask_form"].as_bool().expect("ask_form")
+    snapshot[flag].as_bool().expect("a snapshot flag")
 }
 
-async fn profile(agent: &Agent, id: i64) -> Result<VisitorProfile, Value> {
+pub async fn profile(agent: &Agent, id: i64) -> Result<VisitorProfile, Value> {
     agent
         .call("visitor_profile", &[("id", &id.to_string())])
         .await
@@ -94,7 +66,7 @@ async fn a_required_form_is_answered_before_the_first_message_and_its_answers_re
     .expect("saved");
     let token = server.visitor_token(&team.inbox).await;
     let id = visitor_id(&server, &token).await;
-    assert!(ask_form(&server, &team.inbox, &token).await);
+    assert!(snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
 
     // Writing before answering is refused, and opens no conversation.
     let mut widget = server.visitor_socket(&token, None).await;
@@ -104,17 +76,18 @@ async fn a_required_form_is_answered_before_the_first_message_and_its_answers_re
 
     // Missing and malformed answers: the page again, each problem by its field, the answers
     // kept in it, and nothing saved.
-    let (status, html, _) = post_form(
-        &server,
-        &team.inbox,
-        &[
-            ("token", &token),
-            ("name", "Carla"),
-            ("email", "carla@"),
-            ("size", "Huge"),
-        ],
-    )
-    .await;
+    let (status, html, _) = server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[
+                ("token", &token),
+                ("name", "Carla"),
+                ("email", "carla@"),
+                ("size", "Huge"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         html.contains("Enter an email address like name@example.com."),
@@ -126,23 +99,24 @@ async fn a_required_form_is_answered_before_the_first_message_and_its_answers_re
     assert!(!html.contains(&token), "the token is not painted back");
     let unchanged = profile(&ana, id).await.expect("profile");
     assert_eq!((unchanged.name, unchanged.answers), (None, vec![]));
-    assert!(ask_form(&server, &team.inbox, &token).await);
+    assert!(snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
 
     // Answered: back to the chat, the profile and the online table follow at once.
     let mut agent_socket = ana.socket(None).await;
     agent_socket.until_ready().await;
-    let (status, _, location) = post_form(
-        &server,
-        &team.inbox,
-        &[
-            ("token", &token),
-            ("name", " Carla Ruiz "),
-            ("email", "Carla@Example.com"),
-            ("order", "A-17"),
-            ("size", "Large"),
-        ],
-    )
-    .await;
+    let (status, _, location) = server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[
+                ("token", &token),
+                ("name", " Carla Ruiz "),
+                ("email", "Carla@Example.com"),
+                ("order", "A-17"),
+                ("size", "Large"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location, Some(format!("/widget/{}", team.inbox.key)));
     let label = agent_socket
@@ -172,7 +146,7 @@ async fn a_required_form_is_answered_before_the_first_message_and_its_answers_re
         ]
     );
     // Not asked again, and the chat starts.
-    assert!(!ask_form(&server, &team.inbox, &token).await);
+    assert!(!snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
     widget.send(&send("first", None, "My parcel is late")).await;
     let message = acked(&mut widget).await;
     let opened = ana.detail(message.conversation_id).await;
@@ -197,7 +171,7 @@ async fn a_chosen_department_is_where_the_conversation_starts_and_its_team_sees_
     .expect("saved");
     let token = server.visitor_token(&team.inbox).await;
     let id = visitor_id(&server, &token).await;
-    assert!(ask_form(&server, &team.inbox, &token).await);
+    assert!(snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
     let page = reqwest::get(server.url(&format!("/widget/{}", team.inbox.key)))
         .await
         .expect("page")
@@ -214,22 +188,24 @@ async fn a_chosen_department_is_where_the_conversation_starts_and_its_team_sees_
     );
 
     // A department not offered is refused.
-    let (status, html, _) = post_form(
-        &server,
-        &team.inbox,
-        &[("token", &token), ("department", "999")],
-    )
-    .await;
+    let (status, html, _) = server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[("token", &token), ("department", "999")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Choose one of the options."));
 
     let department = other.id.to_string();
-    let (status, _, _) = post_form(
-        &server,
-        &team.inbox,
-        &[("token", &token), ("department", &department)],
-    )
-    .await;
+    let (status, _, _) = server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[("token", &token), ("department", &department)],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let mut widget = server.visitor_socket(&token, None).await;
     widget.until_ready().await;
@@ -264,12 +240,13 @@ async fn a_switched_off_department_is_no_longer_offered_and_chats_start_in_the_w
         .expect("saved");
     let token = server.visitor_token(&team.inbox).await;
     let department = other.id.to_string();
-    post_form(
-        &server,
-        &team.inbox,
-        &[("token", &token), ("department", &department)],
-    )
-    .await;
+    server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[("token", &token), ("department", &department)],
+        )
+        .await;
     root.call::<Inbox>(
         "update_inbox",
         &[
@@ -283,7 +260,7 @@ async fn a_switched_off_department_is_no_longer_offered_and_chats_start_in_the_w
 
     // Nothing is offered now, so nothing is asked of a new visitor.
     let newcomer = server.visitor_token(&team.inbox).await;
-    assert!(!ask_form(&server, &team.inbox, &newcomer).await);
+    assert!(!snapshot_flag(&server, &team.inbox, "ask_form", &newcomer).await);
     // The visitor who chose it chats in the widget's own inbox.
     let mut widget = server.visitor_socket(&token, None).await;
     widget.until_ready().await;
@@ -308,22 +285,27 @@ async fn the_form_is_refused_with_another_inboxs_token_and_an_admins_settings_ar
 
     // A token of another inbox's widget is not this inbox's visitor.
     let stranger = server.visitor_token(&other).await;
-    let (status, html, _) = post_form(
-        &server,
-        &team.inbox,
-        &[("token", &stranger), ("name", "Eve")],
-    )
-    .await;
+    let (status, html, _) = server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[("token", &stranger), ("name", "Eve")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(html.contains("role=\"alert\""), "{html}");
-    let (status, _, _) = post_form(&server, &team.inbox, &[("name", "Eve")]).await;
+    let (status, _, _) = server
+        .post_widget_form(&team.inbox, "form", &[("name", "Eve")])
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no token at all");
 
     // An optional form may be sent empty.
     let token = server.visitor_token(&team.inbox).await;
-    let (status, _, _) = post_form(&server, &team.inbox, &[("token", &token)]).await;
+    let (status, _, _) = server
+        .post_widget_form(&team.inbox, "form", &[("token", &token)])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(!ask_form(&server, &team.inbox, &token).await);
+    assert!(!snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
 
     // Wrong settings change nothing.
     for bad in [

@@ -428,3 +428,46 @@ async fn a_ticket_tells_its_requester_its_number_and_replies_reach_them_by_email
     .await;
     assert_eq!(mails.lock().expect("lock").len(), 3);
 }
+
+#[tokio::test]
+async fn an_offline_message_is_confirmed_to_the_visitor_by_one_email_with_its_ticket_number() {
+    let (port, mails) = smtp_server();
+    let server = TestServer::start_with(mail_config(port)).await;
+    let team = server.team().await;
+    let root = server.sign_in("root@example.com").await;
+    crate::pre_chat::set_settings(
+        &root,
+        &team.inbox,
+        &serde_json::json!({"hours": {"enabled": true, "time_zone": "UTC", "week": []}}),
+    )
+    .await
+    .expect("closed");
+    let token = server.visitor_token(&team.inbox).await;
+    let (status, _, _) = server
+        .post_widget_form(
+            &team.inbox,
+            "offline",
+            &[
+                ("token", &token),
+                ("email", "kim@example.com"),
+                ("message", "Do you ship to the Canaries?"),
+            ],
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER);
+    let mail = wait_for_mail(&mails, 1).await.remove(0);
+    assert!(mail.contains("To: kim@example.com"), "{mail}");
+    assert!(
+        mail.contains("Subject: [Ticket #1] Message from kim@example.com"),
+        "{mail}"
+    );
+    assert!(mail.contains("Do you ship to the Canaries?"), "{mail}");
+    // Once: one item in the outbox, delivered.
+    let outbox = eventually("the email is marked sent", || async {
+        let rows = server.running.state.store.outbox().await.expect("outbox");
+        rows.iter().all(|row| row.sent_at.is_some()).then_some(rows)
+    })
+    .await;
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(mails.lock().expect("lock").len(), 1);
+}

@@ -35,7 +35,7 @@ pub struct Chat {
     loaded: bool,
     /// The socket is connected and has replayed what was missed.
     online: bool,
-    /// A pre-chat form is asked instead of the message box.
+    /// A form (pre-chat or offline) shows instead of the message box.
     asking: bool,
     /// The last error code to show.
     problem: Option<String>,
@@ -110,7 +110,9 @@ pub fn start() {
             policy: None,
             typing_preview: false,
             loaded: false,
-            asking: by_id::<HtmlElement>("sb-form").is_some_and(|form| !form.hidden()),
+            asking: ["sb-form", "sb-away"]
+                .iter()
+                .any(|id| by_id::<HtmlElement>(id).is_some_and(|painted| !painted.hidden())),
             online: true,
             problem: None,
             restarted: false,
@@ -157,9 +159,10 @@ async fn load(key: String, locale: String) {
         (None, Some(stored)) => stored,
         (None, None) => return,
     };
-    show_form(snapshot.ask_form, &token);
+    show_painted("sb-form", snapshot.ask_form, &token);
+    show_painted("sb-away", snapshot.offline, &token);
     update(|chat| {
-        chat.asking = snapshot.ask_form;
+        chat.asking = snapshot.ask_form || snapshot.offline;
         chat.token = Some(token.clone());
         chat.policy = Some(snapshot.files.clone());
         chat.typing_preview = snapshot.typing_preview;
@@ -195,10 +198,11 @@ async fn load(key: String, locale: String) {
     update(|chat| chat.socket = Some(socket));
 }
 
-/// The pre-chat form the server painted, if the inbox asks one: shown (instead of the message
-/// box, see [`Chat::draw`]) while the visitor has not answered it, and posted with their token.
-fn show_form(ask: bool, token: &str) {
-    let Some(form) = by_id::<HtmlElement>("sb-form") else {
+/// A form the server painted (the pre-chat form `sb-form`, the offline form in `sb-away`), if
+/// the inbox has it: shown instead of the message box (see [`Chat::draw`]) when `ask`, and
+/// posted with the visitor's token.
+fn show_painted(id: &str, ask: bool, token: &str) {
+    let Some(form) = by_id::<HtmlElement>(id) else {
         return;
     };
     show(&form, ask);

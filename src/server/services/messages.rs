@@ -103,7 +103,8 @@ pub async fn post_visitor_message(
 }
 
 /// Where a visitor's new conversation starts (the department they chose, or their widget's
-/// inbox), refused while their inbox asks a form they have not answered.
+/// inbox), refused while the inbox takes no chats (outside hours, nobody online) or asks a
+/// form they have not answered.
 async fn starting_inbox(tx: &mut WriteTx, visitor: &Visitor) -> Result<i64, AppError> {
     let own = tx
         .inbox(visitor.inbox_id)
@@ -114,6 +115,11 @@ async fn starting_inbox(tx: &mut WriteTx, visitor: &Visitor) -> Result<i64, AppE
         if tx.inbox(*id).await?.is_some_and(|inbox| !inbox.disabled) {
             open.push(*id);
         }
+    }
+    let within = crate::server::business_hours::open_at(&own.widget.hours, now_millis());
+    let online = super::widget::someone_online(tx, &own).await?;
+    if !crate::widget_settings::takes_chats(within, online, &own.widget.away) {
+        return Err(AppError::Unavailable);
     }
     let (answered, chosen) = tx.form_state(visitor.id).await?;
     if own.widget.asks_before_chat(open.len()) && !answered {

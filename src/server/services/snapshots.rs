@@ -64,13 +64,17 @@ pub async fn widget_snapshot(
         conversation.labels.clear();
     }
     let departments = super::widget::departments_offered(state, &inbox).await?;
-    let ask_form = inbox.widget.asks_before_chat(departments.len())
-        && !conversations
-            .iter()
-            .any(|c| c.status != crate::model::ConversationStatus::Closed)
+    let chatting = conversations
+        .iter()
+        .any(|c| c.status != crate::model::ConversationStatus::Closed);
+    let offline = !chatting && !super::widget::takes_chats(state, &inbox).await?;
+    let ask_form = !chatting
+        && !offline
+        && inbox.widget.asks_before_chat(departments.len())
         && !state.store.form_answered(visitor.id).await?;
     Ok(WidgetSnapshot {
         ask_form,
+        offline,
         new_token,
         conversations,
         messages,

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::calendar::utc_text;
 use crate::error::AppError;
+use crate::model::Inbox;
 use crate::model::{
     AgentRef, Author, Me, Message, SystemLine, Ticket, TicketComment, TicketDetail, TicketPriority,
     TicketStatus,
@@ -17,8 +18,9 @@ use crate::server::mailer::Email;
 use crate::server::outbox::Item;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
-use crate::server::store::NewTicket;
+use crate::server::store::{NewTicket, Visitor};
 use crate::server::{auth, webhook};
+use crate::widget_settings::OfflineMessage;
 
 /// How many tickets the Tickets page lists.
 const LIST_LIMIT: i64 = 200;
@@ -133,11 +135,11 @@ pub async fn create(
             inbox_id: target,
             priority: request.priority,
             kind: kind.as_deref(),
-            conversation_id: conversation.id,
+            conversation_id: Some(conversation.id),
             subject: &subject,
             body: &body,
             requester_email: &requester,
-            created_by: agent.id,
+            created_by: Some(agent.id),
         })
         .await?;
     system_line(
@@ -172,6 +174,69 @@ pub async fn create(
     }
     tx.commit(&state.hub).await?;
     Ok(ticket)
+}
+
+/// Makes a ticket of a visitor's offline message in their widget's inbox; returns its number.
+/// It is nobody's yet: the inbox's agents are told (an event), the requester is emailed its
+/// number in the widget's language, and the inbox's webhook hears of it.
+pub async fn open_from_offline_message(
+    state: &AppState,
+    inbox: &Inbox,
+    visitor: &Visitor,
+    message: &OfflineMessage,
+    locale: &str,
+) -> Result<i64, AppError> {
+    use leptos_i18n::td_string;
+    let language = services::transcripts::locale_of(Some(locale));
+    let who = message
+        .name
+        .clone()
+        .unwrap_or_else(|| message.email.clone());
+    let subject = td_string!(language, ticket_offline_subject, who = who).to_string();
+    let kind = rules::ticket_types(&inbox.ticket_types)?.into_iter().next();
+    let mut tx = state.store.write().await?;
+    let id = tx
+        .insert_ticket(NewTicket {
+            inbox_id: inbox.id,
+            priority: TicketPriority::Normal,
+            kind: kind.as_deref(),
+            conversation_id: None,
+            subject: &subject,
+            body: &message.message,
+            requester_email: &message.email,
+            created_by: None,
+        })
+        .await?;
+    tx.fill_in_visitor(visitor.id, message.name.as_deref(), &message.email)
+        .await?;
+    crate::server::services::contacts::link_by_email(&mut tx, visitor.id, &message.email).await?;
+    tx.append_event(
+        inbox.id,
+        visitor.id,
+        false,
+        Event::TicketOpened {
+            ticket_id: id,
+            subject: subject.clone(),
+        },
+    )
+    .await?;
+    let ticket = tx
+        .ticket(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket"))?;
+    if state.mailer.is_some() {
+        tx.enqueue(&Item::Email(opened_email(language, &ticket, &inbox.name)))
+            .await?;
+    }
+    if tx.webhook_secret(inbox.id).await?.is_some() {
+        tx.enqueue(&Item::Webhook {
+            inbox_id: inbox.id,
+            body: webhook::ticket_created_body(&ticket, &inbox.name),
+        })
+        .await?;
+    }
+    tx.commit(&state.hub).await?;
+    Ok(id)
 }
 
 /// The tickets of the agent's inboxes, newest first, optionally of one status.

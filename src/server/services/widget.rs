@@ -1,6 +1,6 @@
-//! What an inbox's widget asks before a chat: its settings (admins write them) and a
-//! visitor's answers to the pre-chat form (name, email, the inbox's own questions, the
-//! department).
+//! What an inbox's widget asks before a chat: its settings (admins write them), a visitor's
+//! answers to the pre-chat form (name, email, the inbox's own questions, the department),
+//! whether it takes chats now (business hours, someone online), and the offline form.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::model::{Inbox, Me};
 use crate::protocol::Event;
 use crate::server::state::AppState;
-use crate::server::store::{FormSubmission, now_millis};
+use crate::server::store::{FormSubmission, Visitor, WriteTx, now_millis};
 use crate::widget_settings::{self, AnswerProblem, WidgetSettings};
 
 use super::team::{commit_inbox, require_admin};
@@ -25,9 +25,16 @@ pub async fn set_widget_settings(
     let given: WidgetSettings = serde_json::from_str(json)
         .map_err(|_| AppError::invalid("settings", "a settings document"))?;
     let known: Vec<i64> = state.store.inboxes().await?.iter().map(|i| i.id).collect();
+    let (hours, away) = widget_settings::validate_hours(
+        &given.hours,
+        &given.away,
+        crate::server::business_hours::known_zone,
+    )?;
     let settings = WidgetSettings {
         form: widget_settings::validate_form(&given.form)?,
         departments: widget_settings::validate_departments(&given.departments, &known)?,
+        hours,
+        away,
     };
     let mut tx = state.store.write().await?;
     tx.set_widget_settings(inbox_id, &settings).await?;
@@ -50,17 +57,44 @@ pub async fn departments_offered(
         .collect())
 }
 
-/// A visitor's pre-chat form, posted from the widget with their token. The answers are kept
-/// on the visitor (a name and an email given update their profile, and agents see the
-/// change live) and the department chosen is where their next conversation starts. Wrong
-/// answers come back by field, and nothing is kept.
-pub async fn submit_form(
+/// Whether the inbox's widget takes live chats now: within its business hours, and a member of
+/// it or of a department it offers Online, unless chats may wait for the team.
+pub async fn takes_chats(state: &AppState, inbox: &Inbox) -> Result<bool, AppError> {
+    let within = crate::server::business_hours::open_at(&inbox.widget.hours, now_millis());
+    if !within {
+        return Ok(false);
+    }
+    if inbox.widget.away.chat_when_nobody_online {
+        return Ok(true);
+    }
+    let mut tx = state.store.write().await?;
+    let online = someone_online(&mut tx, inbox).await?;
+    drop(tx);
+    Ok(widget_settings::takes_chats(
+        within,
+        online,
+        &inbox.widget.away,
+    ))
+}
+
+/// Whether a member of the inbox, or of a department it offers, is Online.
+pub(super) async fn someone_online(tx: &mut WriteTx, inbox: &Inbox) -> Result<bool, AppError> {
+    for id in std::iter::once(&inbox.id).chain(&inbox.widget.departments) {
+        if tx.someone_online(*id).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The inbox behind a widget key and the visitor behind the token posted with a form, checked
+/// against each other and against blocks.
+async fn widget_visitor(
     state: &AppState,
     key: &str,
     input: &BTreeMap<String, String>,
-    locale: &str,
     ip: Option<std::net::IpAddr>,
-) -> Result<Result<(), BTreeMap<String, AnswerProblem>>, AppError> {
+) -> Result<(Inbox, Visitor), AppError> {
     let inbox = state
         .store
         .inbox_by_key(key)
@@ -76,6 +110,42 @@ pub async fn submit_form(
         return Err(AppError::Unauthenticated);
     }
     super::blocking::check(state, &visitor, ip).await?;
+    Ok((inbox, visitor))
+}
+
+/// A visitor's message from the offline form: it becomes a ticket of the inbox (the
+/// requester is emailed its number, the inbox's agents are told at once), and the name and
+/// email given fill in the visitor's profile where it has none. Wrong answers come back by
+/// field, and nothing is kept.
+pub async fn leave_message(
+    state: &AppState,
+    key: &str,
+    input: &BTreeMap<String, String>,
+    locale: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Result<i64, BTreeMap<String, AnswerProblem>>, AppError> {
+    let (inbox, visitor) = widget_visitor(state, key, input, ip).await?;
+    let message = match widget_settings::check_offline_message(input) {
+        Ok(message) => message,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    super::tickets::open_from_offline_message(state, &inbox, &visitor, &message, locale)
+        .await
+        .map(Ok)
+}
+
+/// A visitor's pre-chat form, posted from the widget with their token. The answers are kept
+/// on the visitor (a name and an email given update their profile, and agents see the
+/// change live) and the department chosen is where their next conversation starts. Wrong
+/// answers come back by field, and nothing is kept.
+pub async fn submit_form(
+    state: &AppState,
+    key: &str,
+    input: &BTreeMap<String, String>,
+    locale: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Result<(), BTreeMap<String, AnswerProblem>>, AppError> {
+    let (inbox, visitor) = widget_visitor(state, key, input, ip).await?;
     let offered: Vec<i64> = departments_offered(state, &inbox)
         .await?
         .iter()

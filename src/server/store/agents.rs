@@ -63,7 +63,20 @@ pub(super) fn parse_presence(value: &str) -> StoreResult<Presence> {
         .map_err(StoreError::from)
 }
 
+/// Whether an active member of an inbox is shown Online.
+const SOMEONE_ONLINE: &str = "SELECT EXISTS (SELECT 1 FROM inbox_agents m \
+     JOIN agents a ON a.id = m.agent_id \
+     WHERE m.inbox_id = ? AND a.presence = 'online' AND a.state = 'active')";
+
 impl Store {
+    /// Whether an active member of the inbox is shown Online.
+    pub async fn someone_online(&self, inbox_id: i64) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(SOMEONE_ONLINE)
+            .bind(inbox_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// How many agent accounts exist (zero means first-run setup).
     pub async fn agent_count(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM agents")
@@ -200,6 +213,14 @@ impl Store {
 }
 
 impl WriteTx {
+    /// Whether an active member of the inbox is shown Online, read inside the transaction.
+    pub async fn someone_online(&mut self, inbox_id: i64) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(SOMEONE_ONLINE)
+            .bind(inbox_id)
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     /// An agent's presence, read inside the transaction.
     pub async fn presence(&mut self, agent_id: i64) -> StoreResult<Option<PresenceState>> {
         let row = sqlx::query("SELECT chosen_presence, presence FROM agents WHERE id = ?")

@@ -14,16 +14,16 @@ const TICKET_COLUMNS: &str = "SELECT t.id, t.inbox_id, t.conversation_id, t.subj
 pub struct NewTicket<'a> {
     /// Its inbox (the conversation's).
     pub inbox_id: i64,
-    /// The conversation it comes from.
-    pub conversation_id: i64,
+    /// The conversation it comes from (none: a visitor's offline message).
+    pub conversation_id: Option<i64>,
     /// Subject.
     pub subject: &'a str,
     /// The chosen messages as text.
     pub body: &'a str,
     /// Who asked.
     pub requester_email: &'a str,
-    /// Who made it (and takes care of it at first).
-    pub created_by: i64,
+    /// Who made it (and takes care of it at first; none: nobody yet).
+    pub created_by: Option<i64>,
     /// How urgent it is.
     pub priority: TicketPriority,
     /// Its type (one of the inbox's).
@@ -191,6 +191,25 @@ impl WriteTx {
             created_at: now,
             emailed,
         })
+    }
+
+    /// Gives a visitor the name and email of their offline message where their profile has
+    /// none (what the team wrote stays).
+    pub async fn fill_in_visitor(
+        &mut self,
+        visitor_id: i64,
+        name: Option<&str>,
+        email: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE visitors SET name = COALESCE(name, ?), email = COALESCE(email, ?) WHERE id = ?",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(visitor_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     /// Sets a visitor's email (a ticket's requester, filled in by the agent).

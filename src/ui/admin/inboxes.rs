@@ -14,6 +14,7 @@ use crate::snapshot::AdminOverview;
 use crate::ui::errors::ErrorNote;
 
 use super::AdminActions;
+use super::hours::HoursForm;
 use super::pre_chat::PreChatForm;
 use super::webhook::WebhookForm;
 
@@ -77,6 +78,8 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
         overview.site_url, inbox.key,
     );
     let webhook = overview.webhooks.iter().find(|w| w.inbox_id == id).cloned();
+    // The widget's settings as kept: its sections each save the whole document from here.
+    let widget = StoredValue::new(inbox.widget.clone());
     view! {
         <section class="inbox-settings" aria-labelledby="inbox-heading">
             <p class="crumbs"><a href="/admin">{t!(i18n, all_inboxes_link)}</a></p>
@@ -88,7 +91,8 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
             <ChatSettingsForm inbox=inbox.clone() />
             <TimerForm inbox=inbox.clone() />
             <PrivacyForm inbox=inbox.clone() />
-            <PreChatForm inbox=inbox.clone() inboxes=overview.inboxes.clone() />
+            <PreChatForm inbox=inbox.clone() inboxes=overview.inboxes.clone() saved=widget />
+            <HoursForm inbox=inbox.clone() saved=widget />
             <TicketTypesForm inbox=inbox.clone() />
             <WebhookForm inbox_id=id webhook />
             <DeleteSection inbox action=actions.delete_inbox />

@@ -6,6 +6,7 @@
 mod agents;
 mod audit;
 mod blocking;
+mod hours;
 mod inboxes;
 mod pre_chat;
 mod webhook;

@@ -53,12 +53,17 @@ impl Draft {
 }
 
 /// The pre-chat form and departments of `inbox`; `inboxes` are those offered as departments.
+/// `saved` is the inbox's widget settings as the server kept them, shared with the page's
+/// other widget sections (each saves the whole).
 #[component]
-pub fn PreChatForm(inbox: Inbox, inboxes: Vec<Inbox>) -> impl IntoView {
+pub fn PreChatForm(
+    inbox: Inbox,
+    inboxes: Vec<Inbox>,
+    saved: StoredValue<WidgetSettings>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SetWidgetSettings>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let saved = StoredValue::new(inbox.widget.clone());
     let mode = RwSignal::new(inbox.widget.form.mode);
     let ask_name = RwSignal::new(inbox.widget.form.ask_name);
     let ask_email = RwSignal::new(inbox.widget.form.ask_email);
