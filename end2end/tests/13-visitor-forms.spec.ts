@@ -94,3 +94,46 @@ test("a visitor answers the pre-chat form and picks a department; that departmen
   await expect(pequeño.getByLabel("Número de pedido")).toBeVisible();
   await small.screenshot({ path: "test-results/pre-chat-widget-phone.png" });
 });
+
+test("outside business hours the widget takes a message instead, which lands as a ticket the team is told of", async ({ browser }) => {
+  const admin = await agentPage(browser);
+  await admin.getByRole("link", { name: "Administration" }).click();
+  await admin.getByRole("link", { name: "Demo website", exact: true }).click();
+  const hours = admin.getByRole("form", { name: "Business hours and offline messages · Demo website" });
+  await hours.getByLabel("Take chats only within business hours").check();
+  await hours.getByLabel("Time zone").fill("Europe/Madrid");
+  // Open on no day at all: closed whenever this runs.
+  for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]) {
+    await hours.getByRole("checkbox", { name: day, exact: true }).uncheck();
+  }
+  await hours.getByLabel("Away message in English (empty: the standard one)").fill("We answer Monday to Friday. Leave us a note!");
+  await hours.getByRole("button", { name: "Save business hours" }).click();
+  await expect(hours.getByRole("status")).toHaveText("Business hours saved.");
+  await admin.setViewportSize({ width: 1280, height: 720 });
+  await hours.scrollIntoViewIfNeeded();
+  await admin.screenshot({ path: "test-results/hours-editor.png" });
+  await admin.getByRole("link", { name: /^Workspace/ }).click();
+
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 720 } });
+  const visitor = await context.newPage();
+  await visitor.goto("/demo");
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const chat = visitor.frameLocator("iframe.sb-frame");
+  const away = chat.getByRole("form", { name: "We answer Monday to Friday. Leave us a note!" });
+  await expect(away.getByRole("button", { name: "Send message" })).toBeEnabled();
+  await expect(chat.getByRole("textbox", { name: "Type your message" })).toBeHidden();
+  await away.getByLabel("Your name").fill("Carla Ruiz");
+  await away.getByLabel("Your email").fill("carla@example.com");
+  await away.getByLabel("Your message").fill("Do you roast decaf?");
+  await visitor.screenshot({ path: "test-results/offline-widget.png" });
+  await away.getByRole("button", { name: "Send message" }).click();
+  await expect(chat.getByRole("status").filter({ hasText: "Thanks! We got your message" })).toBeVisible();
+
+  // The admin's workspace is told, and the ticket has the message.
+  const toast = admin.getByRole("region", { name: "Notifications" }).getByRole("status").filter({ hasText: "New ticket #1" });
+  await expect(toast).toContainText("Message from Carla Ruiz");
+  await toast.getByRole("button", { name: "Open" }).click();
+  await expect(admin.getByRole("heading", { name: "Ticket #1: Message from Carla Ruiz" })).toBeVisible();
+  await expect(admin.getByText("Do you roast decaf?")).toBeVisible();
+  await expect(admin.getByText("carla@example.com")).toBeVisible();
+});
