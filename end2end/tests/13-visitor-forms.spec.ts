@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { ADMIN, agentPage } from "./helpers";
+import { ADMIN, agentPage, say } from "./helpers";
 import type { Page } from "@playwright/test";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
@@ -136,4 +136,55 @@ test("outside business hours the widget takes a message instead, which lands as 
   await expect(admin.getByRole("heading", { name: "Ticket #1: Message from Carla Ruiz" })).toBeVisible();
   await expect(admin.getByText("Do you roast decaf?")).toBeVisible();
   await expect(admin.getByText("carla@example.com")).toBeVisible();
+});
+
+test("an admin restyles the widget and the demo page's launcher follows; a reply to a closed chat shows as a badge", async ({ browser }) => {
+  const admin = await agentPage(browser);
+  await admin.getByRole("link", { name: "Administration" }).click();
+  await admin.getByRole("link", { name: "Demo website", exact: true }).click();
+  const look = admin.getByRole("form", { name: "Widget appearance · Demo website" });
+  await look.getByLabel("Accent colour").fill("#b42318");
+  await expect(look.getByText("Text on it: white, contrast 6.6:1")).toBeVisible();
+  await look.getByLabel("Position on the page").selectOption("left");
+  await look.getByLabel("Launcher label (empty: the icon alone)").fill("Talk to us");
+  await look.getByLabel("Greeting in English (empty: the standard one)").fill("Hi! Questions about your coffee?");
+  const preview = look.getByRole("figure", { name: "Preview" });
+  await expect(preview).toContainText("Hi! Questions about your coffee?");
+  await expect(preview).toContainText("Talk to us");
+  await look.getByRole("button", { name: "Save appearance" }).click();
+  await expect(look.getByRole("status").filter({ hasText: "Appearance saved." })).toBeVisible();
+  await admin.setViewportSize({ width: 1280, height: 720 });
+  await look.scrollIntoViewIfNeeded();
+  await admin.screenshot({ path: "test-results/look-editor.png" });
+  await admin.getByRole("link", { name: /^Workspace/ }).click();
+
+  // The same snippet on the demo page: the launcher is red, on the left, with its label.
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 720 } });
+  const visitor = await context.newPage();
+  await visitor.goto("/demo");
+  const launcher = visitor.getByRole("button", { name: "Open chat" });
+  await expect(launcher).toHaveCSS("background-color", "rgb(180, 35, 24)");
+  await expect(launcher).toContainText("Talk to us");
+  expect((await launcher.boundingBox())!.x).toBeLessThan(100);
+  await launcher.click();
+  const chat = visitor.frameLocator("iframe.sb-frame");
+  await expect(chat.getByText("Hi! Questions about your coffee?")).toBeVisible();
+  expect((await visitor.locator("iframe.sb-frame").boundingBox())!.x).toBeLessThan(100);
+  await say(chat, /type your message/i, "Is the Ethiopian roast back?");
+  await visitor.screenshot({ path: "test-results/look-widget.png" });
+
+  await admin.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /Ethiopian roast/ }).click();
+  await admin.getByRole("button", { name: "Accept" }).click();
+  await expect(admin.getByText("You have this conversation")).toBeVisible();
+
+  // The visitor closes the chat; a reply counts on the launcher until they open it again.
+  await visitor.getByRole("button", { name: "Close chat" }).click();
+  await say(admin, /^reply$/i, "Yes, since Monday!");
+  const unread = visitor.getByRole("button", { name: "Open chat, 1 unread" });
+  await expect(unread).toBeVisible();
+  await expect(unread.locator(".sb-badge")).toHaveText("1");
+  await visitor.screenshot({ path: "test-results/look-badge.png" });
+  await unread.click();
+  await expect(chat.getByText("Yes, since Monday!")).toBeVisible();
+  await expect(visitor.getByRole("button", { name: "Close chat" }).locator(".sb-badge")).toBeHidden();
 });

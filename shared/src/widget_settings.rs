@@ -1,5 +1,6 @@
 //! What an inbox's widget asks and shows, as an admin sets it: the pre-chat form, the
-//! departments offered in it, business hours and what visitors get when nobody answers. Kept as one document per inbox; every part has a default, so
+//! departments offered in it, business hours, what visitors get when nobody answers, and how
+//! the widget looks. Kept as one document per inbox; every part has a default, so
 //! an inbox nobody configured behaves as before (no form, no departments). The rules that
 //! check an admin's settings and a visitor's answers are plain functions here.
 
@@ -24,6 +25,9 @@ pub struct WidgetSettings {
     /// What visitors get when nobody answers: the offline form and its words.
     #[serde(default)]
     pub away: Away,
+    /// How the widget looks.
+    #[serde(default)]
+    pub look: Look,
 }
 
 impl WidgetSettings {
@@ -222,6 +226,138 @@ fn is_date(text: &str) -> bool {
         _ => return false,
     };
     (1..=days).contains(&day)
+}
+
+/// How the widget looks on a site: its accent colour, the launcher's side and label, the
+/// chat's title and greeting, and whether agents' pictures show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Look {
+    /// The accent (launcher, header, send button) as `#rrggbb`.
+    #[serde(default = "standard_color")]
+    pub color: String,
+    /// The side of the page the launcher and the chat sit on.
+    #[serde(default)]
+    pub side: Side,
+    /// Words beside the launcher's icon (empty: the icon alone).
+    #[serde(default)]
+    pub launcher: String,
+    /// The chat's title (empty: the inbox's name).
+    #[serde(default)]
+    pub title: String,
+    /// The greeting above the chat in English (empty: the standard one).
+    #[serde(default)]
+    pub greeting_en: String,
+    /// The same in Spanish.
+    #[serde(default)]
+    pub greeting_es: String,
+    /// Agents' pictures beside their messages.
+    #[serde(default = "yes")]
+    pub avatars: bool,
+}
+
+/// The accent of an inbox nobody styled.
+pub const STANDARD_COLOR: &str = "#2f5bea";
+
+fn standard_color() -> String {
+    STANDARD_COLOR.to_owned()
+}
+
+impl Default for Look {
+    fn default() -> Look {
+        Look {
+            color: standard_color(),
+            side: Side::Right,
+            launcher: String::new(),
+            title: String::new(),
+            greeting_en: String::new(),
+            greeting_es: String::new(),
+            avatars: true,
+        }
+    }
+}
+
+impl Look {
+    /// The greeting in the visitor's language, if the inbox wrote one.
+    pub fn greeting(&self, locale: &str) -> Option<&str> {
+        let own = if locale == "es" && !self.greeting_es.trim().is_empty() {
+            &self.greeting_es
+        } else {
+            &self.greeting_en
+        };
+        Some(own.trim()).filter(|g| !g.is_empty())
+    }
+}
+
+/// Left or right.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Bottom left.
+    Left,
+    /// Bottom right.
+    #[default]
+    Right,
+}
+
+/// The text colour on an accent: white or near-black, whichever reads better, and its
+/// contrast ratio (WCAG 2). Every colour reaches at least 4.5:1 with one of the two.
+pub fn ink_on(color: &str) -> Option<(&'static str, f64)> {
+    let [r, g, b] = rgb(color)?;
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    let on_white = 1.05 / (luminance + 0.05);
+    let on_black = (luminance + 0.05) / 0.05;
+    Some(if on_white >= on_black {
+        ("#ffffff", on_white)
+    } else {
+        ("#000000", on_black)
+    })
+}
+
+/// The red, green and blue of `#rrggbb`.
+fn rgb(color: &str) -> Option<[u8; 3]> {
+    let hex = color.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let part = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([part(0)?, part(2)?, part(4)?])
+}
+
+/// Checks a look an admin chose: a `#rrggbb` colour (lower-cased) whose text reads at
+/// 4.5:1 or better, words of at most 40 (launcher), 60 (title) and 300 (greetings) characters.
+pub fn validate_look(look: &Look) -> Result<Look, AppError> {
+    let color = look.color.trim().to_lowercase();
+    if !ink_on(&color).is_some_and(|(_, ratio)| ratio >= 4.5) {
+        return Err(AppError::invalid("color", "a colour like #2f5bea"));
+    }
+    let short = |field: &str, text: &str, max: usize| {
+        let text = text.trim();
+        if text.chars().count() > max {
+            Err(AppError::invalid(
+                field,
+                &format!("at most {max} characters"),
+            ))
+        } else {
+            Ok(text.to_owned())
+        }
+    };
+    Ok(Look {
+        color,
+        side: look.side,
+        launcher: short("launcher", &look.launcher, 40)?,
+        title: short("title", &look.title, 60)?,
+        greeting_en: short("greeting", &look.greeting_en, 300)?,
+        greeting_es: short("greeting", &look.greeting_es, 300)?,
+        avatars: look.avatars,
+    })
 }
 
 /// Whether the pre-chat form is shown, and whether its fields must be filled in.
@@ -926,6 +1062,57 @@ mod tests {
         let problems = check_offline_message(&input(&[("message", &long)])).expect_err("refused");
         assert_eq!(problems.get("email"), Some(&AnswerProblem::Required));
         assert_eq!(problems.get("message"), Some(&AnswerProblem::TooLong));
+    }
+
+    #[test]
+    fn the_ink_on_an_accent_is_the_more_readable_of_white_and_black() {
+        assert_eq!(ink_on("#2f5bea").map(|(ink, _)| ink), Some("#ffffff"));
+        assert_eq!(ink_on("#ffd500").map(|(ink, _)| ink), Some("#000000"));
+        assert_eq!(ink_on("#ffffff").map(|(ink, _)| ink), Some("#000000"));
+        let (_, ratio) = ink_on("#000000").expect("black");
+        assert!((ratio - 21.0).abs() < 0.01, "{ratio}");
+        // Every colour reads at 4.5:1 or better with one of the two.
+        for r in (0..=255).step_by(15) {
+            for g in (0..=255).step_by(15) {
+                for b in (0..=255).step_by(15) {
+                    let color = format!("#{r:02x}{g:02x}{b:02x}");
+                    let (_, ratio) = ink_on(&color).expect("a colour");
+                    assert!(ratio >= 4.5, "{color}: {ratio}");
+                }
+            }
+        }
+        for bad in ["2f5bea", "#2f5be", "#2f5beaa", "#gggggg", "blue", ""] {
+            assert_eq!(ink_on(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_admins_look_is_checked() {
+        let look = Look {
+            color: " #B42318 ".to_owned(),
+            side: Side::Left,
+            launcher: " Chat with us ".to_owned(),
+            ..Look::default()
+        };
+        let checked = validate_look(&look).expect("valid");
+        assert_eq!(
+            (checked.color.as_str(), checked.launcher.as_str()),
+            ("#b42318", "Chat with us")
+        );
+        let bad_color = Look {
+            color: "red".to_owned(),
+            ..Look::default()
+        };
+        assert!(validate_look(&bad_color).is_err());
+        let long = Look {
+            title: "x".repeat(61),
+            ..Look::default()
+        };
+        assert!(validate_look(&long).is_err());
+        let settings: WidgetSettings =
+            serde_json::from_str(r#"{"look": {"side": "left"}}"#).expect("reads");
+        assert_eq!(settings.look.color, STANDARD_COLOR);
+        assert!(settings.look.avatars);
     }
 
     #[test]

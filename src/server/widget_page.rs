@@ -21,7 +21,7 @@ use crate::model::Inbox;
 use crate::server::client_info::ClientInfo;
 use crate::server::services;
 use crate::server::state::AppState;
-use crate::widget_settings::{AnswerProblem, FieldKind, FormMode};
+use crate::widget_settings::{AnswerProblem, FieldKind, FormMode, ink_on};
 use crate::widget_text::WidgetText;
 
 /// The widget's styles: the chat both sides share, and the frame's own.
@@ -290,7 +290,26 @@ fn chat_page(
     // Read on every page: `cargo leptos watch` rebuilds the bundle under new names without
     // restarting the server.
     let bundle = WidgetBundle::find(Path::new(&*state.leptos_options.site_root));
-    let name = inbox.name.as_str();
+    let look = &inbox.widget.look;
+    let name = if look.title.is_empty() {
+        inbox.name.as_str()
+    } else {
+        look.title.as_str()
+    };
+    let ink = ink_on(&look.color).map_or("#ffffff", |(ink, _)| ink);
+    let accent = format!(
+        "--accent:{c};--accent-strong:{c};--accent-ink:{ink}",
+        c = look.color
+    );
+    let class = if look.avatars {
+        "widget"
+    } else {
+        "widget no-avatars"
+    };
+    let welcome = look
+        .greeting(tag(locale))
+        .map(str::to_owned)
+        .unwrap_or_else(|| td_string!(locale, widget_welcome).to_string());
     let key = inbox.key.as_str();
     let text = widget_text(locale);
     let json = serde_json::to_string(&text).unwrap_or_default();
@@ -319,7 +338,7 @@ fn chat_page(
                 {script}
             </head>
             <body>
-                <main id="sb-widget" class="widget" data-key=key.to_owned() data-text=json>
+                <main id="sb-widget" class=class style=accent data-key=key.to_owned() data-text=json>
                     <header class="widget-header">
                         <div>
                             <h1>{name.to_owned()}</h1>
@@ -337,7 +356,7 @@ fn chat_page(
                     <p id="sb-banner" class="banner" role="status" hidden>
                         {text.reconnecting.clone()}
                     </p>
-                    <p class="welcome">{td_string!(locale, widget_welcome).to_string()}</p>
+                    <p class="welcome">{welcome}</p>
                     {form.asked.then(|| pre_chat_form(inbox, locale, form))}
                     {form.away.then(|| offline_form(inbox, locale, form))}
                     <div class="timeline" role="log" aria-live="polite" aria-label=text.timeline_label.clone()>

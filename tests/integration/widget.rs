@@ -146,3 +146,74 @@ async fn agents_replies_reach_the_visitor_parsed_and_agents_get_the_text_alone()
         .find(|m| matches!(m.author, Author::Agent { .. }));
     assert_eq!(agents.and_then(|m| m.formatted.clone()), Some(expected));
 }
+
+#[tokio::test]
+async fn an_inboxs_look_reaches_the_chat_page_and_the_tracker_without_a_new_snippet() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let root = server.sign_in("root@example.com").await;
+    let get = |path: String| async move {
+        reqwest::get(path)
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html")
+    };
+    let tracker = server.url(&format!("/track/{}", team.inbox.key));
+    let chat = server.url(&format!("/widget/{}", team.inbox.key));
+    assert!(
+        get(tracker.clone())
+            .await
+            .contains("&quot;color&quot;:&quot;#2f5bea&quot;")
+    );
+
+    // A colour that is not one is refused, and nothing changes.
+    let refused = crate::pre_chat::set_settings(
+        &root,
+        &team.inbox,
+        &serde_json::json!({"look": {"color": "yellowish"}}),
+    )
+    .await
+    .expect_err("refused");
+    assert_eq!(refused["field"], "color");
+
+    crate::pre_chat::set_settings(
+        &root,
+        &team.inbox,
+        &serde_json::json!({"look": {
+            "color": "#FFD500", "side": "left", "launcher": "Talk to us",
+            "title": "Northwind help", "greeting_en": "Hi! Coffee questions?",
+            "greeting_es": "¡Hola! ¿Dudas sobre café?", "avatars": false,
+        }}),
+    )
+    .await
+    .expect("saved");
+    let tracker_page = get(tracker).await;
+    for part in [
+        "&quot;color&quot;:&quot;#ffd500&quot;",
+        // Dark text reads on yellow.
+        "&quot;ink&quot;:&quot;#000000&quot;",
+        "&quot;side&quot;:&quot;left&quot;",
+        "&quot;label&quot;:&quot;Talk to us&quot;",
+    ] {
+        assert!(tracker_page.contains(part), "{part}: {tracker_page}");
+    }
+    let page = get(chat.clone()).await;
+    assert!(
+        page.contains("--accent:#ffd500;--accent-strong:#ffd500;--accent-ink:#000000"),
+        "{page}"
+    );
+    assert!(page.contains("class=\"widget no-avatars\""));
+    assert!(page.contains("Northwind help") && page.contains("Hi! Coffee questions?"));
+    let spanish = reqwest::Client::new()
+        .get(&chat)
+        .header(ACCEPT_LANGUAGE, "es")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(spanish.contains("¡Hola! ¿Dudas sobre café?"));
+}

@@ -35,6 +35,7 @@ pub async fn set_widget_settings(
         departments: widget_settings::validate_departments(&given.departments, &known)?,
         hours,
         away,
+        look: widget_settings::validate_look(&given.look)?,
     };
     let mut tx = state.store.write().await?;
     tx.set_widget_settings(inbox_id, &settings).await?;

@@ -15,6 +15,7 @@ use crate::ui::errors::ErrorNote;
 
 use super::AdminActions;
 use super::hours::HoursForm;
+use super::look::LookForm;
 use super::pre_chat::PreChatForm;
 use super::webhook::WebhookForm;
 
@@ -93,6 +94,7 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
             <PrivacyForm inbox=inbox.clone() />
             <PreChatForm inbox=inbox.clone() inboxes=overview.inboxes.clone() saved=widget />
             <HoursForm inbox=inbox.clone() saved=widget />
+            <LookForm inbox=inbox.clone() saved=widget />
             <TicketTypesForm inbox=inbox.clone() />
             <WebhookForm inbox_id=id webhook />
             <DeleteSection inbox action=actions.delete_inbox />

@@ -8,6 +8,7 @@ mod audit;
 mod blocking;
 mod hours;
 mod inboxes;
+mod look;
 mod pre_chat;
 mod webhook;
 
