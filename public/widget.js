@@ -34,7 +34,7 @@
     ".sb-launch:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}.sb-icon{font-size:24px;vertical-align:top}" +
     ".sb-text{margin-left:8px}.sb-launch[aria-expanded=true] .sb-text{display:none}" +
     ".sb-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 5px;box-sizing:border-box;border-radius:11px;" +
-    "background:#b42318;color:#fff;font:700 13px/22px system-ui,sans-serif}" +
+    "background:#1f2933;color:#fff;box-shadow:0 0 0 2px #fff;font:700 13px/22px system-ui,sans-serif}" +
     ".sb-frame{position:fixed;right:20px;bottom:88px;z-index:2147483000;width:370px;height:560px;max-width:calc(100vw - 40px);" +
     "max-height:calc(100vh - 108px);border:0;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);background:#fff}" +
     ".sb-left{right:auto;left:20px}";
