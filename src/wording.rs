@@ -50,6 +50,20 @@ pub fn system_line(locale: Locale, line: &SystemLine) -> String {
             id = *ticket_id
         )
         .to_string(),
+        SystemLine::Rated { score, comment } => {
+            let rating = rating_text(locale, *score);
+            if comment.is_empty() {
+                td_string!(locale, system_rated, rating = rating).to_string()
+            } else {
+                td_string!(
+                    locale,
+                    system_rated_comment,
+                    rating = rating,
+                    comment = comment.clone()
+                )
+                .to_string()
+            }
+        }
         SystemLine::PageViewed { title, url } => td_string!(
             locale,
             system_page_viewed,
@@ -57,6 +71,15 @@ pub fn system_line(locale: Locale, line: &SystemLine) -> String {
             path = crate::tracking::path_of(url).to_owned()
         )
         .to_string(),
+    }
+}
+
+/// A rating as people say it: good (5), bad (1), or so many out of 5.
+pub fn rating_text(locale: Locale, score: i64) -> String {
+    match score {
+        5 => td_string!(locale, rating_good).to_string(),
+        1 => td_string!(locale, rating_bad).to_string(),
+        n => td_string!(locale, rating_out_of_five, n = n).to_string(),
     }
 }
 

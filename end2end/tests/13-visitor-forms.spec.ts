@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { ADMIN, agentPage, say } from "./helpers";
+import { ADMIN, agentPage, chooseAction, say, visitorWithChat } from "./helpers";
 import type { Page } from "@playwright/test";
 
 // Each test's browser contexts go with it: pages left open keep their sockets and timers busy.
@@ -187,4 +187,32 @@ test("an admin restyles the widget and the demo page's launcher follows; a reply
   await unread.click();
   await expect(chat.getByText("Yes, since Monday!")).toBeVisible();
   await expect(visitor.getByRole("button", { name: "Close chat" }).locator(".sb-badge")).toBeHidden();
+});
+
+test("after the chat ends the visitor rates it, and the agent sees the rating in the timeline and the details", async ({ browser }) => {
+  const agent = await agentPage(browser);
+  const visitor = await visitorWithChat(browser);
+  await say(visitor.chat, /type your message/i, "Do you sell gift cards?");
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: /gift cards/ }).click();
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await say(agent, /^reply$/i, "Yes, from 10 euros.");
+  await chooseAction(agent, "Close conversation");
+
+  const chat = visitor.chat;
+  await expect(chat.getByText("This chat has ended.")).toBeVisible();
+  const rating = chat.getByRole("group", { name: "How was this chat?" });
+  await rating.getByLabel("👍 Good").check();
+  await chat.getByLabel("Anything to add? (optional)").fill("Lovely, thanks");
+  await visitor.page.setViewportSize({ width: 1280, height: 720 });
+  await visitor.page.screenshot({ path: "test-results/rating-widget.png" });
+  await chat.getByRole("button", { name: "Send rating" }).click();
+  await expect(chat.getByRole("status").filter({ hasText: "Thanks for your rating!" })).toBeVisible();
+  // Rated once: the form does not come back.
+  await expect(chat.getByRole("button", { name: "Send rating" })).toHaveCount(0);
+
+  const timeline = agent.getByRole("log", { name: "Messages" });
+  await expect(timeline).toContainText("The visitor rated the chat: Good. “Lovely, thanks”");
+  await expect(agent.getByRole("region", { name: "Chat details" })).toContainText("Visitor's rating: Good · 5/5");
+  await agent.setViewportSize({ width: 1280, height: 720 });
+  await agent.screenshot({ path: "test-results/rating-agent.png" });
 });

@@ -95,6 +95,9 @@ pub enum AppError {
     /// its offline form instead.
     #[error("nobody can chat right now; leave a message instead")]
     Unavailable,
+    /// The visitor rated this conversation already (a conversation is rated once).
+    #[error("you have rated this chat already")]
+    AlreadyRated,
     /// The inbox asks a form (or a department) before a visitor's first message.
     #[error("please fill in the form before writing")]
     FormNeeded,
@@ -176,6 +179,7 @@ impl AppError {
             AppError::VisitorNotOnline => "visitor_not_online",
             AppError::NotOnline => "not_online",
             AppError::FormNeeded => "form_needed",
+            AppError::AlreadyRated => "already_rated",
             AppError::Unavailable => "unavailable",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::FileTypeNotAllowed { .. } => "file_type_not_allowed",
@@ -211,6 +215,7 @@ impl AppError {
             | AppError::VisitorNotOnline
             | AppError::NotOnline
             | AppError::FormNeeded
+            | AppError::AlreadyRated
             | AppError::Unavailable
             | AppError::NotAssigned => 409,
             AppError::FileTooLarge { .. } => 413,

@@ -654,6 +654,9 @@ fn mark_seen<'a>(
 }
 
 fn note_message(conversation: &mut ConversationSummary, message: &Message) {
+    if let Some(crate::model::SystemLine::Rated { score, .. }) = &message.system {
+        conversation.rating = Some(*score);
+    }
     if message.system.is_none() && message.created_at >= conversation.last_message_at {
         conversation.last_message_at = message.created_at;
         conversation.preview = crate::model::preview_of(&message.body);

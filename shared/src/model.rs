@@ -361,6 +361,13 @@ pub enum SystemLine {
         /// Its number.
         ticket_id: i64,
     },
+    /// The visitor rated the ended chat (agents only).
+    Rated {
+        /// 1 to 5 (good is 5, bad 1).
+        score: i64,
+        /// What they added.
+        comment: String,
+    },
     /// The visitor opened another page while chatting (the page feed; agents only).
     PageViewed {
         /// The page's title.
@@ -382,6 +389,7 @@ impl SystemLine {
                 | SystemLine::Blocked { .. }
                 | SystemLine::Unblocked { .. }
                 | SystemLine::TicketCreated { .. }
+                | SystemLine::Rated { .. }
         )
     }
 }
@@ -531,6 +539,9 @@ pub struct ConversationSummary {
     pub last_message_at: Millis,
     /// The beginning of the last message, for the list.
     pub preview: String,
+    /// The visitor's rating of it, 1 to 5, once given.
+    #[serde(default)]
+    pub rating: Option<i64>,
     /// Its labels, by name (agents only; the widget never gets them).
     #[serde(default)]
     pub labels: Vec<String>,
@@ -920,6 +931,9 @@ pub struct HistoryFilter {
     /// The visitor's name or email contains this.
     #[serde(default)]
     pub visitor: Option<String>,
+    /// Rated good (4 or 5), okay (3), bad (1 or 2), or at all (`rated`).
+    #[serde(default)]
+    pub rating: Option<String>,
 }
 
 /// What a search found.

@@ -469,6 +469,18 @@ pub fn validate_visitor_edit(
     })
 }
 
+/// The scores a chat logs rating filter keeps, lowest and highest: `good` 4–5, `okay` 3,
+/// `bad` 1–2, `rated` any; anything else keeps every conversation.
+pub fn rating_scores(filter: &str) -> Option<(i64, i64)> {
+    match filter {
+        "good" => Some((4, 5)),
+        "okay" => Some((3, 3)),
+        "bad" => Some((1, 2)),
+        "rated" => Some((1, 5)),
+        _ => None,
+    }
+}
+
 /// Checks a phone number: 3 to 20 digits with spaces and `+ - . ( )`, at most 32 characters.
 pub fn validate_phone(phone: &str) -> Result<String, AppError> {
     let given = phone.trim();

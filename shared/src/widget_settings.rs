@@ -28,6 +28,9 @@ pub struct WidgetSettings {
     /// How the widget looks.
     #[serde(default)]
     pub look: Look,
+    /// What the widget asks when a chat ends.
+    #[serde(default)]
+    pub rating: RatingScale,
 }
 
 impl WidgetSettings {
@@ -358,6 +361,117 @@ pub fn validate_look(look: &Look) -> Result<Look, AppError> {
         greeting_es: short("greeting", &look.greeting_es, 300)?,
         avatars: look.avatars,
     })
+}
+
+/// How a visitor rates an ended chat, if they are asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingScale {
+    /// Not asked.
+    Off,
+    /// Good (kept as 5) or bad (kept as 1).
+    #[default]
+    GoodBad,
+    /// 1 to 5.
+    FiveStars,
+}
+
+impl RatingScale {
+    /// The name used in forms and settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RatingScale::Off => "off",
+            RatingScale::GoodBad => "good_bad",
+            RatingScale::FiveStars => "five_stars",
+        }
+    }
+
+    /// Reads [`RatingScale::as_str`].
+    pub fn parse(text: &str) -> Option<RatingScale> {
+        [
+            RatingScale::Off,
+            RatingScale::GoodBad,
+            RatingScale::FiveStars,
+        ]
+        .into_iter()
+        .find(|scale| scale.as_str() == text)
+    }
+
+    /// The scores a visitor may give.
+    pub fn scores(self) -> &'static [i64] {
+        match self {
+            RatingScale::Off => &[],
+            RatingScale::GoodBad => &[5, 1],
+            RatingScale::FiveStars => &[5, 4, 3, 2, 1],
+        }
+    }
+}
+
+/// What a rating says at a glance, whatever the scale: 4 or 5 good, 3 okay, 1 or 2 bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// 4 or 5.
+    Good,
+    /// 3.
+    Okay,
+    /// 1 or 2.
+    Bad,
+}
+
+/// The verdict of a score from 1 to 5.
+pub fn verdict(score: i64) -> Verdict {
+    match score {
+        4.. => Verdict::Good,
+        3 => Verdict::Okay,
+        _ => Verdict::Bad,
+    }
+}
+
+/// A visitor's rating, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRating {
+    /// 1 to 5.
+    pub score: i64,
+    /// What they added (may be empty).
+    pub comment: String,
+}
+
+/// The longest rating comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+
+/// Checks a rating form (`score` one of the scale's, `comment` optional and short); the
+/// problems by field name otherwise. An inbox that asks no rating takes none.
+pub fn check_rating(
+    scale: RatingScale,
+    input: &BTreeMap<String, String>,
+) -> Result<CheckedRating, BTreeMap<String, AnswerProblem>> {
+    let given = |name: &str| input.get(name).map_or("", |value| value.trim());
+    let mut problems = BTreeMap::new();
+    let score = match given("score") {
+        "" => {
+            problems.insert("score".to_owned(), AnswerProblem::Required);
+            0
+        }
+        text => match text.parse::<i64>() {
+            Ok(score) if scale.scores().contains(&score) => score,
+            _ => {
+                problems.insert("score".to_owned(), AnswerProblem::Choice);
+                0
+            }
+        },
+    };
+    let comment = given("comment");
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        problems.insert("comment".to_owned(), AnswerProblem::TooLong);
+    }
+    if problems.is_empty() {
+        Ok(CheckedRating {
+            score,
+            comment: comment.to_owned(),
+        })
+    } else {
+        Err(problems)
+    }
 }
 
 /// Whether the pre-chat form is shown, and whether its fields must be filled in.
@@ -1113,6 +1227,44 @@ mod tests {
             serde_json::from_str(r#"{"look": {"side": "left"}}"#).expect("reads");
         assert_eq!(settings.look.color, STANDARD_COLOR);
         assert!(settings.look.avatars);
+    }
+
+    #[test]
+    fn a_rating_is_a_score_of_the_inboxs_scale_and_a_short_comment() {
+        let good = check_rating(
+            RatingScale::GoodBad,
+            &input(&[("score", "5"), ("comment", " Quick! ")]),
+        )
+        .expect("good");
+        assert_eq!((good.score, good.comment.as_str()), (5, "Quick!"));
+        let problems = check_rating(RatingScale::GoodBad, &input(&[("score", "3")]))
+            .expect_err("3 is not good or bad");
+        assert_eq!(problems.get("score"), Some(&AnswerProblem::Choice));
+        assert_eq!(
+            check_rating(RatingScale::FiveStars, &input(&[("score", "3")])).map(|r| r.score),
+            Ok(3)
+        );
+        let problems = check_rating(
+            RatingScale::FiveStars,
+            &input(&[("comment", &"x".repeat(1_001))]),
+        )
+        .expect_err("refused");
+        assert_eq!(problems.get("score"), Some(&AnswerProblem::Required));
+        assert_eq!(problems.get("comment"), Some(&AnswerProblem::TooLong));
+        assert!(
+            check_rating(RatingScale::Off, &input(&[("score", "5")])).is_err(),
+            "not asked"
+        );
+        assert_eq!(
+            (verdict(5), verdict(4), verdict(3), verdict(2), verdict(1)),
+            (
+                Verdict::Good,
+                Verdict::Good,
+                Verdict::Okay,
+                Verdict::Bad,
+                Verdict::Bad
+            )
+        );
     }
 
     #[test]

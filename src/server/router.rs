@@ -53,6 +53,7 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/widget/{key}", get(widget_page::page))
         .route("/widget/{key}/form", post(widget_page::submit_form))
         .route("/widget/{key}/offline", post(widget_page::submit_offline))
+        .route("/widget/{key}/rating", post(widget_page::submit_rating))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &state,

@@ -21,7 +21,7 @@ use crate::model::Inbox;
 use crate::server::client_info::ClientInfo;
 use crate::server::services;
 use crate::server::state::AppState;
-use crate::widget_settings::{AnswerProblem, FieldKind, FormMode, ink_on};
+use crate::widget_settings::{AnswerProblem, FieldKind, FormMode, RatingScale, ink_on};
 use crate::widget_text::WidgetText;
 
 /// The widget's styles: the chat both sides share, and the frame's own.
@@ -84,8 +84,9 @@ pub async fn page(
                     return StatusCode::INTERNAL_SERVER_ERROR.into_response();
                 }
             };
-            // Back from the offline form: thanks instead of the form.
+            // Back from the offline form or a rating: thanks instead of the form.
             form.sent = query.contains_key("sent");
+            form.rated = query.contains_key("rated");
             (
                 StatusCode::OK,
                 chat_page(&state, &inbox, locale, &nonce, &form),
@@ -117,6 +118,17 @@ fn tag(locale: Locale) -> &'static str {
     }
 }
 
+/// Which of the page's forms was posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// The pre-chat form (and nothing, when nothing was posted).
+    PreChat,
+    /// The offline form.
+    Offline,
+    /// The rating form.
+    Rating,
+}
+
 /// The pre-chat form as the page paints it: whether it shows at first (the inbox asks one;
 /// the widget's code hides it for a visitor who answered), the departments offered, and what
 /// a refused submission sent back with its problems.
@@ -136,8 +148,10 @@ pub struct FormView {
     pub away: bool,
     /// It takes no chats now: the offline form shows at first.
     pub closed: bool,
-    /// The values, problems and alert are the offline form's.
-    pub offline_posted: bool,
+    /// Which form the values, problems and alert are of.
+    pub posted: Posted,
+    /// The visitor's rating was kept: thanks instead of the rating form.
+    pub rated: bool,
     /// The visitor's offline message was kept: thanks instead of the form.
     pub sent: bool,
 }
@@ -155,17 +169,17 @@ impl FormView {
             alert: None,
             away: away.hours.enabled || !away.away.chat_when_nobody_online,
             closed: !services::widget::takes_chats(state, inbox).await?,
-            offline_posted: false,
+            posted: Posted::PreChat,
+            rated: false,
             sent: false,
         })
     }
 }
 
 impl FormView {
-    /// What was posted in the field `name` of the pre-chat form (`offline`: of the offline
-    /// form), and the visitor's words for its problem.
-    fn posted(&self, name: &str, offline: bool, locale: Locale) -> (String, Option<String>) {
-        if self.offline_posted != offline {
+    /// What was posted in the field `name` of `form`, and the visitor's words for its problem.
+    fn posted(&self, name: &str, form: Posted, locale: Locale) -> (String, Option<String>) {
+        if self.posted != form {
             return (String::new(), None);
         }
         (
@@ -190,7 +204,7 @@ pub async fn submit_form(
     let locale = crate::server::demo::locale_from_headers(&headers);
     let ip = client_ip(&state, &headers, peer);
     let outcome = services::widget::submit_form(&state, &key, &input, tag(locale), ip).await;
-    answer_post(&state, &key, locale, input, outcome, "", false).await
+    answer_post(&state, &key, locale, input, outcome, "", Posted::PreChat).await
 }
 
 /// `POST /widget/:key/offline`: the offline form, posted like the pre-chat form. Kept: the
@@ -207,7 +221,40 @@ pub async fn submit_offline(
     let outcome = services::widget::leave_message(&state, &key, &input, tag(locale), ip)
         .await
         .map(|kept| kept.map(|_| ()));
-    answer_post(&state, &key, locale, input, outcome, "?sent", true).await
+    answer_post(
+        &state,
+        &key,
+        locale,
+        input,
+        outcome,
+        "?sent",
+        Posted::Offline,
+    )
+    .await
+}
+
+/// `POST /widget/:key/rating`: the rating of an ended chat, posted like the other forms.
+/// Kept: the page again with thanks (303 to `?rated`). Refused: the form again (422).
+pub async fn submit_rating(
+    State(state): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(input): Form<BTreeMap<String, String>>,
+) -> Response {
+    let locale = crate::server::demo::locale_from_headers(&headers);
+    let ip = client_ip(&state, &headers, peer);
+    let outcome = services::ratings::rate(&state, &key, &input, ip).await;
+    answer_post(
+        &state,
+        &key,
+        locale,
+        input,
+        outcome,
+        "?rated",
+        Posted::Rating,
+    )
+    .await
 }
 
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Option<IpAddr> {
@@ -228,7 +275,7 @@ async fn answer_post(
     mut input: BTreeMap<String, String>,
     outcome: Result<Result<(), BTreeMap<String, AnswerProblem>>, AppError>,
     then: &str,
-    offline: bool,
+    posted: Posted,
 ) -> Response {
     let inbox = match state.store.inbox_by_key(key).await {
         Ok(Some(inbox)) if !inbox.disabled => inbox,
@@ -267,7 +314,7 @@ async fn answer_post(
     form.values = input;
     form.problems = problems;
     form.alert = alert;
-    form.offline_posted = offline;
+    form.posted = posted;
     let nonce = crate::server::auth::random_token(16);
     respond(
         status,
@@ -364,6 +411,7 @@ fn chat_page(
                     </div>
                     <p id="sb-typing" class="typing" aria-live="polite"></p>
                     <div id="sb-notice"></div>
+                    {(inbox.widget.rating != RatingScale::Off).then(|| rating_form(inbox, locale, form))}
                     <form id="sb-composer" class="composer" hidden=form.asked || form.closed>
                         <textarea
                             id="sb-message"
@@ -471,13 +519,16 @@ fn pre_chat_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoVie
     let fields = fields
         .into_iter()
         .map(|field| {
-            let (value, problem) = form.posted(&field.name, false, locale);
+            let (value, problem) = form.posted(&field.name, Posted::PreChat, locale);
             field.view(value, problem, &choose)
         })
         .collect::<Vec<_>>();
     let action = format!("/widget/{}/form", encode(&inbox.key));
     let intro = td_string!(locale, widget_form_intro).to_string();
-    let alert = form.alert.clone().filter(|_| !form.offline_posted);
+    let alert = form
+        .alert
+        .clone()
+        .filter(|_| form.posted == Posted::PreChat);
     let label = intro.clone();
     view! {
         <form id="sb-form" class="prechat" method="post" action=action aria-label=label hidden=form.closed>
@@ -519,14 +570,17 @@ fn offline_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView
         ]
         .into_iter()
         .map(|(name, kind, label, required)| {
-            let (value, problem) = form.posted(name, true, locale);
+            let (value, problem) = form.posted(name, Posted::Offline, locale);
             FieldView::new(name, kind, label, required).view(value, problem, "")
         })
         .collect::<Vec<_>>();
-        let (message, problem) = form.posted("message", true, locale);
+        let (message, problem) = form.posted("message", Posted::Offline, locale);
         let invalid = problem.is_some().then_some("true");
         let described = problem.is_some().then_some("sb-o-message-error");
-        let alert = form.alert.clone().filter(|_| form.offline_posted);
+        let alert = form
+            .alert
+            .clone()
+            .filter(|_| form.posted == Posted::Offline);
         let action = format!("/widget/{}/offline", encode(&inbox.key));
         view! {
             <form id="sb-offline" method="post" action=action aria-labelledby="sb-away-words">
@@ -551,6 +605,68 @@ fn offline_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView
             {body}
         </section>
     }
+}
+
+/// The rating asked when a chat ends (hidden until then: the widget's code shows it with the
+/// conversation's id), or thanks once given.
+fn rating_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView + use<> {
+    if form.rated {
+        return view! { <p class="sent" role="status">{td_string!(locale, widget_rated).to_string()}</p> }
+            .into_any();
+    }
+    let (chosen, problem) = form.posted("score", Posted::Rating, locale);
+    let (comment, too_long) = form.posted("comment", Posted::Rating, locale);
+    let alert = form.alert.clone().filter(|_| form.posted == Posted::Rating);
+    let conversation = form
+        .values
+        .get("conversation_id")
+        .cloned()
+        .unwrap_or_default();
+    let scale = inbox.widget.rating;
+    let choices = scale
+        .scores()
+        .iter()
+        .map(|score| {
+            let label = match (scale, score) {
+                (RatingScale::GoodBad, 5) => td_string!(locale, widget_rate_good).to_string(),
+                (RatingScale::GoodBad, _) => td_string!(locale, widget_rate_bad).to_string(),
+                _ => score.to_string(),
+            };
+            let value = score.to_string();
+            let checked = value == chosen;
+            view! {
+                <label class="choice">
+                    <input type="radio" name="score" value=value checked=checked required />
+                    {label}
+                </label>
+            }
+        })
+        .collect::<Vec<_>>();
+    let question = if scale == RatingScale::FiveStars {
+        td_string!(locale, widget_rate_five).to_string()
+    } else {
+        td_string!(locale, widget_rate_question).to_string()
+    };
+    let action = format!("/widget/{}/rating", encode(&inbox.key));
+    view! {
+        <form id="sb-rating" class="prechat rating" method="post" action=action hidden=form.posted != Posted::Rating>
+            {alert.map(|alert| view! { <p class="error" role="alert">{alert}</p> })}
+            <input type="hidden" name="token" value="" />
+            <input type="hidden" name="conversation_id" value=conversation />
+            <fieldset>
+                <legend>{question}</legend>
+                {choices}
+                {problem.map(|problem| view! { <p class="error">{problem}</p> })}
+            </fieldset>
+            <div class="field">
+                <label for="sb-r-comment">{td_string!(locale, widget_rate_comment).to_string()}</label>
+                <textarea id="sb-r-comment" name="comment" rows="2" maxlength="1000">{comment}</textarea>
+                {too_long.map(|problem| view! { <p class="error">{problem}</p> })}
+            </div>
+            <button type="submit" disabled>{td_string!(locale, widget_rate_send).to_string()}</button>
+        </form>
+    }
+    .into_any()
 }
 
 /// One question of the pre-chat form as painted.
@@ -778,6 +894,10 @@ pub fn widget_text(locale: Locale) -> WidgetText {
             td_string!(locale, err_storage_full).to_string(),
         ),
         ("not_found", td_string!(locale, err_not_found).to_string()),
+        (
+            "already_rated",
+            td_string!(locale, err_already_rated).to_string(),
+        ),
         (
             "unavailable",
             td_string!(locale, err_unavailable).to_string(),

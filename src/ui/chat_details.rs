@@ -26,20 +26,40 @@ pub enum Tool {
     Move,
 }
 
-/// The conversation's details in the sidebar: its ID, its inbox, its labels.
+/// The conversation's details in the sidebar: its ID, the visitor's rating, its inbox, its
+/// labels.
 #[component]
 pub fn ChatDetails(
     /// The conversation.
     id: i64,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let desk = expect_context::<DeskState>();
+    let rating = move || {
+        desk.data
+            .with(|d| d.conversations.get(&id).and_then(|c| c.rating))
+    };
     view! {
         <section class="chat-details" aria-label=move || t_string!(i18n, details_label).to_string()>
             <p class="conversation-id">{move || t_string!(i18n, details_id, id = id).to_string()}</p>
+            {move || rating().map(|score| view! {
+                <p class="rating">{t!(i18n, details_rating)} ": " {rating_words(i18n, score)}</p>
+            })}
             <MoveForm id />
             <LabelsEditor id />
         </section>
     }
+}
+
+/// A rating in words for agents: its verdict and score ("Good · 5/5").
+pub fn rating_words(i18n: leptos_i18n::I18nContext<Locale>, score: i64) -> String {
+    use crate::widget_settings::{Verdict, verdict};
+    let word = match verdict(score) {
+        Verdict::Good => t_string!(i18n, rating_verdict_good),
+        Verdict::Okay => t_string!(i18n, rating_verdict_okay),
+        Verdict::Bad => t_string!(i18n, rating_verdict_bad),
+    };
+    format!("{word} · {score}/5")
 }
 
 /// The form the actions menu opened, above the timeline, with a button that folds it.

@@ -52,6 +52,7 @@ fn ChatLogs(me: Me) -> impl IntoView {
     let to = RwSignal::new(String::new());
     let label = RwSignal::new(String::new());
     let visitor = RwSignal::new(String::new());
+    let rating = RwSignal::new(String::new());
     let asked = RwSignal::new((HistoryFilter::default(), 0i64));
     let rows = Resource::new(
         move || asked.get(),
@@ -67,6 +68,7 @@ fn ChatLogs(me: Me) -> impl IntoView {
             to: day_start_millis(&to.get_untracked(), offset).map(|start| start + 86_400_000),
             label: Some(label.get_untracked()).filter(|l| !l.is_empty()),
             visitor: Some(visitor.get_untracked()).filter(|v| !v.trim().is_empty()),
+            rating: Some(rating.get_untracked()).filter(|r| !r.is_empty()),
         }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -133,6 +135,16 @@ fn ChatLogs(me: Me) -> impl IntoView {
                     <input type="date" prop:value=to on:input=move |ev| to.set(event_target_value(&ev)) />
                 </label>
                 <label>
+                    {t!(i18n, history_rating)}
+                    <select on:change=move |ev| rating.set(event_target_value(&ev))>
+                        <option value="">{t!(i18n, history_all)}</option>
+                        <option value="rated">{t!(i18n, history_rated)}</option>
+                        <option value="good">{t!(i18n, rating_verdict_good)}</option>
+                        <option value="okay">{t!(i18n, rating_verdict_okay)}</option>
+                        <option value="bad">{t!(i18n, rating_verdict_bad)}</option>
+                    </select>
+                </label>
+                <label>
                     {t!(i18n, history_visitor)}
                     <input type="text" maxlength="100" prop:value=visitor on:input=move |ev| visitor.set(event_target_value(&ev)) />
                 </label>
@@ -179,6 +191,7 @@ fn Rows(rows: Vec<HistoryRow>) -> impl IntoView {
                     <th>{t!(i18n, history_agent)}</th>
                     <th>{t!(i18n, log_status)}</th>
                     <th>{t!(i18n, field_labels)}</th>
+                    <th>{t!(i18n, history_rating)}</th>
                     <th>{t!(i18n, log_started)}</th>
                     <th>{t!(i18n, history_length)}</th>
                     <th>{t!(i18n, history_messages)}</th>
@@ -204,6 +217,7 @@ fn Rows(rows: Vec<HistoryRow>) -> impl IntoView {
                                     ConversationStatus::Closed => t_string!(i18n, conversation_is_closed).to_string(),
                                 }}</td>
                                 <td>{summary.labels.join(", ")}</td>
+                                <td>{summary.rating.map(|score| crate::ui::chat_details::rating_words(i18n, score))}</td>
                                 <td>{move || clock::date_time(i18n, started)}</td>
                                 <td>{move || clock::elapsed_text(i18n, ended - started)}</td>
                                 <td>{row.messages}</td>

@@ -62,6 +62,7 @@ pub fn code_text(i18n: I18nContext<Locale>, code: &str) -> String {
         "visitor_not_online" => t_string!(i18n, err_visitor_not_online),
         "not_online" => t_string!(i18n, err_not_online),
         "form_needed" => t_string!(i18n, err_form_needed),
+        "already_rated" => t_string!(i18n, err_already_rated),
         "unavailable" => t_string!(i18n, err_unavailable),
         "upload_limit" => t_string!(i18n, err_upload_limit),
         "storage_full" => t_string!(i18n, err_storage_full),

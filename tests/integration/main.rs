@@ -11,6 +11,7 @@ mod lifecycle;
 mod limits;
 mod offline;
 mod pre_chat;
+mod ratings;
 mod realtime;
 mod sessions;
 mod store;

@@ -387,6 +387,7 @@ impl Chat {
             );
         }
         self.draw_notice();
+        self.draw_rating();
         // Before the snapshot: as painted (hidden behind a pre-chat form, else shown).
         let shown = !self.asking && (self.can_write() || !self.loaded);
         self.composer
@@ -424,6 +425,21 @@ impl Chat {
             dom::attr(&again, "data-new-chat", "");
             append(&ended, &again);
             append(notice, &ended);
+        }
+    }
+
+    /// The rating form the server painted (if the inbox asks ratings): shown for the ended
+    /// conversation until it is rated.
+    fn draw_rating(&self) {
+        let (Some(token), Some(current)) = (&self.token, self.data.current()) else {
+            return;
+        };
+        let ask = self.ended() && current.rating.is_none();
+        show_painted("sb-rating", ask, token);
+        if let Some(input) = by_id::<Element>("sb-rating")
+            .and_then(|form| form.query_selector("[name=conversation_id]").ok().flatten())
+        {
+            dom::attr(&input, "value", &current.id.to_string());
         }
     }
 

@@ -264,6 +264,8 @@ fn system_text(line: &SystemLine, text: &WidgetText) -> String {
             &template("ticket_created"),
             &[("by", by), ("id", &ticket_id.to_string())],
         ),
+        // Agents only: never sent to the widget.
+        SystemLine::Rated { .. } => String::new(),
         SystemLine::PageViewed { title, url } => fill(
             &template("page_viewed"),
             &[

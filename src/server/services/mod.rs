@@ -15,6 +15,7 @@ pub mod history;
 pub mod lifecycle;
 pub mod messages;
 pub mod presence;
+pub mod ratings;
 pub mod snapshots;
 pub mod team;
 pub mod templates;

@@ -36,6 +36,7 @@ pub async fn set_widget_settings(
         hours,
         away,
         look: widget_settings::validate_look(&given.look)?,
+        rating: given.rating,
     };
     let mut tx = state.store.write().await?;
     tx.set_widget_settings(inbox_id, &settings).await?;
@@ -90,7 +91,7 @@ pub(super) async fn someone_online(tx: &mut WriteTx, inbox: &Inbox) -> Result<bo
 
 /// The inbox behind a widget key and the visitor behind the token posted with a form, checked
 /// against each other and against blocks.
-async fn widget_visitor(
+pub(super) async fn widget_visitor(
     state: &AppState,
     key: &str,
     input: &BTreeMap<String, String>,

@@ -12,7 +12,8 @@ pub(super) const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visito
      v.email AS visitor_email, c.status, \
      c.assignee_id, a.name AS assignee_name, c.created_at, c.last_message_at, c.preview, \
      (SELECT json_group_array(l.name) FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id \
-     WHERE cl.conversation_id = c.id) AS labels \
+     WHERE cl.conversation_id = c.id) AS labels, \
+     (SELECT r.score FROM ratings r WHERE r.conversation_id = c.id) AS rating \
      FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
      LEFT JOIN agents a ON a.id = c.assignee_id";
 
@@ -58,6 +59,7 @@ pub(super) fn conversation_from_row(row: &SqliteRow) -> StoreResult<Conversation
         created_at: row.try_get("created_at")?,
         last_message_at: row.try_get("last_message_at")?,
         preview: row.try_get("preview")?,
+        rating: row.try_get("rating")?,
         labels,
     })
 }
@@ -185,6 +187,28 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await
         .map_err(StoreError::from)
+    }
+
+    /// Keeps a visitor's rating of a conversation; `false` (and nothing changes) when it was
+    /// rated already.
+    pub async fn insert_rating(
+        &mut self,
+        conversation_id: i64,
+        score: i64,
+        comment: &str,
+        at: Millis,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO ratings (conversation_id, score, comment, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (conversation_id) DO NOTHING",
+        )
+        .bind(conversation_id)
+        .bind(score)
+        .bind(comment)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Sets what conversation lists show of a conversation's last message.

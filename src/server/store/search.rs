@@ -173,6 +173,10 @@ impl Store {
                     .replace('_', "\\_")
             )
         });
+        let scores = filter
+            .rating
+            .as_deref()
+            .and_then(crate::rules::rating_scores);
         let rows = sqlx::query(&format!(
             "SELECT x.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = x.id \
              AND m.author_kind <> 'system' AND m.note = 0) AS message_count, \
@@ -187,6 +191,8 @@ impl Store {
              JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id AND l.name = ?7)) \
              AND (?8 IS NULL OR v.name LIKE ?8 ESCAPE '\\' OR v.email LIKE ?8 ESCAPE '\\' \
              OR '#' || v.id = ?9) \
+             AND (?12 IS NULL OR EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id \
+             AND r.score BETWEEN ?12 AND ?13)) \
              ORDER BY c.id DESC LIMIT ?10 OFFSET ?11) x ORDER BY x.id DESC"
         ))
         .bind(inboxes)
@@ -200,6 +206,8 @@ impl Store {
         .bind(visitor)
         .bind(limit)
         .bind(offset)
+        .bind(scores.map(|(low, _)| low))
+        .bind(scores.map(|(_, high)| high))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -1,7 +1,7 @@
 //! How an inbox's widget looks, edited on its page with a live preview: the accent colour (the
 //! text on it is whichever of white and black reads better, with its contrast shown), the
-//! side, the launcher's label, the title, the greeting (English and Spanish) and agents'
-//! pictures. The loader reads it from the server, so a site needs no new snippet.
+//! side, the launcher's label, the title, the greeting (English and Spanish), agents'
+//! pictures and the rating asked when a chat ends. The loader reads it from the server, so a site needs no new snippet.
 
 use leptos::prelude::*;
 
@@ -9,7 +9,7 @@ use crate::api::SetWidgetSettings;
 use crate::i18n::*;
 use crate::model::Inbox;
 use crate::ui::errors::ErrorNote;
-use crate::widget_settings::{Look, STANDARD_COLOR, Side, WidgetSettings, ink_on};
+use crate::widget_settings::{Look, RatingScale, STANDARD_COLOR, Side, WidgetSettings, ink_on};
 
 /// The look of `inbox`'s widget. `saved` is its widget settings as the server kept them,
 /// shared with the page's other widget sections (each saves the whole).
@@ -31,6 +31,7 @@ pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoVi
     let greeting_en = RwSignal::new(look.greeting_en.clone());
     let greeting_es = RwSignal::new(look.greeting_es.clone());
     let avatars = RwSignal::new(look.avatars);
+    let rating = RwSignal::new(inbox.widget.rating);
     let inbox_id = inbox.id;
     let inbox_name = StoredValue::new(inbox.name.clone());
     let heading_id = format!("look-{inbox_id}");
@@ -47,6 +48,7 @@ pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoVi
             greeting_es: greeting_es.get_untracked(),
             avatars: avatars.get_untracked(),
         };
+        settings.rating = rating.get_untracked();
         action.dispatch(SetWidgetSettings {
             inbox_id,
             settings: serde_json::to_string(&settings).unwrap_or_default(),
@@ -89,6 +91,9 @@ pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoVi
             typed
         }
     };
+    let scale_option = move |value: RatingScale, label: String| {
+        view! { <option value=value.as_str() selected=move || rating.get() == value>{label}</option> }
+    };
     let side_option = move |value: Side, label: String| {
         let name = if value == Side::Left { "left" } else { "right" };
         view! { <option value=name selected=move || side.get() == value>{label}</option> }
@@ -127,6 +132,18 @@ pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoVi
                     <label>
                         {t!(i18n, look_greeting_es)}
                         <textarea rows="2" maxlength="300" prop:value=move || greeting_es.get() on:input=move |ev| greeting_es.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <label>
+                        {t!(i18n, look_rating)}
+                        <select on:change=move |ev| {
+                            if let Some(scale) = RatingScale::parse(&event_target_value(&ev)) {
+                                rating.set(scale);
+                            }
+                        }>
+                            {scale_option(RatingScale::GoodBad, t_string!(i18n, look_rating_good_bad).to_string())}
+                            {scale_option(RatingScale::FiveStars, t_string!(i18n, look_rating_five).to_string())}
+                            {scale_option(RatingScale::Off, t_string!(i18n, look_rating_off).to_string())}
+                        </select>
                     </label>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || avatars.get() on:change=move |ev| avatars.set(event_target_checked(&ev)) />
