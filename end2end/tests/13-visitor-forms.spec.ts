@@ -201,7 +201,7 @@ test("after the chat ends the visitor rates it, and the agent sees the rating in
   const chat = visitor.chat;
   await expect(chat.getByText("This chat has ended.")).toBeVisible();
   const rating = chat.getByRole("group", { name: "How was this chat?" });
-  await rating.getByLabel("👍 Good").check();
+  await rating.getByLabel("Good", { exact: true }).check();
   await chat.getByLabel("Anything to add? (optional)").fill("Lovely, thanks");
   await visitor.page.setViewportSize({ width: 1280, height: 720 });
   await visitor.page.screenshot({ path: "test-results/rating-widget.png" });

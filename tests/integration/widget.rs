@@ -217,3 +217,14 @@ async fn an_inboxs_look_reaches_the_chat_page_and_the_tracker_without_a_new_snip
         .expect("html");
     assert!(spanish.contains("¡Hola! ¿Dudas sobre café?"));
 }
+
+#[test]
+fn the_loader_a_site_pastes_stays_under_five_kilobytes_gzipped() {
+    use std::io::Write;
+    let loader = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/public/widget.js"))
+        .expect("the loader");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&loader).expect("gzip");
+    let bytes = gzip.finish().expect("gzip").len();
+    assert!(bytes < 5_000, "the loader is {bytes} bytes gzipped");
+}
