@@ -693,6 +693,7 @@ mod tests {
             created_at,
             last_message_at: created_at,
             preview: String::new(),
+            rating: None,
             labels: Vec::new(),
         }
     }

@@ -544,6 +544,7 @@ mod tests {
             created_at: 1,
             last_message_at: 7,
             preview: "Hi".into(),
+            rating: None,
             labels: Vec::new(),
         };
         for event in [

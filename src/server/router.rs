@@ -51,9 +51,7 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/demo/delivery", get(demo::delivery))
         .route("/track/{key}", get(tracker::page))
         .route("/widget/{key}", get(widget_page::page))
-        .route("/widget/{key}/form", post(widget_page::submit_form))
-        .route("/widget/{key}/offline", post(widget_page::submit_offline))
-        .route("/widget/{key}/rating", post(widget_page::submit_rating))
+        .route("/widget/{key}/{form}", post(widget_page::submit))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &state,

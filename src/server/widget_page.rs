@@ -191,70 +191,40 @@ impl FormView {
     }
 }
 
-/// `POST /widget/:key/form`: the pre-chat form, posted by the page itself (no script needed
-/// beyond the token the widget's code puts in it). Kept: back to the chat (303). Refused:
+/// `POST /widget/:key/:form`: one of the page's forms (`form`, the pre-chat form; `offline`;
+/// `rating`), posted by the page itself: no script is needed beyond the token the widget's
+/// code puts in it. Kept: back to the chat (303; `?sent` and `?rated` say thanks). Refused:
 /// the page again with the answers and what is wrong with them (422).
-pub async fn submit_form(
+pub async fn submit(
     State(state): State<AppState>,
-    UrlPath(key): UrlPath<String>,
+    UrlPath((key, form)): UrlPath<(String, String)>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(input): Form<BTreeMap<String, String>>,
 ) -> Response {
     let locale = crate::server::demo::locale_from_headers(&headers);
     let ip = client_ip(&state, &headers, peer);
-    let outcome = services::widget::submit_form(&state, &key, &input, tag(locale), ip).await;
-    answer_post(&state, &key, locale, input, outcome, "", Posted::PreChat).await
-}
-
-/// `POST /widget/:key/offline`: the offline form, posted like the pre-chat form. Kept: the
-/// page again with thanks (303 to `?sent`). Refused: the form again with its problems (422).
-pub async fn submit_offline(
-    State(state): State<AppState>,
-    UrlPath(key): UrlPath<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(input): Form<BTreeMap<String, String>>,
-) -> Response {
-    let locale = crate::server::demo::locale_from_headers(&headers);
-    let ip = client_ip(&state, &headers, peer);
-    let outcome = services::widget::leave_message(&state, &key, &input, tag(locale), ip)
-        .await
-        .map(|kept| kept.map(|_| ()));
-    answer_post(
-        &state,
-        &key,
-        locale,
-        input,
-        outcome,
-        "?sent",
-        Posted::Offline,
-    )
-    .await
-}
-
-/// `POST /widget/:key/rating`: the rating of an ended chat, posted like the other forms.
-/// Kept: the page again with thanks (303 to `?rated`). Refused: the form again (422).
-pub async fn submit_rating(
-    State(state): State<AppState>,
-    UrlPath(key): UrlPath<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(input): Form<BTreeMap<String, String>>,
-) -> Response {
-    let locale = crate::server::demo::locale_from_headers(&headers);
-    let ip = client_ip(&state, &headers, peer);
-    let outcome = services::ratings::rate(&state, &key, &input, ip).await;
-    answer_post(
-        &state,
-        &key,
-        locale,
-        input,
-        outcome,
-        "?rated",
-        Posted::Rating,
-    )
-    .await
+    let (outcome, then, posted) = match form.as_str() {
+        "form" => (
+            services::widget::submit_form(&state, &key, &input, tag(locale), ip).await,
+            "",
+            Posted::PreChat,
+        ),
+        "offline" => (
+            services::widget::leave_message(&state, &key, &input, tag(locale), ip)
+                .await
+                .map(|kept| kept.map(|_| ())),
+            "?sent",
+            Posted::Offline,
+        ),
+        "rating" => (
+            services::ratings::rate(&state, &key, &input, ip).await,
+            "?rated",
+            Posted::Rating,
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    answer_post(&state, &key, locale, input, outcome, then, posted).await
 }
 
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Option<IpAddr> {

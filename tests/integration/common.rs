@@ -292,6 +292,16 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// The widget's page of an inbox (`query`: `?sent`, `?rated` or empty), as HTML.
+    pub async fn widget_page(&self, inbox: &Inbox, query: &str) -> String {
+        reqwest::get(self.url(&format!("/widget/{}{query}", inbox.key)))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html")
+    }
+
     /// Posts one of the widget page's forms (`form`: the pre-chat form, `offline`) as the page
     /// does, without following the answer's redirect; returns the status, the body and where
     /// it redirects.

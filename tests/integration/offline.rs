@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard::model::{Inbox, Ticket};
+use switchboard::model::Ticket;
 use switchboard::protocol::{Event, ServerFrame};
 
 use crate::common::{TestServer, acked, send};
@@ -12,15 +12,6 @@ use crate::pre_chat::{profile, set_settings, snapshot_flag, visitor_id};
 /// Hours switched on with no opening time at all: closed whenever the test runs.
 fn always_closed() -> serde_json::Value {
     json!({"hours": {"enabled": true, "time_zone": "Europe/Madrid", "week": []}})
-}
-
-async fn page(server: &TestServer, inbox: &Inbox, query: &str) -> String {
-    reqwest::get(server.url(&format!("/widget/{}{query}", inbox.key)))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html")
 }
 
 #[tokio::test]
@@ -42,7 +33,7 @@ async fn outside_business_hours_new_chats_are_refused_and_the_offline_form_is_of
         .await
         .expect_err("refused");
     assert_eq!(refused["field"], "time_zone");
-    let open = page(&server, &team.inbox, "").await;
+    let open = server.widget_page(&team.inbox, "").await;
     assert!(
         !open.contains("id=\"sb-away\""),
         "no offline form while always open"
@@ -53,7 +44,7 @@ async fn outside_business_hours_new_chats_are_refused_and_the_offline_form_is_of
         .expect("saved");
     let newcomer = server.visitor_token(&team.inbox).await;
     assert!(snapshot_flag(&server, &team.inbox, "offline", &newcomer).await);
-    let closed = page(&server, &team.inbox, "").await;
+    let closed = server.widget_page(&team.inbox, "").await;
     assert!(
         closed.contains("<section id=\"sb-away\" class=\"prechat\">"),
         "shown: {closed}"
@@ -96,7 +87,8 @@ async fn with_nobody_online_chats_wait_for_the_team_unless_the_inbox_says_otherw
     .expect("saved");
     assert!(snapshot_flag(&server, &team.inbox, "offline", &token).await);
     assert!(
-        page(&server, &team.inbox, "")
+        server
+            .widget_page(&team.inbox, "")
             .await
             .contains("Back at nine.")
     );
@@ -163,7 +155,8 @@ async fn an_offline_message_becomes_one_ticket_that_the_inboxs_agents_hear_of() 
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location, Some(format!("/widget/{}?sent", team.inbox.key)));
     assert!(
-        page(&server, &team.inbox, "?sent")
+        server
+            .widget_page(&team.inbox, "?sent")
             .await
             .contains("Thanks! We got your message")
     );

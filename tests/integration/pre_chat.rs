@@ -172,12 +172,7 @@ async fn a_chosen_department_is_where_the_conversation_starts_and_its_team_sees_
     let token = server.visitor_token(&team.inbox).await;
     let id = visitor_id(&server, &token).await;
     assert!(snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
-    let page = reqwest::get(server.url(&format!("/widget/{}", team.inbox.key)))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = server.widget_page(&team.inbox, "").await;
     assert!(
         page.contains(&format!("<option value=\"{}\">Other", other.id)),
         "{page}"

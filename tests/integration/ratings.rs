@@ -141,12 +141,7 @@ async fn an_inbox_asks_one_to_five_or_no_rating_at_all() {
     set_settings(&root, &team.inbox, &json!({"rating": "five_stars"}))
         .await
         .expect("saved");
-    let page = reqwest::get(server.url(&format!("/widget/{}", team.inbox.key)))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = server.widget_page(&team.inbox, "").await;
     assert!(
         page.contains("id=\"sb-rating\""),
         "the rating form waits in the page"
@@ -169,12 +164,7 @@ async fn an_inbox_asks_one_to_five_or_no_rating_at_all() {
     set_settings(&root, &team.inbox, &json!({"rating": "off"}))
         .await
         .expect("saved");
-    let page = reqwest::get(server.url(&format!("/widget/{}", team.inbox.key)))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = server.widget_page(&team.inbox, "").await;
     assert!(!page.contains("id=\"sb-rating\""), "no rating asked");
     let (token, id) = ended("Second").await;
     let (status, _, _) = server

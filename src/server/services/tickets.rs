@@ -18,7 +18,7 @@ use crate::server::mailer::Email;
 use crate::server::outbox::Item;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
-use crate::server::store::{NewTicket, Visitor};
+use crate::server::store::{NewTicket, Visitor, WriteTx};
 use crate::server::{auth, webhook};
 use crate::widget_settings::OfflineMessage;
 
@@ -151,27 +151,10 @@ pub async fn create(
         },
     )
     .await?;
-    let ticket = tx
-        .ticket(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("ticket"))?;
-    if state.mailer.is_some() {
-        // The requester learns the ticket's number, in the language of their chat.
-        let locale = tx.mail_facts(conversation.visitor_id).await?.locale;
-        let email = opened_email(
-            services::transcripts::locale_of(locale.as_deref()),
-            &ticket,
-            &target_inbox.name,
-        );
-        tx.enqueue(&Item::Email(email)).await?;
-    }
-    if tx.webhook_secret(target).await?.is_some() {
-        tx.enqueue(&Item::Webhook {
-            inbox_id: target,
-            body: webhook::ticket_created_body(&ticket, &target_inbox.name),
-        })
-        .await?;
-    }
+    // The requester learns the ticket's number, in the language of their chat.
+    let locale = tx.mail_facts(conversation.visitor_id).await?.locale;
+    let language = services::transcripts::locale_of(locale.as_deref());
+    let ticket = announce(state, &mut tx, id, &target_inbox, language).await?;
     tx.commit(&state.hub).await?;
     Ok(ticket)
 }
@@ -220,6 +203,20 @@ pub async fn open_from_offline_message(
         },
     )
     .await?;
+    announce(state, &mut tx, id, inbox, language).await?;
+    tx.commit(&state.hub).await?;
+    Ok(id)
+}
+
+/// A new ticket, read back and announced in its transaction: its requester is emailed its
+/// number in `language` (when mail is set up) and its inbox's webhook is posted to.
+async fn announce(
+    state: &AppState,
+    tx: &mut WriteTx,
+    id: i64,
+    inbox: &Inbox,
+    language: crate::i18n::Locale,
+) -> Result<Ticket, AppError> {
     let ticket = tx
         .ticket(id)
         .await?
@@ -235,8 +232,7 @@ pub async fn open_from_offline_message(
         })
         .await?;
     }
-    tx.commit(&state.hub).await?;
-    Ok(id)
+    Ok(ticket)
 }
 
 /// The tickets of the agent's inboxes, newest first, optionally of one status.

@@ -135,6 +135,7 @@ mod tests {
             created_at: 1_795_305_600_000,
             last_message_at: 0,
             preview: String::new(),
+            rating: None,
             labels: Vec::new(),
         }
     }

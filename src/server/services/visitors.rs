@@ -19,12 +19,7 @@ pub async fn visitor_for_widget(
     token: Option<&str>,
     ip: Option<std::net::IpAddr>,
 ) -> Result<(Inbox, Visitor, Option<String>), AppError> {
-    let inbox = state
-        .store
-        .inbox_by_key(key)
-        .await?
-        .filter(|inbox| !inbox.disabled)
-        .ok_or(AppError::UnknownInbox)?;
+    let inbox = widget_inbox(state, key).await?;
     let known = match token {
         Some(token) => {
             state
@@ -45,6 +40,16 @@ pub async fn visitor_for_widget(
         .await?;
     tx.commit(&state.hub).await?;
     Ok((inbox, visitor, Some(token)))
+}
+
+/// The inbox behind a widget key, while it takes visitors (else `UnknownInbox`).
+pub(crate) async fn widget_inbox(state: &AppState, key: &str) -> Result<Inbox, AppError> {
+    state
+        .store
+        .inbox_by_key(key)
+        .await?
+        .filter(|inbox| !inbox.disabled)
+        .ok_or(AppError::UnknownInbox)
 }
 
 /// Remembers the widget's language for a visitor ("en" or "es"; anything else is ignored).

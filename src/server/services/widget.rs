@@ -97,12 +97,7 @@ pub(super) async fn widget_visitor(
     input: &BTreeMap<String, String>,
     ip: Option<std::net::IpAddr>,
 ) -> Result<(Inbox, Visitor), AppError> {
-    let inbox = state
-        .store
-        .inbox_by_key(key)
-        .await?
-        .filter(|inbox| !inbox.disabled)
-        .ok_or(AppError::UnknownInbox)?;
+    let inbox = super::widget_inbox(state, key).await?;
     let token = input
         .get("token")
         .filter(|t| !t.is_empty())

@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::SetWidgetSettings;
 use crate::i18n::*;
 use crate::model::Inbox;
 use crate::ui::errors::ErrorNote;
+
+use super::widget_save::WidgetSave;
 use crate::widget_settings::{Away, BusinessHours, OpenSpan, WidgetSettings};
 
 /// One weekday's row: open or not, from and to as `HH:MM`.
@@ -39,13 +40,8 @@ fn minutes(text: &str) -> u16 {
 #[component]
 pub fn HoursForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoView {
     let i18n = use_i18n();
-    let action = ServerAction::<SetWidgetSettings>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    Effect::new(move |_| {
-        if let Some(Ok(inbox)) = action.value().get() {
-            saved.set_value(inbox.widget);
-        }
-    });
+    let save = WidgetSave::new(inbox.id, saved);
+    let error = save.error();
     let hours = &inbox.widget.hours;
     let away = &inbox.widget.away;
     let enabled = RwSignal::new(hours.enabled);
@@ -79,26 +75,23 @@ pub fn HoursForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoV
                 to: minutes(&d.to.get_untracked()),
             })
             .collect();
-        let mut settings: WidgetSettings = saved.get_value();
-        settings.hours = BusinessHours {
-            enabled: enabled.get_untracked(),
-            time_zone: zone.get_untracked(),
-            week,
-            holidays: holidays
-                .get_untracked()
-                .split(',')
-                .map(|d| d.trim().to_owned())
-                .filter(|d| !d.is_empty())
-                .collect(),
-        };
-        settings.away = Away {
-            chat_when_nobody_online: waits.get_untracked(),
-            message_en: message_en.get_untracked(),
-            message_es: message_es.get_untracked(),
-        };
-        action.dispatch(SetWidgetSettings {
-            inbox_id,
-            settings: serde_json::to_string(&settings).unwrap_or_default(),
+        save.save(|settings| {
+            settings.hours = BusinessHours {
+                enabled: enabled.get_untracked(),
+                time_zone: zone.get_untracked(),
+                week,
+                holidays: holidays
+                    .get_untracked()
+                    .split(',')
+                    .map(|d| d.trim().to_owned())
+                    .filter(|d| !d.is_empty())
+                    .collect(),
+            };
+            settings.away = Away {
+                chat_when_nobody_online: waits.get_untracked(),
+                message_en: message_en.get_untracked(),
+                message_es: message_es.get_untracked(),
+            };
         });
     };
     let day_names = move || {
@@ -167,10 +160,10 @@ pub fn HoursForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoV
                 <textarea rows="2" maxlength="500" prop:value=move || message_es.get() on:input=move |ev| message_es.set(event_target_value(&ev))></textarea>
             </label>
             <ErrorNote error />
-            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+            <Show when=move || save.done()>
                 <p role="status">{t!(i18n, hours_saved)}</p>
             </Show>
-            <button type="submit" disabled=move || action.pending().get()>
+            <button type="submit" disabled=move || save.pending()>
                 {t!(i18n, save_hours)}
             </button>
         </form>

@@ -5,10 +5,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::SetWidgetSettings;
 use crate::i18n::*;
 use crate::model::Inbox;
 use crate::ui::errors::ErrorNote;
+
+use super::widget_save::WidgetSave;
 use crate::widget_settings::{Look, RatingScale, STANDARD_COLOR, Side, WidgetSettings, ink_on};
 
 /// The look of `inbox`'s widget. `saved` is its widget settings as the server kept them,
@@ -16,13 +17,8 @@ use crate::widget_settings::{Look, RatingScale, STANDARD_COLOR, Side, WidgetSett
 #[component]
 pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoView {
     let i18n = use_i18n();
-    let action = ServerAction::<SetWidgetSettings>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    Effect::new(move |_| {
-        if let Some(Ok(inbox)) = action.value().get() {
-            saved.set_value(inbox.widget);
-        }
-    });
+    let save = WidgetSave::new(inbox.id, saved);
+    let error = save.error();
     let look = &inbox.widget.look;
     let color = RwSignal::new(look.color.clone());
     let side = RwSignal::new(look.side);
@@ -38,20 +34,17 @@ pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoVi
     let labelled_by = heading_id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut settings: WidgetSettings = saved.get_value();
-        settings.look = Look {
-            color: color.get_untracked(),
-            side: side.get_untracked(),
-            launcher: launcher.get_untracked(),
-            title: title.get_untracked(),
-            greeting_en: greeting_en.get_untracked(),
-            greeting_es: greeting_es.get_untracked(),
-            avatars: avatars.get_untracked(),
-        };
-        settings.rating = rating.get_untracked();
-        action.dispatch(SetWidgetSettings {
-            inbox_id,
-            settings: serde_json::to_string(&settings).unwrap_or_default(),
+        save.save(|settings| {
+            settings.look = Look {
+                color: color.get_untracked(),
+                side: side.get_untracked(),
+                launcher: launcher.get_untracked(),
+                title: title.get_untracked(),
+                greeting_en: greeting_en.get_untracked(),
+                greeting_es: greeting_es.get_untracked(),
+                avatars: avatars.get_untracked(),
+            };
+            settings.rating = rating.get_untracked();
         });
     };
     // The preview: what a visitor would see, as typed.
@@ -164,10 +157,10 @@ pub fn LookForm(inbox: Inbox, saved: StoredValue<WidgetSettings>) -> impl IntoVi
                 </figure>
             </div>
             <ErrorNote error />
-            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+            <Show when=move || save.done()>
                 <p role="status">{t!(i18n, look_saved)}</p>
             </Show>
-            <button type="submit" disabled=move || action.pending().get()>{t!(i18n, save_look)}</button>
+            <button type="submit" disabled=move || save.pending()>{t!(i18n, save_look)}</button>
             <button type="button" on:click=move |_| color.set(STANDARD_COLOR.to_owned())>
                 {t!(i18n, look_standard_color)}
             </button>

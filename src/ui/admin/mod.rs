@@ -11,6 +11,7 @@ mod inboxes;
 mod look;
 mod pre_chat;
 mod webhook;
+mod widget_save;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

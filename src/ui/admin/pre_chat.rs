@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::SetWidgetSettings;
 use crate::i18n::*;
 use crate::model::Inbox;
 use crate::ui::errors::ErrorNote;
+
+use super::widget_save::WidgetSave;
 use crate::widget_settings::{ChatForm, FieldKind, FormField, FormMode, WidgetSettings};
 
 /// One question as the editor holds it while typed.
@@ -62,8 +63,8 @@ pub fn PreChatForm(
     saved: StoredValue<WidgetSettings>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let action = ServerAction::<SetWidgetSettings>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let save = WidgetSave::new(inbox.id, saved);
+    let error = save.error();
     let mode = RwSignal::new(inbox.widget.form.mode);
     let ask_name = RwSignal::new(inbox.widget.form.ask_name);
     let ask_email = RwSignal::new(inbox.widget.form.ask_email);
@@ -79,33 +80,24 @@ pub fn PreChatForm(
             .collect::<Vec<_>>(),
     );
     let departments = RwSignal::new(inbox.widget.departments.clone());
-    // Later saves start from what the server kept.
-    Effect::new(move |_| {
-        if let Some(Ok(inbox)) = action.value().get() {
-            saved.set_value(inbox.widget);
-        }
-    });
     let inbox_id = inbox.id;
     let heading_id = format!("pre-chat-{inbox_id}");
     let labelled_by = heading_id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut settings: WidgetSettings = saved.get_value();
-        settings.form = ChatForm {
-            mode: mode.get_untracked(),
-            ask_name: ask_name.get_untracked(),
-            ask_email: ask_email.get_untracked(),
-            fields: drafts
-                .get_untracked()
-                .iter()
-                .enumerate()
-                .map(|(place, draft)| draft.field(place))
-                .collect(),
-        };
-        settings.departments = departments.get_untracked();
-        action.dispatch(SetWidgetSettings {
-            inbox_id,
-            settings: serde_json::to_string(&settings).unwrap_or_default(),
+        save.save(|settings| {
+            settings.form = ChatForm {
+                mode: mode.get_untracked(),
+                ask_name: ask_name.get_untracked(),
+                ask_email: ask_email.get_untracked(),
+                fields: drafts
+                    .get_untracked()
+                    .iter()
+                    .enumerate()
+                    .map(|(place, draft)| draft.field(place))
+                    .collect(),
+            };
+            settings.departments = departments.get_untracked();
         });
     };
     let add = move |_| {
@@ -184,10 +176,10 @@ pub fn PreChatForm(
                 {department_boxes}
             </fieldset>
             <ErrorNote error />
-            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+            <Show when=move || save.done()>
                 <p role="status">{t!(i18n, prechat_saved)}</p>
             </Show>
-            <button type="submit" disabled=move || action.pending().get()>
+            <button type="submit" disabled=move || save.pending()>
                 {t!(i18n, save_prechat)}
             </button>
         </form>
