@@ -64,6 +64,8 @@
   }
   function name() {
     var n = open ? text.close : text.open;
+    // The visible label is part of the name (WCAG 2.5.3).
+    if (!label.hidden && !open) n = label.textContent + ": " + n;
     if (unread && !open) n += ", " + unread + " " + text.unread;
     button.setAttribute("aria-label", n);
     badge.textContent = String(unread);

@@ -91,7 +91,13 @@ pub struct VisitorLimits {
     pub frames: FrameLimits,
     new_visitors: Mutex<SlidingWindow>,
     open_sockets: Mutex<HashMap<IpAddr, usize>>,
+    offline_messages: Mutex<SlidingWindow>,
 }
+
+/// Offline messages one visitor may leave an hour (each is a ticket and an email).
+pub const OFFLINE_PER_VISITOR_HOUR: usize = 3;
+/// Offline messages one address may leave an hour, whatever visitors it starts.
+pub const OFFLINE_PER_ADDRESS_HOUR: usize = 20;
 
 impl VisitorLimits {
     /// Limits with these numbers.
@@ -102,6 +108,34 @@ impl VisitorLimits {
             frames,
             new_visitors: Mutex::new(SlidingWindow::default()),
             open_sockets: Mutex::new(HashMap::new()),
+            offline_messages: Mutex::new(SlidingWindow::default()),
+        }
+    }
+
+    /// Whether `visitor_id` (from `ip`) may leave another offline message now: at most
+    /// [`OFFLINE_PER_VISITOR_HOUR`] a visitor and [`OFFLINE_PER_ADDRESS_HOUR`] an address, so
+    /// the form cannot make the server mail anyone without end. Counted by [`Self::left_offline_message`].
+    pub fn may_leave_offline_message(
+        &self,
+        visitor_id: i64,
+        ip: Option<IpAddr>,
+    ) -> Result<(), AppError> {
+        let now = Instant::now();
+        let mut window = lock(&self.offline_messages);
+        for (key, limit) in offline_keys(visitor_id, ip) {
+            if window.wait(&key, limit, now).is_some() {
+                return Err(AppError::RateLimited);
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts an offline message that was kept.
+    pub fn left_offline_message(&self, visitor_id: i64, ip: Option<IpAddr>) {
+        let now = Instant::now();
+        let mut window = lock(&self.offline_messages);
+        for (key, limit) in offline_keys(visitor_id, ip) {
+            window.record(&key, limit, now);
         }
     }
 
@@ -160,6 +194,21 @@ impl Drop for SocketSlot {
             }
         }
     }
+}
+
+/// The windows an offline message counts in: its visitor's and its address's.
+fn offline_keys(visitor_id: i64, ip: Option<IpAddr>) -> Vec<(String, Limit)> {
+    let mut keys = vec![(
+        format!("v{visitor_id}"),
+        Limit::per(OFFLINE_PER_VISITOR_HOUR, 3_600),
+    )];
+    if let Some(ip) = ip {
+        keys.push((
+            format!("a{ip}"),
+            Limit::per(OFFLINE_PER_ADDRESS_HOUR, 3_600),
+        ));
+    }
+    keys
 }
 
 /// The counts stay usable after a panic elsewhere: at worst one count is off by one.

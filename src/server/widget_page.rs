@@ -580,10 +580,10 @@ fn offline_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView
 /// The rating asked when a chat ends (hidden until then: the widget's code shows it with the
 /// conversation's id), or thanks once given.
 fn rating_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView + use<> {
-    if form.rated {
-        return view! { <p class="sent" role="status">{td_string!(locale, widget_rated).to_string()}</p> }
-            .into_any();
-    }
+    // Thanks for the rating just given, and the form still waits for a later chat.
+    let thanks = form.rated.then(|| {
+        view! { <p class="sent" role="status">{td_string!(locale, widget_rated).to_string()}</p> }
+    });
     let (chosen, problem) = form.posted("score", Posted::Rating, locale);
     let (comment, too_long) = form.posted("comment", Posted::Rating, locale);
     let alert = form.alert.clone().filter(|_| form.posted == Posted::Rating);
@@ -619,6 +619,7 @@ fn rating_form(inbox: &Inbox, locale: Locale, form: &FormView) -> impl IntoView 
     };
     let action = format!("/widget/{}/rating", encode(&inbox.key));
     view! {
+        {thanks}
         <form id="sb-rating" class="prechat rating" method="post" action=action hidden=form.posted != Posted::Rating>
             {alert.map(|alert| view! { <p class="error" role="alert">{alert}</p> })}
             <input type="hidden" name="token" value="" />
@@ -864,6 +865,10 @@ pub fn widget_text(locale: Locale) -> WidgetText {
             td_string!(locale, err_storage_full).to_string(),
         ),
         ("not_found", td_string!(locale, err_not_found).to_string()),
+        (
+            "form_needed",
+            td_string!(locale, err_form_needed).to_string(),
+        ),
         (
             "already_rated",
             td_string!(locale, err_already_rated).to_string(),

@@ -204,3 +204,95 @@ async fn an_offline_message_becomes_one_ticket_that_the_inboxs_agents_hear_of() 
     let still: Vec<Ticket> = ana.call("tickets", &[]).await.expect("tickets");
     assert_eq!(still.len(), 1);
 }
+
+#[tokio::test]
+async fn the_offline_form_takes_messages_only_while_closed_and_so_many_an_hour() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let root = server.sign_in("root@example.com").await;
+    let token = server.visitor_token(&team.inbox).await;
+    let message = |n: usize| {
+        let token = token.clone();
+        let server = &server;
+        let team = &team;
+        async move {
+            let text = format!("Question number {n}");
+            server
+                .post_widget_form(
+                    &team.inbox,
+                    "offline",
+                    &[
+                        ("token", &token),
+                        ("email", "kim@example.com"),
+                        ("message", &text),
+                    ],
+                )
+                .await
+                .0
+        }
+    };
+    // Open (always, by default): the form is not a way to mail anyone.
+    assert_eq!(message(0).await, StatusCode::BAD_REQUEST);
+
+    set_settings(&root, &team.inbox, &always_closed())
+        .await
+        .expect("saved");
+    for n in 1..=3 {
+        assert_eq!(message(n).await, StatusCode::SEE_OTHER, "message {n}");
+    }
+    assert_eq!(
+        message(4).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "three an hour"
+    );
+    let ana = server.sign_in("ana@example.com").await;
+    let tickets: Vec<Ticket> = ana.call("tickets", &[]).await.expect("tickets");
+    assert_eq!(tickets.len(), 3);
+}
+
+#[tokio::test]
+async fn when_chats_may_not_wait_a_chat_starts_only_in_a_department_where_someone_is_online() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let other = server.other_inbox_with_sue(&team).await;
+    let root = server.sign_in("root@example.com").await;
+    set_settings(
+        &root,
+        &team.inbox,
+        &json!({"departments": [team.inbox.id, other.id], "away": {"chat_when_nobody_online": false}}),
+    )
+    .await
+    .expect("saved");
+    // Sue (Other) is online; nobody of the widget's own inbox is.
+    let sue = server.sign_in("sue@example.com").await;
+    let mut desk = sue.socket(None).await;
+    desk.until_ready().await;
+    let choose = |department: i64| {
+        let server = &server;
+        let team = &team;
+        async move {
+            let token = server.visitor_token(&team.inbox).await;
+            assert!(!snapshot_flag(server, &team.inbox, "offline", &token).await);
+            let chosen = department.to_string();
+            server
+                .post_widget_form(
+                    &team.inbox,
+                    "form",
+                    &[("token", &token), ("department", &chosen)],
+                )
+                .await;
+            let mut widget = server.visitor_socket(&token, None).await;
+            widget.until_ready().await;
+            widget.send(&send("first", None, "Hello")).await;
+            widget
+        }
+    };
+    let mut nobody_there = choose(team.inbox.id).await;
+    assert_eq!(nobody_there.refusal().await, "unavailable");
+    let mut sue_there = choose(other.id).await;
+    let message = acked(&mut sue_there).await;
+    assert_eq!(
+        sue.detail(message.conversation_id).await.summary.inbox_id,
+        other.id
+    );
+}

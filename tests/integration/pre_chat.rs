@@ -145,8 +145,23 @@ async fn a_required_form_is_answered_before_the_first_message_and_its_answers_re
             },
         ]
     );
-    // Not asked again, and the chat starts.
+    // Not asked again, and posting again changes nothing.
     assert!(!snapshot_flag(&server, &team.inbox, "ask_form", &token).await);
+    let (status, _, _) = server
+        .post_widget_form(
+            &team.inbox,
+            "form",
+            &[
+                ("token", &token),
+                ("name", "Someone Else"),
+                ("email", "else@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let kept = profile(&ana, id).await.expect("profile");
+    assert_eq!(kept.name.as_deref(), Some("Carla Ruiz"));
+    assert_eq!(kept.contact, None, "a typed email links to no contact");
     widget.send(&send("first", None, "My parcel is late")).await;
     let message = acked(&mut widget).await;
     let opened = ana.detail(message.conversation_id).await;
@@ -214,6 +229,19 @@ async fn a_chosen_department_is_where_the_conversation_starts_and_its_team_sees_
     assert_eq!(opened.summary.inbox_id, other.id);
     let seen = profile(&sue, id).await.expect("Sue sees the visitor");
     assert_eq!(seen.department.as_deref(), Some("Other"));
+    // Reading is all: blocking stays with the widget's own inbox, which Sue is not in.
+    refused(
+        sue.call::<Value>(
+            "block_visitor",
+            &[
+                ("visitor_id", &id.to_string()),
+                ("length", "hour"),
+                ("reason", "spam"),
+            ],
+        )
+        .await,
+        "not_found",
+    );
     refused(
         ana.call::<Value>(
             "conversation",

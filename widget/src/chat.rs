@@ -225,6 +225,16 @@ impl Chat {
                 }
                 self.data.apply(id, &event);
                 self.dirty = true;
+                // An agent started a chat (a proactive one, allowed at any hour): the message
+                // box replaces whatever form was asked.
+                if self.asking && self.data.current().is_some() && !self.data.ended() {
+                    self.asking = false;
+                    for form in ["sb-form", "sb-away"] {
+                        if let Some(form) = by_id::<HtmlElement>(form) {
+                            show(&form, false);
+                        }
+                    }
+                }
             }
             VisitorFrame::Passed { id } => {
                 self.data.last_event_id = self.data.last_event_id.max(id);

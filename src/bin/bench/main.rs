@@ -13,6 +13,7 @@
 #![recursion_limit = "256"]
 
 mod browse;
+mod process;
 mod search;
 
 use std::collections::HashMap;
@@ -52,6 +53,41 @@ struct ChatArgs {
     /// Pause between a visitor's messages, in milliseconds (0: as fast as acknowledged).
     #[arg(long, default_value_t = 0)]
     pause_ms: u64,
+    /// Run the server inside this process (as before) instead of as a process of its own.
+    #[arg(long)]
+    in_process: bool,
+    /// The server binary to start (default: `switchboard` beside this benchmark).
+    #[arg(long)]
+    server_binary: Option<std::path::PathBuf>,
+}
+
+/// The server a scenario drives: inside this process, or a process of its own.
+enum Target {
+    InProcess(Box<Bench>),
+    Process(process::ServerProcess),
+}
+
+impl Target {
+    fn urls(&self) -> (&str, &str, &str) {
+        match self {
+            Target::InProcess(b) => (&b.base, &b.ws_base, &b.inbox.key),
+            Target::Process(p) => (&p.base, &p.ws_base, &p.inbox_key),
+        }
+    }
+
+    fn usage(&self) -> Option<process::Usage> {
+        match self {
+            Target::InProcess(_) => None,
+            Target::Process(p) => p.usage(),
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Target::InProcess(b) => b.stop().await,
+            Target::Process(p) => p.stop(),
+        }
+    }
 }
 
 type Sent = Arc<Mutex<HashMap<String, Instant>>>;
@@ -103,22 +139,28 @@ impl Bench {
 
     /// Signs the agent in; returns their HTTP client and their `/ws/agent` socket, ready.
     async fn agent(&self) -> BenchResult<(reqwest::Client, WsStream)> {
+        agent(&self.base, &self.ws_base).await
+    }
+}
+
+/// Signs the benchmark's agent in on the server at `base`; returns their HTTP client and their
+/// `/ws/agent` socket, ready.
+async fn agent(base: &str, ws_base: &str) -> BenchResult<(reqwest::Client, WsStream)> {
+    {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(Arc::clone(&jar))
             .build()?;
         let signed = http
-            .post(format!("{}/api/sign_in", self.base))
+            .post(format!("{base}/api/sign_in"))
             .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
             .send()
             .await?;
         if !signed.status().is_success() {
             return Err(format!("sign in: {}", signed.status()).into());
         }
-        let cookie = jar
-            .cookies(&self.base.parse()?)
-            .ok_or("no session cookie")?;
-        let mut request = format!("{}/ws/agent", self.ws_base).into_client_request()?;
+        let cookie = jar.cookies(&base.parse()?).ok_or("no session cookie")?;
+        let mut request = format!("{ws_base}/ws/agent").into_client_request()?;
         request.headers_mut().insert("cookie", cookie);
         let (mut agent, _) = tokio_tungstenite::connect_async(request).await?;
         send_frame(
@@ -162,21 +204,38 @@ async fn main() -> BenchResult<()> {
 }
 
 async fn chat(args: ChatArgs) -> BenchResult<()> {
-    let bench = Bench::start().await?;
+    let target = if args.in_process {
+        Target::InProcess(Box::new(Bench::start().await?))
+    } else {
+        let binary = args
+            .server_binary
+            .clone()
+            .unwrap_or_else(process::default_binary);
+        Target::Process(process::ServerProcess::start(&binary).await?)
+    };
+    let (base, ws_base, key) = target.urls();
     println!(
-        "server 127.0.0.1:{} · {} visitors × {} messages",
-        bench.running.addr.port(),
+        "server {base} ({}) · {} visitors × {} messages{}",
+        if args.in_process {
+            "in this process"
+        } else {
+            "a process of its own"
+        },
         args.visitors,
-        args.messages
+        args.messages,
+        if args.pause_ms > 0 {
+            format!(", {} ms apart", args.pause_ms)
+        } else {
+            String::new()
+        }
     );
-    let (base, ws_base, inbox) = (&bench.base, &bench.ws_base, &bench.inbox);
-    let (_http, mut agent) = bench.agent().await?;
+    let (_http, mut agent) = agent(base, ws_base).await?;
     // The visitors: tokens and sockets first, so connecting is not measured as messaging.
     let mut visitors = Vec::with_capacity(args.visitors);
     for _ in 0..args.visitors {
         let snapshot: serde_json::Value = reqwest::Client::new()
             .post(format!("{base}/api/widget_start"))
-            .form(&[("key", inbox.key.as_str())])
+            .form(&[("key", key)])
             .send()
             .await?
             .json()
@@ -204,6 +263,7 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
 
     let total = args.visitors * args.messages;
     let sent: Sent = Arc::new(Mutex::new(HashMap::with_capacity(total)));
+    let before = target.usage();
     let started = Instant::now();
     let receiver = {
         let sent = Arc::clone(&sent);
@@ -274,6 +334,7 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
     }
     let (mut latencies, finished) = receiver.await?;
     let elapsed = finished.duration_since(started);
+    let after = target.usage();
     latencies.sort_unstable();
     let pct = |p: f64| -> Duration {
         if latencies.is_empty() {
@@ -297,6 +358,10 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
         pct(0.50).as_secs_f64() * 1e3
     );
     println!(
+        "visitor→agent latency p90:         {:.2} ms",
+        pct(0.90).as_secs_f64() * 1e3
+    );
+    println!(
         "visitor→agent latency p99:         {:.2} ms",
         pct(0.99).as_secs_f64() * 1e3
     );
@@ -304,7 +369,20 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
         "visitor→agent latency max:         {:.2} ms",
         pct(1.0).as_secs_f64() * 1e3
     );
-    bench.stop().await;
+    if let (Some(before), Some(after)) = (before, after) {
+        println!(
+            "server CPU:                        {:.2} cores ({:.1} s over the run)",
+            (after.cpu_secs - before.cpu_secs) / elapsed.as_secs_f64(),
+            after.cpu_secs - before.cpu_secs
+        );
+        println!(
+            "server memory:                     {} MiB resident ({} MiB before, peak {} MiB)",
+            after.rss_kib / 1024,
+            before.rss_kib / 1024,
+            after.peak_kib / 1024
+        );
+    }
+    target.stop().await;
     Ok(())
 }
 

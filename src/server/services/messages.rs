@@ -116,22 +116,19 @@ async fn starting_inbox(tx: &mut WriteTx, visitor: &Visitor) -> Result<i64, AppE
             open.push(*id);
         }
     }
+    let (answered, chosen) = tx.form_state(visitor.id).await?;
+    let usable = chosen.is_some_and(|id| open.contains(&id));
+    let target = crate::widget_settings::starting_inbox(own.id, &own.widget, chosen, usable);
+    // Within the widget's hours, and someone online where the chat starts unless it may wait.
     let within = crate::server::business_hours::open_at(&own.widget.hours, now_millis());
-    let online = super::widget::someone_online(tx, &own).await?;
+    let online = tx.someone_online(target).await?;
     if !crate::widget_settings::takes_chats(within, online, &own.widget.away) {
         return Err(AppError::Unavailable);
     }
-    let (answered, chosen) = tx.form_state(visitor.id).await?;
     if own.widget.asks_before_chat(open.len()) && !answered {
         return Err(AppError::FormNeeded);
     }
-    let usable = chosen.is_some_and(|id| open.contains(&id));
-    Ok(crate::widget_settings::starting_inbox(
-        own.id,
-        &own.widget,
-        chosen,
-        usable,
-    ))
+    Ok(target)
 }
 
 /// What an agent sends in a conversation.

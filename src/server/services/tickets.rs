@@ -192,7 +192,6 @@ pub async fn open_from_offline_message(
         .await?;
     tx.fill_in_visitor(visitor.id, message.name.as_deref(), &message.email)
         .await?;
-    crate::server::services::contacts::link_by_email(&mut tx, visitor.id, &message.email).await?;
     tx.append_event(
         inbox.id,
         visitor.id,

@@ -202,16 +202,7 @@ pub(crate) async fn visitor_for_agent(
         name: profile.name,
     };
     let inbox_ids = visible_inbox_ids(state, agent).await?;
-    // Theirs to see when the visitor uses one of their inboxes' widgets, or has a
-    // conversation in one (a department the visitor chose, a conversation moved there).
-    let sees = inbox_ids.contains(&visitor.inbox_id)
-        || state
-            .store
-            .conversation_inboxes_of(visitor.id)
-            .await?
-            .iter()
-            .any(|id| inbox_ids.contains(id));
-    if rules::may_see_inbox(agent.role, sees) {
+    if rules::may_see_inbox(agent.role, inbox_ids.contains(&visitor.inbox_id)) {
         Ok(visitor)
     } else {
         Err(AppError::not_found("visitor"))
@@ -224,16 +215,28 @@ pub async fn visitor_profile(
     agent: &Me,
     visitor_id: i64,
 ) -> Result<VisitorProfile, AppError> {
-    visitor_for_agent(state, agent, visitor_id).await?;
     let mut profile = state
         .store
         .visitor_profile(visitor_id)
         .await?
         .ok_or_else(|| AppError::not_found("visitor"))?;
+    // Theirs to read when the visitor uses one of their inboxes' widgets, or has a
+    // conversation in one (a department the visitor chose, a conversation moved there);
+    // blocking, editing and proactive chats stay with the widget's inbox.
+    let inbox_ids = visible_inbox_ids(state, agent).await?;
+    let sees = inbox_ids.contains(&profile.inbox_id)
+        || state
+            .store
+            .conversation_inboxes_of(visitor_id)
+            .await?
+            .iter()
+            .any(|id| inbox_ids.contains(id));
+    if !rules::may_see_inbox(agent.role, sees) {
+        return Err(AppError::not_found("visitor"));
+    }
     profile.online = state.online.is_on_site(visitor_id);
     profile.visits = state.store.visits_of(visitor_id).await?;
     profile.pages = state.store.recent_pages(visitor_id).await?;
-    let inbox_ids = visible_inbox_ids(state, agent).await?;
     profile.conversations = state.store.conversations_of_visitor(visitor_id).await?;
     profile
         .conversations

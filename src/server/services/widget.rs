@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::model::{Inbox, Me};
 use crate::protocol::Event;
 use crate::server::state::AppState;
-use crate::server::store::{FormSubmission, Visitor, WriteTx, now_millis};
+use crate::server::store::{FormSubmission, Visitor, now_millis};
 use crate::widget_settings::{self, AnswerProblem, WidgetSettings};
 
 use super::team::{commit_inbox, require_admin};
@@ -60,7 +60,8 @@ pub async fn departments_offered(
 }
 
 /// Whether the inbox's widget takes live chats now: within its business hours, and a member of
-/// it or of a department it offers Online, unless chats may wait for the team.
+/// it or of a department it offers Online, unless chats may wait for the team. (A chat then
+/// starts only where someone is, see `messages::starting_inbox`.)
 pub async fn takes_chats(state: &AppState, inbox: &Inbox) -> Result<bool, AppError> {
     let within = crate::server::business_hours::open_at(&inbox.widget.hours, now_millis());
     if !within {
@@ -69,20 +70,9 @@ pub async fn takes_chats(state: &AppState, inbox: &Inbox) -> Result<bool, AppErr
     if inbox.widget.away.chat_when_nobody_online {
         return Ok(true);
     }
-    let mut tx = state.store.write().await?;
-    let online = someone_online(&mut tx, inbox).await?;
-    drop(tx);
-    Ok(widget_settings::takes_chats(
-        within,
-        online,
-        &inbox.widget.away,
-    ))
-}
-
-/// Whether a member of the inbox, or of a department it offers, is Online.
-pub(super) async fn someone_online(tx: &mut WriteTx, inbox: &Inbox) -> Result<bool, AppError> {
-    for id in std::iter::once(&inbox.id).chain(&inbox.widget.departments) {
-        if tx.someone_online(*id).await? {
+    let offered = departments_offered(state, inbox).await?;
+    for id in std::iter::once(inbox.id).chain(offered.iter().map(|(id, _)| *id)) {
+        if state.store.someone_online(id).await? {
             return Ok(true);
         }
     }
@@ -110,7 +100,8 @@ pub(super) async fn widget_visitor(
     Ok((inbox, visitor))
 }
 
-/// A visitor's message from the offline form: it becomes a ticket of the inbox (the
+/// A visitor's message from the offline form, while the inbox takes no chats and within the
+/// visitor's and their address's hourly allowance: it becomes a ticket of the inbox (the
 /// requester is emailed its number, the inbox's agents are told at once), and the name and
 /// email given fill in the visitor's profile where it has none. Wrong answers come back by
 /// field, and nothing is kept.
@@ -122,19 +113,31 @@ pub async fn leave_message(
     ip: Option<std::net::IpAddr>,
 ) -> Result<Result<i64, BTreeMap<String, AnswerProblem>>, AppError> {
     let (inbox, visitor) = widget_visitor(state, key, input, ip).await?;
+    // Only while the chat is closed: the form is not a way to mail anyone at any time.
+    if takes_chats(state, &inbox).await? {
+        return Err(AppError::invalid(
+            "offline",
+            "the chat is open: write to us there",
+        ));
+    }
+    state
+        .visitor_limits
+        .may_leave_offline_message(visitor.id, ip)?;
     let message = match widget_settings::check_offline_message(input) {
         Ok(message) => message,
         Err(problems) => return Ok(Err(problems)),
     };
-    super::tickets::open_from_offline_message(state, &inbox, &visitor, &message, locale)
-        .await
-        .map(Ok)
+    let id = super::tickets::open_from_offline_message(state, &inbox, &visitor, &message, locale)
+        .await?;
+    state.visitor_limits.left_offline_message(visitor.id, ip);
+    Ok(Ok(id))
 }
 
-/// A visitor's pre-chat form, posted from the widget with their token. The answers are kept
-/// on the visitor (a name and an email given update their profile, and agents see the
-/// change live) and the department chosen is where their next conversation starts. Wrong
-/// answers come back by field, and nothing is kept.
+/// A visitor's pre-chat form, posted from the widget with their token, once. The answers are
+/// kept on the visitor (a name and an email given update their profile, and agents see the
+/// change live; an email typed by a visitor never links them to a contact, since nobody
+/// checked it is theirs) and the department chosen is where their next conversation starts.
+/// Wrong answers come back by field, and nothing is kept.
 pub async fn submit_form(
     state: &AppState,
     key: &str,
@@ -143,6 +146,10 @@ pub async fn submit_form(
     ip: Option<std::net::IpAddr>,
 ) -> Result<Result<(), BTreeMap<String, AnswerProblem>>, AppError> {
     let (inbox, visitor) = widget_visitor(state, key, input, ip).await?;
+    // Answered once: posting again changes nothing (what the team wrote since stays).
+    if state.store.form_answered(visitor.id).await? {
+        return Ok(Ok(()));
+    }
     let offered: Vec<i64> = departments_offered(state, &inbox)
         .await?
         .iter()
@@ -165,9 +172,6 @@ pub async fn submit_form(
         now_millis(),
     )
     .await?;
-    if let Some(email) = &checked.email {
-        super::contacts::link_by_email(&mut tx, visitor.id, email).await?;
-    }
     let name = checked.name.as_deref().or(visitor.name.as_deref());
     tx.append_event(
         visitor.inbox_id,

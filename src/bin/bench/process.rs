@@ -1,0 +1,162 @@
+//! The server under load as a process of its own: the release `switchboard` binary (beside
+//! this one unless told otherwise) on 127.0.0.1:0 with a temporary data directory, so the load
+//! generator's work is not counted as the server's. What the server uses is read from its
+//! `/proc` files: CPU time (user + system) and resident memory, now and at its peak.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::{BenchResult, PASSWORD};
+
+/// A running server process and where to reach it.
+pub struct ServerProcess {
+    child: Child,
+    dir: PathBuf,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// `ws://127.0.0.1:PORT`.
+    pub ws_base: String,
+    /// The widget key of its one inbox.
+    pub inbox_key: String,
+}
+
+/// What the server process has used so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    /// CPU seconds, user and system.
+    pub cpu_secs: f64,
+    /// Resident memory now, in KiB.
+    pub rss_kib: u64,
+    /// The most resident memory so far, in KiB.
+    pub peak_kib: u64,
+}
+
+impl ServerProcess {
+    /// Starts `binary` with the admin the benchmark signs in as and the open-internet limits
+    /// off (every simulated visitor comes from 127.0.0.1), then makes its inbox.
+    pub async fn start(binary: &Path) -> BenchResult<ServerProcess> {
+        let dir =
+            std::env::temp_dir().join(format!("switchboard-bench-server-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut child = Command::new(binary)
+            .env("SWITCHBOARD_LISTEN", "127.0.0.1:0")
+            .env("SWITCHBOARD_DATA_DIR", &dir)
+            .env("SWITCHBOARD_LOG", "warn,switchboard::server=info")
+            .env("SWITCHBOARD_ADMIN_EMAIL", "bench@example.com")
+            .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
+            .env("SWITCHBOARD_ADMIN_NAME", "Bench")
+            .env("SWITCHBOARD_NEW_VISITORS_PER_MINUTE", "0")
+            .env("SWITCHBOARD_SOCKETS_PER_ADDRESS", "0")
+            .env("SWITCHBOARD_MESSAGES_PER_SECOND", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let (found, address) = mpsc::channel();
+        for output in [
+            child
+                .stdout
+                .take()
+                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let found = found.clone();
+            // Read to the end, so a chatty server never blocks on a full pipe.
+            std::thread::spawn(move || {
+                for line in BufReader::new(output).lines().map_while(Result::ok) {
+                    if let Some(at) = line.find("listening on http://") {
+                        let url = line[at + "listening on ".len()..].trim().to_owned();
+                        let _ = found.send(url);
+                    }
+                }
+            });
+        }
+        let base = address
+            .recv_timeout(Duration::from_secs(60))
+            .map_err(|_| "the server did not say where it listens within 60 s")?;
+        let ws_base = base.replacen("http://", "ws://", 1);
+        let http = reqwest::Client::builder().cookie_store(true).build()?;
+        let signed = http
+            .post(format!("{base}/api/sign_in"))
+            .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
+            .send()
+            .await?;
+        if !signed.status().is_success() {
+            return Err(format!("sign in: {}", signed.status()).into());
+        }
+        let inbox: serde_json::Value = http
+            .post(format!("{base}/api/create_inbox"))
+            .form(&[("name", "Bench")])
+            .send()
+            .await?
+            .json()
+            .await?;
+        let inbox_key = inbox["key"].as_str().ok_or("no inbox key")?.to_owned();
+        Ok(ServerProcess {
+            child,
+            dir,
+            base,
+            ws_base,
+            inbox_key,
+        })
+    }
+
+    /// CPU time and memory so far, from `/proc/PID/stat` and `/proc/PID/status`.
+    pub fn usage(&self) -> Option<Usage> {
+        let pid = self.child.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The fields after the command name (which may hold spaces) in its parentheses.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let kib = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse::<u64>().ok())
+        };
+        Some(Usage {
+            cpu_secs: ticks / clock_ticks_per_second(),
+            rss_kib: kib("VmRSS:")?,
+            peak_kib: kib("VmHWM:")?,
+        })
+    }
+
+    /// Kills the server and removes its data.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The kernel's clock ticks a second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .unwrap_or(100.0)
+}
+
+/// The release server binary beside this benchmark's own.
+pub fn default_binary() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("switchboard")))
+        .unwrap_or_else(|| PathBuf::from("target/release/switchboard"))
+}
