@@ -169,7 +169,7 @@ pub async fn run(args: BrowseArgs) -> BenchResult<()> {
 }
 
 /// A new visitor's tracker socket, with its first page viewed.
-async fn arrive(ws_base: &str, key: &str, v: usize) -> BenchResult<WsStream> {
+pub async fn arrive(ws_base: &str, key: &str, v: usize) -> BenchResult<WsStream> {
     let (mut tab, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/visitor")).await?;
     send_frame(
         &mut tab,

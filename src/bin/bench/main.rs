@@ -1,5 +1,7 @@
 //! Load benchmark: starts a release Switchboard on 127.0.0.1 (its own temporary database) and
-//! drives it over real HTTP and WebSockets from the same process.
+//! drives it over real HTTP and WebSockets — as a process of its own (`chat`, `idle`: the
+//! server's CPU and memory read from `/proc`) or inside this one (`browse`, `search`, and
+//! `chat --in-process`).
 //!
 //! - `bench chat --visitors 200 --messages 25`: N visitors send messages; reports committed
 //!   messages per second and visitor-to-agent delivery latency (only acknowledged messages
@@ -7,12 +9,15 @@
 //! - `bench browse --visitors 5000 --seconds 60`: N visitors browse (one page view every few
 //!   seconds each); reports how long an agent's online visitors table takes to load, and how
 //!   many update frames and rows a second reach the agent, with page-to-agent latency.
+//! - `bench idle --sockets 10000 --seconds 30`: N visitors hold a socket open and say nothing;
+//!   reports the server's resident memory per socket and its CPU while they sit there.
 //! - `bench search --messages 1000000`: generates that many messages, then searches them over
 //!   HTTP as the search box does; reports p50/p99 latency by kind of query.
 // The server it starts renders the whole app; its view types nest deeper than 128 in release.
 #![recursion_limit = "256"]
 
 mod browse;
+mod idle;
 mod process;
 mod search;
 
@@ -37,6 +42,8 @@ enum Scenario {
     Chat(ChatArgs),
     /// Visitors browse; one agent watches the online visitors table.
     Browse(browse::BrowseArgs),
+    /// Visitors hold their sockets open quietly: memory per socket, idle CPU.
+    Idle(idle::IdleArgs),
     /// Full-text search over generated messages.
     Search(search::SearchArgs),
 }
@@ -199,6 +206,7 @@ async fn main() -> BenchResult<()> {
     match Scenario::parse() {
         Scenario::Chat(args) => chat(args).await,
         Scenario::Browse(args) => browse::run(args).await,
+        Scenario::Idle(args) => idle::run(args).await,
         Scenario::Search(args) => search::run(args).await,
     }
 }
