@@ -150,22 +150,28 @@ impl Bench {
     }
 }
 
+/// Signs the benchmark's agent in over HTTP; returns the client and its cookie jar.
+async fn sign_in(base: &str) -> BenchResult<(reqwest::Client, Arc<Jar>)> {
+    let jar = Arc::new(Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(Arc::clone(&jar))
+        .build()?;
+    let signed = http
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
+        .send()
+        .await?;
+    if !signed.status().is_success() {
+        return Err(format!("sign in: {}", signed.status()).into());
+    }
+    Ok((http, jar))
+}
+
 /// Signs the benchmark's agent in on the server at `base`; returns their HTTP client and their
 /// `/ws/agent` socket, ready.
 async fn agent(base: &str, ws_base: &str) -> BenchResult<(reqwest::Client, WsStream)> {
     {
-        let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(Arc::clone(&jar))
-            .build()?;
-        let signed = http
-            .post(format!("{base}/api/sign_in"))
-            .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
-            .send()
-            .await?;
-        if !signed.status().is_success() {
-            return Err(format!("sign in: {}", signed.status()).into());
-        }
+        let (http, jar) = sign_in(base).await?;
         let cookie = jar.cookies(&base.parse()?).ok_or("no session cookie")?;
         let mut request = format!("{ws_base}/ws/agent").into_client_request()?;
         request.headers_mut().insert("cookie", cookie);

@@ -85,15 +85,7 @@ impl ServerProcess {
             .recv_timeout(Duration::from_secs(60))
             .map_err(|_| "the server did not say where it listens within 60 s")?;
         let ws_base = base.replacen("http://", "ws://", 1);
-        let http = reqwest::Client::builder().cookie_store(true).build()?;
-        let signed = http
-            .post(format!("{base}/api/sign_in"))
-            .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
-            .send()
-            .await?;
-        if !signed.status().is_success() {
-            return Err(format!("sign in: {}", signed.status()).into());
-        }
+        let (http, _) = super::sign_in(&base).await?;
         let inbox: serde_json::Value = http
             .post(format!("{base}/api/create_inbox"))
             .form(&[("name", "Bench")])
