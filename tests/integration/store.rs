@@ -3,7 +3,7 @@
 use switchboard::model::{Author, Role};
 use switchboard::protocol::Event;
 use switchboard::server::hub::{Hub, Topic};
-use switchboard::server::store::{NewMessage, Store, StoreError};
+use switchboard::server::store::{BatchBounds, NewMessage, Store, StoreError};
 
 async fn open(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -158,6 +158,110 @@ async fn events_are_committed_in_order_with_their_rows() {
         })
         .await;
     assert_unique_violation(again.map(|_| ()));
+}
+
+/// Group commit: the writes queued behind an open one join its batch and commit with it, once;
+/// a refused write rolls back alone and its caller hears why, the others are stored, and the
+/// events are published in commit order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_queued_together_commit_once_and_each_learns_its_own_outcome() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let bounds = BatchBounds {
+        max_writes: 1_000,
+        max_wait: std::time::Duration::from_secs(60),
+    };
+    let store = Store::open_with(&url, bounds).await.expect("store opens");
+    let hub = Hub::new();
+    let mut tx = store.write().await.expect("tx");
+    tx.insert_agent("Taken", "taken@example.com", "hash", Role::Operator)
+        .await
+        .expect("agent");
+    tx.commit(&hub).await.expect("commit");
+    let mut published = hub.subscribe_all();
+    let commits_before = store.commits().await;
+
+    // The first write holds the connection while forty more queue behind it; every fifth
+    // of them is refused (its email is taken) and dropped.
+    let mut first = store.write().await.expect("tx");
+    let first_id = first
+        .insert_agent("First", "first@example.com", "hash", Role::Operator)
+        .await
+        .expect("agent");
+    first
+        .append_team_event(Event::PresenceChanged {
+            agent_id: first_id,
+            presence: switchboard::model::Presence::Online,
+        })
+        .await
+        .expect("event");
+    let writers: Vec<_> = (0..40)
+        .map(|n| {
+            let store = store.clone();
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                let email = if n % 5 == 0 {
+                    "taken@example.com".to_owned()
+                } else {
+                    format!("agent{n}@example.com")
+                };
+                let mut tx = store.write().await?;
+                let id = tx
+                    .insert_agent(&format!("Agent {n}"), &email, "hash", Role::Operator)
+                    .await?;
+                tx.append_team_event(Event::PresenceChanged {
+                    agent_id: id,
+                    presence: switchboard::model::Presence::Online,
+                })
+                .await?;
+                tx.commit(&hub).await?;
+                Ok::<i64, StoreError>(id)
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit(&hub).await.expect("commit");
+    let mut stored = vec![first_id];
+    for (n, writer) in writers.into_iter().enumerate() {
+        match writer.await.expect("task") {
+            Ok(id) => {
+                assert_ne!(n % 5, 0, "write {n} was refused");
+                stored.push(id);
+            }
+            Err(e) => {
+                assert_eq!(n % 5, 0, "write {n}: {e}");
+                assert!(e.is_unique_violation(), "{e}");
+            }
+        }
+    }
+    assert_eq!(stored.len(), 33);
+    assert_eq!(
+        store.commits().await - commits_before,
+        1,
+        "one commit for the batch"
+    );
+    assert_eq!(store.agent_count().await.expect("count"), 34);
+
+    let mut events = Vec::new();
+    while let Ok(event) = published.try_recv() {
+        events.push(event);
+    }
+    assert_eq!(events.len(), 33);
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id), "commit order");
+    assert_eq!(
+        store.last_event_id().await.expect("id"),
+        events.last().map_or(0, |e| e.id)
+    );
+    let mut announced: Vec<i64> = events
+        .iter()
+        .map(|e| match &e.event {
+            Event::PresenceChanged { agent_id, .. } => *agent_id,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    announced.sort_unstable();
+    stored.sort_unstable();
+    assert_eq!(announced, stored);
 }
 
 /// Asserts that a write was refused by a UNIQUE constraint (not for any other reason).

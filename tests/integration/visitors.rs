@@ -405,6 +405,10 @@ async fn an_agent_starts_a_chat_with_a_visitor_on_the_site() {
     let (mut tab, token) = tracker(&server, &team.inbox, None).await;
     let id = visitor_id(&server, &token).await;
     view_page(&mut tab, "/pricing", "Pricing").await;
+    // The socket answers a ping after the page before it is recorded: the visitor is on the site.
+    tab.send(&ClientFrame::Ping).await;
+    tab.until(|frame| matches!(frame, ServerFrame::Pong).then_some(()))
+        .await;
 
     let bad: Value = ana
         .call::<Value>(

@@ -1,14 +1,14 @@
 //! All SQL lives here. Reads go through [`Store`]; every change goes through a [`WriteTx`],
-//! which writes the domain rows and their `events` rows in one transaction and, after commit,
-//! publishes the events in commit order.
+//! which writes the domain rows and their `events` rows together and, after commit, publishes
+//! the events in commit order. Writes commit in groups ([`writer`]).
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+use sqlx::{ConnectOptions, Row, SqlitePool};
+use tokio::sync::{Mutex, Notify};
 
 use crate::model::Millis;
 use crate::protocol::Event;
@@ -30,6 +30,7 @@ mod templates;
 mod tickets;
 mod timers;
 mod visitors;
+mod writer;
 pub use agents::{Credentials, PresenceState};
 pub use blocking::NewBlock;
 pub use contacts::ContactFields;
@@ -41,6 +42,7 @@ pub use templates::NewTemplate;
 pub use tickets::NewTicket;
 pub use timers::Timer;
 pub use visitors::{FormSubmission, NewVisit, VisitFacts};
+pub use writer::BatchBounds;
 
 /// What the store's functions return.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -81,11 +83,12 @@ impl From<StoreError> for crate::error::AppError {
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    /// The connection pool.
+    /// The connection pool, for reads (and the session store's own table).
     pool: SqlitePool,
-    /// Serialises write transactions, so event ids are committed and published in order and
-    /// SQLite never answers "database is locked".
-    writer: Arc<Mutex<()>>,
+    /// The one connection that writes: write transactions take turns on it and commit in
+    /// groups, so event ids are committed and published in order and SQLite never answers
+    /// "database is locked".
+    writer: Arc<Mutex<writer::Writer>>,
     /// Woken after a commit that changed the timer schedule, so the engine re-reads it.
     timers_changed: Arc<Notify>,
     /// Woken after a commit that queued something in the outbox, so the worker sends it.
@@ -124,6 +127,11 @@ impl Store {
     /// Opens (creating if needed) the database at `url`, in WAL mode with foreign keys on, and
     /// applies the migrations in `migrations/`.
     pub async fn open(url: &str) -> StoreResult<Store> {
+        Store::open_with(url, BatchBounds::default()).await
+    }
+
+    /// Like [`Store::open`], with other bounds on a batch of writes (tests and the benchmark).
+    pub async fn open_with(url: &str, bounds: BatchBounds) -> StoreResult<Store> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -132,18 +140,38 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .map_err(|e| StoreError(e.into()))?;
+        let timers_changed = Arc::new(Notify::new());
+        let outbox_changed = Arc::new(Notify::new());
+        let writer = writer::Writer::start(
+            options.connect().await?,
+            bounds,
+            Arc::clone(&timers_changed),
+            Arc::clone(&outbox_changed),
+        );
         Ok(Store {
             pool,
-            writer: Arc::new(Mutex::new(())),
-            timers_changed: Arc::new(Notify::new()),
-            outbox_changed: Arc::new(Notify::new()),
+            writer,
+            timers_changed,
+            outbox_changed,
         })
+    }
+
+    /// Commits the writes waiting for their batch, refuses further writes and closes the
+    /// pool: the last step of a graceful shutdown.
+    pub async fn close(&self) {
+        writer::close(&self.writer).await;
+        self.pool.close().await;
+    }
+
+    /// How many batches of writes have committed since the store opened.
+    pub async fn commits(&self) -> u64 {
+        writer::commits(&self.writer).await
     }
 
     /// The pool, for the session store that keeps its own table in the same database.
@@ -151,18 +179,13 @@ impl Store {
         &self.pool
     }
 
-    /// Starts a write transaction; only one runs at a time.
+    /// Starts a write transaction, after the ones before it; only one runs at a time.
     pub async fn write(&self) -> StoreResult<WriteTx> {
-        let guard = Arc::clone(&self.writer).lock_owned().await;
-        let tx = self.pool.begin().await?;
         Ok(WriteTx {
-            tx,
+            tx: writer::Writer::begin(&self.writer).await?,
             events: Vec::new(),
-            timer_wakeup: Arc::clone(&self.timers_changed),
             timers_changed: false,
-            outbox_wakeup: Arc::clone(&self.outbox_changed),
             outbox_changed: false,
-            _guard: guard,
         })
     }
 
@@ -194,46 +217,31 @@ impl Store {
 }
 
 /// One write transaction. Events appended to it are published after a successful commit;
-/// dropping it without commit rolls everything back and publishes nothing.
+/// dropping it without commit rolls it back and publishes nothing.
 pub struct WriteTx {
-    /// The open transaction.
-    tx: Transaction<'static, Sqlite>,
+    /// The writing connection, this write's savepoint open on it.
+    tx: writer::WriterGuard,
     /// Events written so far, to publish after commit.
     events: Vec<StoredEvent>,
-    /// The store's timer wake-up, notified after commit when the schedule changed.
-    timer_wakeup: Arc<Notify>,
     /// Whether the transaction changed the timer schedule.
     timers_changed: bool,
-    /// The store's outbox wake-up, notified after commit when something was queued.
-    outbox_wakeup: Arc<Notify>,
     /// Whether the transaction queued something in the outbox.
     outbox_changed: bool,
-    /// Held until the events are published.
-    _guard: OwnedMutexGuard<()>,
 }
 
 impl WriteTx {
-    /// Commits, then publishes the appended events in order. Returns them.
-    pub async fn commit(self, hub: &Hub) -> StoreResult<Vec<StoredEvent>> {
+    /// Commits (with whatever other writes share the batch), then publishes the appended
+    /// events in order. Returns them.
+    pub async fn commit(self, hub: &Hub) -> StoreResult<Vec<Arc<StoredEvent>>> {
         let WriteTx {
             tx,
             events,
-            timer_wakeup,
             timers_changed,
-            outbox_wakeup,
             outbox_changed,
-            _guard,
         } = self;
-        tx.commit().await?;
-        for event in &events {
-            hub.publish(Arc::new(event.clone()));
-        }
-        if timers_changed {
-            timer_wakeup.notify_one();
-        }
-        if outbox_changed {
-            outbox_wakeup.notify_one();
-        }
+        let events: Vec<Arc<StoredEvent>> = events.into_iter().map(Arc::new).collect();
+        tx.commit(hub, events.clone(), timers_changed, outbox_changed)
+            .await?;
         Ok(events)
     }
 

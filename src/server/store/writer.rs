@@ -1,0 +1,296 @@
+//! Group commit. Every write of the server runs on one connection as a savepoint inside a
+//! batch transaction; the batch commits when the writes queued behind it have joined it (or
+//! when it is full or old), so one commit serves many writes. A write learns its outcome only
+//! after the batch's commit: an acknowledgement still means committed. A write dropped without
+//! commit rolls back to its savepoint and leaves the rest of the batch alone.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use sqlx::SqliteConnection;
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
+
+use super::{StoreError, StoreResult};
+use crate::server::hub::{Hub, StoredEvent};
+
+/// How big and how old a batch may grow while writes keep joining it; the next write
+/// commits it first. Otherwise a batch commits when the writes queued behind it had their turn.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchBounds {
+    /// Most writes in one commit.
+    pub max_writes: usize,
+    /// Longest a batch stays open, counted from its first write.
+    pub max_wait: Duration,
+}
+
+impl Default for BatchBounds {
+    fn default() -> Self {
+        BatchBounds {
+            max_writes: 256,
+            max_wait: Duration::from_millis(1),
+        }
+    }
+}
+
+/// The connection every write goes through, and the batch open on it.
+pub(super) struct Writer {
+    /// The one connection that writes.
+    conn: SqliteConnection,
+    /// The writes released into the open transaction, waiting for its commit.
+    batch: Batch,
+    /// A write was dropped without commit: its savepoint is still open.
+    abandoned: bool,
+    /// The store has closed: no more writes.
+    closed: bool,
+    /// When a batch commits before its queue is done.
+    bounds: BatchBounds,
+    /// Batches committed so far (the benchmark reports writes per commit).
+    commits: u64,
+    /// Wakes the flusher, which commits what is waiting once the queued writes had their turn.
+    flush: Arc<Notify>,
+    /// The store's timer wake-up, notified after a commit that changed the schedule.
+    timers_changed: Arc<Notify>,
+    /// The store's outbox wake-up, notified after a commit that queued something.
+    outbox_changed: Arc<Notify>,
+}
+
+/// The open batch transaction.
+#[derive(Default)]
+struct Batch {
+    /// When it began; `None` while no transaction is open.
+    began: Option<Instant>,
+    /// The writes released into it, in commit order.
+    members: Vec<Member>,
+    /// Whether one of them changed the timer schedule.
+    timers_changed: bool,
+    /// Whether one of them queued something in the outbox.
+    outbox_changed: bool,
+}
+
+/// A write waiting for its batch's commit.
+struct Member {
+    /// Its events, published after the commit.
+    events: Vec<Arc<StoredEvent>>,
+    /// Where to publish them.
+    hub: Hub,
+    /// Its answer: committed, or why not.
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+impl Writer {
+    /// A writer on `conn`, with its flusher running in the background.
+    pub(super) fn start(
+        conn: SqliteConnection,
+        bounds: BatchBounds,
+        timers_changed: Arc<Notify>,
+        outbox_changed: Arc<Notify>,
+    ) -> Arc<Mutex<Writer>> {
+        let flush = Arc::new(Notify::new());
+        let writer = Arc::new(Mutex::new(Writer {
+            conn,
+            batch: Batch::default(),
+            abandoned: false,
+            closed: false,
+            bounds,
+            commits: 0,
+            flush: Arc::clone(&flush),
+            timers_changed,
+            outbox_changed,
+        }));
+        tokio::spawn(flusher(Arc::downgrade(&writer), flush));
+        writer
+    }
+
+    /// Starts a write: waits for the writes before it, commits the batch first when it is
+    /// full or old (or a dropped write left its savepoint), then opens a savepoint.
+    pub(super) async fn begin(writer: &Arc<Mutex<Writer>>) -> StoreResult<WriterGuard> {
+        let mut guard = Arc::clone(writer).lock_owned().await;
+        if guard.closed {
+            return Err(StoreError(sqlx::Error::PoolClosed));
+        }
+        let bounds = guard.bounds;
+        let full = guard.batch.members.len() >= bounds.max_writes;
+        let old = guard
+            .batch
+            .began
+            .is_some_and(|began| began.elapsed() >= bounds.max_wait);
+        if guard.abandoned || full || old {
+            guard = settle_apart(guard, full || old).await?;
+        }
+        if guard.batch.began.is_none() {
+            // IMMEDIATE: take the write lock now, so no other connection's write makes this
+            // transaction's snapshot stale ("database is locked" on its first write).
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut guard.conn)
+                .await?;
+            guard.batch.began = Some(Instant::now());
+        }
+        if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut guard.conn).await {
+            guard.flush.notify_one();
+            return Err(e.into());
+        }
+        Ok(WriterGuard {
+            guard,
+            released: false,
+        })
+    }
+
+    /// Rolls back a dropped write's savepoint, then (when `commit`) commits the batch,
+    /// publishes its events in order and answers its writes. When the transaction is gone
+    /// (SQLite rolls back the whole of it on a full disk or an I/O error), every write in it
+    /// learns it was not committed.
+    async fn settle(&mut self, commit: bool) {
+        if self.abandoned {
+            self.abandoned = false;
+            let undone = match sqlx::query("ROLLBACK TO w").execute(&mut self.conn).await {
+                Ok(_) => sqlx::query("RELEASE w").execute(&mut self.conn).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = undone {
+                self.fail(&e).await;
+                return;
+            }
+        }
+        if !commit || self.batch.began.is_none() {
+            return;
+        }
+        if let Err(e) = sqlx::query("COMMIT").execute(&mut self.conn).await {
+            self.fail(&e).await;
+            return;
+        }
+        self.commits += 1;
+        let batch = std::mem::take(&mut self.batch);
+        for member in &batch.members {
+            for event in &member.events {
+                member.hub.publish(Arc::clone(event));
+            }
+        }
+        if batch.timers_changed {
+            self.timers_changed.notify_one();
+        }
+        if batch.outbox_changed {
+            self.outbox_changed.notify_one();
+        }
+        for member in batch.members {
+            // An error only means the write's caller went away.
+            let _ = member.done.send(Ok(()));
+        }
+    }
+
+    /// Ends a batch that cannot commit: rolls back what is left of it and tells its writes.
+    async fn fail(&mut self, error: &sqlx::Error) {
+        tracing::error!("database: a batch of writes was not committed: {error}");
+        // An error only means SQLite already rolled the transaction back.
+        let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+        let batch = std::mem::take(&mut self.batch);
+        for member in batch.members {
+            let _ = member.done.send(Err(error.to_string()));
+        }
+    }
+}
+
+/// Settles the batch in a task of its own, so a caller that goes away meanwhile (a closed
+/// HTTP request) cannot leave the batch half-answered.
+async fn settle_apart(
+    mut guard: OwnedMutexGuard<Writer>,
+    commit: bool,
+) -> StoreResult<OwnedMutexGuard<Writer>> {
+    tokio::spawn(async move {
+        guard.settle(commit).await;
+        guard
+    })
+    .await
+    .map_err(|_| StoreError(sqlx::Error::WorkerCrashed))
+}
+
+/// Commits whatever waits, each time it is woken, after the writes already queued for the
+/// connection have joined the batch (the lock serves in arrival order).
+async fn flusher(writer: Weak<Mutex<Writer>>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        let Some(writer) = writer.upgrade() else {
+            return;
+        };
+        writer.lock().await.settle(true).await;
+    }
+}
+
+/// Commits what waits and refuses further writes (a graceful shutdown).
+pub(super) async fn close(writer: &Arc<Mutex<Writer>>) {
+    let mut writer = writer.lock().await;
+    writer.settle(true).await;
+    writer.closed = true;
+}
+
+/// Batches committed so far.
+pub(super) async fn commits(writer: &Arc<Mutex<Writer>>) -> u64 {
+    writer.lock().await.commits
+}
+
+/// The connection, held by one write between its savepoint and its release.
+pub struct WriterGuard {
+    /// The writer, locked.
+    guard: OwnedMutexGuard<Writer>,
+    /// Whether the write was released into the batch (else dropping it rolls it back).
+    released: bool,
+}
+
+impl WriterGuard {
+    /// Releases the write's savepoint into the batch and waits for the batch's commit; then
+    /// its events have been published.
+    pub(super) async fn commit(
+        mut self,
+        hub: &Hub,
+        events: Vec<Arc<StoredEvent>>,
+        timers_changed: bool,
+        outbox_changed: bool,
+    ) -> StoreResult<()> {
+        // On an error the write is dropped unreleased: the flusher rolls it back, or learns
+        // that the transaction is gone and tells the batch.
+        sqlx::query("RELEASE w")
+            .execute(&mut self.guard.conn)
+            .await?;
+        let (done, outcome) = oneshot::channel();
+        let writer = &mut *self.guard;
+        writer.batch.members.push(Member {
+            events,
+            hub: hub.clone(),
+            done,
+        });
+        writer.batch.timers_changed |= timers_changed;
+        writer.batch.outbox_changed |= outbox_changed;
+        writer.flush.notify_one();
+        self.released = true;
+        drop(self);
+        match outcome.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError(sqlx::Error::Protocol(format!(
+                "not committed: {e}"
+            )))),
+            Err(_) => Err(StoreError(sqlx::Error::WorkerCrashed)),
+        }
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        if !self.released {
+            self.guard.abandoned = true;
+            self.guard.flush.notify_one();
+        }
+    }
+}
+
+impl std::ops::Deref for WriterGuard {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.guard.conn
+    }
+}
+
+impl std::ops::DerefMut for WriterGuard {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.guard.conn
+    }
+}
