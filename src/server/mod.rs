@@ -17,6 +17,7 @@ pub mod online;
 pub mod outbox;
 pub mod router;
 pub mod services;
+pub mod shutdown;
 pub mod sign_in_guard;
 pub mod sliding_window;
 pub mod socket;
@@ -84,6 +85,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         connections: connections::Connections::default(),
         online: online::OnlineVisitors::default(),
         visitor_signals: visitor_signals::VisitorSignals::default(),
+        shutdown: shutdown::Shutdown::default(),
         mailer: mailer::Mailer::from_config(config)?,
         geoip: match &config.geoip_db {
             Some(path) => Some(Arc::new(client_info::GeoIp::open(path)?)),
@@ -185,29 +187,35 @@ pub struct Running {
 }
 
 impl Running {
-    /// Waits until serving has ended (after the shutdown future), then stops the background
-    /// work and closes the database.
-    pub async fn finished(self) {
+    /// Waits until serving has ended (after the shutdown future): requests answered, every
+    /// socket told to reconnect and ended. Then stops the background work, commits the last
+    /// writes and closes the database.
+    pub async fn finished(mut self) {
+        let _ = (&mut self.task).await;
+        self.state.shutdown.sockets_ended().await;
+        self.close().await;
+    }
+
+    /// Stops serving and firing timers at once (a crash, as far as the database can tell).
+    pub async fn stop(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+        self.close().await;
+    }
+
+    async fn close(self) {
         let Running {
             state,
-            task,
             timers,
             online,
             outbox,
             ..
         } = self;
-        let _ = task.await;
         for work in [timers, online, outbox] {
             work.abort();
             let _ = work.await;
         }
-        state.store.pool().close().await;
-    }
-
-    /// Stops serving and firing timers at once (a crash, as far as the database can tell).
-    pub async fn stop(self) {
-        self.task.abort();
-        self.finished().await;
+        state.store.close().await;
     }
 }
 
@@ -225,6 +233,11 @@ pub async fn serve(
     let timers = timers::start(state.clone());
     let online = services::tracking::start_ticker(state.clone());
     let outbox = outbox::start(state.clone());
+    let stop = state.shutdown.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stop.begin();
+    };
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(
             listener,
@@ -251,9 +264,24 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     serve(config, std::future::pending()).await
 }
 
-/// Runs Switchboard until Ctrl-C or SIGTERM.
+/// How long a graceful stop may take before the process ends anyway.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs Switchboard until Ctrl-C or SIGTERM, then stops gracefully: no new connections,
+/// requests and writes in flight finished, sockets told to reconnect (close code 1012), the
+/// last writes committed; within [`STOP_WITHIN`].
 pub async fn run(config: Config) -> Result<(), StartError> {
-    serve(config, shutdown_signal()).await?.finished().await;
+    let running = serve(config, shutdown_signal()).await?;
+    let stopping = running.state.shutdown.clone();
+    let finished = running.finished();
+    tokio::pin!(finished);
+    tokio::select! {
+        () = &mut finished => return Ok(()),
+        () = stopping.stopping() => {}
+    }
+    if tokio::time::timeout(STOP_WITHIN, finished).await.is_err() {
+        tracing::warn!("stopped before every connection ended (after {STOP_WITHIN:?})");
+    }
     Ok(())
 }
 

@@ -38,6 +38,8 @@ pub struct AppState {
     pub sign_in_guard: Arc<crate::server::sign_in_guard::SignInGuard>,
     /// New visitors, sockets and frames per address and socket.
     pub visitor_limits: Arc<crate::server::visitor_limits::VisitorLimits>,
+    /// The stop signal the sockets watch, and the sockets a graceful stop waits for.
+    pub shutdown: crate::server::shutdown::Shutdown,
 }
 
 /// Run-time settings derived from the configuration.

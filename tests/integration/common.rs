@@ -106,7 +106,26 @@ impl TestServer {
         TestServer::start_in(tempfile::tempdir().expect("temp dir"), change).await
     }
 
-    async fn start_in(dir: tempfile::TempDir, change: impl FnOnce(&mut Config)) -> TestServer {
+    /// A server that stops gracefully (as on SIGTERM) when the sender is used or dropped.
+    pub async fn start_stoppable() -> (TestServer, tokio::sync::oneshot::Sender<()>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let config = Config::for_data_dir(dir.path().to_path_buf());
+        let running = switchboard::server::serve(config, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server starts");
+        let server = TestServer {
+            addr: running.addr,
+            running,
+            dir,
+        };
+        (server, stop)
+    }
+
+    /// A server on a data directory an earlier one left.
+    pub async fn start_in(dir: tempfile::TempDir, change: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
         change(&mut config);
         let running = spawn(config).await.expect("server starts");

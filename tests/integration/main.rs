@@ -14,6 +14,7 @@ mod pre_chat;
 mod ratings;
 mod realtime;
 mod sessions;
+mod shutdown;
 mod store;
 mod transcripts;
 mod visitors;

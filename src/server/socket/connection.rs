@@ -49,6 +49,8 @@ pub(super) enum Outgoing {
     Ping,
     /// The WebSocket closing handshake (the server ends the connection).
     Close,
+    /// The closing handshake of a server that is stopping (code 1012): reconnect shortly.
+    Restart,
 }
 
 /// Why a connection ended before either side closed it.
@@ -174,9 +176,17 @@ where
     S::Error: std::fmt::Display,
     R: Stream<Item = Incoming> + Unpin,
 {
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, stream.next())
-        .await
-        .map_err(|_| SocketError::NoHello)?;
+    let hello = tokio::select! {
+        hello = tokio::time::timeout(HELLO_TIMEOUT, stream.next()) => {
+            hello.map_err(|_| SocketError::NoHello)?
+        },
+        () = state.shutdown.stopping() => {
+            sink.send(Outgoing::Restart)
+                .await
+                .map_err(|e| SocketError::Gone(e.to_string()))?;
+            return Ok(None);
+        },
+    };
     let (token, after, inbox) = match hello {
         Some(Ok(ClientFrame::Hello {
             token,
@@ -309,6 +319,13 @@ where
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            () = state.shutdown.stopping() => {
+                // Between frames: whatever the client sent before was answered.
+                sink.send(Outgoing::Restart)
+                    .await
+                    .map_err(|e| SocketError::Gone(e.to_string()))?;
+                return Ok(());
+            },
             signed_out = session_ended(ended.as_deref()) => {
                 // Signed out (the client hears why, and its reconnection is refused until it
                 // signs in again), or what the agent may see changed (the client reloads).

@@ -11,7 +11,9 @@ mod table_watch;
 
 use std::net::SocketAddr;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{
+    CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade, close_code,
+};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -98,9 +100,12 @@ fn upgrade(
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| async move {
-            serve_socket(socket, state, caller).await;
-            drop(slot);
+        .on_upgrade(move |socket| {
+            let shutdown = state.shutdown.clone();
+            shutdown.track(async move {
+                serve_socket(socket, state, caller).await;
+                drop(slot);
+            })
         })
 }
 
@@ -113,6 +118,12 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
         let frame = match out {
             Outgoing::Ping => return Ok(WsMessage::Ping(Default::default())),
             Outgoing::Close => return Ok(WsMessage::Close(None)),
+            Outgoing::Restart => {
+                return Ok(WsMessage::Close(Some(CloseFrame {
+                    code: close_code::RESTART,
+                    reason: "restarting".into(),
+                })));
+            }
             Outgoing::Frame(frame) if to_visitor => formatted_for_visitor(frame),
             Outgoing::Frame(frame) => frame,
         };
