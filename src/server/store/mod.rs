@@ -148,8 +148,14 @@ impl Store {
             .map_err(|e| StoreError(e.into()))?;
         let timers_changed = Arc::new(Notify::new());
         let outbox_changed = Arc::new(Notify::new());
+        // Every write commits on this connection, and FULL syncs each commit to disk: an
+        // acknowledgement survives a power cut, not only a crash of the process. One sync
+        // serves a whole batch of writes.
         let writer = writer::Writer::start(
-            options.connect().await?,
+            options
+                .synchronous(SqliteSynchronous::Full)
+                .connect()
+                .await?,
             bounds,
             Arc::clone(&timers_changed),
             Arc::clone(&outbox_changed),

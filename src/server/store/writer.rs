@@ -104,7 +104,17 @@ impl Writer {
     /// Starts a write: waits for the writes before it, commits the batch first when it is
     /// full or old (or a dropped write left its savepoint), then opens a savepoint.
     pub(super) async fn begin(writer: &Arc<Mutex<Writer>>) -> StoreResult<WriterGuard> {
-        let mut guard = Arc::clone(writer).lock_owned().await;
+        let guard = Arc::clone(writer).lock_owned().await;
+        // In a task of its own: a statement sent to SQLite runs to its end even when the
+        // caller goes away (a closed HTTP request), so the bookkeeping must follow it there.
+        // A guard whose caller has gone is dropped with the task's output: rolled back.
+        tokio::spawn(Writer::open_savepoint(guard))
+            .await
+            .map_err(|_| StoreError(sqlx::Error::WorkerCrashed))?
+    }
+
+    /// The body of [`Writer::begin`], once the writer is ours.
+    async fn open_savepoint(mut guard: OwnedMutexGuard<Writer>) -> StoreResult<WriterGuard> {
         if guard.closed {
             return Err(StoreError(sqlx::Error::PoolClosed));
         }
@@ -115,7 +125,7 @@ impl Writer {
             .began
             .is_some_and(|began| began.elapsed() >= bounds.max_wait);
         if guard.abandoned || full || old {
-            guard = settle_apart(guard, full || old).await?;
+            guard.settle(full || old).await;
         }
         if guard.batch.began.is_none() {
             // IMMEDIATE: take the write lock now, so no other connection's write makes this
@@ -129,10 +139,7 @@ impl Writer {
             guard.flush.notify_one();
             return Err(e.into());
         }
-        Ok(WriterGuard {
-            guard,
-            released: false,
-        })
+        Ok(WriterGuard { guard: Some(guard) })
     }
 
     /// Rolls back a dropped write's savepoint, then (when `commit`) commits the batch,
@@ -189,20 +196,6 @@ impl Writer {
     }
 }
 
-/// Settles the batch in a task of its own, so a caller that goes away meanwhile (a closed
-/// HTTP request) cannot leave the batch half-answered.
-async fn settle_apart(
-    mut guard: OwnedMutexGuard<Writer>,
-    commit: bool,
-) -> StoreResult<OwnedMutexGuard<Writer>> {
-    tokio::spawn(async move {
-        guard.settle(commit).await;
-        guard
-    })
-    .await
-    .map_err(|_| StoreError(sqlx::Error::WorkerCrashed))
-}
-
 /// Commits whatever waits, each time it is woken, after the writes already queued for the
 /// connection have joined the batch (the lock serves in arrival order).
 async fn flusher(writer: Weak<Mutex<Writer>>, wake: Arc<Notify>) {
@@ -211,7 +204,11 @@ async fn flusher(writer: Weak<Mutex<Writer>>, wake: Arc<Notify>) {
         let Some(writer) = writer.upgrade() else {
             return;
         };
-        writer.lock().await.settle(true).await;
+        let mut writer = writer.lock().await;
+        writer.settle(true).await;
+        if writer.closed {
+            return;
+        }
     }
 }
 
@@ -220,6 +217,8 @@ pub(super) async fn close(writer: &Arc<Mutex<Writer>>) {
     let mut writer = writer.lock().await;
     writer.settle(true).await;
     writer.closed = true;
+    // The flusher sees `closed` and ends.
+    writer.flush.notify_one();
 }
 
 /// Batches committed so far.
@@ -229,10 +228,9 @@ pub(super) async fn commits(writer: &Arc<Mutex<Writer>>) -> u64 {
 
 /// The connection, held by one write between its savepoint and its release.
 pub struct WriterGuard {
-    /// The writer, locked.
-    guard: OwnedMutexGuard<Writer>,
-    /// Whether the write was released into the batch (else dropping it rolls it back).
-    released: bool,
+    /// The writer, locked; taken when the write is released into the batch (else dropping
+    /// the guard rolls the write back).
+    guard: Option<OwnedMutexGuard<Writer>>,
 }
 
 impl WriterGuard {
@@ -245,23 +243,33 @@ impl WriterGuard {
         timers_changed: bool,
         outbox_changed: bool,
     ) -> StoreResult<()> {
-        // On an error the write is dropped unreleased: the flusher rolls it back, or learns
-        // that the transaction is gone and tells the batch.
-        sqlx::query("RELEASE w")
-            .execute(&mut self.guard.conn)
-            .await?;
+        let Some(mut writer) = self.guard.take() else {
+            return Err(StoreError(sqlx::Error::WorkerCrashed));
+        };
         let (done, outcome) = oneshot::channel();
-        let writer = &mut *self.guard;
-        writer.batch.members.push(Member {
+        let member = Member {
             events,
             hub: hub.clone(),
             done,
-        });
-        writer.batch.timers_changed |= timers_changed;
-        writer.batch.outbox_changed |= outbox_changed;
-        writer.flush.notify_one();
-        self.released = true;
-        drop(self);
+        };
+        // In a task of its own, like `begin`: once RELEASE is sent the write joins the batch,
+        // whether or not its caller is still there to hear the outcome.
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("RELEASE w").execute(&mut writer.conn).await {
+                // The flusher rolls the write back, or learns that the transaction is gone
+                // and tells the batch.
+                writer.abandoned = true;
+                writer.flush.notify_one();
+                return Err(StoreError::from(e));
+            }
+            writer.batch.members.push(member);
+            writer.batch.timers_changed |= timers_changed;
+            writer.batch.outbox_changed |= outbox_changed;
+            writer.flush.notify_one();
+            Ok(())
+        })
+        .await
+        .map_err(|_| StoreError(sqlx::Error::WorkerCrashed))??;
         match outcome.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(StoreError(sqlx::Error::Protocol(format!(
@@ -270,13 +278,20 @@ impl WriterGuard {
             Err(_) => Err(StoreError(sqlx::Error::WorkerCrashed)),
         }
     }
+
+    /// The writer, while the write holds it.
+    fn writer(&self) -> &Writer {
+        self.guard
+            .as_deref()
+            .expect("a write holds the writer until it is released")
+    }
 }
 
 impl Drop for WriterGuard {
     fn drop(&mut self) {
-        if !self.released {
-            self.guard.abandoned = true;
-            self.guard.flush.notify_one();
+        if let Some(writer) = self.guard.as_mut() {
+            writer.abandoned = true;
+            writer.flush.notify_one();
         }
     }
 }
@@ -285,12 +300,16 @@ impl std::ops::Deref for WriterGuard {
     type Target = SqliteConnection;
 
     fn deref(&self) -> &SqliteConnection {
-        &self.guard.conn
+        &self.writer().conn
     }
 }
 
 impl std::ops::DerefMut for WriterGuard {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.guard.conn
+        &mut self
+            .guard
+            .as_deref_mut()
+            .expect("a write holds the writer until it is released")
+            .conn
     }
 }
