@@ -94,7 +94,9 @@ pub async fn unblock(state: &AppState, agent: &Me, block_id: i64) -> Result<(), 
     }
     let mut tx = state.store.write().await?;
     if !tx.lift_block(block_id, agent.id, now_millis()).await? {
-        // Over already (lifted, or its time ran out): nothing to do.
+        // Over already (lifted, or its time ran out): nothing to do, once the lift that may
+        // wait in the open batch is committed.
+        tx.commit(&state.hub).await?;
         return Ok(());
     }
     if let Some(visitor_id) = block.visitor_id {

@@ -163,6 +163,8 @@ pub async fn set_agent_enabled(
         AccountState::Disabled
     };
     if before == after {
+        // Once the change that may wait in the open batch is committed.
+        tx.commit(&state.hub).await?;
         return Ok(());
     }
     if !enabled {

@@ -26,6 +26,9 @@ pub async fn post_visitor_message(
     let dedup_key = format!("v{}:{client_id}", visitor.id);
     let mut tx = state.store.write().await?;
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
+        // A retry: the first send may still wait in the open batch, and an acknowledgement
+        // means committed, so this one waits for that batch too.
+        tx.commit(&state.hub).await?;
         return Ok(existing);
     }
     let open = tx.open_conversation_of(visitor.id).await?;
@@ -166,6 +169,9 @@ pub async fn post_agent_message(
     let dedup_key = format!("a{}:{client_id}", agent.id);
     let mut tx = state.store.write().await?;
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
+        // A retry: the first send may still wait in the open batch, and an acknowledgement
+        // means committed, so this one waits for that batch too.
+        tx.commit(&state.hub).await?;
         return Ok(existing);
     }
     let conversation = conversation_in(&mut tx, conversation_id).await?;

@@ -107,8 +107,9 @@ pub async fn visitor_read(state: &AppState, visitor: &Visitor, up_to: i64) -> Re
             },
         )
         .await?;
-        tx.commit(&state.hub).await?;
     }
+    // Also when nothing changed: an earlier read may wait in the open batch.
+    tx.commit(&state.hub).await?;
     Ok(())
 }
 
