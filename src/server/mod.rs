@@ -188,11 +188,30 @@ pub struct Running {
 
 impl Running {
     /// Waits until serving has ended (after the shutdown future): requests answered, every
-    /// socket told to reconnect and ended. Then stops the background work, commits the last
-    /// writes and closes the database.
+    /// socket told to reconnect and ended, for at most [`STOP_WITHIN`] from the stop. Then
+    /// stops the background work, commits the last writes and closes the database.
     pub async fn finished(mut self) {
-        let _ = (&mut self.task).await;
-        self.state.shutdown.sockets_ended().await;
+        let served = tokio::select! {
+            _ = &mut self.task => true,
+            () = self.state.shutdown.stopping() => false,
+        };
+        let deadline = tokio::time::Instant::now() + STOP_WITHIN;
+        if !served
+            && tokio::time::timeout_at(deadline, &mut self.task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("requests still open {STOP_WITHIN:?} after the stop; ending them");
+            self.task.abort();
+        }
+        // Also when serving ended on its own (an error): the sockets stop with it.
+        self.state.shutdown.begin();
+        if tokio::time::timeout_at(deadline, self.state.shutdown.sockets_ended())
+            .await
+            .is_err()
+        {
+            tracing::warn!("sockets still open {STOP_WITHIN:?} after the stop; ending them");
+        }
         self.close().await;
     }
 
@@ -269,19 +288,9 @@ const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Runs Switchboard until Ctrl-C or SIGTERM, then stops gracefully: no new connections,
 /// requests and writes in flight finished, sockets told to reconnect (close code 1012), the
-/// last writes committed; within [`STOP_WITHIN`].
+/// last writes committed; the waiting bounded by [`STOP_WITHIN`].
 pub async fn run(config: Config) -> Result<(), StartError> {
-    let running = serve(config, shutdown_signal()).await?;
-    let stopping = running.state.shutdown.clone();
-    let finished = running.finished();
-    tokio::pin!(finished);
-    tokio::select! {
-        () = &mut finished => return Ok(()),
-        () = stopping.stopping() => {}
-    }
-    if tokio::time::timeout(STOP_WITHIN, finished).await.is_err() {
-        tracing::warn!("stopped before every connection ended (after {STOP_WITHIN:?})");
-    }
+    serve(config, shutdown_signal()).await?.finished().await;
     Ok(())
 }
 

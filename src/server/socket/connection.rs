@@ -161,6 +161,22 @@ where
     live(sink, stream, &state, &who, feed, last_sent, ended).await
 }
 
+/// How long a stopping server waits for a client to take its closing frame.
+const RESTART_SEND_WITHIN: Duration = Duration::from_secs(1);
+
+/// Tells the client the server is stopping (close code 1012: reconnect shortly). A client
+/// that does not take the frame in time is left: the stop does not wait for it.
+async fn say_restart<S>(sink: &mut S) -> Result<(), SocketError>
+where
+    S: Sink<Outgoing> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    match tokio::time::timeout(RESTART_SEND_WITHIN, sink.send(Outgoing::Restart)).await {
+        Ok(sent) => sent.map_err(|e| SocketError::Gone(e.to_string())),
+        Err(_) => Err(SocketError::Gone("did not take the closing frame".into())),
+    }
+}
+
 /// Reads the hello and finds out who the client is: the agent known from the session, or the
 /// visitor behind the hello's token (a new visitor, welcomed with a token, for a widget
 /// without one), and the last event id it has. `None` when the client was refused or left.
@@ -181,9 +197,7 @@ where
             hello.map_err(|_| SocketError::NoHello)?
         },
         () = state.shutdown.stopping() => {
-            sink.send(Outgoing::Restart)
-                .await
-                .map_err(|e| SocketError::Gone(e.to_string()))?;
+            say_restart(sink).await?;
             return Ok(None);
         },
     };
@@ -321,10 +335,7 @@ where
         tokio::select! {
             () = state.shutdown.stopping() => {
                 // Between frames: whatever the client sent before was answered.
-                sink.send(Outgoing::Restart)
-                    .await
-                    .map_err(|e| SocketError::Gone(e.to_string()))?;
-                return Ok(());
+                return say_restart(&mut sink).await;
             },
             signed_out = session_ended(ended.as_deref()) => {
                 // Signed out (the client hears why, and its reconnection is refused until it

@@ -58,12 +58,14 @@ impl Drop for TabGuard {
         {
             let (state, visitor, client) =
                 (tab.state.clone(), tab.visitor.clone(), tab.client.clone());
-            tokio::spawn(async move {
+            // Counted with the sockets: a graceful stop commits it before closing the store.
+            let shutdown = state.shutdown.clone();
+            tokio::spawn(shutdown.track(async move {
                 if let Err(e) = tracking::page_viewed(&state, &visitor, &client, &page, other).await
                 {
                     tracing::debug!("cannot go back to another tab's page: {e}");
                 }
-            });
+            }));
         }
     }
 }
