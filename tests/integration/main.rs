@@ -7,6 +7,7 @@ mod common;
 mod after_chat;
 mod authorization;
 mod conversation_tools;
+mod faults;
 mod lifecycle;
 mod limits;
 mod offline;

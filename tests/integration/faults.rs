@@ -1,0 +1,391 @@
+//! Faults with the server as a process of its own (the `switchboard` binary of this build):
+//! killed with SIGKILL while visitors send, restarted on the same data directory, then stopped
+//! with SIGTERM. Clients behave as the widget and the workspace do: they reconnect, resume
+//! from the last event they saw and send again what was not acknowledged, with the same
+//! client id.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use reqwest::cookie::{CookieStore, Jar};
+use switchboard::protocol::{ClientFrame, Event, ServerFrame};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::common::PASSWORD;
+
+const ADMIN: &str = "admin@example.com";
+const VISITORS: usize = 20;
+const MESSAGES: usize = 30;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The server binary on a fixed loopback port and a data directory that outlives it.
+struct Process {
+    child: Child,
+}
+
+impl Process {
+    /// Starts the binary on `port` with `dir` and waits until it listens.
+    fn start(dir: &Path, port: u16) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .env("SWITCHBOARD_LISTEN", format!("127.0.0.1:{port}"))
+            .env("SWITCHBOARD_DATA_DIR", dir)
+            .env("SWITCHBOARD_LOG", "warn,switchboard::server=info")
+            .env("SWITCHBOARD_ADMIN_EMAIL", ADMIN)
+            .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
+            // Every simulated visitor comes from 127.0.0.1, as fast as it can.
+            .env("SWITCHBOARD_NEW_VISITORS_PER_MINUTE", "0")
+            .env("SWITCHBOARD_SOCKETS_PER_ADDRESS", "0")
+            .env("SWITCHBOARD_MESSAGES_PER_SECOND", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let (listening, heard) = std::sync::mpsc::channel();
+        for output in [
+            child
+                .stdout
+                .take()
+                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let listening = listening.clone();
+            // Read to the end, so the server never blocks on a full pipe.
+            std::thread::spawn(move || {
+                for line in BufReader::new(output).lines().map_while(Result::ok) {
+                    if line.contains("listening on http://") {
+                        let _ = listening.send(());
+                    }
+                }
+            });
+        }
+        heard
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server listens within 60 s");
+        Process { child }
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+
+    /// SIGTERM, then its exit status (within 20 s).
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        for _ in 0..200 {
+            if let Some(exit) = self.child.try_wait().expect("wait") {
+                return exit;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("still running 20 s after SIGTERM");
+    }
+}
+
+/// A free loopback port (the listener that found it is closed again).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Opens a socket and says hello; `None` while the server is down.
+async fn connect(url: &str, cookie: Option<&HeaderValue>, hello: &ClientFrame) -> Option<Ws> {
+    let mut request = url.into_client_request().expect("request");
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("cookie", cookie.clone());
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.ok()?;
+    let hello = serde_json::to_string(hello).expect("json");
+    ws.send(WsMessage::Text(hello.into())).await.ok()?;
+    Some(ws)
+}
+
+/// The next frame, or the server's closing code when the socket ended (`None`: without a
+/// closing frame); a socket silent for 10 s counts as gone.
+async fn read(ws: &mut Ws) -> Result<ServerFrame, Option<CloseCode>> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(WsMessage::Text(text)))) => {
+                return Ok(serde_json::from_str(&text).expect("a protocol frame"));
+            }
+            Ok(Some(Ok(WsMessage::Close(frame)))) => return Err(frame.map(|f| f.code)),
+            Ok(Some(Ok(_))) => {}
+            _ => return Err(None),
+        }
+    }
+}
+
+/// What the clients saw.
+#[derive(Default)]
+struct Seen {
+    /// Send frames written, retries included.
+    sent: AtomicUsize,
+    /// Client ids acknowledged, and the conversation each went to.
+    acked: Mutex<HashMap<String, i64>>,
+    /// The agent's `message_posted` events: (event id, client id), in arrival order.
+    delivered: Mutex<Vec<(i64, String)>>,
+    /// How the server closed the agent's sockets.
+    agent_closes: Mutex<Vec<Option<CloseCode>>>,
+}
+
+/// A visitor sending `MESSAGES` messages one after the other, each acknowledged before the
+/// next; through a crash it reconnects and sends the unacknowledged one again.
+async fn visitor(ws_url: String, token: String, n: usize, seen: Arc<Seen>) {
+    let hello = ClientFrame::Hello {
+        token: Some(token),
+        after: None,
+        inbox: None,
+    };
+    let mut socket: Option<Ws> = None;
+    for m in 0..MESSAGES {
+        let client_id = format!("v{n}-{m}");
+        'retry: loop {
+            let ws = match socket.as_mut() {
+                Some(ws) => ws,
+                None => match connect(&ws_url, None, &hello).await {
+                    Some(ws) => socket.insert(ws),
+                    None => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let frame = crate::common::send(&client_id, None, &format!("Message {client_id}"));
+            let text = serde_json::to_string(&frame).expect("json");
+            seen.sent.fetch_add(1, Ordering::Relaxed);
+            if ws.send(WsMessage::Text(text.into())).await.is_err() {
+                socket = None;
+                continue;
+            }
+            loop {
+                match read(ws).await {
+                    Ok(ServerFrame::Ack {
+                        client_id: id,
+                        message,
+                    }) if id == client_id => {
+                        seen.acked
+                            .lock()
+                            .expect("lock")
+                            .insert(id, message.conversation_id);
+                        break 'retry;
+                    }
+                    Ok(ServerFrame::Refused { code, .. }) => panic!("refused: {code}"),
+                    Ok(_) => {}
+                    Err(_) => {
+                        socket = None;
+                        continue 'retry;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The agent's socket: every `message_posted` it hears; after a crash it resumes from the
+/// last event id it saw. Ends once `finished` is set and its socket closes.
+async fn agent(ws_url: String, cookie: HeaderValue, seen: Arc<Seen>, finished: Arc<AtomicBool>) {
+    let mut last = None;
+    loop {
+        let hello = ClientFrame::Hello {
+            token: None,
+            after: last,
+            inbox: None,
+        };
+        let Some(mut ws) = connect(&ws_url, Some(&cookie), &hello).await else {
+            if finished.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        loop {
+            match read(&mut ws).await {
+                Ok(ServerFrame::Event { id, event, .. }) => {
+                    if let Some(before) = last {
+                        assert!(id > before, "event {id} after {before}");
+                    }
+                    last = Some(id);
+                    if let Event::MessagePosted { message } = event {
+                        let client_id = message.client_id.expect("a visitor's client id");
+                        seen.delivered.lock().expect("lock").push((id, client_id));
+                    }
+                }
+                Ok(_) => {}
+                Err(code) => {
+                    seen.agent_closes.lock().expect("lock").push(code);
+                    break;
+                }
+            }
+        }
+        if finished.load(Ordering::SeqCst) {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_ends_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let ws_base = format!("ws://127.0.0.1:{port}");
+    let server = Process::start(dir.path(), port);
+
+    let jar = Arc::new(Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(Arc::clone(&jar))
+        .build()
+        .expect("client");
+    let signed_in = http
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("email", ADMIN), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(signed_in.status().is_success());
+    let inbox: serde_json::Value = http
+        .post(format!("{base}/api/create_inbox"))
+        .form(&[("name", "Website")])
+        .send()
+        .await
+        .expect("create inbox")
+        .json()
+        .await
+        .expect("an inbox");
+    let key = inbox["key"].as_str().expect("its key").to_owned();
+    let cookie = jar
+        .cookies(&base.parse().expect("url"))
+        .expect("a session cookie");
+
+    let seen = Arc::new(Seen::default());
+    let finished = Arc::new(AtomicBool::new(false));
+    let agent = tokio::spawn(agent(
+        format!("{ws_base}/ws/agent"),
+        cookie,
+        Arc::clone(&seen),
+        Arc::clone(&finished),
+    ));
+    let mut visitors = Vec::new();
+    for n in 0..VISITORS {
+        let started: serde_json::Value = http
+            .post(format!("{base}/api/widget_start"))
+            .form(&[("key", key.as_str())])
+            .send()
+            .await
+            .expect("widget_start")
+            .json()
+            .await
+            .expect("a snapshot");
+        let token = started["new_token"].as_str().expect("a token").to_owned();
+        visitors.push(tokio::spawn(visitor(
+            format!("{ws_base}/ws/visitor"),
+            token,
+            n,
+            Arc::clone(&seen),
+        )));
+    }
+
+    // Mid-stream: a third of the messages acknowledged, the rest still coming.
+    crate::common::eventually("a third of the messages acknowledged", || async {
+        (seen.acked.lock().expect("lock").len() >= VISITORS * MESSAGES / 3).then_some(())
+    })
+    .await;
+    server.kill();
+    let acked_before_kill = seen.acked.lock().expect("lock").len();
+    assert!(acked_before_kill < VISITORS * MESSAGES, "killed mid-stream");
+    let server = Process::start(dir.path(), port);
+
+    for visitor in visitors {
+        visitor
+            .await
+            .expect("every visitor's messages acknowledged");
+    }
+    let acked = seen.acked.lock().expect("lock").clone();
+    assert_eq!(acked.len(), VISITORS * MESSAGES);
+    crate::common::eventually("the agent has every acknowledged message", || async {
+        let delivered = seen.delivered.lock().expect("lock");
+        let ids: HashSet<&String> = delivered.iter().map(|(_, id)| id).collect();
+        acked.keys().all(|id| ids.contains(id)).then_some(())
+    })
+    .await;
+
+    // What the database holds, read by the agent over HTTP, conversation by conversation.
+    let mut stored: HashMap<String, usize> = HashMap::new();
+    for conversation_id in acked.values().collect::<HashSet<_>>() {
+        let detail: switchboard::model::ConversationDetail = http
+            .post(format!("{base}/api/conversation"))
+            .form(&[("id", conversation_id.to_string())])
+            .send()
+            .await
+            .expect("conversation")
+            .json()
+            .await
+            .expect("its detail");
+        for message in detail.messages {
+            if let Some(id) = message.client_id {
+                *stored.entry(id).or_default() += 1;
+            }
+        }
+    }
+
+    // SIGTERM: the agent's socket is told to reconnect, the process ends with success.
+    finished.store(true, Ordering::SeqCst);
+    let exit = server.terminate();
+    agent.await.expect("the agent's socket ended");
+
+    let delivered = seen.delivered.lock().expect("lock").clone();
+    let mut per_id: HashMap<&String, usize> = HashMap::new();
+    for (_, id) in &delivered {
+        *per_id.entry(id).or_default() += 1;
+    }
+    let duplicates =
+        per_id.values().filter(|&&n| n > 1).count() + stored.values().filter(|&&n| n > 1).count();
+    let lost = acked.keys().filter(|id| !stored.contains_key(*id)).count();
+    eprintln!(
+        "kill -9 under load: sent {} (retries included), acked {} ({acked_before_kill} before the kill), stored {}, delivered {}, duplicates {duplicates}, lost {lost}",
+        seen.sent.load(Ordering::Relaxed),
+        acked.len(),
+        stored.len(),
+        delivered.len(),
+    );
+    assert_eq!(duplicates, 0, "each message stored and delivered once");
+    assert_eq!(lost, 0, "every acknowledged message stored");
+    assert_eq!(
+        stored.len(),
+        acked.len(),
+        "nothing stored that was not sent"
+    );
+    assert_eq!(delivered.len(), acked.len(), "each delivered once");
+    assert!(exit.success(), "SIGTERM ends the process cleanly: {exit}");
+    assert_eq!(
+        seen.agent_closes.lock().expect("lock").last(),
+        Some(&Some(CloseCode::Restart)),
+        "the agent's socket was told to reconnect"
+    );
+}
