@@ -617,3 +617,133 @@ async fn a_client_whose_missed_events_were_pruned_reloads_and_others_resume() {
     assert_eq!(posted.1.body, "Back today");
     assert_eq!(posted.1.conversation_id, last.conversation_id);
 }
+
+/// A slow consumer: an agent whose client stops reading. The others are not held up; its
+/// socket ends once it has taken nothing for the idle time (the server keeps no growing
+/// queue for it), and it resumes from the last event it read with every message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_slows_nobody_and_is_dropped_then_resumes() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    const MESSAGES: usize = 800;
+    let server = TestServer::start_with(|config| {
+        config.messages_per_second = 0;
+        config.socket_idle_seconds = 5;
+    })
+    .await;
+    let team = server.team().await;
+    let ana = server.sign_in(&team.ana.email).await;
+    let ben = server.sign_in(&team.ben.email).await;
+
+    // Ana's client: a small receive buffer, so the server's side fills after a few MB.
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("buffer size");
+    let stream = tcp.connect(server.addr).await.expect("connect");
+    let mut request = format!("ws://{}/ws/agent", server.addr)
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert("cookie", ana.cookie());
+    let (mut stalled, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .expect("upgrade");
+    let hello = serde_json::to_string(&ClientFrame::Hello {
+        token: None,
+        after: None,
+        inbox: None,
+    })
+    .expect("json");
+    stalled
+        .send(WsMessage::Text(hello.into()))
+        .await
+        .expect("hello");
+    let mut last_read = loop {
+        let message = stalled.next().await.expect("open").expect("ws ok");
+        let WsMessage::Text(text) = message else {
+            continue;
+        };
+        if let ServerFrame::Ready { last_event_id } = serde_json::from_str(&text).expect("frame") {
+            break Some(last_event_id);
+        }
+    };
+    // From here Ana's client reads nothing.
+
+    let mut colleague = ben.socket(None).await;
+    colleague.until_ready().await;
+    let colleague_reads = tokio::spawn(async move {
+        let mut posted = 0;
+        while posted < MESSAGES {
+            if let ServerFrame::Event {
+                event: Event::MessagePosted { .. },
+                ..
+            } = colleague.next().await
+            {
+                posted += 1;
+            }
+        }
+        colleague
+    });
+    let token = server.visitor_token(&team.inbox).await;
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    let filler = "x".repeat(9_000);
+    for n in 0..MESSAGES {
+        visitor
+            .send(&send(&format!("m{n}"), None, &format!("{n} {filler}")))
+            .await;
+        acked(&mut visitor).await;
+    }
+    colleague_reads
+        .await
+        .expect("Ben's socket got every message while Ana's client read nothing");
+
+    // The server gives up on Ana's socket (her only connection) while her client still
+    // reads nothing.
+    let state = server.running.state.clone();
+    eventually("Ana's stalled socket ended by the server", || {
+        let open = state.connections.open_count(team.ana.id);
+        async move { (open == 0).then_some(()) }
+    })
+    .await;
+
+    // Ana's client reads again: what was already on its way, then the end of the socket.
+    let mut seen = std::collections::HashSet::new();
+    let ended = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), stalled.next()).await {
+            Ok(Some(Ok(WsMessage::Text(text)))) => {
+                if let ServerFrame::Event { id, event, .. } =
+                    serde_json::from_str(&text).expect("frame")
+                {
+                    assert!(last_read.is_none_or(|last| id > last), "in order");
+                    last_read = Some(id);
+                    if let Event::MessagePosted { message } = event {
+                        assert!(seen.insert(message.id), "once");
+                    }
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_)) | None) => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(
+        ended,
+        "the server ended the socket of the client that stopped reading"
+    );
+    assert!(
+        seen.len() < MESSAGES,
+        "the socket ended before everything reached it ({} of {MESSAGES})",
+        seen.len()
+    );
+
+    // It comes back and resumes from the last event it read: the rest, each once.
+    let mut resumed = ana.socket(last_read).await;
+    let (replayed, _) = resumed.until_ready().await;
+    for (_, event) in replayed {
+        if let Event::MessagePosted { message } = event {
+            assert!(seen.insert(message.id), "once");
+        }
+    }
+    assert_eq!(seen.len(), MESSAGES);
+}

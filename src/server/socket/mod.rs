@@ -5,6 +5,7 @@
 //! asks.
 
 mod connection;
+mod deadline;
 mod frames;
 mod tab;
 mod table_watch;
@@ -131,6 +132,9 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
             serde_json::to_string(&frame).map_err(|_| axum::Error::new(AppError::Internal))?;
         Ok::<_, axum::Error>(WsMessage::Text(text.into()))
     }));
+    // A client that takes no frame for as long as it may stay silent is gone: its socket
+    // ends (it resumes from its last event when it comes back).
+    let sink = deadline::Deadline::new(sink, state.settings.socket_idle);
     let stream = Box::pin(
         until_silent(stream, state.settings.socket_idle)
             .take_while(|message| {
