@@ -44,7 +44,7 @@ pub(super) struct Writer {
     closed: bool,
     /// When a batch commits before its queue is done.
     bounds: BatchBounds,
-    /// Batches committed so far (the benchmark reports writes per commit).
+    /// Batches committed so far (tests check that queued writes shared one).
     commits: u64,
     /// Wakes the flusher, which commits what is waiting once the queued writes had their turn.
     flush: Arc<Notify>,
