@@ -1,8 +1,9 @@
 //! Faults with the server as a process of its own (the `switchboard` binary of this build):
 //! killed with SIGKILL while visitors send, restarted on the same data directory, then stopped
-//! with SIGTERM. Clients behave as the widget and the workspace do: they reconnect, resume
-//! from the last event they saw and send again what was not acknowledged, with the same
-//! client id.
+//! with SIGTERM; and a reconnect storm, a thousand workspace tabs dropping and resuming at
+//! once, ten times, while messages flow, with the server's memory read from `/proc`. Clients
+//! behave as the widget and the workspace do: they reconnect, resume from the last event they
+//! saw and send again what was not acknowledged, with the same client id.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -82,6 +83,18 @@ impl Process {
         Process { child }
     }
 
+    /// Its resident memory, in KiB (`/proc/PID/status`).
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse().ok())
+            .expect("VmRSS")
+    }
+
     /// SIGKILL: no chance to finish anything.
     fn kill(mut self) {
         self.child.kill().expect("kill");
@@ -112,6 +125,61 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// The admin of a fresh server, signed in, with the inbox they made.
+struct Admin {
+    /// Their HTTP client (cookie jar).
+    http: reqwest::Client,
+    /// Their session cookie, for sockets.
+    cookie: HeaderValue,
+    /// The inbox's widget key.
+    key: String,
+}
+
+impl Admin {
+    async fn sign_in(base: &str) -> Admin {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(Arc::clone(&jar))
+            .build()
+            .expect("client");
+        let signed_in = http
+            .post(format!("{base}/api/sign_in"))
+            .form(&[("email", ADMIN), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("sign in");
+        assert!(signed_in.status().is_success());
+        let inbox: serde_json::Value = http
+            .post(format!("{base}/api/create_inbox"))
+            .form(&[("name", "Website")])
+            .send()
+            .await
+            .expect("create inbox")
+            .json()
+            .await
+            .expect("an inbox");
+        let key = inbox["key"].as_str().expect("its key").to_owned();
+        let cookie = jar
+            .cookies(&base.parse().expect("url"))
+            .expect("a session cookie");
+        Admin { http, cookie, key }
+    }
+}
+
+/// A new visitor of the inbox: their token.
+async fn visitor_token(http: &reqwest::Client, base: &str, key: &str) -> String {
+    let started: serde_json::Value = http
+        .post(format!("{base}/api/widget_start"))
+        .form(&[("key", key)])
+        .send()
+        .await
+        .expect("widget_start")
+        .json()
+        .await
+        .expect("a snapshot");
+    started["new_token"].as_str().expect("a token").to_owned()
 }
 
 /// Opens a socket and says hello; `None` while the server is down.
@@ -257,31 +325,7 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
     let ws_base = format!("ws://127.0.0.1:{port}");
     let server = Process::start(dir.path(), port);
 
-    let jar = Arc::new(Jar::default());
-    let http = reqwest::Client::builder()
-        .cookie_provider(Arc::clone(&jar))
-        .build()
-        .expect("client");
-    let signed_in = http
-        .post(format!("{base}/api/sign_in"))
-        .form(&[("email", ADMIN), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("sign in");
-    assert!(signed_in.status().is_success());
-    let inbox: serde_json::Value = http
-        .post(format!("{base}/api/create_inbox"))
-        .form(&[("name", "Website")])
-        .send()
-        .await
-        .expect("create inbox")
-        .json()
-        .await
-        .expect("an inbox");
-    let key = inbox["key"].as_str().expect("its key").to_owned();
-    let cookie = jar
-        .cookies(&base.parse().expect("url"))
-        .expect("a session cookie");
+    let Admin { http, cookie, key } = Admin::sign_in(&base).await;
 
     let seen = Arc::new(Seen::default());
     let finished = Arc::new(AtomicBool::new(false));
@@ -293,16 +337,7 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
     ));
     let mut visitors = Vec::new();
     for n in 0..VISITORS {
-        let started: serde_json::Value = http
-            .post(format!("{base}/api/widget_start"))
-            .form(&[("key", key.as_str())])
-            .send()
-            .await
-            .expect("widget_start")
-            .json()
-            .await
-            .expect("a snapshot");
-        let token = started["new_token"].as_str().expect("a token").to_owned();
+        let token = visitor_token(&http, &base, &key).await;
         visitors.push(tokio::spawn(visitor(
             format!("{ws_base}/ws/visitor"),
             token,
@@ -388,4 +423,199 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
         Some(&Some(CloseCode::Restart)),
         "the agent's socket was told to reconnect"
     );
+}
+
+const STORM_TABS: usize = 1_000;
+const STORM_ROUNDS: usize = 10;
+
+/// One workspace tab of the storm. Every round it catches up, listens for a while, then drops
+/// its socket with every other tab at once and resumes from the last event it applied. At the
+/// end it reads up to `last_id`. Returns the ids of every event it applied.
+async fn storm_tab(
+    ws_url: String,
+    cookie: HeaderValue,
+    together: Arc<tokio::sync::Barrier>,
+    mut last_id: tokio::sync::watch::Receiver<Option<i64>>,
+) -> Vec<i64> {
+    let mut ids: Vec<i64> = Vec::new();
+    let apply = |ids: &mut Vec<i64>, id: i64| {
+        assert!(
+            ids.last().is_none_or(|&last| id > last),
+            "{id} out of order"
+        );
+        ids.push(id);
+    };
+    for round in 0..=STORM_ROUNDS {
+        // From the first event on: a hello without `after` gets live events only.
+        let hello = ClientFrame::Hello {
+            token: None,
+            after: Some(ids.last().copied().unwrap_or(0)),
+            inbox: None,
+        };
+        let mut ws = connect(&ws_url, Some(&cookie), &hello)
+            .await
+            .expect("the tab reconnects");
+        loop {
+            match read(&mut ws).await.expect("caught up") {
+                ServerFrame::Event { id, .. } => apply(&mut ids, id),
+                ServerFrame::Ready { .. } => break,
+                _ => {}
+            }
+        }
+        together.wait().await;
+        if round == STORM_ROUNDS {
+            let last = *last_id
+                .wait_for(Option::is_some)
+                .await
+                .expect("the last id is told");
+            while ids.last().is_none_or(|&seen| Some(seen) < last) {
+                if let ServerFrame::Event { id, .. } = read(&mut ws).await.expect("live") {
+                    apply(&mut ids, id);
+                }
+            }
+            return ids;
+        }
+        let listen_until = tokio::time::Instant::now() + Duration::from_millis(200);
+        while let Ok(frame) = tokio::time::timeout_at(listen_until, read(&mut ws)).await {
+            if let ServerFrame::Event { id, .. } = frame.expect("live") {
+                apply(&mut ids, id);
+            }
+        }
+        // Dropped without a closing handshake, as a lost network does.
+        drop(ws);
+        together.wait().await;
+    }
+    ids
+}
+
+/// A visitor sending a message every 50 ms until told to stop.
+async fn paced_visitor(ws_url: String, token: String, n: usize, stop: Arc<AtomicBool>) {
+    let hello = ClientFrame::Hello {
+        token: Some(token),
+        after: None,
+        inbox: None,
+    };
+    let mut ws = connect(&ws_url, None, &hello).await.expect("connects");
+    let mut m = 0;
+    while !stop.load(Ordering::SeqCst) {
+        let client_id = format!("p{n}-{m}");
+        let frame = crate::common::send(&client_id, None, "Still there?");
+        let text = serde_json::to_string(&frame).expect("json");
+        ws.send(WsMessage::Text(text.into())).await.expect("sent");
+        loop {
+            match read(&mut ws).await.expect("open") {
+                ServerFrame::Ack { client_id: id, .. } if id == client_id => break,
+                ServerFrame::Refused { code, .. } => panic!("refused: {code}"),
+                _ => {}
+            }
+        }
+        m += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_storm_leaves_every_tab_with_every_event_once_and_memory_flat() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let ws_base = format!("ws://127.0.0.1:{port}");
+    let server = Process::start(dir.path(), port);
+    let Admin { http, cookie, key } = Admin::sign_in(&base).await;
+    let agent_url = format!("{ws_base}/ws/agent");
+    let visitor_url = format!("{ws_base}/ws/visitor");
+
+    // The reference: a tab that never drops, with every event from the first.
+    let hello = ClientFrame::Hello {
+        token: None,
+        after: Some(0),
+        inbox: None,
+    };
+    let mut steady = connect(&agent_url, Some(&cookie), &hello)
+        .await
+        .expect("connects");
+    let together = Arc::new(tokio::sync::Barrier::new(STORM_TABS + 1));
+    let (tell_last, last_id) = tokio::sync::watch::channel(None);
+    let tabs: Vec<_> = (0..STORM_TABS)
+        .map(|_| {
+            tokio::spawn(storm_tab(
+                agent_url.clone(),
+                cookie.clone(),
+                Arc::clone(&together),
+                last_id.clone(),
+            ))
+        })
+        .collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut visitors = Vec::new();
+    for n in 0..5 {
+        let token = visitor_token(&http, &base, &key).await;
+        visitors.push(tokio::spawn(paced_visitor(
+            visitor_url.clone(),
+            token,
+            n,
+            Arc::clone(&stop),
+        )));
+    }
+
+    // A tab that fails never reaches the barrier: give up rather than hang.
+    let all_tabs = || async {
+        tokio::time::timeout(Duration::from_secs(60), together.wait())
+            .await
+            .expect("every tab within 60 s");
+    };
+    let mut memory = Vec::new();
+    for _ in 0..STORM_ROUNDS {
+        all_tabs().await; // every tab connected and caught up
+        memory.push(server.rss_kib());
+        all_tabs().await; // every tab dropped
+    }
+    all_tabs().await; // the last reconnection
+    memory.push(server.rss_kib());
+    stop.store(true, Ordering::SeqCst);
+    for visitor in visitors {
+        visitor.await.expect("the visitor's messages acknowledged");
+    }
+    // A last message marks the end; the steady tab learns its event id.
+    let token = visitor_token(&http, &base, &key).await;
+    let hello = ClientFrame::Hello {
+        token: Some(token),
+        after: None,
+        inbox: None,
+    };
+    let mut marker = connect(&visitor_url, None, &hello).await.expect("connects");
+    let frame = crate::common::send("marker", None, "The end");
+    let text = serde_json::to_string(&frame).expect("json");
+    marker
+        .send(WsMessage::Text(text.into()))
+        .await
+        .expect("sent");
+    let mut reference = Vec::new();
+    let last = loop {
+        if let ServerFrame::Event { id, event, .. } = read(&mut steady).await.expect("live") {
+            reference.push(id);
+            if let Event::MessagePosted { message } = event
+                && message.client_id.as_deref() == Some("marker")
+            {
+                break id;
+            }
+        }
+    };
+    tell_last.send(Some(last)).expect("tabs listen");
+    for tab in tabs {
+        let ids = tab.await.expect("the tab caught up");
+        let ids: Vec<i64> = ids.into_iter().filter(|&id| id <= last).collect();
+        assert_eq!(ids, reference, "every event once, in order");
+    }
+    eprintln!(
+        "reconnect storm: {STORM_TABS} tabs × {STORM_ROUNDS} rounds, {} events each; server memory with every tab connected, by round (KiB): {memory:?}",
+        reference.len()
+    );
+    // The first round warms the allocator up; from the second on, the level stays.
+    let (baseline, end) = (memory[1], memory[memory.len() - 1]);
+    assert!(
+        end <= baseline + 16 * 1024,
+        "the server's memory does not grow round after round: {memory:?}"
+    );
+    server.kill();
 }
