@@ -117,8 +117,9 @@ pub enum AppError {
     /// as many as it may.
     #[error("no more files can be sent here for now")]
     UploadLimit,
-    /// The disk that holds the data is nearly full: uploads wait until there is room.
-    #[error("the server has no room for files right now")]
+    /// The disk that holds the data is full (or, for uploads, nearly): nothing more is saved
+    /// until there is room. The same write can be sent again later.
+    #[error("the server cannot save anything right now (its disk is full)")]
     StorageFull,
     /// A kind of file the inbox does not accept.
     #[error("files of type {content_type} are not accepted here")]

@@ -38,7 +38,14 @@ struct Process {
 impl Process {
     /// Starts the binary on `port` with `dir` and waits until it listens.
     fn start(dir: &Path, port: u16) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        // Through a shell that ignores SIGXFSZ (kept across its exec), so a file-size limit
+        // set later makes writes fail as a full disk does instead of killing the process.
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                "trap '' XFSZ; exec \"$0\"",
+                env!("CARGO_BIN_EXE_switchboard"),
+            ])
             .env("SWITCHBOARD_LISTEN", format!("127.0.0.1:{port}"))
             .env("SWITCHBOARD_DATA_DIR", dir)
             .env("SWITCHBOARD_LOG", "warn,switchboard::server=info")
@@ -93,6 +100,21 @@ impl Process {
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|kib| kib.parse().ok())
             .expect("VmRSS")
+    }
+
+    /// Lets its files grow no further than `bytes` (`None`: no limit again): every write past
+    /// the limit fails, as on a full disk.
+    fn limit_file_size(&self, bytes: Option<u64>) {
+        let soft = bytes.map_or("unlimited".to_owned(), |b| b.to_string());
+        let status = Command::new("prlimit")
+            .args([
+                "--pid",
+                &self.child.id().to_string(),
+                &format!("--fsize={soft}:unlimited"),
+            ])
+            .status()
+            .expect("prlimit");
+        assert!(status.success(), "prlimit");
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -617,5 +639,111 @@ async fn a_reconnect_storm_leaves_every_tab_with_every_event_once_and_memory_fla
         end <= baseline + 16 * 1024,
         "the server's memory does not grow round after round: {memory:?}"
     );
+    server.kill();
+}
+
+/// Sends `client_id` on a visitor's socket and returns the server's answer to it: `Ok` for
+/// an acknowledgement, else the refusal's code.
+async fn answer_to(ws: &mut Ws, client_id: &str, body: &str) -> Result<(), String> {
+    let frame = crate::common::send(client_id, None, body);
+    let text = serde_json::to_string(&frame).expect("json");
+    ws.send(WsMessage::Text(text.into())).await.expect("sent");
+    loop {
+        match read(ws).await.expect("open") {
+            ServerFrame::Ack { client_id: id, .. } if id == client_id => return Ok(()),
+            ServerFrame::Refused {
+                client_id: Some(id),
+                code,
+                ..
+            } if id == client_id => return Err(code),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_sends_clearly_acknowledges_nothing_and_recovers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let ws_base = format!("ws://127.0.0.1:{port}");
+    let server = Process::start(dir.path(), port);
+    let Admin { http, cookie, key } = Admin::sign_in(&base).await;
+    let hello = ClientFrame::Hello {
+        token: None,
+        after: Some(0),
+        inbox: None,
+    };
+    let mut agent = connect(&format!("{ws_base}/ws/agent"), Some(&cookie), &hello)
+        .await
+        .expect("connects");
+    let hello = ClientFrame::Hello {
+        token: Some(visitor_token(&http, &base, &key).await),
+        after: None,
+        inbox: None,
+    };
+    let mut visitor = connect(&format!("{ws_base}/ws/visitor"), None, &hello)
+        .await
+        .expect("connects");
+    assert_eq!(answer_to(&mut visitor, "before", "Hello").await, Ok(()));
+
+    server.limit_file_size(Some(0));
+    assert_eq!(
+        answer_to(&mut visitor, "during", "Anyone there?").await,
+        Err("storage_full".to_owned()),
+        "refused with a clear code, not acknowledged"
+    );
+
+    server.limit_file_size(None);
+    assert_eq!(
+        answer_to(&mut visitor, "during", "Anyone there?").await,
+        Ok(()),
+        "the same message, sent again once there is room"
+    );
+
+    // The agent hears each message once; a pong says nothing more is on its way.
+    let ping = serde_json::to_string(&ClientFrame::Ping).expect("json");
+    agent
+        .send(WsMessage::Text(ping.into()))
+        .await
+        .expect("ping");
+    let mut heard = Vec::new();
+    let mut conversation_id = None;
+    loop {
+        match read(&mut agent).await.expect("open") {
+            ServerFrame::Event {
+                event: Event::MessagePosted { message },
+                ..
+            } => {
+                conversation_id = Some(message.conversation_id);
+                heard.push(message.client_id.expect("a client id"));
+            }
+            ServerFrame::Pong if heard.len() >= 2 => break,
+            ServerFrame::Pong => {
+                let ping = serde_json::to_string(&ClientFrame::Ping).expect("json");
+                agent
+                    .send(WsMessage::Text(ping.into()))
+                    .await
+                    .expect("ping");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(heard, ["before", "during"]);
+    let detail: switchboard::model::ConversationDetail = http
+        .post(format!("{base}/api/conversation"))
+        .form(&[("id", conversation_id.expect("a conversation").to_string())])
+        .send()
+        .await
+        .expect("conversation")
+        .json()
+        .await
+        .expect("its detail");
+    let stored: Vec<String> = detail
+        .messages
+        .into_iter()
+        .filter_map(|m| m.client_id)
+        .collect();
+    assert_eq!(stored, ["before", "during"]);
     server.kill();
 }

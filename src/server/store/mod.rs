@@ -73,10 +73,32 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the database could not be written to disk: the disk is full, the file may
+    /// not grow, it went read-only, or the device failed. Nothing was saved; the same write
+    /// can succeed once there is room again.
+    pub fn is_out_of_storage(&self) -> bool {
+        match &self.0 {
+            sqlx::Error::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            sqlx::Error::Database(e) => e
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                // The primary code of SQLite's extended one: SQLITE_READONLY, SQLITE_IOERR,
+                // SQLITE_FULL.
+                .is_some_and(|code| matches!(code & 0xff, 8 | 10 | 13)),
+            _ => false,
+        }
+    }
+}
+
 impl From<StoreError> for crate::error::AppError {
     fn from(e: StoreError) -> Self {
         tracing::error!("database: {e}");
-        crate::error::AppError::Internal
+        if e.is_out_of_storage() {
+            crate::error::AppError::StorageFull
+        } else {
+            crate::error::AppError::Internal
+        }
     }
 }
 

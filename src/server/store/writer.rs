@@ -74,7 +74,30 @@ struct Member {
     /// Where to publish them.
     hub: Hub,
     /// Its answer: committed, or why not.
-    done: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<Result<(), Uncommitted>>,
+}
+
+/// Why a batch did not commit, as each of its writes hears it.
+#[derive(Debug, Clone)]
+struct Uncommitted {
+    /// What SQLite said.
+    reason: String,
+    /// Whether the database could not be written to disk (full, read-only, failing).
+    out_of_storage: bool,
+}
+
+impl From<Uncommitted> for StoreError {
+    fn from(e: Uncommitted) -> Self {
+        let kind = if e.out_of_storage {
+            std::io::ErrorKind::StorageFull
+        } else {
+            std::io::ErrorKind::Other
+        };
+        StoreError(sqlx::Error::Io(std::io::Error::new(
+            kind,
+            format!("not committed: {}", e.reason),
+        )))
+    }
 }
 
 impl Writer {
@@ -154,7 +177,7 @@ impl Writer {
                 Err(e) => Err(e),
             };
             if let Err(e) = undone {
-                self.fail(&e).await;
+                self.fail(e).await;
                 return;
             }
         }
@@ -162,7 +185,7 @@ impl Writer {
             return;
         }
         if let Err(e) = sqlx::query("COMMIT").execute(&mut self.conn).await {
-            self.fail(&e).await;
+            self.fail(e).await;
             return;
         }
         self.commits += 1;
@@ -185,13 +208,17 @@ impl Writer {
     }
 
     /// Ends a batch that cannot commit: rolls back what is left of it and tells its writes.
-    async fn fail(&mut self, error: &sqlx::Error) {
+    async fn fail(&mut self, error: sqlx::Error) {
         tracing::error!("database: a batch of writes was not committed: {error}");
         // An error only means SQLite already rolled the transaction back.
         let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
         let batch = std::mem::take(&mut self.batch);
+        let why = Uncommitted {
+            reason: error.to_string(),
+            out_of_storage: StoreError(error).is_out_of_storage(),
+        };
         for member in batch.members {
-            let _ = member.done.send(Err(error.to_string()));
+            let _ = member.done.send(Err(why.clone()));
         }
     }
 }
@@ -272,9 +299,7 @@ impl WriterGuard {
         .map_err(|_| StoreError(sqlx::Error::WorkerCrashed))??;
         match outcome.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError(sqlx::Error::Protocol(format!(
-                "not committed: {e}"
-            )))),
+            Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(StoreError(sqlx::Error::WorkerCrashed)),
         }
     }
