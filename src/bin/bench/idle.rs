@@ -44,20 +44,8 @@ pub async fn run(args: IdleArgs) -> BenchResult<()> {
         .ok_or("cannot read the server's /proc files")?;
 
     let connecting = Instant::now();
-    let mut tabs = Vec::with_capacity(args.sockets);
-    let mut pending = futures::stream::iter(0..args.sockets)
-        .map(|v| arrive(&server.ws_base, &server.inbox_key, v))
-        .buffer_unordered(64);
-    while let Some(tab) = pending.next().await {
-        tabs.push(tab?);
-    }
-    drop(pending);
+    let held = hold(&server.ws_base, &server.inbox_key, args.sockets).await?;
     let connected_in = connecting.elapsed();
-    // Each tab reads what comes (the server's pings are answered by reading) and nothing else.
-    let held: Vec<_> = tabs
-        .into_iter()
-        .map(|mut tab| tokio::spawn(async move { while next_frame(&mut tab).await.is_some() {} }))
-        .collect();
     // The page views of the arrival are written and the online table settles.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let before = server
@@ -95,4 +83,25 @@ pub async fn run(args: IdleArgs) -> BenchResult<()> {
     }
     server.stop();
     Ok(())
+}
+
+/// Opens `sockets` tracker sockets (64 at a time), each reporting a page, and keeps them open:
+/// each reads what comes (the server's pings are answered by reading) and nothing else, until
+/// its task is aborted.
+pub async fn hold(
+    ws_base: &str,
+    key: &str,
+    sockets: usize,
+) -> BenchResult<Vec<tokio::task::JoinHandle<()>>> {
+    let mut held = Vec::with_capacity(sockets);
+    let mut pending = futures::stream::iter(0..sockets)
+        .map(|v| arrive(ws_base, key, v))
+        .buffer_unordered(64);
+    while let Some(tab) = pending.next().await {
+        let mut tab = tab?;
+        held.push(tokio::spawn(async move {
+            while next_frame(&mut tab).await.is_some() {}
+        }));
+    }
+    Ok(held)
 }

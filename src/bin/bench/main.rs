@@ -11,12 +11,16 @@
 //!   many update frames and rows a second reach the agent, with page-to-agent latency.
 //! - `bench idle --sockets 10000 --seconds 30`: N visitors hold a socket open and say nothing;
 //!   reports the server's resident memory per socket and its CPU while they sit there.
+//! - `bench faults --visitors 200 --messages 50 --kills 3`: visitors send while the server is
+//!   killed with SIGKILL and restarted; reports sent, acknowledged, stored, delivered,
+//!   duplicates and lost.
 //! - `bench search --messages 1000000`: generates that many messages, then searches them over
 //!   HTTP as the search box does; reports p50/p99 latency by kind of query.
 // The server it starts renders the whole app; its view types nest deeper than 128 in release.
 #![recursion_limit = "256"]
 
 mod browse;
+mod faults;
 mod idle;
 mod process;
 mod search;
@@ -44,6 +48,8 @@ enum Scenario {
     Browse(browse::BrowseArgs),
     /// Visitors hold their sockets open quietly: memory per socket, idle CPU.
     Idle(idle::IdleArgs),
+    /// Visitors send while the server is killed with SIGKILL and restarted: nothing lost.
+    Faults(faults::FaultsArgs),
     /// Full-text search over generated messages.
     Search(search::SearchArgs),
 }
@@ -60,6 +66,10 @@ struct ChatArgs {
     /// Pause between a visitor's messages, in milliseconds (0: as fast as acknowledged).
     #[arg(long, default_value_t = 0)]
     pause_ms: u64,
+    /// Visitors connected besides the senders, each with a tracker socket that stays quiet
+    /// (the load of a busy site where most visitors only browse).
+    #[arg(long, default_value_t = 0)]
+    connected: usize,
     /// Run the server inside this process (as before) instead of as a process of its own.
     #[arg(long)]
     in_process: bool,
@@ -213,6 +223,7 @@ async fn main() -> BenchResult<()> {
         Scenario::Chat(args) => chat(args).await,
         Scenario::Browse(args) => browse::run(args).await,
         Scenario::Idle(args) => idle::run(args).await,
+        Scenario::Faults(args) => faults::run(args).await,
         Scenario::Search(args) => search::run(args).await,
     }
 }
@@ -243,6 +254,10 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
             String::new()
         }
     );
+    let quiet = idle::hold(ws_base, key, args.connected).await?;
+    if args.connected > 0 {
+        println!("{} quiet visitors connected", quiet.len());
+    }
     let (_http, mut agent) = agent(base, ws_base).await?;
     // The visitors: tokens and sockets first, so connecting is not measured as messaging.
     let mut visitors = Vec::with_capacity(args.visitors);
@@ -307,7 +322,11 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
         let sent = Arc::clone(&sent);
         let messages = args.messages;
         let pause = Duration::from_millis(args.pause_ms);
+        // Paced visitors start spread over one pause, so sends arrive evenly (at visitors /
+        // pause a second) rather than in a burst of every visitor at once each round.
+        let offset = pause.mul_f64(v as f64 / args.visitors as f64);
         senders.push(tokio::spawn(async move {
+            tokio::time::sleep(offset).await;
             let mut acked = 0usize;
             for m in 0..messages {
                 let client_id = format!("v{v}-m{m}");
@@ -395,6 +414,9 @@ async fn chat(args: ChatArgs) -> BenchResult<()> {
             before.rss_kib / 1024,
             after.peak_kib / 1024
         );
+    }
+    for tab in quiet {
+        tab.abort();
     }
     target.stop().await;
     Ok(())

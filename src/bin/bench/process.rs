@@ -14,6 +14,8 @@ use super::{BenchResult, PASSWORD};
 /// A running server process and where to reach it.
 pub struct ServerProcess {
     child: Child,
+    /// The binary, to start it again.
+    binary: PathBuf,
     dir: PathBuf,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
@@ -41,49 +43,7 @@ impl ServerProcess {
         let dir =
             std::env::temp_dir().join(format!("switchboard-bench-server-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let mut child = Command::new(binary)
-            .env("SWITCHBOARD_LISTEN", "127.0.0.1:0")
-            .env("SWITCHBOARD_DATA_DIR", &dir)
-            .env("SWITCHBOARD_LOG", "warn,switchboard::server=info")
-            .env("SWITCHBOARD_ADMIN_EMAIL", "bench@example.com")
-            .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
-            .env("SWITCHBOARD_ADMIN_NAME", "Bench")
-            .env("SWITCHBOARD_NEW_VISITORS_PER_MINUTE", "0")
-            .env("SWITCHBOARD_SOCKETS_PER_ADDRESS", "0")
-            .env("SWITCHBOARD_MESSAGES_PER_SECOND", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let (found, address) = mpsc::channel();
-        for output in [
-            child
-                .stdout
-                .take()
-                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let found = found.clone();
-            // Read to the end, so a chatty server never blocks on a full pipe.
-            std::thread::spawn(move || {
-                for line in BufReader::new(output).lines().map_while(Result::ok) {
-                    if let Some(at) = line.find("listening on http://") {
-                        let url = line[at + "listening on ".len()..].trim().to_owned();
-                        let _ = found.send(url);
-                    }
-                }
-            });
-        }
-        let base = address
-            .recv_timeout(Duration::from_secs(60))
-            .map_err(|_| "the server did not say where it listens within 60 s")?;
+        let (child, base) = spawn(binary, &dir, "127.0.0.1:0")?;
         let ws_base = base.replacen("http://", "ws://", 1);
         let (http, _) = super::sign_in(&base).await?;
         let inbox: serde_json::Value = http
@@ -96,11 +56,22 @@ impl ServerProcess {
         let inbox_key = inbox["key"].as_str().ok_or("no inbox key")?.to_owned();
         Ok(ServerProcess {
             child,
+            binary: binary.to_path_buf(),
             dir,
             base,
             ws_base,
             inbox_key,
         })
+    }
+
+    /// Kills the server with SIGKILL (nothing in flight is finished) and starts it again on
+    /// the same data directory and port; returns once it listens.
+    pub fn crash_and_restart(&mut self) -> BenchResult<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let listen = self.base.trim_start_matches("http://").to_owned();
+        self.child = spawn(&self.binary, &self.dir, &listen)?.0;
+        Ok(())
     }
 
     /// CPU time and memory so far, from `/proc/PID/stat` and `/proc/PID/status`.
@@ -132,6 +103,55 @@ impl ServerProcess {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Starts `binary` on `listen` with `dir`; returns it and its `http://` address once it
+/// listens.
+fn spawn(binary: &Path, dir: &Path, listen: &str) -> BenchResult<(Child, String)> {
+    let mut child = Command::new(binary)
+        .env("SWITCHBOARD_LISTEN", listen)
+        .env("SWITCHBOARD_DATA_DIR", dir)
+        .env("SWITCHBOARD_LOG", "warn,switchboard::server=info")
+        .env("SWITCHBOARD_ADMIN_EMAIL", "bench@example.com")
+        .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
+        .env("SWITCHBOARD_ADMIN_NAME", "Bench")
+        .env("SWITCHBOARD_NEW_VISITORS_PER_MINUTE", "0")
+        .env("SWITCHBOARD_SOCKETS_PER_ADDRESS", "0")
+        .env("SWITCHBOARD_MESSAGES_PER_SECOND", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let (found, address) = mpsc::channel();
+    for output in [
+        child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let found = found.clone();
+        // Read to the end, so a chatty server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(output).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("listening on http://") {
+                    let url = line[at + "listening on ".len()..].trim().to_owned();
+                    let _ = found.send(url);
+                }
+            }
+        });
+    }
+    let base = address
+        .recv_timeout(Duration::from_secs(60))
+        .map_err(|_| "the server did not say where it listens within 60 s")?;
+    Ok((child, base))
 }
 
 /// The kernel's clock ticks a second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
