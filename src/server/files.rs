@@ -528,7 +528,12 @@ async fn receive(body: Body, path: &Path, cap: Cap) -> Result<i64, AppError> {
         }
     }
     let outcome = match outcome {
-        Ok(()) => file.flush().await.map_err(io_error),
+        // Synced before its row is committed, so an acknowledged file survives a power cut
+        // as its row does.
+        Ok(()) => match file.flush().await {
+            Ok(()) => file.sync_all().await.map_err(io_error),
+            Err(e) => Err(io_error(e)),
+        },
         Err(e) => Err(e),
     };
     drop(file);

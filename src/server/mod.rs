@@ -201,7 +201,7 @@ impl Running {
                 .await
                 .is_err()
         {
-            tracing::warn!("requests still open {STOP_WITHIN:?} after the stop; ending them");
+            tracing::warn!("requests still open {STOP_WITHIN:?} after the stop; stopping anyway");
             self.task.abort();
         }
         // Also when serving ended on its own (an error): the sockets stop with it.
@@ -210,9 +210,14 @@ impl Running {
             .await
             .is_err()
         {
-            tracing::warn!("sockets still open {STOP_WITHIN:?} after the stop; ending them");
+            tracing::warn!("sockets still open {STOP_WITHIN:?} after the stop; stopping anyway");
         }
-        self.close().await;
+        if tokio::time::timeout(STOP_WITHIN, self.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database did not close within {STOP_WITHIN:?}");
+        }
     }
 
     /// Stops serving and firing timers at once (a crash, as far as the database can tell).

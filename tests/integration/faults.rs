@@ -141,6 +141,14 @@ impl Process {
     }
 }
 
+impl Drop for Process {
+    /// A test that fails leaves no server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A free loopback port (the listener that found it is closed again).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -300,7 +308,8 @@ async fn visitor(ws_url: String, token: String, n: usize, seen: Arc<Seen>) {
 /// The agent's socket: every `message_posted` it hears; after a crash it resumes from the
 /// last event id it saw. Ends once `finished` is set and its socket closes.
 async fn agent(ws_url: String, cookie: HeaderValue, seen: Arc<Seen>, finished: Arc<AtomicBool>) {
-    let mut last = None;
+    // From the first event on (a hello without `after` gets live events only).
+    let mut last = Some(0);
     loop {
         let hello = ClientFrame::Hello {
             token: None,
@@ -556,6 +565,20 @@ async fn a_reconnect_storm_leaves_every_tab_with_every_event_once_and_memory_fla
     let mut steady = connect(&agent_url, Some(&cookie), &hello)
         .await
         .expect("connects");
+    // Read all along (a socket left unread stops answering pings), up to the marker message.
+    let reference_tab = tokio::spawn(async move {
+        let mut ids = Vec::new();
+        loop {
+            if let ServerFrame::Event { id, event, .. } = read(&mut steady).await.expect("live") {
+                ids.push(id);
+                if let Event::MessagePosted { message } = event
+                    && message.client_id.as_deref() == Some("marker")
+                {
+                    return (ids, id);
+                }
+            }
+        }
+    });
     let together = Arc::new(tokio::sync::Barrier::new(STORM_TABS + 1));
     let (tell_last, last_id) = tokio::sync::watch::channel(None);
     let tabs: Vec<_> = (0..STORM_TABS)
@@ -598,7 +621,7 @@ async fn a_reconnect_storm_leaves_every_tab_with_every_event_once_and_memory_fla
     for visitor in visitors {
         visitor.await.expect("the visitor's messages acknowledged");
     }
-    // A last message marks the end; the steady tab learns its event id.
+    // A last message marks the end; the reference tab learns its event id.
     let token = visitor_token(&http, &base, &key).await;
     let hello = ClientFrame::Hello {
         token: Some(token),
@@ -612,17 +635,9 @@ async fn a_reconnect_storm_leaves_every_tab_with_every_event_once_and_memory_fla
         .send(WsMessage::Text(text.into()))
         .await
         .expect("sent");
-    let mut reference = Vec::new();
-    let last = loop {
-        if let ServerFrame::Event { id, event, .. } = read(&mut steady).await.expect("live") {
-            reference.push(id);
-            if let Event::MessagePosted { message } = event
-                && message.client_id.as_deref() == Some("marker")
-            {
-                break id;
-            }
-        }
-    };
+    let (reference, last) = reference_tab
+        .await
+        .expect("the reference tab reads to the marker");
     tell_last.send(Some(last)).expect("tabs listen");
     for tab in tabs {
         let ids = tab.await.expect("the tab caught up");

@@ -135,7 +135,8 @@ async fn visitor(url: String, token: String, n: usize, messages: usize, seen: Ar
 
 /// The agent: every `message_posted`, resuming after each crash from the last event it saw.
 async fn agent(url: String, cookie: HeaderValue, seen: Arc<Seen>, finished: Arc<AtomicBool>) {
-    let mut last = None;
+    // From the first event on (a hello without `after` gets live events only).
+    let mut last = Some(0);
     while !finished.load(Ordering::SeqCst) {
         let hello = ClientFrame::Hello {
             token: None,
@@ -214,6 +215,9 @@ pub async fn run(args: FaultsArgs) -> BenchResult<()> {
     for k in 1..=args.kills {
         let due = total * k / (args.kills + 1);
         while lock(&seen.acked).len() < due {
+            if visitors.iter().all(|v| v.is_finished()) {
+                return Err("the visitors stopped before the kills (a refusal above?)".into());
+            }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let killed = Instant::now();

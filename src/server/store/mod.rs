@@ -84,8 +84,11 @@ impl StoreError {
                 .code()
                 .and_then(|code| code.parse::<i32>().ok())
                 // The primary code of SQLite's extended one: SQLITE_READONLY, SQLITE_IOERR,
-                // SQLITE_FULL.
-                .is_some_and(|code| matches!(code & 0xff, 8 | 10 | 13)),
+                // SQLITE_FULL; not the I/O errors of reading or of memory (IOERR_READ,
+                // IOERR_SHORT_READ, IOERR_NOMEM), which more room would not cure.
+                .is_some_and(|code| {
+                    matches!(code & 0xff, 8 | 10 | 13) && !matches!(code, 266 | 522 | 3082)
+                }),
             _ => false,
         }
     }
