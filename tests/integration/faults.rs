@@ -149,6 +149,15 @@ impl Drop for Process {
     }
 }
 
+/// A data directory, a free port, and the server's HTTP and WebSocket addresses on it.
+fn fresh_site() -> (tempfile::TempDir, u16, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let ws_base = format!("ws://127.0.0.1:{port}");
+    (dir, port, base, ws_base)
+}
+
 /// A free loopback port (the listener that found it is closed again).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -350,10 +359,7 @@ async fn agent(ws_url: String, cookie: HeaderValue, seen: Arc<Seen>, finished: A
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_ends_cleanly() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let ws_base = format!("ws://127.0.0.1:{port}");
+    let (dir, port, base, ws_base) = fresh_site();
     let server = Process::start(dir.path(), port);
 
     let Admin { http, cookie, key } = Admin::sign_in(&base).await;
@@ -547,10 +553,7 @@ async fn paced_visitor(ws_url: String, token: String, n: usize, stop: Arc<Atomic
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnect_storm_leaves_every_tab_with_every_event_once_and_memory_flat() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let ws_base = format!("ws://127.0.0.1:{port}");
+    let (dir, port, base, ws_base) = fresh_site();
     let server = Process::start(dir.path(), port);
     let Admin { http, cookie, key } = Admin::sign_in(&base).await;
     let agent_url = format!("{ws_base}/ws/agent");
@@ -678,10 +681,7 @@ async fn answer_to(ws: &mut Ws, client_id: &str, body: &str) -> Result<(), Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_sends_clearly_acknowledges_nothing_and_recovers() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let ws_base = format!("ws://127.0.0.1:{port}");
+    let (dir, port, base, ws_base) = fresh_site();
     let server = Process::start(dir.path(), port);
     let Admin { http, cookie, key } = Admin::sign_in(&base).await;
     let hello = ClientFrame::Hello {
