@@ -221,6 +221,29 @@ async fn visitor_token(http: &reqwest::Client, base: &str, key: &str) -> String 
     started["new_token"].as_str().expect("a token").to_owned()
 }
 
+/// The client ids of a conversation's messages as the database holds them, read over HTTP
+/// by the signed-in `http`.
+async fn stored_client_ids(
+    http: &reqwest::Client,
+    base: &str,
+    conversation_id: i64,
+) -> Vec<String> {
+    let detail: switchboard::model::ConversationDetail = http
+        .post(format!("{base}/api/conversation"))
+        .form(&[("id", conversation_id.to_string())])
+        .send()
+        .await
+        .expect("conversation")
+        .json()
+        .await
+        .expect("its detail");
+    detail
+        .messages
+        .into_iter()
+        .filter_map(|m| m.client_id)
+        .collect()
+}
+
 /// Opens a socket and says hello; `None` while the server is down.
 async fn connect(url: &str, cookie: Option<&HeaderValue>, hello: &ClientFrame) -> Option<Ws> {
     let mut request = url.into_client_request().expect("request");
@@ -410,19 +433,8 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
     // What the database holds, read by the agent over HTTP, conversation by conversation.
     let mut stored: HashMap<String, usize> = HashMap::new();
     for conversation_id in acked.values().collect::<HashSet<_>>() {
-        let detail: switchboard::model::ConversationDetail = http
-            .post(format!("{base}/api/conversation"))
-            .form(&[("id", conversation_id.to_string())])
-            .send()
-            .await
-            .expect("conversation")
-            .json()
-            .await
-            .expect("its detail");
-        for message in detail.messages {
-            if let Some(id) = message.client_id {
-                *stored.entry(id).or_default() += 1;
-            }
+        for id in stored_client_ids(&http, &base, *conversation_id).await {
+            *stored.entry(id).or_default() += 1;
         }
     }
 
@@ -745,20 +757,7 @@ async fn a_full_disk_refuses_sends_clearly_acknowledges_nothing_and_recovers() {
         }
     }
     assert_eq!(heard, ["before", "during"]);
-    let detail: switchboard::model::ConversationDetail = http
-        .post(format!("{base}/api/conversation"))
-        .form(&[("id", conversation_id.expect("a conversation").to_string())])
-        .send()
-        .await
-        .expect("conversation")
-        .json()
-        .await
-        .expect("its detail");
-    let stored: Vec<String> = detail
-        .messages
-        .into_iter()
-        .filter_map(|m| m.client_id)
-        .collect();
+    let stored = stored_client_ids(&http, &base, conversation_id.expect("a conversation")).await;
     assert_eq!(stored, ["before", "during"]);
     server.kill();
 }
