@@ -9,8 +9,14 @@ use tokio::sync::broadcast;
 
 use crate::protocol::Event;
 
-/// How many events a topic buffers for a slow subscriber before it lags and must replay.
+/// How many events a team or inbox topic buffers for a slow subscriber before it lags and
+/// must replay.
 pub(crate) const TOPIC_CAPACITY: usize = 1024;
+
+/// The same for one visitor's topic. A visitor hears only their own conversation, a few events
+/// a minute, while a channel's whole ring is allocated with it: at 1,024 slots it was most of
+/// what an idle visitor's socket cost (`bench idle`: 40 of 54 KiB).
+pub(crate) const VISITOR_TOPIC_CAPACITY: usize = 16;
 
 /// Who an event is for: the agents of an inbox, the whole team, or one visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +27,16 @@ pub enum Topic {
     Team,
     /// The sockets of one visitor (their tabs).
     Visitor(i64),
+}
+
+impl Topic {
+    /// How many events this topic's channel holds for a subscriber that falls behind.
+    fn capacity(self) -> usize {
+        match self {
+            Topic::Inbox(_) | Topic::Team => TOPIC_CAPACITY,
+            Topic::Visitor(_) => VISITOR_TOPIC_CAPACITY,
+        }
+    }
 }
 
 /// An event as committed to the `events` table.
@@ -87,7 +103,7 @@ impl Hub {
         let mut topics = self.lock();
         let sender = topics
             .entry(topic)
-            .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0);
+            .or_insert_with(|| broadcast::channel(topic.capacity()).0);
         Subscription {
             receiver: Some(sender.subscribe()),
             topic,
@@ -298,6 +314,30 @@ mod tests {
             hub.publish(event(id, 1, 7, false));
         }
         assert_eq!(slow.recv().await.map(|e| e.id), Err(RecvError::Lagged));
+    }
+
+    #[tokio::test]
+    async fn a_visitor_topic_holds_few_events_and_a_slow_visitor_lags_sooner() {
+        let hub = Hub::new();
+        let mut visitor = hub.subscribe(Topic::Visitor(7));
+        let mut inbox = hub.subscribe(Topic::Inbox(1));
+        for id in 0..VISITOR_TOPIC_CAPACITY as i64 {
+            hub.publish(event(id, 1, 7, true));
+        }
+        assert_eq!(
+            visitor.recv().await.map(|e| e.id),
+            Ok(0),
+            "a full ring is not lag"
+        );
+        for id in VISITOR_TOPIC_CAPACITY as i64..VISITOR_TOPIC_CAPACITY as i64 + 2 {
+            hub.publish(event(id, 1, 7, true));
+        }
+        assert_eq!(visitor.recv().await.map(|e| e.id), Err(RecvError::Lagged));
+        assert_eq!(
+            inbox.recv().await.map(|e| e.id),
+            Ok(0),
+            "the inbox holds more"
+        );
     }
 
     #[tokio::test]

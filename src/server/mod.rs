@@ -78,7 +78,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             .clone()
             .or_else(|| (!config.listen.ip().is_loopback()).then(|| auth::random_token(16)))
     };
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         leptos_options,
         store,
         hub: Hub::new(),

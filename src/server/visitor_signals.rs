@@ -9,20 +9,21 @@ use tokio::sync::broadcast;
 
 use crate::protocol::ServerFrame;
 
-/// How many signals a visitor's socket may fall behind by before it skips some.
+/// How many signals a visitor's socket may fall behind by before it skips some. A channel's
+/// ring is allocated whole, so it holds `Arc`s (8 bytes a slot, not a 256-byte frame).
 const CAPACITY: usize = 16;
 
 /// The registry. Cheap to clone; all clones share it.
 #[derive(Clone, Default)]
 pub struct VisitorSignals {
     /// A channel per visitor with a socket open; a std mutex held only for map operations.
-    channels: Arc<Mutex<HashMap<i64, broadcast::Sender<ServerFrame>>>>,
+    channels: Arc<Mutex<HashMap<i64, broadcast::Sender<Arc<ServerFrame>>>>>,
 }
 
 /// A visitor socket's subscription; leaving unsubscribes.
 pub struct Subscription {
     /// The channel's receiving end (`None` once dropped).
-    receiver: Option<broadcast::Receiver<ServerFrame>>,
+    receiver: Option<broadcast::Receiver<Arc<ServerFrame>>>,
     /// Whose.
     visitor_id: i64,
     /// The registry, to drop the channel with its last subscriber.
@@ -47,11 +48,11 @@ impl VisitorSignals {
     /// Sends a frame to every open socket of a visitor (nothing when none is open).
     pub fn send(&self, visitor_id: i64, frame: ServerFrame) {
         if let Some(sender) = self.lock().get(&visitor_id) {
-            let _ = sender.send(frame);
+            let _ = sender.send(Arc::new(frame));
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<ServerFrame>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<Arc<ServerFrame>>>> {
         self.channels
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -67,7 +68,7 @@ impl Subscription {
         };
         loop {
             match receiver.recv().await {
-                Ok(frame) => return frame,
+                Ok(frame) => return Arc::unwrap_or_clone(frame),
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
             }
@@ -79,6 +80,7 @@ impl Subscription {
         self.receiver
             .as_mut()
             .and_then(crate::server::hub::try_recv_skipping)
+            .map(Arc::unwrap_or_clone)
     }
 }
 

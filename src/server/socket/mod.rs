@@ -26,7 +26,7 @@ use crate::model::Me;
 use crate::protocol::{ClientFrame, Event, ServerFrame};
 use crate::server::auth;
 use crate::server::client_info::ClientInfo;
-use crate::server::connections::Sessions;
+use crate::server::connections::{self, Sessions};
 use crate::server::services;
 use crate::server::state::AppState;
 
@@ -35,10 +35,11 @@ use connection::{Outgoing, run_connection};
 /// Largest frame accepted (a 10,000-character message in JSON fits easily).
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 
-/// The read buffer a socket starts with. tungstenite's default (128 KiB, allocated at once)
-/// was most of what an idle socket cost (`bench idle`: 178 KiB each); frames are small, and
-/// the buffer grows for the rare large one.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// The read buffer a socket keeps (allocated at once and zero-filled on the first read).
+/// tungstenite's default, 128 KiB, was most of what an idle socket cost (`bench idle`: 178 KiB
+/// each). Frames are small (a page view is some 400 bytes); a larger one is read into a buffer
+/// reserved for its whole length, in reads of this size.
+const READ_BUFFER_BYTES: usize = 1024;
 
 /// Who knocked, as far as the upgrade request tells; the hello says the rest.
 enum Caller {
@@ -103,8 +104,9 @@ fn upgrade(
         .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             let shutdown = state.shutdown.clone();
+            let serve = serve_socket(socket, state, caller);
             shutdown.track(async move {
-                serve_socket(socket, state, caller).await;
+                serve.await;
                 drop(slot);
             })
         })
@@ -112,7 +114,14 @@ fn upgrade(
 
 /// Serves an upgraded socket: JSON text frames in and out (agents' replies formatted for a
 /// visitor), the connection registered for an agent while it lasts.
-async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
+///
+/// The socket is split and wrapped before the returned future starts, so the future does not
+/// also carry the unsplit socket for as long as the connection lasts.
+fn serve_socket(
+    socket: WebSocket,
+    state: AppState,
+    caller: Caller,
+) -> impl std::future::Future<Output = ()> {
     let (sink, stream) = socket.split();
     let to_visitor = matches!(caller, Caller::Visitor(_));
     let sink = Box::pin(sink.with(move |out: Outgoing| async move {
@@ -150,38 +159,58 @@ async fn serve_socket(socket: WebSocket, state: AppState, caller: Caller) {
                 }
             }),
     );
-    // An agent's open workspace keeps them present; closing the last one starts the grace
-    // period towards offline.
-    let (connection, ended) = match &caller {
-        Caller::Agent(agent, session, version) => match services::agent_connected(&state, agent)
-            .await
-        {
-            Ok(connection) => {
-                let ended = state
-                    .connections
-                    .ended_notice(connection, agent.id, session.clone());
-                // The account may have changed between the upgrade and now: a session ended
-                // then would otherwise go unnoticed.
-                let current = state.store.agent_session(agent.id).await;
-                if !matches!(current, Ok(Some((_, now))) if now == *version) {
-                    state.connections.end(agent.id, Sessions::All);
+    async move {
+        // An agent's open workspace keeps them present; closing the last one starts the grace
+        // period towards offline. In a box: its database steps would otherwise size the
+        // socket's task for as long as it is open (see `connection::live`).
+        let (connection, ended) = match &caller {
+            Caller::Agent(agent, session, version) => {
+                match Box::pin(register_agent(&state, agent, session, *version)).await {
+                    Some((connection, ended)) => (Some(connection), Some(ended)),
+                    None => return,
                 }
-                (Some(connection), Some(ended))
             }
-            Err(e) => {
-                tracing::error!("cannot register the connection: {e}");
-                return;
-            }
-        },
-        Caller::Visitor(_) => (None, None),
-    };
-    if let Err(e) = run_connection(sink, stream, state.clone(), caller, connection, ended).await {
-        tracing::debug!("socket ended: {e}");
+            Caller::Visitor(_) => (None, None),
+        };
+        if let Err(e) = run_connection(sink, stream, &state, caller, connection, ended).await {
+            tracing::debug!("socket ended: {e}");
+        }
+        if let Some(connection) = connection
+            && let Err(e) = Box::pin(services::agent_disconnected(&state, connection)).await
+        {
+            tracing::error!("cannot unregister the connection: {e}");
+        }
     }
-    if let Some(connection) = connection
-        && let Err(e) = services::agent_disconnected(&state, connection).await
-    {
-        tracing::error!("cannot unregister the connection: {e}");
+}
+
+/// Registers an agent's new connection; returns it and the notice that ends it, or `None`
+/// when it cannot be registered.
+async fn register_agent(
+    state: &AppState,
+    agent: &Me,
+    session: &Option<String>,
+    version: i64,
+) -> Option<(
+    connections::ConnectionId,
+    std::sync::Arc<connections::EndNotice>,
+)> {
+    match services::agent_connected(state, agent).await {
+        Ok(connection) => {
+            let ended = state
+                .connections
+                .ended_notice(connection, agent.id, session.clone());
+            // The account may have changed between the upgrade and now: a session ended then
+            // would otherwise go unnoticed.
+            let current = state.store.agent_session(agent.id).await;
+            if !matches!(current, Ok(Some((_, now))) if now == version) {
+                state.connections.end(agent.id, Sessions::All);
+            }
+            Some((connection, ended))
+        }
+        Err(e) => {
+            tracing::error!("cannot register the connection: {e}");
+            None
+        }
     }
 }
 
