@@ -14,6 +14,7 @@ pub mod headers;
 pub mod hub;
 pub mod mailer;
 pub mod online;
+pub mod open_files;
 pub mod outbox;
 pub mod router;
 pub mod services;
@@ -142,7 +143,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
                 },
             },
         )),
-    };
+    });
     if let (Some(token), None) = (&state.settings.setup_token, &config.setup_token) {
         tracing::warn!(
             "nobody has set this server up yet: open /setup?token={token} to create the first admin"
@@ -295,6 +296,10 @@ const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 /// requests and writes in flight finished, sockets told to reconnect (close code 1012), the
 /// last writes committed; the waiting bounded by [`STOP_WITHIN`].
 pub async fn run(config: Config) -> Result<(), StartError> {
+    match open_files::raise_to_hard_limit() {
+        Ok(limit) => tracing::info!("up to {limit} open files and sockets"),
+        Err(e) => tracing::warn!("cannot raise the open files limit: {e}"),
+    }
     serve(config, shutdown_signal()).await?.finished().await;
     Ok(())
 }
