@@ -747,3 +747,78 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped_then_resumes() 
     }
     assert_eq!(seen.len(), MESSAGES);
 }
+
+#[tokio::test]
+async fn a_visitor_tab_that_falls_behind_its_small_ring_gets_every_message_once_in_order() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+    // A visitor's topic holds 16 events. One tab sends 400 messages of 9 KB while the other
+    // reads nothing through a 4 KB receive buffer: the reader's task blocks on its socket, its
+    // subscription falls behind, and what it missed comes from the table.
+    const MESSAGES: usize = 400;
+    let server = TestServer::start_with(|config| config.messages_per_second = 0).await;
+    let team = server.team().await;
+    let token = server.visitor_token(&team.inbox).await;
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("buffer size");
+    let stream = tcp.connect(server.addr).await.expect("connect");
+    let (mut behind, _) =
+        tokio_tungstenite::client_async(format!("ws://{}/ws/visitor", server.addr), stream)
+            .await
+            .expect("upgrade");
+    let hello = serde_json::to_string(&ClientFrame::Hello {
+        token: Some(token.clone()),
+        after: None,
+        inbox: None,
+    })
+    .expect("json");
+    behind
+        .send(WsMessage::Text(hello.into()))
+        .await
+        .expect("hello");
+    loop {
+        let message = behind.next().await.expect("open").expect("ws ok");
+        if let WsMessage::Text(text) = message
+            && let ServerFrame::Ready { .. } = serde_json::from_str(&text).expect("frame")
+        {
+            break;
+        }
+    }
+
+    let mut sender = server.visitor_socket(&token, None).await;
+    sender.until_ready().await;
+    let filler = "x".repeat(9_000);
+    for n in 0..MESSAGES {
+        sender
+            .send(&send(&format!("m{n}"), None, &format!("{n} {filler}")))
+            .await;
+        acked(&mut sender).await;
+    }
+
+    let (mut last, mut bodies) = (0, Vec::new());
+    while bodies.len() < MESSAGES {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(30), behind.next()).await;
+        let Ok(Some(Ok(WsMessage::Text(text)))) = next else {
+            assert!(
+                matches!(next, Ok(Some(Ok(_)))),
+                "the tab's socket stays open"
+            );
+            continue;
+        };
+        if let ServerFrame::Event { id, event, .. } = serde_json::from_str(&text).expect("frame") {
+            assert!(id > last, "in order, once");
+            last = id;
+            if let Event::MessagePosted { message } = event {
+                let n = message
+                    .body
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                bodies.push(n.parse::<usize>().expect("a number"));
+            }
+        }
+    }
+    assert_eq!(bodies, (0..MESSAGES).collect::<Vec<_>>());
+}
