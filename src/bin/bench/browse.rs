@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use switchboard::protocol::{ClientFrame, PageReport, ServerFrame};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::{Bench, BenchResult, WsStream, next_frame, send_frame};
+use super::{Bench, BenchResult, WsStream, next_frame, next_text, send_frame};
 
 /// Settings of the browse scenario.
 #[derive(Debug, clap::Args)]
@@ -170,7 +170,7 @@ pub async fn run(args: BrowseArgs) -> BenchResult<()> {
 
 /// A new visitor's tracker socket, with its first page viewed.
 pub async fn arrive(ws_base: &str, key: &str, v: usize) -> BenchResult<WsStream> {
-    let (mut tab, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/visitor")).await?;
+    let mut tab = connect_visitor(ws_base, v).await?;
     send_frame(
         &mut tab,
         &ClientFrame::Hello {
@@ -188,6 +188,29 @@ pub async fn arrive(ws_base: &str, key: &str, v: usize) -> BenchResult<WsStream>
         }
     }
     send_frame(&mut tab, &page(v, 0)).await?;
+    Ok(tab)
+}
+
+/// How many sockets come from one loopback address: one address has about 28,000 ephemeral
+/// ports, so 100,000 visitors come from 127.0.0.1 to 127.0.0.5.
+const SOCKETS_PER_SOURCE: usize = 20_000;
+
+/// Opens visitor `v`'s socket from its loopback source address, with a small read buffer (the
+/// library's default of 128 KiB each would take this process 12 GiB at 100,000 sockets).
+async fn connect_visitor(ws_base: &str, v: usize) -> BenchResult<WsStream> {
+    let url = format!("{ws_base}/ws/visitor");
+    let server: std::net::SocketAddr = ws_base.trim_start_matches("ws://").parse()?;
+    let last = u8::try_from(1 + v / SOCKETS_PER_SOURCE).map_err(|_| "too many sockets")?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, last], 0)))?;
+    let stream = socket.connect(server).await?;
+    let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+    let (tab, _) = tokio_tungstenite::client_async_with_config(
+        url,
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+        Some(config),
+    )
+    .await?;
     Ok(tab)
 }
 
@@ -219,17 +242,6 @@ async fn browse(mut tab: WsStream, v: usize, every: Duration, until: Instant, se
         next += every;
     }
     n - 1
-}
-
-/// The next text frame, raw (its size is measured).
-async fn next_text(socket: &mut WsStream) -> Option<String> {
-    loop {
-        match socket.next().await? {
-            Ok(WsMessage::Text(text)) => return Some(text.to_string()),
-            Ok(WsMessage::Close(_)) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
 }
 
 fn lock(sent: &Sent) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {

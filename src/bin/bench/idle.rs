@@ -1,5 +1,6 @@
 //! The idle scenario: N visitors open a tracker socket each, report one page and then stay
-//! quiet (answering the server's pings), against the server as a process of its own. Measures
+//! quiet (answering the server's pings), against the server as a process of its own (sockets
+//! spread over loopback source addresses, the open files limit raised to fit). Measures
 //! what holding them costs the server: resident memory per socket (against the server's
 //! memory before they came) and its CPU while they all sit there.
 
@@ -14,8 +15,8 @@ use super::{BenchResult, next_frame};
 /// Settings of the idle scenario.
 #[derive(Debug, clap::Args)]
 pub struct IdleArgs {
-    /// Visitors holding a socket open (each is a file descriptor on both sides: keep under
-    /// the `ulimit -n` of this machine).
+    /// Visitors holding a socket open (each is a file descriptor on both sides: above the
+    /// hard `ulimit -n`, run as root).
     #[arg(long, default_value_t = 10_000)]
     sockets: usize,
     /// How long everyone sits quietly while the server's CPU is measured, in seconds.
@@ -32,6 +33,8 @@ pub async fn run(args: IdleArgs) -> BenchResult<()> {
         .server_binary
         .clone()
         .unwrap_or_else(process::default_binary);
+    // Each socket is a file on both sides; the server started next inherits the limit.
+    allow_open_files(args.sockets as u64 + 256)?;
     let server = ServerProcess::start(&binary).await?;
     println!(
         "server {} (a process of its own) · {} idle visitor sockets for {} s",
@@ -104,4 +107,19 @@ pub async fn hold(
         }));
     }
     Ok(held)
+}
+
+/// Lets this process, and the server it starts, hold `files` open files: raises the hard limit
+/// where it is lower (only root may) and the soft limit to it.
+fn allow_open_files(files: u64) -> BenchResult<()> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+    let limit = hard.max(files);
+    setrlimit(Resource::RLIMIT_NOFILE, limit, limit).map_err(|e| {
+        format!(
+            "cannot allow {files} open files ({e}; the hard limit is {hard}): raise it with \
+             `ulimit -Hn` as root (it takes CAP_SYS_RESOURCE), or ask for fewer sockets"
+        )
+    })?;
+    Ok(())
 }

@@ -74,27 +74,9 @@ impl ServerProcess {
         Ok(())
     }
 
-    /// CPU time and memory so far, from `/proc/PID/stat` and `/proc/PID/status`.
+    /// CPU time and memory so far.
     pub fn usage(&self) -> Option<Usage> {
-        let pid = self.child.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // The fields after the command name (which may hold spaces) in its parentheses.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        let ticks: f64 =
-            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kib = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|n| n.parse::<u64>().ok())
-        };
-        Some(Usage {
-            cpu_secs: ticks / clock_ticks_per_second(),
-            rss_kib: kib("VmRSS:")?,
-            peak_kib: kib("VmHWM:")?,
-        })
+        usage_of(self.child.id())
     }
 
     /// Kills the server and removes its data.
@@ -103,6 +85,27 @@ impl ServerProcess {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// What process `pid` has used so far, from `/proc/PID/stat` and `/proc/PID/status`.
+pub fn usage_of(pid: u32) -> Option<Usage> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) in its parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    Some(Usage {
+        cpu_secs: ticks / clock_ticks_per_second(),
+        rss_kib: kib("VmRSS:")?,
+        peak_kib: kib("VmHWM:")?,
+    })
 }
 
 /// Starts `binary` on `listen` with `dir`; returns it and its `http://` address once it
