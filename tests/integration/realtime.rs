@@ -623,9 +623,8 @@ async fn a_client_whose_missed_events_were_pruned_reloads_and_others_resume() {
 /// queue for it), and it resumes from the last event it read with every message once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_slows_nobody_and_is_dropped_then_resumes() {
-    use futures::{SinkExt, StreamExt};
+    use futures::StreamExt;
     use tokio_tungstenite::tungstenite::Message as WsMessage;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     const MESSAGES: usize = 800;
     let server = TestServer::start_with(|config| {
@@ -637,36 +636,13 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped_then_resumes() 
     let ana = server.sign_in(&team.ana.email).await;
     let ben = server.sign_in(&team.ben.email).await;
 
-    // Ana's client: a small receive buffer, so the server's side fills after a few MB.
-    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
-    tcp.set_recv_buffer_size(4096).expect("buffer size");
-    let stream = tcp.connect(server.addr).await.expect("connect");
-    let mut request = format!("ws://{}/ws/agent", server.addr)
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert("cookie", ana.cookie());
-    let (mut stalled, _) = tokio_tungstenite::client_async(request, stream)
-        .await
-        .expect("upgrade");
-    let hello = serde_json::to_string(&ClientFrame::Hello {
+    let hello = ClientFrame::Hello {
         token: None,
         after: None,
         inbox: None,
-    })
-    .expect("json");
-    stalled
-        .send(WsMessage::Text(hello.into()))
-        .await
-        .expect("hello");
-    let mut last_read = loop {
-        let message = stalled.next().await.expect("open").expect("ws ok");
-        let WsMessage::Text(text) = message else {
-            continue;
-        };
-        if let ServerFrame::Ready { last_event_id } = serde_json::from_str(&text).expect("frame") {
-            break Some(last_event_id);
-        }
     };
+    let (mut stalled, ready) = slow_reader(&server, "agent", Some(ana.cookie()), &hello).await;
+    let mut last_read = Some(ready);
     // From here Ana's client reads nothing.
 
     let mut colleague = ben.socket(None).await;
@@ -687,13 +663,7 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped_then_resumes() 
     let token = server.visitor_token(&team.inbox).await;
     let mut visitor = server.visitor_socket(&token, None).await;
     visitor.until_ready().await;
-    let filler = "x".repeat(9_000);
-    for n in 0..MESSAGES {
-        visitor
-            .send(&send(&format!("m{n}"), None, &format!("{n} {filler}")))
-            .await;
-        acked(&mut visitor).await;
-    }
+    send_large(&mut visitor, MESSAGES).await;
     colleague_reads
         .await
         .expect("Ben's socket got every message while Ana's client read nothing");
@@ -750,7 +720,7 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped_then_resumes() 
 
 #[tokio::test]
 async fn a_visitor_tab_that_falls_behind_its_small_ring_gets_every_message_once_in_order() {
-    use futures::{SinkExt, StreamExt};
+    use futures::StreamExt;
     use tokio_tungstenite::tungstenite::Message as WsMessage;
 
     // A visitor's topic holds 16 events. One tab sends 400 messages of 9 KB while the other
@@ -760,41 +730,16 @@ async fn a_visitor_tab_that_falls_behind_its_small_ring_gets_every_message_once_
     let server = TestServer::start_with(|config| config.messages_per_second = 0).await;
     let team = server.team().await;
     let token = server.visitor_token(&team.inbox).await;
-    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
-    tcp.set_recv_buffer_size(4096).expect("buffer size");
-    let stream = tcp.connect(server.addr).await.expect("connect");
-    let (mut behind, _) =
-        tokio_tungstenite::client_async(format!("ws://{}/ws/visitor", server.addr), stream)
-            .await
-            .expect("upgrade");
-    let hello = serde_json::to_string(&ClientFrame::Hello {
+    let hello = ClientFrame::Hello {
         token: Some(token.clone()),
         after: None,
         inbox: None,
-    })
-    .expect("json");
-    behind
-        .send(WsMessage::Text(hello.into()))
-        .await
-        .expect("hello");
-    loop {
-        let message = behind.next().await.expect("open").expect("ws ok");
-        if let WsMessage::Text(text) = message
-            && let ServerFrame::Ready { .. } = serde_json::from_str(&text).expect("frame")
-        {
-            break;
-        }
-    }
+    };
+    let (mut behind, _) = slow_reader(&server, "visitor", None, &hello).await;
 
     let mut sender = server.visitor_socket(&token, None).await;
     sender.until_ready().await;
-    let filler = "x".repeat(9_000);
-    for n in 0..MESSAGES {
-        sender
-            .send(&send(&format!("m{n}"), None, &format!("{n} {filler}")))
-            .await;
-        acked(&mut sender).await;
-    }
+    send_large(&mut sender, MESSAGES).await;
 
     let (mut last, mut bodies) = (0, Vec::new());
     while bodies.len() < MESSAGES {
@@ -821,4 +766,59 @@ async fn a_visitor_tab_that_falls_behind_its_small_ring_gets_every_message_once_
         }
     }
     assert_eq!(bodies, (0..MESSAGES).collect::<Vec<_>>());
+}
+
+/// A client with a 4 KB receive buffer, so the server's side of its socket fills after a few
+/// MB it does not read: opens `/ws/{path}` (with `cookie`), says `hello` and reads to ready.
+/// Returns the socket and the ready's last event id.
+async fn slow_reader(
+    server: &TestServer,
+    path: &str,
+    cookie: Option<tokio_tungstenite::tungstenite::http::HeaderValue>,
+    hello: &ClientFrame,
+) -> (
+    tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    i64,
+) {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("buffer size");
+    let stream = tcp.connect(server.addr).await.expect("connect");
+    let mut request = format!("ws://{}/ws/{path}", server.addr)
+        .into_client_request()
+        .expect("request");
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("cookie", cookie);
+    }
+    let (mut socket, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .expect("upgrade");
+    let hello = serde_json::to_string(hello).expect("json");
+    socket
+        .send(WsMessage::Text(hello.into()))
+        .await
+        .expect("hello");
+    loop {
+        let message = socket.next().await.expect("open").expect("ws ok");
+        if let WsMessage::Text(text) = message
+            && let ServerFrame::Ready { last_event_id } =
+                serde_json::from_str(&text).expect("frame")
+        {
+            return (socket, last_event_id);
+        }
+    }
+}
+
+/// Sends `count` messages of some 9 KB each ("0 xxx…", "1 xxx…", …), each acknowledged.
+async fn send_large(visitor: &mut Socket, count: usize) {
+    let filler = "x".repeat(9_000);
+    for n in 0..count {
+        visitor
+            .send(&send(&format!("m{n}"), None, &format!("{n} {filler}")))
+            .await;
+        acked(visitor).await;
+    }
 }
