@@ -79,10 +79,13 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             .clone()
             .or_else(|| (!config.listen.ip().is_loopback()).then(|| auth::random_token(16)))
     };
+    let hub = Hub::new();
+    let message_lane = services::message_lane::MessageLane::start(store.clone(), hub.clone());
     let state = AppState::new(state::Shared {
         leptos_options,
         store,
-        hub: Hub::new(),
+        hub,
+        message_lane,
         connections: connections::Connections::default(),
         online: online::OnlineVisitors::default(),
         visitor_signals: visitor_signals::VisitorSignals::default(),

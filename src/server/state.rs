@@ -41,6 +41,8 @@ pub struct Shared {
     pub store: Store,
     /// Fan-out of committed events.
     pub hub: Hub,
+    /// Visitors' plain messages, written in batches.
+    pub message_lane: crate::server::services::message_lane::MessageLane,
     /// Open workspace connections (presence, who is viewing and typing).
     pub connections: Connections,
     /// Visitors on the site now (the online visitors table).

@@ -10,6 +10,7 @@ mod conversation_tools;
 mod faults;
 mod lifecycle;
 mod limits;
+mod message_lane;
 mod offline;
 mod pre_chat;
 mod ratings;

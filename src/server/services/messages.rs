@@ -23,7 +23,15 @@ pub async fn post_visitor_message(
     crate::server::services::blocking::check(state, visitor, ip).await?;
     rules::validate_client_id(client_id)?;
     let body = rules::validate_message(body, attachments.len())?;
-    let dedup_key = format!("v{}:{client_id}", visitor.id);
+    if attachments.is_empty()
+        && let Some(message) = state
+            .message_lane
+            .post(visitor.id, client_id, body.clone())
+            .await
+    {
+        return Ok(message);
+    }
+    let dedup_key = visitor_dedup_key(visitor.id, client_id);
     let mut tx = state.store.write().await?;
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
         // A retry: the first send may still wait in the open batch, and an acknowledgement
@@ -103,6 +111,11 @@ pub async fn post_visitor_message(
     .await?;
     tx.commit(&state.hub).await?;
     Ok(message)
+}
+
+/// The key under which a visitor's send is stored once, whatever path writes it.
+pub(super) fn visitor_dedup_key(visitor_id: i64, client_id: &str) -> String {
+    format!("v{visitor_id}:{client_id}")
 }
 
 /// Where a visitor's new conversation starts (the department they chose, or their widget's

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod history;
 pub mod lifecycle;
+pub mod message_lane;
 pub mod messages;
 pub mod presence;
 pub mod ratings;

@@ -168,6 +168,24 @@ impl WriteTx {
         open_conversation(&mut *self.tx, visitor_id).await
     }
 
+    /// The open conversations of these visitors, by visitor (one statement for a batch).
+    pub async fn open_conversations_of(
+        &mut self,
+        visitor_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, ConversationSummary>> {
+        let ids = serde_json::to_string(visitor_ids).map_err(decode_error)?;
+        let rows = sqlx::query(&format!(
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each(?)) \
+             AND c.status <> 'closed'"
+        ))
+        .bind(ids)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|row| conversation_from_row(row).map(|c| (c.visitor_id, c)))
+            .collect()
+    }
+
     /// Opens an unassigned conversation for a visitor in `inbox_id` (their widget's, or the
     /// department they chose).
     pub async fn insert_conversation(

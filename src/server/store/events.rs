@@ -9,6 +9,18 @@ use crate::server::hub::StoredEvent;
 
 use super::*;
 
+/// An event of one conversation, to append with others.
+pub struct ConversationEvent {
+    /// The conversation's inbox (whose agents receive it).
+    pub inbox_id: i64,
+    /// The conversation's visitor.
+    pub visitor_id: i64,
+    /// Whether the visitor receives it too.
+    pub for_visitor: bool,
+    /// What happened.
+    pub event: Event,
+}
+
 pub(super) const EVENT_COLUMNS: &str =
     "SELECT id, inbox_id, visitor_id, for_visitor, payload, created_at FROM events";
 
@@ -92,6 +104,56 @@ impl WriteTx {
     ) -> StoreResult<()> {
         self.append(Some(inbox_id), Some(visitor_id), for_visitor, event)
             .await
+    }
+
+    /// Appends events of conversations in the order given, with one statement: what
+    /// [`WriteTx::append_event`] does for one.
+    pub async fn append_events(&mut self, events: Vec<ConversationEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let at = now_millis();
+        let mut rows = Vec::with_capacity(events.len());
+        for e in &events {
+            rows.push(serde_json::json!({
+                "i": e.inbox_id,
+                "c": e.event.conversation_id(),
+                "v": e.visitor_id,
+                "f": e.for_visitor,
+                "p": serde_json::to_string(&e.event).map_err(decode_error)?,
+            }));
+        }
+        let rows = serde_json::to_string(&rows).map_err(decode_error)?;
+        // The rows go in in the order given (ORDER BY) and ids only grow (AUTOINCREMENT), so
+        // the ids, sorted, are the events' in that order; RETURNING lists them in none.
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO events (inbox_id, conversation_id, visitor_id, for_visitor, payload, created_at) \
+             SELECT j.value ->> 'i', j.value ->> 'c', j.value ->> 'v', j.value ->> 'f', j.value ->> 'p', ? \
+             FROM json_each(?) AS j ORDER BY j.key RETURNING id",
+        )
+        .bind(at)
+        .bind(rows)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        if ids.len() != events.len() {
+            return Err(StoreError(sqlx::Error::Protocol(format!(
+                "{} of {} events were stored",
+                ids.len(),
+                events.len()
+            ))));
+        }
+        ids.sort_unstable();
+        for (id, e) in ids.into_iter().zip(events) {
+            self.events.push(StoredEvent {
+                id,
+                at,
+                inbox_id: Some(e.inbox_id),
+                visitor_id: Some(e.visitor_id),
+                for_visitor: e.for_visitor,
+                event: e.event,
+            });
+        }
+        Ok(())
     }
 
     /// Appends an event every agent receives (presence).

@@ -158,6 +158,23 @@ impl WriteTx {
         row.as_ref().map(inbox_from_row).transpose()
     }
 
+    /// These inboxes, by id (one statement for a batch).
+    pub async fn inboxes_by_id(
+        &mut self,
+        ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, Inbox>> {
+        let ids = serde_json::to_string(ids).map_err(super::decode_error)?;
+        let rows = sqlx::query(&format!(
+            "{INBOX_COLUMNS} WHERE i.id IN (SELECT value FROM json_each(?))"
+        ))
+        .bind(ids)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|row| inbox_from_row(row).map(|inbox| (inbox.id, inbox)))
+            .collect()
+    }
+
     /// Replaces what an inbox's widget asks and shows (checked by the caller).
     pub async fn set_widget_settings(
         &mut self,

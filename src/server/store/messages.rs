@@ -32,6 +32,18 @@ pub struct NewMessage<'a> {
     pub dedup_key: Option<&'a str>,
 }
 
+/// A plain visitor message (text only) to store with others in one statement.
+pub struct NewVisitorMessage<'a> {
+    /// The visitor's open conversation.
+    pub conversation_id: i64,
+    /// The validated text.
+    pub body: &'a str,
+    /// The visitor's idempotency id.
+    pub client_id: &'a str,
+    /// The visitor-scoped idempotency key (unique).
+    pub dedup_key: &'a str,
+}
+
 pub(super) fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
     let kind: String = row.try_get("author_kind")?;
     let author = match kind.as_str() {
@@ -103,6 +115,93 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         row.as_ref().map(message_from_row).transpose()
+    }
+
+    /// Which of these dedup keys already name a stored message: the retries among a batch of
+    /// sends, found with one statement.
+    pub async fn stored_dedup_keys(
+        &mut self,
+        keys: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        let keys = serde_json::to_string(keys).map_err(decode_error)?;
+        let found: Vec<String> = sqlx::query_scalar(
+            "SELECT dedup_key FROM messages WHERE dedup_key IN (SELECT value FROM json_each(?))",
+        )
+        .bind(keys)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(found.into_iter().collect())
+    }
+
+    /// Stores visitors' text messages in the order given and bumps each conversation's last
+    /// activity: what [`WriteTx::insert_message`] does for one, in two statements for all.
+    pub async fn insert_visitor_messages(
+        &mut self,
+        new: &[NewVisitorMessage<'_>],
+    ) -> StoreResult<Vec<Message>> {
+        let at = now_millis();
+        let rows: Vec<serde_json::Value> = new
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "c": m.conversation_id,
+                    "b": m.body,
+                    "i": m.client_id,
+                    "k": m.dedup_key,
+                })
+            })
+            .collect();
+        let rows = serde_json::to_string(&rows).map_err(decode_error)?;
+        // RETURNING lists rows in no promised order: the unique dedup key tells them apart.
+        let stored: Vec<(i64, String)> = sqlx::query_as(
+            "INSERT INTO messages (conversation_id, author_kind, body, client_id, dedup_key, \
+             created_at, note) \
+             SELECT j.value ->> 'c', 'visitor', j.value ->> 'b', j.value ->> 'i', j.value ->> 'k', ?, 0 \
+             FROM json_each(?) AS j ORDER BY j.key RETURNING id, dedup_key",
+        )
+        .bind(at)
+        .bind(rows)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let ids: std::collections::HashMap<String, i64> =
+            stored.into_iter().map(|(id, key)| (key, id)).collect();
+        // Each conversation shows its last message of the batch.
+        let mut last = std::collections::BTreeMap::new();
+        for m in new {
+            last.insert(m.conversation_id, crate::model::preview_of(m.body));
+        }
+        let previews: Vec<(i64, String)> = last.into_iter().collect();
+        sqlx::query(
+            "UPDATE conversations SET last_message_at = ?, preview = j.value ->> 1 \
+             FROM json_each(?) AS j WHERE conversations.id = j.value ->> 0",
+        )
+        .bind(at)
+        .bind(serde_json::to_string(&previews).map_err(decode_error)?)
+        .execute(&mut *self.tx)
+        .await?;
+        new.iter()
+            .map(|m| {
+                let id = ids.get(m.dedup_key).copied().ok_or_else(|| {
+                    StoreError(sqlx::Error::Protocol(format!(
+                        "message {} was not stored",
+                        m.dedup_key
+                    )))
+                })?;
+                Ok(Message {
+                    id,
+                    conversation_id: m.conversation_id,
+                    author: Author::Visitor,
+                    body: m.body.to_owned(),
+                    system: None,
+                    client_id: Some(m.client_id.to_owned()),
+                    created_at: at,
+                    note: false,
+                    read_at: None,
+                    attachments: Vec::new(),
+                    formatted: None,
+                })
+            })
+            .collect()
     }
 
     /// Stores a message and bumps its conversation's last activity.

@@ -89,6 +89,42 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Schedules timers in the order given, each kept where one of its kind and subject is
+    /// already running (the batch form of [`WriteTx::schedule_timer`] without `replace`).
+    pub async fn schedule_timers(&mut self, timers: &[Timer]) -> StoreResult<()> {
+        if timers.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(&str, i64, Millis)> = timers
+            .iter()
+            .map(|t| (t.kind.as_str(), t.subject_id, t.due_at))
+            .collect();
+        sqlx::query(
+            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
+             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) AS j ORDER BY j.key",
+        )
+        .bind(serde_json::to_string(&rows).map_err(decode_error)?)
+        .execute(&mut *self.tx)
+        .await?;
+        self.timers_changed = true;
+        Ok(())
+    }
+
+    /// Removes the timers of one kind for these subjects (those not scheduled are skipped).
+    pub async fn cancel_timers(&mut self, kind: TimerKind, subject_ids: &[i64]) -> StoreResult<()> {
+        if subject_ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "DELETE FROM timers WHERE kind = ? AND subject_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(kind.as_str())
+        .bind(serde_json::to_string(subject_ids).map_err(decode_error)?)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// The timer of this kind and subject, read inside the transaction (it may have moved
     /// since the engine listed it).
     pub async fn timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<Option<Timer>> {

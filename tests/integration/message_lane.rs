@@ -1,0 +1,238 @@
+//! The visitors' message lane against a real SQLite file: messages waiting together are
+//! written in one batch with the effects the ordinary path has for each, and the sends it
+//! cannot take are handed back.
+
+use std::time::Duration;
+
+use switchboard::model::{Author, ConversationStatus, Role};
+use switchboard::protocol::Event;
+use switchboard::rules::TimerKind;
+use switchboard::server::hub::Hub;
+use switchboard::server::services::message_lane::MessageLane;
+use switchboard::server::store::{BatchBounds, NewMessage, Store, Timer};
+
+/// Seconds an assignee may leave a visitor waiting in the test inbox.
+const ASSIGNEE_IDLE_SECS: i64 = 120;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    // Commits wait for the queue to empty, so the whole run is one or two commits.
+    let bounds = BatchBounds {
+        max_writes: 1_000,
+        max_wait: Duration::from_secs(60),
+    };
+    let store = Store::open_with(&url, bounds).await.expect("store opens");
+    let hub = Hub::new();
+
+    // Thirty visitors with an open conversation (the first ten assigned, each with a visitor
+    // idle timer running), one without a conversation, one in a switched-off inbox, and one
+    // message stored before under the client id "old".
+    let mut tx = store.write().await.expect("tx");
+    let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
+    tx.set_inbox_timers(inbox.id, ASSIGNEE_IDLE_SECS, 300)
+        .await
+        .expect("timers");
+    let off = tx.insert_inbox("Off", "key2", false).await.expect("inbox");
+    let agent = tx
+        .insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+        .await
+        .expect("agent");
+    let mut visitors = Vec::new();
+    for n in 0..30 {
+        let visitor = tx
+            .insert_visitor(inbox.id, &format!("token-{n}"))
+            .await
+            .expect("visitor");
+        let conversation = tx
+            .insert_conversation(&visitor, inbox.id, 1)
+            .await
+            .expect("conversation");
+        if n < 10 {
+            tx.set_assignee(conversation, Some(agent))
+                .await
+                .expect("assign");
+        }
+        tx.schedule_timer(
+            Timer {
+                kind: TimerKind::VisitorIdle,
+                subject_id: conversation,
+                due_at: 5,
+            },
+            true,
+        )
+        .await
+        .expect("timer");
+        visitors.push((visitor.id, conversation));
+    }
+    let newcomer = tx
+        .insert_visitor(inbox.id, "token-new")
+        .await
+        .expect("visitor");
+    let switched_off = tx
+        .insert_visitor(off.id, "token-off")
+        .await
+        .expect("visitor");
+    tx.insert_conversation(&switched_off, off.id, 1)
+        .await
+        .expect("conversation");
+    tx.update_inbox(off.id, "Off", true).await.expect("disable");
+    let (first_visitor, first_conversation) = visitors[0];
+    let old_key = format!("v{first_visitor}:old");
+    tx.insert_message(NewMessage {
+        conversation_id: first_conversation,
+        author: &Author::Visitor,
+        body: "sent before",
+        preview: "sent before",
+        note: false,
+        system: None,
+        client_id: Some("old"),
+        dedup_key: Some(&old_key),
+    })
+    .await
+    .expect("message");
+    tx.commit(&hub).await.expect("commit");
+
+    let lane = MessageLane::start(store.clone(), hub.clone());
+    let mut published = hub.subscribe_all();
+    // Holding the writer makes every send queue in the lane before any is written.
+    let hold = store.write().await.expect("tx");
+    let send = |visitor_id: i64, client_id: &str, body: String| {
+        let lane = lane.clone();
+        let client_id = client_id.to_owned();
+        tokio::spawn(async move { lane.post(visitor_id, &client_id, body).await })
+    };
+    let plain: Vec<_> = visitors
+        .iter()
+        .enumerate()
+        .map(|(n, (visitor_id, _))| send(*visitor_id, &format!("m{n}"), format!("hello {n}")))
+        .collect();
+    let retry = send(first_visitor, "old", "sent before".to_owned());
+    let twice = [
+        send(visitors[1].0, "twice", "once only".to_owned()),
+        send(visitors[1].0, "twice", "once only".to_owned()),
+    ];
+    let opening = send(newcomer.id, "first", "opens a chat".to_owned());
+    let refused = send(switched_off.id, "off", "nobody reads".to_owned());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(hold);
+
+    let mut stored = Vec::new();
+    for (n, sent) in plain.into_iter().enumerate() {
+        let message = sent.await.expect("task").expect("the lane takes it");
+        assert_eq!(message.body, format!("hello {n}"));
+        assert_eq!(message.client_id.as_deref(), Some(format!("m{n}").as_str()));
+        assert_eq!(message.conversation_id, visitors[n].1);
+        assert_eq!(message.author, Author::Visitor);
+        stored.push(message);
+    }
+    assert!(
+        retry.await.expect("task").is_none(),
+        "a retry is answered by the ordinary path"
+    );
+    let [a, b] = twice;
+    let twice: Vec<_> = [a.await.expect("task"), b.await.expect("task")]
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(twice.len(), 1, "the same client id is stored once");
+    stored.extend(twice);
+    assert!(
+        opening.await.expect("task").is_none(),
+        "a first message is handed back"
+    );
+    assert!(
+        refused.await.expect("task").is_none(),
+        "a switched-off inbox is handed back"
+    );
+    assert!(
+        lane.batches() <= 2,
+        "31 messages took {} batches",
+        lane.batches()
+    );
+
+    // Published after the commit, once each, in id order, and the same as what was stored.
+    let mut events = Vec::new();
+    while let Ok(event) = published.try_recv() {
+        events.push(event);
+    }
+    assert_eq!(events.len(), stored.len());
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id), "event order");
+    let mut posted: Vec<_> = events
+        .iter()
+        .map(|e| match &e.event {
+            Event::MessagePosted { message } => {
+                assert!(e.for_visitor);
+                assert_eq!(e.inbox_id, Some(inbox.id));
+                let (visitor_id, _) = visitors
+                    .iter()
+                    .find(|(_, c)| *c == message.conversation_id)
+                    .expect("a conversation of the test");
+                assert_eq!(e.visitor_id, Some(*visitor_id));
+                message.clone()
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert!(
+        posted.windows(2).all(|w| w[0].id < w[1].id),
+        "messages are published in the order they were stored"
+    );
+    posted.sort_by_key(|m| m.id);
+    stored.sort_by_key(|m| m.id);
+    assert_eq!(posted, stored);
+    assert_eq!(
+        store.last_event_id().await.expect("id"),
+        events.last().map_or(0, |e| e.id)
+    );
+
+    // In the database: each message once, the conversations' previews, and the timers the
+    // ordinary path leaves (no visitor idle timer; an assignee idle timer where assigned).
+    let timers = store.timers().await.expect("timers");
+    for (n, (_, conversation)) in visitors.iter().enumerate() {
+        let messages = store.messages(*conversation).await.expect("messages");
+        let mine: Vec<_> = messages
+            .iter()
+            .filter(|m| m.body == format!("hello {n}"))
+            .collect();
+        assert_eq!(mine.len(), 1, "conversation {n}");
+        let summary = store
+            .conversation(*conversation)
+            .await
+            .expect("read")
+            .expect("found");
+        let last = messages.last().expect("a message");
+        assert_eq!(summary.last_message_at, last.created_at);
+        assert_eq!(summary.preview, last.body);
+        assert!(
+            !timers
+                .iter()
+                .any(|t| t.kind == TimerKind::VisitorIdle && t.subject_id == *conversation),
+            "the visitor spoke in conversation {n}"
+        );
+        let wait = timers
+            .iter()
+            .find(|t| t.kind == TimerKind::AssigneeIdle && t.subject_id == *conversation);
+        if n < 10 {
+            assert_eq!(summary.status, ConversationStatus::Assigned);
+            assert_eq!(
+                wait.map(|t| t.due_at),
+                Some(mine[0].created_at + ASSIGNEE_IDLE_SECS * 1000),
+                "conversation {n}"
+            );
+        } else {
+            assert!(wait.is_none(), "conversation {n} has no assignee");
+        }
+    }
+    assert_eq!(
+        store
+            .messages(visitors[1].1)
+            .await
+            .expect("messages")
+            .iter()
+            .filter(|m| m.client_id.as_deref() == Some("twice"))
+            .count(),
+        1
+    );
+}
