@@ -9,7 +9,7 @@ use switchboard::protocol::Event;
 use switchboard::rules::TimerKind;
 use switchboard::server::hub::Hub;
 use switchboard::server::services::message_lane::MessageLane;
-use switchboard::server::store::{BatchBounds, NewMessage, Store, Timer};
+use switchboard::server::store::{BatchBounds, NewBlock, NewMessage, Store, Timer};
 
 /// Seconds an assignee may leave a visitor waiting in the test inbox.
 const ASSIGNEE_IDLE_SECS: i64 = 120;
@@ -27,8 +27,9 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
     let hub = Hub::new();
 
     // Thirty visitors with an open conversation (the first ten assigned, each with a visitor
-    // idle timer running), one without a conversation, one in a switched-off inbox, and one
-    // message stored before under the client id "old".
+    // idle timer running), one without a conversation, one in a switched-off inbox, one
+    // blocked, one writing from a blocked network, and one message stored before under the
+    // client id "old".
     let mut tx = store.write().await.expect("tx");
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
     tx.set_inbox_timers(inbox.id, ASSIGNEE_IDLE_SECS, 300)
@@ -64,7 +65,28 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
         )
         .await
         .expect("timer");
-        visitors.push((visitor.id, conversation));
+        visitors.push((visitor, conversation));
+    }
+    let mut blocked = Vec::new();
+    for token in ["token-blocked", "token-behind"] {
+        let visitor = tx.insert_visitor(inbox.id, token).await.expect("visitor");
+        tx.insert_conversation(&visitor, inbox.id, 1)
+            .await
+            .expect("conversation");
+        blocked.push(visitor);
+    }
+    for (visitor_id, ip_range) in [(Some(blocked[0].id), None), (None, Some("203.0.113.0/24"))] {
+        tx.insert_block(NewBlock {
+            inbox_id: inbox.id,
+            visitor_id,
+            ip_range,
+            reason: "spam",
+            created_by: agent,
+            at: 1,
+            until: None,
+        })
+        .await
+        .expect("block");
     }
     let newcomer = tx
         .insert_visitor(inbox.id, "token-new")
@@ -78,8 +100,8 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
         .await
         .expect("conversation");
     tx.update_inbox(off.id, "Off", true).await.expect("disable");
-    let (first_visitor, first_conversation) = visitors[0];
-    let old_key = format!("v{first_visitor}:old");
+    let (first_visitor, first_conversation) = (visitors[0].0.clone(), visitors[0].1);
+    let old_key = format!("v{}:old", first_visitor.id);
     tx.insert_message(NewMessage {
         conversation_id: first_conversation,
         author: &Author::Visitor,
@@ -98,23 +120,37 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
     let mut published = hub.subscribe_all();
     // Holding the writer makes every send queue in the lane before any is written.
     let hold = store.write().await.expect("tx");
-    let send = |visitor_id: i64, client_id: &str, body: String| {
-        let lane = lane.clone();
-        let client_id = client_id.to_owned();
-        tokio::spawn(async move { lane.post(visitor_id, &client_id, body).await })
-    };
+    let send =
+        |visitor: &switchboard::server::store::Visitor, ip: &str, client_id: &str, body: &str| {
+            let lane = lane.clone();
+            let visitor = visitor.clone();
+            let ip = ip.parse().ok();
+            let (client_id, body) = (client_id.to_owned(), body.to_owned());
+            tokio::spawn(async move { lane.post(&visitor, ip, &client_id, body).await })
+        };
     let plain: Vec<_> = visitors
         .iter()
         .enumerate()
-        .map(|(n, (visitor_id, _))| send(*visitor_id, &format!("m{n}"), format!("hello {n}")))
+        .map(|(n, (visitor, _))| {
+            send(
+                visitor,
+                "198.51.100.9",
+                &format!("m{n}"),
+                &format!("hello {n}"),
+            )
+        })
         .collect();
-    let retry = send(first_visitor, "old", "sent before".to_owned());
+    let retry = send(&first_visitor, "198.51.100.9", "old", "sent before");
     let twice = [
-        send(visitors[1].0, "twice", "once only".to_owned()),
-        send(visitors[1].0, "twice", "once only".to_owned()),
+        send(&visitors[1].0, "198.51.100.9", "twice", "once only"),
+        send(&visitors[1].0, "198.51.100.9", "twice", "once only"),
     ];
-    let opening = send(newcomer.id, "first", "opens a chat".to_owned());
-    let refused = send(switched_off.id, "off", "nobody reads".to_owned());
+    let opening = send(&newcomer, "198.51.100.9", "first", "opens a chat");
+    let refused = send(&switched_off, "198.51.100.9", "off", "nobody reads");
+    let barred = [
+        send(&blocked[0], "198.51.100.9", "b", "let me in"),
+        send(&blocked[1], "203.0.113.7", "b", "let me in"),
+    ];
     tokio::time::sleep(Duration::from_millis(300)).await;
     drop(hold);
 
@@ -146,6 +182,25 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
         refused.await.expect("task").is_none(),
         "a switched-off inbox is handed back"
     );
+    for (sent, visitor) in barred.into_iter().zip(&blocked) {
+        assert!(
+            sent.await.expect("task").is_none(),
+            "a blocked sender is handed back"
+        );
+        let conversation = store
+            .open_conversation_of(visitor.id)
+            .await
+            .expect("read")
+            .expect("open");
+        assert!(
+            store
+                .messages(conversation.id)
+                .await
+                .expect("messages")
+                .is_empty(),
+            "nothing of a blocked sender is stored"
+        );
+    }
     assert!(
         lane.batches() <= 2,
         "31 messages took {} batches",
@@ -165,11 +220,11 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
             Event::MessagePosted { message } => {
                 assert!(e.for_visitor);
                 assert_eq!(e.inbox_id, Some(inbox.id));
-                let (visitor_id, _) = visitors
+                let (visitor, _) = visitors
                     .iter()
                     .find(|(_, c)| *c == message.conversation_id)
                     .expect("a conversation of the test");
-                assert_eq!(e.visitor_id, Some(*visitor_id));
+                assert_eq!(e.visitor_id, Some(visitor.id));
                 message.clone()
             }
             other => panic!("unexpected {other:?}"),

@@ -148,13 +148,38 @@ pub async fn in_force(
         return Ok(None);
     };
     let blocks = state.store.ip_blocks(visitor.inbox_id, now).await?;
-    Ok(blocks.into_iter().find(|block| {
-        block
+    Ok(blocks
+        .into_iter()
+        .find(|block| ip_block_matches(block, visitor.inbox_id, ip)))
+}
+
+/// The block among `blocks` (in force, newest first) that keeps this visitor of this inbox,
+/// at this address, from writing: one naming them, else an IP block of their inbox whose
+/// range holds the address. What [`in_force`] decides, over blocks read for many senders.
+pub fn keeping<'a>(
+    blocks: &'a [VisitorBlock],
+    visitor: &Visitor,
+    ip: Option<IpAddr>,
+) -> Option<&'a VisitorBlock> {
+    blocks
+        .iter()
+        .find(|block| block.visitor_id == Some(visitor.id))
+        .or_else(|| {
+            let ip = ip?;
+            blocks
+                .iter()
+                .find(|block| ip_block_matches(block, visitor.inbox_id, ip))
+        })
+}
+
+/// Whether an IP block of `inbox_id` covers `ip`.
+fn ip_block_matches(block: &VisitorBlock, inbox_id: i64, ip: IpAddr) -> bool {
+    block.inbox_id == inbox_id
+        && block
             .ip_range
             .as_deref()
             .and_then(|range| IpRange::parse(range).ok())
             .is_some_and(|range| range.contains(ip))
-    }))
 }
 
 /// Refuses a blocked visitor (every path a visitor writes through calls this first).

@@ -7,6 +7,7 @@
 //! which takes the ordinary path one message at a time: same rules, same outcome.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,7 +18,7 @@ use crate::protocol::Event;
 use crate::rules::{self, TimerKind};
 use crate::server::hub::Hub;
 use crate::server::store::{
-    ConversationEvent, NewVisitorMessage, Store, StoreResult, Timer, WriteTx,
+    ConversationEvent, NewVisitorMessage, Store, StoreResult, Timer, Visitor, WriteTx, now_millis,
 };
 
 /// Most messages written in one batch.
@@ -25,8 +26,10 @@ const MAX_BATCH: usize = 256;
 
 /// A message waiting for the lane.
 struct Pending {
-    /// Who sends it (checked, and not blocked).
-    visitor_id: i64,
+    /// Who sends it.
+    visitor: Visitor,
+    /// From where, for IP blocks.
+    ip: Option<IpAddr>,
     /// The visitor's idempotency id (valid).
     client_id: String,
     /// The validated text.
@@ -61,12 +64,20 @@ impl MessageLane {
 
     /// Stores a visitor's validated text message in their open conversation with the others
     /// waiting, and returns it once committed (its event published). `None` when this one
-    /// must take the ordinary path instead, which decides and reports as it always does.
-    pub async fn post(&self, visitor_id: i64, client_id: &str, body: String) -> Option<Message> {
+    /// must take the ordinary path instead (a blocked sender among them), which decides and
+    /// reports as it always does.
+    pub async fn post(
+        &self,
+        visitor: &Visitor,
+        ip: Option<IpAddr>,
+        client_id: &str,
+        body: String,
+    ) -> Option<Message> {
         let (answer, outcome) = oneshot::channel();
         self.queue
             .send(Pending {
-                visitor_id,
+                visitor: visitor.clone(),
+                ip,
                 client_id: client_id.to_owned(),
                 body,
                 answer,
@@ -133,11 +144,20 @@ async fn write_batch(store: &Store, hub: &Hub, batch: Vec<Pending>) {
 async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, Message)>> {
     let keys: Vec<String> = batch
         .iter()
-        .map(|p| super::messages::visitor_dedup_key(p.visitor_id, &p.client_id))
+        .map(|p| super::messages::visitor_dedup_key(p.visitor.id, &p.client_id))
         .collect();
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let visitor_ids: Vec<i64> = batch.iter().map(|p| p.visitor.id).collect();
+    let sender_inboxes: Vec<i64> = batch
+        .iter()
+        .map(|p| p.visitor.inbox_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let blocks = tx
+        .blocks_for_senders(&visitor_ids, &sender_inboxes, now_millis())
+        .await?;
     let retries = tx.stored_dedup_keys(&key_refs).await?;
-    let visitor_ids: Vec<i64> = batch.iter().map(|p| p.visitor_id).collect();
     let open = tx.open_conversations_of(&visitor_ids).await?;
     let inbox_ids: Vec<i64> = open
         .values()
@@ -150,6 +170,10 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
     let mut seen = HashSet::new();
     let mut chosen = Vec::new();
     for (index, pending) in batch.iter().enumerate() {
+        // A blocked sender is refused, with the block's own error.
+        if super::blocking::keeping(&blocks, &pending.visitor, pending.ip).is_some() {
+            continue;
+        }
         let key = key_refs[index];
         // A retry, or a second send of the same id in this batch: the ordinary path answers
         // with the stored message.
@@ -157,7 +181,7 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
             continue;
         }
         // A first message opens a conversation (with the inbox's rules for that).
-        let Some(conversation) = open.get(&pending.visitor_id) else {
+        let Some(conversation) = open.get(&pending.visitor.id) else {
             continue;
         };
         // A switched-off inbox refuses it, with its own error.

@@ -90,6 +90,27 @@ impl Store {
 }
 
 impl WriteTx {
+    /// The blocks in force at `now` that name one of these visitors or are IP blocks of one of
+    /// these inboxes, newest first: what a batch of sends is checked against, in one statement.
+    pub async fn blocks_for_senders(
+        &mut self,
+        visitor_ids: &[i64],
+        inbox_ids: &[i64],
+        now: Millis,
+    ) -> StoreResult<Vec<VisitorBlock>> {
+        let rows = sqlx::query(&format!(
+            "{BLOCK_COLUMNS} WHERE {IN_FORCE} AND (b.visitor_id IN (SELECT value FROM json_each(?)) \
+             OR (b.ip_range IS NOT NULL AND b.inbox_id IN (SELECT value FROM json_each(?)))) \
+             ORDER BY b.id DESC"
+        ))
+        .bind(now)
+        .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
+        .bind(serde_json::to_string(inbox_ids).map_err(super::decode_error)?)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(block_from_row).collect()
+    }
+
     /// Records a block.
     pub async fn insert_block(&mut self, new: NewBlock<'_>) -> StoreResult<i64> {
         sqlx::query_scalar(
