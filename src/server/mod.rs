@@ -80,7 +80,11 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             .or_else(|| (!config.listen.ip().is_loopback()).then(|| auth::random_token(16)))
     };
     let hub = Hub::new();
-    let message_lane = services::message_lane::MessageLane::start(store.clone(), hub.clone());
+    let message_lane = services::message_lane::MessageLane::start(
+        services::message_lane::MessageWrites,
+        store.clone(),
+        hub.clone(),
+    );
     let state = AppState::new(state::Shared {
         leptos_options,
         store,

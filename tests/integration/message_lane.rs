@@ -8,7 +8,7 @@ use switchboard::model::{Author, ConversationStatus, Role};
 use switchboard::protocol::Event;
 use switchboard::rules::TimerKind;
 use switchboard::server::hub::Hub;
-use switchboard::server::services::message_lane::MessageLane;
+use switchboard::server::services::message_lane::{MessageLane, MessageWrites};
 use switchboard::server::store::{BatchBounds, NewBlock, NewMessage, Store, Timer};
 
 /// Seconds an assignee may leave a visitor waiting in the test inbox.
@@ -116,7 +116,7 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
     .expect("message");
     tx.commit(&hub).await.expect("commit");
 
-    let lane = MessageLane::start(store.clone(), hub.clone());
+    let lane = MessageLane::start(MessageWrites, store.clone(), hub.clone());
     let mut published = hub.subscribe_all();
     // Holding the writer makes every send queue in the lane before any is written.
     let hold = store.write().await.expect("tx");

@@ -193,3 +193,68 @@ pub async fn check(
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(
+        id: i64,
+        inbox_id: i64,
+        visitor_id: Option<i64>,
+        ip_range: Option<&str>,
+    ) -> VisitorBlock {
+        VisitorBlock {
+            id,
+            inbox_id,
+            visitor_id,
+            visitor_label: None,
+            ip_range: ip_range.map(str::to_owned),
+            reason: "spam".to_owned(),
+            created_by: None,
+            created_at: 1,
+            until: None,
+        }
+    }
+
+    fn visitor(id: i64, inbox_id: i64) -> Visitor {
+        Visitor {
+            id,
+            inbox_id,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn a_sender_is_kept_by_a_block_naming_them_or_by_their_inboxs_range_holding_their_address() {
+        let blocks = [
+            block(4, 1, None, Some("203.0.113.0/24")),
+            block(3, 2, None, Some("198.51.100.0/24")),
+            block(2, 1, Some(7), None),
+        ];
+        let home: IpAddr = "192.0.2.1".parse().expect("ip");
+        let office: IpAddr = "203.0.113.9".parse().expect("ip");
+        let elsewhere: IpAddr = "198.51.100.9".parse().expect("ip");
+        // Named: kept whatever the address, by the block that names them.
+        assert_eq!(
+            keeping(&blocks, &visitor(7, 1), Some(home)).map(|b| b.id),
+            Some(2)
+        );
+        assert_eq!(
+            keeping(&blocks, &visitor(7, 1), None).map(|b| b.id),
+            Some(2)
+        );
+        // Not named: kept by a range of their own inbox only.
+        assert_eq!(
+            keeping(&blocks, &visitor(8, 1), Some(office)).map(|b| b.id),
+            Some(4)
+        );
+        assert_eq!(keeping(&blocks, &visitor(8, 1), Some(elsewhere)), None);
+        assert_eq!(
+            keeping(&blocks, &visitor(9, 2), Some(elsewhere)).map(|b| b.id),
+            Some(3)
+        );
+        assert_eq!(keeping(&blocks, &visitor(8, 1), Some(home)), None);
+        assert_eq!(keeping(&blocks, &visitor(8, 1), None), None);
+    }
+}

@@ -1,31 +1,25 @@
-//! The visitors' message lane. A visitor's plain text message in their open conversation is
-//! the write a busy site makes most, and sqlx hands every statement to the connection's thread
-//! and back, so writing each message on its own (ten statements) caps one node at about a
-//! thousand a second. The lane writes every message waiting in one batch with a fixed handful
-//! of statements, whatever the batch's size. Anything unusual (a retry, a first message that
-//! opens a conversation, a switched-off inbox, a failed batch) is handed back to the caller,
-//! which takes the ordinary path one message at a time: same rules, same outcome.
+//! The visitors' message lane: a visitor's plain text message in their open conversation is
+//! the write a busy site makes most, so those waiting together are written as one batch (see
+//! [`super::lane`]). A retry, a first message (it opens a conversation), a blocked sender, a
+//! switched-off inbox, a message with files or a failed batch take the ordinary path.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use tokio::sync::{mpsc, oneshot};
 
 use crate::model::{ConversationStatus, Message};
 use crate::protocol::Event;
 use crate::rules::{self, TimerKind};
-use crate::server::hub::Hub;
 use crate::server::store::{
-    ConversationEvent, NewVisitorMessage, Store, StoreResult, Timer, Visitor, WriteTx, now_millis,
+    ConversationEvent, NewVisitorMessage, StoreResult, Timer, Visitor, WriteTx, now_millis,
 };
 
-/// Most messages written in one batch.
-const MAX_BATCH: usize = 256;
+use super::lane::{Lane, LaneWrites};
+
+/// The lane of visitors' plain messages.
+pub type MessageLane = Lane<MessageWrites>;
 
 /// A message waiting for the lane.
-struct Pending {
+pub struct Pending {
     /// Who sends it.
     visitor: Visitor,
     /// From where, for IP blocks.
@@ -34,38 +28,28 @@ struct Pending {
     client_id: String,
     /// The validated text.
     body: String,
-    /// The stored message once committed; `None` sends the caller the ordinary way.
-    answer: oneshot::Sender<Option<Message>>,
 }
 
-/// Where visitors' plain messages queue for the lane's writer task. Cheap to clone.
-#[derive(Clone)]
-pub struct MessageLane {
-    /// The lane's queue.
-    queue: mpsc::UnboundedSender<Pending>,
-    /// Batches written so far.
-    batches: Arc<AtomicU64>,
+/// How the lane writes visitors' messages.
+pub struct MessageWrites;
+
+impl LaneWrites for MessageWrites {
+    type Item = Pending;
+    type Answer = Message;
+
+    fn write<'a>(
+        &'a self,
+        tx: &'a mut WriteTx,
+        batch: &'a [Pending],
+    ) -> impl Future<Output = StoreResult<Vec<(usize, Message)>>> + Send + 'a {
+        write(tx, batch)
+    }
 }
 
 impl MessageLane {
-    /// Starts the lane's task, which writes through `store` and publishes on `hub`; it ends
-    /// when the last handle is dropped.
-    pub fn start(store: Store, hub: Hub) -> MessageLane {
-        let (queue, waiting) = mpsc::unbounded_channel();
-        let batches = Arc::new(AtomicU64::new(0));
-        tokio::spawn(run(store, hub, waiting, Arc::clone(&batches)));
-        MessageLane { queue, batches }
-    }
-
-    /// How many batches the lane has written (tests check that waiting messages shared one).
-    pub fn batches(&self) -> u64 {
-        self.batches.load(Ordering::Relaxed)
-    }
-
     /// Stores a visitor's validated text message in their open conversation with the others
     /// waiting, and returns it once committed (its event published). `None` when this one
-    /// must take the ordinary path instead (a blocked sender among them), which decides and
-    /// reports as it always does.
+    /// must take the ordinary path instead, which decides and reports as it always does.
     pub async fn post(
         &self,
         visitor: &Visitor,
@@ -73,70 +57,14 @@ impl MessageLane {
         client_id: &str,
         body: String,
     ) -> Option<Message> {
-        let (answer, outcome) = oneshot::channel();
-        self.queue
-            .send(Pending {
-                visitor: visitor.clone(),
-                ip,
-                client_id: client_id.to_owned(),
-                body,
-                answer,
-            })
-            .ok()?;
-        outcome.await.ok().flatten()
+        self.submit(Pending {
+            visitor: visitor.clone(),
+            ip,
+            client_id: client_id.to_owned(),
+            body,
+        })
+        .await
     }
-}
-
-/// Takes everything waiting, up to a batch, and writes it; again while anything comes.
-async fn run(
-    store: Store,
-    hub: Hub,
-    mut waiting: mpsc::UnboundedReceiver<Pending>,
-    batches: Arc<AtomicU64>,
-) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write_batch(&store, &hub, std::mem::take(&mut batch)).await;
-        batches.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Writes one batch in one savepoint of the writer. The messages it could not take are sent
-/// back at once; the others hear their outcome after the commit, which a task of its own
-/// waits for so the next batch can start meanwhile.
-async fn write_batch(store: &Store, hub: &Hub, batch: Vec<Pending>) {
-    let Ok(mut tx) = store.write().await else {
-        // The store refuses writes (shutting down): the ordinary path says so.
-        return;
-    };
-    let taken = match write(&mut tx, &batch).await {
-        Ok(taken) => taken,
-        Err(e) => {
-            // Dropping the write rolls it back; each message is retried on its own.
-            tracing::warn!("message lane: a batch of {} fell back: {e}", batch.len());
-            return;
-        }
-    };
-    let mut posted = Vec::with_capacity(taken.len());
-    let mut taken = taken.into_iter().peekable();
-    for (index, pending) in batch.into_iter().enumerate() {
-        match taken.next_if(|(i, _)| *i == index) {
-            Some((_, message)) => posted.push((pending.answer, message)),
-            // Dropping the answer sends it back to the ordinary path now.
-            None => drop(pending.answer),
-        }
-    }
-    if posted.is_empty() {
-        return;
-    }
-    let hub = hub.clone();
-    tokio::spawn(async move {
-        let committed = tx.commit(&hub).await.is_ok();
-        for (answer, message) in posted {
-            // An error only means the sender went away.
-            let _ = answer.send(committed.then_some(message));
-        }
-    });
 }
 
 /// The messages of the batch the lane takes, as (index in the batch, stored message), written

@@ -12,6 +12,7 @@ pub mod chat_details;
 pub mod contacts;
 pub mod conversations;
 pub mod history;
+pub mod lane;
 pub mod lifecycle;
 pub mod message_lane;
 pub mod messages;

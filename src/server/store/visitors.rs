@@ -65,6 +65,42 @@ const VISIT_COLUMNS: &str = "SELECT vi.id, vi.started_at, vi.last_seen_at, vi.la
      (SELECT COUNT(*) FROM page_views p WHERE p.visit_id = vi.id) AS pages \
      FROM visits vi JOIN visitors v ON v.id = vi.visitor_id";
 
+/// A row of the online table: the visitor, their latest visit and the page they are on.
+const ONLINE_COLUMNS: &str = "SELECT v.id, v.inbox_id, v.name, v.time_zone, v.visit_count, \
+     (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id) AS chats, \
+     EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id AND c.status <> 'closed') AS chatting, \
+     vi.started_at, vi.city, vi.country, p.url, p.title \
+     FROM visitors v \
+     JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = v.id) \
+     JOIN page_views p ON p.id = (SELECT MAX(id) FROM page_views WHERE visitor_id = v.id)";
+
+fn online_from_row(row: &SqliteRow) -> StoreResult<OnlineVisitor> {
+    let id: i64 = row.try_get("id")?;
+    let name: Option<String> = row.try_get("name")?;
+    Ok(OnlineVisitor {
+        visitor_id: id,
+        inbox_id: row.try_get("inbox_id")?,
+        label: visitor_label(id, name.as_deref()),
+        location: location(row)?,
+        page_url: row.try_get("url")?,
+        page_title: row.try_get("title")?,
+        visits: row.try_get("visit_count")?,
+        chats: row.try_get("chats")?,
+        chatting: row.try_get("chatting")?,
+        since: row.try_get("started_at")?,
+    })
+}
+
+/// A page a visitor opened in their current visit, to record with others.
+pub struct NewPageView<'a> {
+    /// The visit it belongs to.
+    pub visit_id: i64,
+    /// Whose.
+    pub visitor_id: i64,
+    /// The page, as stored (only the query the inbox keeps).
+    pub page: &'a Page,
+}
+
 impl Store {
     /// The language the widget last spoke to a visitor, so an unchanged one is not written again.
     pub async fn visitor_locale(&self, visitor_id: i64) -> StoreResult<Option<String>> {
@@ -79,36 +115,11 @@ impl Store {
 
     /// The online table's row of a visitor who has viewed a page; `None` for one who never has.
     pub async fn online_row(&self, visitor_id: i64) -> StoreResult<Option<OnlineVisitor>> {
-        let row = sqlx::query(
-            "SELECT v.id, v.inbox_id, v.name, v.time_zone, v.visit_count, \
-             (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id) AS chats, \
-             EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id AND c.status <> 'closed') AS chatting, \
-             vi.started_at, vi.city, vi.country, p.url, p.title \
-             FROM visitors v \
-             JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = v.id) \
-             JOIN page_views p ON p.id = (SELECT MAX(id) FROM page_views WHERE visitor_id = v.id) \
-             WHERE v.id = ?",
-        )
-        .bind(visitor_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            let id: i64 = row.try_get("id")?;
-            let name: Option<String> = row.try_get("name")?;
-            Ok(OnlineVisitor {
-                visitor_id: id,
-                inbox_id: row.try_get("inbox_id")?,
-                label: visitor_label(id, name.as_deref()),
-                location: location(&row)?,
-                page_url: row.try_get("url")?,
-                page_title: row.try_get("title")?,
-                visits: row.try_get("visit_count")?,
-                chats: row.try_get("chats")?,
-                chatting: row.try_get("chatting")?,
-                since: row.try_get("started_at")?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(&format!("{ONLINE_COLUMNS} WHERE v.id = ?"))
+            .bind(visitor_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(online_from_row).transpose()
     }
 
     /// A visitor's profile from their own row: their visits, pages and conversations empty,
@@ -250,6 +261,152 @@ impl WriteTx {
                 .transpose()?,
             open_page_url,
         })
+    }
+
+    /// [`WriteTx::visit_facts`] for many visitors in one statement, by visitor.
+    pub async fn visit_facts_of(
+        &mut self,
+        visitor_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, VisitFacts>> {
+        let rows = sqlx::query(
+            "SELECT j.value AS visitor_id, vi.id AS visit_id, vi.last_seen_at, \
+             (SELECT url FROM page_views WHERE visitor_id = j.value AND ended_at IS NULL \
+              ORDER BY id DESC LIMIT 1) AS open_page_url \
+             FROM (SELECT DISTINCT value FROM json_each(?)) AS j \
+             LEFT JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = j.value)",
+        )
+        .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("visitor_id")?,
+                    VisitFacts {
+                        visit_id: row.try_get("visit_id")?,
+                        last_seen_at: row.try_get("last_seen_at")?,
+                        open_page_url: row.try_get("open_page_url")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Records pages visitors opened in their current visits, each as the page they are on
+    /// (the one they were on ends), and notes them as seen at `at`: what
+    /// [`WriteTx::end_open_page_view`], [`WriteTx::insert_page_view`] and
+    /// [`WriteTx::touch_visit`] do for one, in four statements for all. One page per visitor.
+    pub async fn record_page_views(
+        &mut self,
+        views: &[NewPageView<'_>],
+        at: Millis,
+    ) -> StoreResult<()> {
+        if views.is_empty() {
+            return Ok(());
+        }
+        let visitor_ids: Vec<i64> = views.iter().map(|v| v.visitor_id).collect();
+        let visitor_ids = serde_json::to_string(&visitor_ids).map_err(super::decode_error)?;
+        let visit_ids: Vec<i64> = views.iter().map(|v| v.visit_id).collect();
+        let visit_ids = serde_json::to_string(&visit_ids).map_err(super::decode_error)?;
+        let rows: Vec<serde_json::Value> = views
+            .iter()
+            .map(|v| serde_json::json!([v.visit_id, v.visitor_id, v.page.url, v.page.title]))
+            .collect();
+        sqlx::query(
+            "UPDATE page_views SET ended_at = MAX(started_at, ?) \
+             WHERE visitor_id IN (SELECT value FROM json_each(?)) AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(&visitor_ids)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO page_views (visit_id, visitor_id, url, title, started_at) \
+             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ? \
+             FROM json_each(?) AS j ORDER BY j.key",
+        )
+        .bind(at)
+        .bind(serde_json::to_string(&rows).map_err(super::decode_error)?)
+        .execute(&mut *self.tx)
+        .await?;
+        self.touch_visits(&visit_ids, &visitor_ids, at).await
+    }
+
+    /// Notes visitors as seen at `at` in their current visits (given as JSON arrays of ids).
+    async fn touch_visits(
+        &mut self,
+        visit_ids: &str,
+        visitor_ids: &str,
+        at: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) \
+             WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(at)
+        .bind(visit_ids)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "UPDATE visitors SET last_seen_at = MAX(last_seen_at, ?) \
+             WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(at)
+        .bind(visitor_ids)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Notes visitors as seen at `at` in their current visits, with no new page (a repeat of
+    /// the page they are on).
+    pub async fn touch_current_visits(
+        &mut self,
+        seen: &[(i64, i64)],
+        at: Millis,
+    ) -> StoreResult<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        let (visit_ids, visitor_ids): (Vec<i64>, Vec<i64>) = seen.iter().copied().unzip();
+        self.touch_visits(
+            &serde_json::to_string(&visit_ids).map_err(super::decode_error)?,
+            &serde_json::to_string(&visitor_ids).map_err(super::decode_error)?,
+            at,
+        )
+        .await
+    }
+
+    /// [`WriteTx::set_environment`] for many visitors, in one statement.
+    pub async fn set_environments(&mut self, envs: &[(i64, &Environment)]) -> StoreResult<()> {
+        if envs.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<serde_json::Value> = envs
+            .iter()
+            .map(|(id, env)| serde_json::json!([id, env.screen, env.language, env.time_zone]))
+            .collect();
+        sqlx::query(
+            "UPDATE visitors SET screen = COALESCE(j.value ->> 1, screen), \
+             language = COALESCE(j.value ->> 2, language), \
+             time_zone = COALESCE(j.value ->> 3, time_zone) \
+             FROM json_each(?) AS j WHERE visitors.id = j.value ->> 0",
+        )
+        .bind(serde_json::to_string(&rows).map_err(super::decode_error)?)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The online table's rows of these visitors, read in the transaction (with its writes).
+    pub async fn online_rows(&mut self, visitor_ids: &[i64]) -> StoreResult<Vec<OnlineVisitor>> {
+        let rows = sqlx::query(&format!(
+            "{ONLINE_COLUMNS} WHERE v.id IN (SELECT value FROM json_each(?))"
+        ))
+        .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(online_from_row).collect()
     }
 
     /// Records the start of a visit; the visitor's first visit is also kept on their row.
