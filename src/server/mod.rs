@@ -85,11 +85,18 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         store.clone(),
         hub.clone(),
     );
+    let visit_gap_ms = config.visit_gap * 60_000;
+    let page_lane = services::page_lane::PageLane::start(
+        services::page_lane::PageWrites { visit_gap_ms },
+        store.clone(),
+        hub.clone(),
+    );
     let state = AppState::new(state::Shared {
         leptos_options,
         store,
         hub,
         message_lane,
+        page_lane,
         connections: connections::Connections::default(),
         online: online::OnlineVisitors::default(),
         visitor_signals: visitor_signals::VisitorSignals::default(),
@@ -104,7 +111,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             secure_cookies: config.secure_cookies,
             offline_after_secs: config.offline_after,
             offline_after_max_minutes: config.offline_after_max_minutes,
-            visit_gap_ms: config.visit_gap * 60_000,
+            visit_gap_ms,
             visitor_grace_ms: config.visitor_grace * 1_000,
             truncate_ips: config.truncate_ips,
             client_ip_header: config.client_ip_header.clone(),

@@ -43,6 +43,8 @@ pub struct Shared {
     pub hub: Hub,
     /// Visitors' plain messages, written in batches.
     pub message_lane: crate::server::services::message_lane::MessageLane,
+    /// Page views of visits that go on, written in batches.
+    pub page_lane: crate::server::services::page_lane::PageLane,
     /// Open workspace connections (presence, who is viewing and typing).
     pub connections: Connections,
     /// Visitors on the site now (the online visitors table).

@@ -16,6 +16,7 @@ pub mod lane;
 pub mod lifecycle;
 pub mod message_lane;
 pub mod messages;
+pub mod page_lane;
 pub mod presence;
 pub mod ratings;
 pub mod snapshots;

@@ -31,6 +31,24 @@ pub async fn page_viewed(
     tab: TabId,
 ) -> Result<(), AppError> {
     let mut page = tracking::validate_page(&report.url, &report.title, &report.referrer)?;
+    let env = tracking::clean_environment(
+        report.screen.as_deref(),
+        report.language.as_deref(),
+        report.time_zone.as_deref(),
+    );
+    let on_site = state.online.is_on_site(visitor.id);
+    // A page of a visit that goes on is written with the others waiting; whatever the lane
+    // hands back is written here.
+    if let Some(row) = state
+        .page_lane
+        .record(visitor, page.clone(), env.clone(), on_site)
+        .await
+    {
+        if let Some(row) = row {
+            state.online.arrive(row, tab, report);
+        }
+        return Ok(());
+    }
     // Whatever the tracker sent, only what the inbox keeps is stored.
     let kept = state
         .store
@@ -40,12 +58,6 @@ pub async fn page_viewed(
         .unwrap_or_default();
     page.url = tracking::kept_address(&page.url, &kept);
     page.referrer = tracking::kept_address(&page.referrer, "");
-    let env = tracking::clean_environment(
-        report.screen.as_deref(),
-        report.language.as_deref(),
-        report.time_zone.as_deref(),
-    );
-    let on_site = state.online.is_on_site(visitor.id);
     let now = now_millis();
     let mut tx = state.store.write().await?;
     let facts = tx.visit_facts(visitor.id).await?;

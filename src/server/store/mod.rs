@@ -42,7 +42,7 @@ pub use outbox::OutboxRow;
 pub use templates::NewTemplate;
 pub use tickets::NewTicket;
 pub use timers::Timer;
-pub use visitors::{FormSubmission, NewVisit, VisitFacts};
+pub use visitors::{FormSubmission, NewPageView, NewVisit, VisitFacts};
 pub use writer::BatchBounds;
 
 /// What the store's functions return.

@@ -1,6 +1,6 @@
-//! The visitors' message lane against a real SQLite file: messages waiting together are
-//! written in one batch with the effects the ordinary path has for each, and the sends it
-//! cannot take are handed back.
+//! The write lanes against a real SQLite file: messages and page views waiting together are
+//! written in one batch with the effects the ordinary path has for each, and the requests a
+//! lane cannot take are handed back.
 
 use std::time::Duration;
 
@@ -9,21 +9,29 @@ use switchboard::protocol::Event;
 use switchboard::rules::TimerKind;
 use switchboard::server::hub::Hub;
 use switchboard::server::services::message_lane::{MessageLane, MessageWrites};
-use switchboard::server::store::{BatchBounds, NewBlock, NewMessage, Store, Timer};
+use switchboard::server::services::page_lane::{PageLane, PageWrites};
+use switchboard::server::store::{
+    BatchBounds, NewBlock, NewMessage, NewVisit, Store, Timer, Visitor, now_millis,
+};
+use switchboard::tracking::{Environment, Page};
 
 /// Seconds an assignee may leave a visitor waiting in the test inbox.
 const ASSIGNEE_IDLE_SECS: i64 = 120;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed_back() {
-    let dir = tempfile::tempdir().expect("dir");
+/// A store whose commits wait for its queue to empty, so a test's writes share one or two.
+async fn open(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    // Commits wait for the queue to empty, so the whole run is one or two commits.
     let bounds = BatchBounds {
         max_writes: 1_000,
         max_wait: Duration::from_secs(60),
     };
-    let store = Store::open_with(&url, bounds).await.expect("store opens");
+    Store::open_with(&url, bounds).await.expect("store opens")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir).await;
     let hub = Hub::new();
 
     // Thirty visitors with an open conversation (the first ten assigned, each with a visitor
@@ -288,6 +296,175 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
             .iter()
             .filter(|m| m.client_id.as_deref() == Some("twice"))
             .count(),
+        1
+    );
+}
+
+/// A page as the tracker reports it, checked.
+fn page(url: &str) -> Page {
+    Page {
+        url: url.to_owned(),
+        title: "Shop".to_owned(),
+        referrer: String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir).await;
+    let hub = Hub::new();
+    let landing = page("https://shop.example/a");
+    let now = now_millis();
+
+    // Twenty visitors in a visit that goes on, on page /a; one who never visited; one on
+    // page /a with an open conversation.
+    let mut tx = store.write().await.expect("tx");
+    let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
+    tx.set_inbox_kept_query_params(inbox.id, "ref")
+        .await
+        .expect("kept");
+    let mut visiting = Vec::new();
+    for n in 0..22 {
+        let visitor = tx
+            .insert_visitor(inbox.id, &format!("token-{n}"))
+            .await
+            .expect("visitor");
+        if n == 20 {
+            visiting.push((visitor, 0));
+            continue;
+        }
+        let visit = tx
+            .insert_visit(NewVisit {
+                visitor_id: visitor.id,
+                at: now,
+                landing: &landing,
+                ip: None,
+                user_agent: "test",
+                browser: None,
+                os: None,
+                device: None,
+                city: None,
+                country: None,
+            })
+            .await
+            .expect("visit");
+        tx.insert_page_view(visit, visitor.id, &landing, now)
+            .await
+            .expect("page");
+        if n == 21 {
+            tx.insert_conversation(&visitor, inbox.id, now)
+                .await
+                .expect("conversation");
+        }
+        visiting.push((visitor, visit));
+    }
+    tx.commit(&hub).await.expect("commit");
+    let (newcomer, chatting) = (visiting[20].0.clone(), visiting[21].0.clone());
+
+    let lane = PageLane::start(
+        PageWrites {
+            visit_gap_ms: 30 * 60_000,
+        },
+        store.clone(),
+        hub.clone(),
+    );
+    let hold = store.write().await.expect("tx");
+    let view = |visitor: &Visitor, url: &str, screen: Option<&str>| {
+        let lane = lane.clone();
+        let visitor = visitor.clone();
+        let environment = Environment {
+            screen: screen.map(str::to_owned),
+            ..Environment::default()
+        };
+        let page = page(url);
+        tokio::spawn(async move { lane.record(&visitor, page, environment, true).await })
+    };
+    // The lane takes the first request alone and waits for the writer with it; everything
+    // after queues for one batch.
+    let first_visit = view(&newcomer, "https://shop.example/a", None);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Visitors 0..10 open /b (with a query the inbox keeps in part and a fragment), visitor 0
+    // twice at once; 10..20 report /a again; the newcomer and the chatting visitor open a
+    // page too.
+    let opened = "https://shop.example/b?ref=news&utm=x#top";
+    let twice = [
+        view(&visiting[0].0, opened, Some("1280x720")),
+        view(&visiting[0].0, opened, Some("1280x720")),
+    ];
+    let moved: Vec<_> = visiting[1..10]
+        .iter()
+        .map(|(v, _)| view(v, opened, Some("1280x720")))
+        .collect();
+    let stayed: Vec<_> = visiting[10..20]
+        .iter()
+        .map(|(v, _)| view(v, "https://shop.example/a", None))
+        .collect();
+    let in_chat = view(&chatting, "https://shop.example/b", None);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(hold);
+
+    let kept = "https://shop.example/b?ref=news";
+    let [a, b] = twice;
+    let twice: Vec<_> = [a.await.expect("task"), b.await.expect("task")]
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(twice.len(), 1, "one page of a visitor per batch");
+    let mut rows = twice;
+    for sent in moved {
+        rows.push(sent.await.expect("task").expect("the lane takes it"));
+    }
+    for ((visitor, visit), row) in visiting[..10].iter().zip(rows) {
+        let row = row.expect("a row");
+        assert_eq!(row.visitor_id, visitor.id);
+        assert_eq!(row.page_url, kept, "only the query the inbox keeps");
+        let pages = store.recent_pages(visitor.id).await.expect("pages");
+        assert_eq!(pages.len(), 2, "visitor {}", visitor.id);
+        assert_eq!(pages[0].url, kept);
+        assert_eq!(pages[0].ended_at, None, "the page they are on");
+        assert!(pages[1].ended_at.is_some(), "the page they left ends");
+        let visits = store.visits_of(visitor.id).await.expect("visits");
+        assert_eq!(visits.len(), 1, "the visit goes on");
+        assert_eq!(visits[0].id, *visit);
+        assert!(visits[0].last_seen_at >= now);
+        let profile = store
+            .visitor_profile(visitor.id)
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(profile.screen.as_deref(), Some("1280x720"));
+    }
+    for ((visitor, _), sent) in visiting[10..20].iter().zip(stayed) {
+        let row = sent
+            .await
+            .expect("task")
+            .expect("the lane takes it")
+            .expect("a row");
+        assert_eq!(row.page_url, "https://shop.example/a");
+        let pages = store.recent_pages(visitor.id).await.expect("pages");
+        assert_eq!(pages.len(), 1, "the same page is not a new view");
+        assert_eq!(pages[0].ended_at, None);
+    }
+    assert!(
+        first_visit.await.expect("task").is_none(),
+        "a page that starts a visit"
+    );
+    assert!(
+        in_chat.await.expect("task").is_none(),
+        "a new page in a conversation"
+    );
+    assert!(lane.batches() <= 2, "{} batches", lane.batches());
+    // What the lane handed back it left alone.
+    assert!(
+        store
+            .recent_pages(newcomer.id)
+            .await
+            .expect("pages")
+            .is_empty()
+    );
+    assert_eq!(
+        store.recent_pages(chatting.id).await.expect("pages").len(),
         1
     );
 }
