@@ -63,6 +63,19 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
                 .await
                 .expect("assign");
         }
+        if n == 3 {
+            // The assignee already owes an answer: that wait is kept.
+            tx.schedule_timer(
+                Timer {
+                    kind: TimerKind::AssigneeIdle,
+                    subject_id: conversation,
+                    due_at: 7,
+                },
+                true,
+            )
+            .await
+            .expect("timer");
+        }
         tx.schedule_timer(
             Timer {
                 kind: TimerKind::VisitorIdle,
@@ -153,6 +166,7 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
         send(&visitors[1].0, "198.51.100.9", "twice", "once only"),
         send(&visitors[1].0, "198.51.100.9", "twice", "once only"),
     ];
+    let more = send(&visitors[2].0, "198.51.100.9", "more", "and more");
     let opening = send(&newcomer, "198.51.100.9", "first", "opens a chat");
     let refused = send(&switched_off, "198.51.100.9", "off", "nobody reads");
     let barred = [
@@ -182,6 +196,12 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
         .collect();
     assert_eq!(twice.len(), 1, "the same client id is stored once");
     stored.extend(twice);
+    let more = more
+        .await
+        .expect("task")
+        .expect("a second message of one visitor");
+    assert_eq!(more.conversation_id, visitors[2].1);
+    stored.push(more);
     assert!(
         opening.await.expect("task").is_none(),
         "a first message is handed back"
@@ -211,7 +231,8 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
     }
     assert!(
         lane.batches() <= 2,
-        "31 messages took {} batches",
+        "{} messages took {} batches",
+        stored.len(),
         lane.batches()
     );
 
@@ -277,7 +298,9 @@ async fn messages_waiting_together_share_a_batch_and_the_unusual_ones_are_handed
         let wait = timers
             .iter()
             .find(|t| t.kind == TimerKind::AssigneeIdle && t.subject_id == *conversation);
-        if n < 10 {
+        if n == 3 {
+            assert_eq!(wait.map(|t| t.due_at), Some(7), "a running wait is kept");
+        } else if n < 10 {
             assert_eq!(summary.status, ConversationStatus::Assigned);
             assert_eq!(
                 wait.map(|t| t.due_at),
@@ -316,6 +339,8 @@ async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back
     let hub = Hub::new();
     let landing = page("https://shop.example/a");
     let now = now_millis();
+    // The visits began a minute ago: within the visit gap, so the pages continue them.
+    let began = now - 60_000;
 
     // Twenty visitors in a visit that goes on, on page /a; one who never visited; one on
     // page /a with an open conversation.
@@ -337,7 +362,7 @@ async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back
         let visit = tx
             .insert_visit(NewVisit {
                 visitor_id: visitor.id,
-                at: now,
+                at: began,
                 landing: &landing,
                 ip: None,
                 user_agent: "test",
@@ -349,11 +374,11 @@ async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back
             })
             .await
             .expect("visit");
-        tx.insert_page_view(visit, visitor.id, &landing, now)
+        tx.insert_page_view(visit, visitor.id, &landing, began)
             .await
             .expect("page");
         if n == 21 {
-            tx.insert_conversation(&visitor, inbox.id, now)
+            tx.insert_conversation(&visitor, inbox.id, began)
                 .await
                 .expect("conversation");
         }
@@ -427,7 +452,7 @@ async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back
         let visits = store.visits_of(visitor.id).await.expect("visits");
         assert_eq!(visits.len(), 1, "the visit goes on");
         assert_eq!(visits[0].id, *visit);
-        assert!(visits[0].last_seen_at >= now);
+        assert!(visits[0].last_seen_at >= now, "seen again");
         let profile = store
             .visitor_profile(visitor.id)
             .await
@@ -445,6 +470,8 @@ async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back
         let pages = store.recent_pages(visitor.id).await.expect("pages");
         assert_eq!(pages.len(), 1, "the same page is not a new view");
         assert_eq!(pages[0].ended_at, None);
+        let visits = store.visits_of(visitor.id).await.expect("visits");
+        assert!(visits[0].last_seen_at >= now, "seen again");
     }
     assert!(
         first_visit.await.expect("task").is_none(),

@@ -20,9 +20,9 @@ pub struct BrowseArgs {
     /// Visitors on the site at once, each with its own tracker socket.
     #[arg(long, default_value_t = 5_000)]
     visitors: usize,
-    /// Average seconds between two page views of one visitor.
-    #[arg(long, default_value_t = 30)]
-    page_every_secs: u64,
+    /// Average seconds between two page views of one visitor (fractions allowed).
+    #[arg(long, default_value_t = 30.0)]
+    page_every_secs: f64,
     /// How long everyone browses, in seconds.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
@@ -95,12 +95,13 @@ pub async fn run(args: BrowseArgs) -> BenchResult<()> {
         browsers.push(tokio::spawn(browse(
             tab,
             v,
-            Duration::from_secs(args.page_every_secs),
+            Duration::from_secs_f64(args.page_every_secs),
             until,
             Arc::clone(&sent),
         )));
     }
     let started = Instant::now();
+    let stored_before = bench.running.state.store.page_view_count().await?;
     let (mut frames, mut changed_rows, mut bytes) = (0usize, 0usize, 0usize);
     let mut latencies = Vec::new();
     while Instant::now() < until {
@@ -126,6 +127,19 @@ pub async fn run(args: BrowseArgs) -> BenchResult<()> {
     for browser in browsers {
         page_views += browser.await.unwrap_or(0);
     }
+    // Every page view sent is committed once the count stops moving.
+    let mut stored = bench.running.state.store.page_view_count().await?;
+    let mut committed_at = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = bench.running.state.store.page_view_count().await?;
+        if now == stored {
+            break;
+        }
+        (stored, committed_at) = (now, Instant::now());
+    }
+    let committed = stored - stored_before;
+    let committing = committed_at.duration_since(started).as_secs_f64();
     latencies.sort_unstable();
     let pct = |p: f64| -> f64 {
         if latencies.is_empty() {
@@ -145,6 +159,11 @@ pub async fn run(args: BrowseArgs) -> BenchResult<()> {
     println!(
         "page views sent while browsing:        {page_views} ({:.0}/s)",
         page_views as f64 / elapsed
+    );
+    println!(
+        "page views committed:                  {committed} ({:.0}/s, the last {:.1} s after the start)",
+        committed as f64 / committing,
+        committing
     );
     println!(
         "update frames reaching the agent:      {:.2}/s",

@@ -3,8 +3,11 @@
 //! most frequent requests one at a time tops out at about a thousand a second. A lane takes
 //! every request of one kind waiting, writes the batch with a fixed handful of statements in
 //! one savepoint of the writer, and answers each request after the commit. A request the lane
-//! does not take (anything unusual) is handed back to its caller at once, to be written the
-//! ordinary way, one at a time, with the same rules and the same outcome.
+//! does not take (anything unusual) is handed back to its caller once the batch's statements
+//! have run, to be written the ordinary way, one at a time, with the same rules and the same
+//! outcome. When a batch fails, or its commit does, every request in it is handed back the
+//! same way: a failed commit leaves nothing behind, so each is tried once more on its own and
+//! its caller hears that attempt's outcome.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -75,7 +78,8 @@ impl<W: LaneWrites> Lane<W> {
         outcome.await.ok().flatten()
     }
 
-    /// How many batches the lane has written (tests check that waiting requests shared one).
+    /// How many batches the lane has taken from its queue, written or handed back (tests check
+    /// that waiting requests shared one).
     pub fn batches(&self) -> u64 {
         self.batches.load(Ordering::Relaxed)
     }
@@ -89,7 +93,7 @@ async fn run<W: LaneWrites>(
     mut waiting: mpsc::UnboundedReceiver<Waiting<W>>,
     batches: Arc<AtomicU64>,
 ) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut batch = Vec::new();
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         write_batch(&writes, &store, &hub, std::mem::take(&mut batch)).await;
         batches.fetch_add(1, Ordering::Relaxed);
@@ -100,11 +104,22 @@ async fn run<W: LaneWrites>(
 /// back at once; the others hear their outcome after the commit, which a task of its own
 /// waits for so the next batch can start meanwhile.
 async fn write_batch<W: LaneWrites>(writes: &W, store: &Store, hub: &Hub, batch: Vec<Waiting<W>>) {
-    let Ok(mut tx) = store.write().await else {
-        // The store refuses writes (shutting down): the ordinary path says so.
+    // A caller that went away is not written for (as on the ordinary path).
+    let (items, answers): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .filter(|(_, answer)| !answer.is_closed())
+        .unzip();
+    if items.is_empty() {
         return;
+    }
+    let mut tx = match store.write().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            // The store refuses writes (closed, or failing): the ordinary path says so.
+            tracing::warn!("write lane: a batch of {} fell back: {e}", items.len());
+            return;
+        }
     };
-    let (items, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
     let taken = match writes.write(&mut tx, &items).await {
         Ok(taken) => taken,
         Err(e) => {
@@ -113,11 +128,16 @@ async fn write_batch<W: LaneWrites>(writes: &W, store: &Store, hub: &Hub, batch:
             return;
         }
     };
-    let mut done = Vec::with_capacity(taken.len());
-    let mut taken = taken.into_iter().peekable();
-    for (index, answer) in answers.into_iter().enumerate() {
-        match taken.next_if(|(i, _)| *i == index) {
-            Some((_, value)) => done.push((answer, value)),
+    let mut values: Vec<Option<W::Answer>> = answers.iter().map(|_| None).collect();
+    for (index, value) in taken {
+        if let Some(slot) = values.get_mut(index) {
+            *slot = Some(value);
+        }
+    }
+    let mut done = Vec::new();
+    for (answer, value) in answers.into_iter().zip(values) {
+        match value {
+            Some(value) => done.push((answer, value)),
             // Dropping the answer hands the request back now.
             None => drop(answer),
         }

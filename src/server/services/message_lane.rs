@@ -24,9 +24,9 @@ pub struct Pending {
     visitor: Visitor,
     /// From where, for IP blocks.
     ip: Option<IpAddr>,
-    /// The visitor's idempotency id (valid).
+    /// The visitor's idempotency id, as sent.
     client_id: String,
-    /// The validated text.
+    /// The text, as sent.
     body: String,
 }
 
@@ -47,9 +47,10 @@ impl LaneWrites for MessageWrites {
 }
 
 impl MessageLane {
-    /// Stores a visitor's validated text message in their open conversation with the others
+    /// Stores a visitor's text message (no files) in their open conversation with the others
     /// waiting, and returns it once committed (its event published). `None` when this one
-    /// must take the ordinary path instead, which decides and reports as it always does.
+    /// must take the ordinary path instead (a blocked sender, invalid input, anything
+    /// unusual), which decides and reports as it always does.
     pub async fn post(
         &self,
         visitor: &Visitor,
@@ -98,10 +99,15 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
     let mut seen = HashSet::new();
     let mut chosen = Vec::new();
     for (index, pending) in batch.iter().enumerate() {
-        // A blocked sender is refused, with the block's own error.
-        if super::blocking::keeping(&blocks, &pending.visitor, pending.ip).is_some() {
+        // A blocked sender is refused, with the block's own error; then bad input, with its.
+        if super::blocking::keeping(&blocks, &pending.visitor, pending.ip).is_some()
+            || rules::validate_client_id(&pending.client_id).is_err()
+        {
             continue;
         }
+        let Ok(body) = rules::validate_message(&pending.body, 0) else {
+            continue;
+        };
         let key = key_refs[index];
         // A retry, or a second send of the same id in this batch: the ordinary path answers
         // with the stored message.
@@ -119,7 +125,7 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
         else {
             continue;
         };
-        chosen.push((index, conversation, inbox));
+        chosen.push((index, conversation, inbox, body));
     }
     if chosen.is_empty() {
         return Ok(Vec::new());
@@ -127,9 +133,9 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
 
     let new: Vec<NewVisitorMessage> = chosen
         .iter()
-        .map(|(index, conversation, _)| NewVisitorMessage {
+        .map(|(index, conversation, _, body)| NewVisitorMessage {
             conversation_id: conversation.id,
-            body: &batch[*index].body,
+            body,
             client_id: &batch[*index].client_id,
             dedup_key: key_refs[*index],
         })
@@ -138,12 +144,12 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
 
     // As for one message: the visitor spoke, so they are not idle, and an assignee now owes
     // them an answer (a wait already running is kept).
-    let conversation_ids: Vec<i64> = chosen.iter().map(|(_, c, _)| c.id).collect();
+    let conversation_ids: Vec<i64> = chosen.iter().map(|(_, c, _, _)| c.id).collect();
     tx.cancel_timers(TimerKind::VisitorIdle, &conversation_ids)
         .await?;
     let mut waits = Vec::new();
     let mut no_wait = Vec::new();
-    for ((_, conversation, inbox), message) in chosen.iter().zip(&messages) {
+    for ((_, conversation, inbox, _), message) in chosen.iter().zip(&messages) {
         if conversation.status != ConversationStatus::Assigned {
             continue;
         }
@@ -162,7 +168,7 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
     let events = chosen
         .iter()
         .zip(&messages)
-        .map(|((_, conversation, _), message)| ConversationEvent {
+        .map(|((_, conversation, _, _), message)| ConversationEvent {
             inbox_id: conversation.inbox_id,
             visitor_id: conversation.visitor_id,
             for_visitor: true,
@@ -174,7 +180,7 @@ async fn write(tx: &mut WriteTx, batch: &[Pending]) -> StoreResult<Vec<(usize, M
     tx.append_events(events).await?;
     Ok(chosen
         .into_iter()
-        .map(|(index, _, _)| index)
+        .map(|(index, _, _, _)| index)
         .zip(messages)
         .collect())
 }

@@ -20,19 +20,19 @@ pub async fn post_visitor_message(
     body: &str,
     attachments: &[i64],
 ) -> Result<Message, AppError> {
-    rules::validate_client_id(client_id)?;
-    let body = rules::validate_message(body, attachments.len())?;
-    // Plain text goes with the others waiting (checked for blocks there); whatever the lane
+    // Plain text goes with the others waiting (checked there as here); whatever the lane
     // hands back, and every message with files, is written here one at a time.
     if attachments.is_empty()
         && let Some(message) = state
             .message_lane
-            .post(visitor, ip, client_id, body.clone())
+            .post(visitor, ip, client_id, body.to_owned())
             .await
     {
         return Ok(message);
     }
     crate::server::services::blocking::check(state, visitor, ip).await?;
+    rules::validate_client_id(client_id)?;
+    let body = rules::validate_message(body, attachments.len())?;
     let dedup_key = visitor_dedup_key(visitor.id, client_id);
     let mut tx = state.store.write().await?;
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {

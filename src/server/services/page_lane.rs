@@ -118,7 +118,6 @@ async fn write(
         };
         let mut page = view.page.clone();
         page.url = tracking::kept_address(&page.url, &inbox.kept_query_params);
-        page.referrer = tracking::kept_address(&page.referrer, "");
         let new_page = facts.open_page_url.as_deref() != Some(page.url.as_str());
         taken.push(Taken {
             index,

@@ -122,6 +122,13 @@ impl Store {
         row.as_ref().map(online_from_row).transpose()
     }
 
+    /// How many page views are stored (the benchmark counts what was committed).
+    pub async fn page_view_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM page_views")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// A visitor's profile from their own row: their visits, pages and conversations empty,
     /// and not online (the service fills those in).
     pub async fn visitor_profile(&self, visitor_id: i64) -> StoreResult<Option<VisitorProfile>> {
@@ -377,7 +384,8 @@ impl WriteTx {
         .await
     }
 
-    /// [`WriteTx::set_environment`] for many visitors, in one statement.
+    /// [`WriteTx::set_environment`] for many visitors, in one statement; one row per visitor
+    /// (of two for the same visitor, SQLite would apply either).
     pub async fn set_environments(&mut self, envs: &[(i64, &Environment)]) -> StoreResult<()> {
         if envs.is_empty() {
             return Ok(());
