@@ -127,16 +127,18 @@ pub async fn run(args: BrowseArgs) -> BenchResult<()> {
     for browser in browsers {
         page_views += browser.await.unwrap_or(0);
     }
-    // Every page view sent is committed once the count stops moving.
+    // Every page view sent is committed once the count has not moved for a second.
     let mut stored = bench.running.state.store.page_view_count().await?;
     let mut committed_at = Instant::now();
-    loop {
+    let mut still = 0;
+    while still < 4 {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let now = bench.running.state.store.page_view_count().await?;
         if now == stored {
-            break;
+            still += 1;
+        } else {
+            (stored, committed_at, still) = (now, Instant::now(), 0);
         }
-        (stored, committed_at) = (now, Instant::now());
     }
     let committed = stored - stored_before;
     let committing = committed_at.duration_since(started).as_secs_f64();
