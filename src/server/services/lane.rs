@@ -47,7 +47,7 @@ type Waiting<W> = (
 pub struct Lane<W: LaneWrites> {
     /// The lane's queue.
     queue: mpsc::UnboundedSender<Waiting<W>>,
-    /// Batches written so far.
+    /// Batches taken from the queue so far.
     batches: Arc<AtomicU64>,
 }
 
@@ -101,7 +101,7 @@ async fn run<W: LaneWrites>(
 }
 
 /// Writes one batch in one savepoint of the writer. The requests it does not take are handed
-/// back at once; the others hear their outcome after the commit, which a task of its own
+/// back once its statements have run; the others hear their outcome after the commit, which a task of its own
 /// waits for so the next batch can start meanwhile.
 async fn write_batch<W: LaneWrites>(writes: &W, store: &Store, hub: &Hub, batch: Vec<Waiting<W>>) {
     // A caller that went away is not written for (as on the ordinary path).
