@@ -11,7 +11,7 @@ use switchboard::server::hub::Hub;
 use switchboard::server::services::message_lane::{MessageLane, MessageWrites};
 use switchboard::server::services::page_lane::{PageLane, PageWrites};
 use switchboard::server::store::{
-    BatchBounds, NewBlock, NewMessage, NewVisit, Store, Timer, Visitor, now_millis,
+    BatchBounds, NewBlock, NewMessage, NewPageView, NewVisit, Store, Timer, Visitor, now_millis,
 };
 use switchboard::tracking::{Environment, Page};
 
@@ -374,9 +374,12 @@ async fn pages_of_visits_that_go_on_share_a_batch_and_the_others_are_handed_back
             })
             .await
             .expect("visit");
-        tx.insert_page_view(visit, visitor.id, &landing, began)
-            .await
-            .expect("page");
+        let first = NewPageView {
+            visit_id: visit,
+            visitor_id: visitor.id,
+            page: &landing,
+        };
+        tx.record_page_views(&[first], began).await.expect("page");
         if n == 21 {
             tx.insert_conversation(&visitor, inbox.id, began)
                 .await

@@ -12,7 +12,7 @@ use crate::server::client_info::{self, ClientInfo};
 use crate::server::online::TabId;
 use crate::server::services::system_line;
 use crate::server::state::AppState;
-use crate::server::store::{NewVisit, Visitor, now_millis};
+use crate::server::store::{NewPageView, NewVisit, Visitor, now_millis};
 use crate::tracking;
 
 /// How often the online table's changes are sent (and departures swept).
@@ -103,9 +103,12 @@ pub async fn page_viewed(
         }
     };
     if new_page {
-        tx.end_open_page_view(visitor.id, now).await?;
-        tx.insert_page_view(visit_id, visitor.id, &page, now)
-            .await?;
+        let view = NewPageView {
+            visit_id,
+            visitor_id: visitor.id,
+            page: &page,
+        };
+        tx.record_page_views(&[view], now).await?;
         if let Some(conversation) = tx.open_conversation_of(visitor.id).await? {
             system_line(
                 &mut tx,
@@ -117,10 +120,12 @@ pub async fn page_viewed(
             )
             .await?;
         }
+    } else {
+        tx.touch_current_visits(&[(visit_id, visitor.id)], now)
+            .await?;
     }
-    tx.touch_visit(visit_id, now).await?;
     if env != tracking::Environment::default() {
-        tx.set_environment(visitor.id, &env).await?;
+        tx.set_environments(&[(visitor.id, &env)]).await?;
     }
     tx.commit(&state.hub).await?;
     if let Some(row) = state.store.online_row(visitor.id).await? {

@@ -300,9 +300,8 @@ impl WriteTx {
     }
 
     /// Records pages visitors opened in their current visits, each as the page they are on
-    /// (the one they were on ends), and notes them as seen at `at`: what
-    /// [`WriteTx::end_open_page_view`], [`WriteTx::insert_page_view`] and
-    /// [`WriteTx::touch_visit`] do for one, in four statements for all. One page per visitor.
+    /// (the one they were on ends), and notes them as seen at `at`, in four statements
+    /// however many. One page per visitor.
     pub async fn record_page_views(
         &mut self,
         views: &[NewPageView<'_>],
@@ -384,8 +383,8 @@ impl WriteTx {
         .await
     }
 
-    /// [`WriteTx::set_environment`] for many visitors, in one statement; one row per visitor
-    /// (of two for the same visitor, SQLite would apply either).
+    /// Keeps what browsers said about themselves (known values replace older ones), in one
+    /// statement; one row per visitor (of two for the same visitor, SQLite would apply either).
     pub async fn set_environments(&mut self, envs: &[(i64, &Environment)]) -> StoreResult<()> {
         if envs.is_empty() {
             return Ok(());
@@ -454,72 +453,6 @@ impl WriteTx {
         Ok(id)
     }
 
-    /// Ends the page the visitor was on (they moved on or left) at `at`.
-    pub async fn end_open_page_view(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE page_views SET ended_at = MAX(started_at, ?) WHERE visitor_id = ? AND ended_at IS NULL",
-        )
-        .bind(at)
-        .bind(visitor_id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Records a page the visitor opened, as the page they are on.
-    pub async fn insert_page_view(
-        &mut self,
-        visit_id: i64,
-        visitor_id: i64,
-        page: &Page,
-        at: Millis,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO page_views (visit_id, visitor_id, url, title, started_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(visit_id)
-        .bind(visitor_id)
-        .bind(&page.url)
-        .bind(&page.title)
-        .bind(at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Notes that the visitor was on the site at `at` (their visit goes on).
-    pub async fn touch_visit(&mut self, visit_id: i64, at: Millis) -> StoreResult<()> {
-        sqlx::query("UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?")
-            .bind(at)
-            .bind(visit_id)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query(
-            "UPDATE visitors SET last_seen_at = MAX(last_seen_at, ?) \
-             WHERE id = (SELECT visitor_id FROM visits WHERE id = ?)",
-        )
-        .bind(at)
-        .bind(visit_id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Keeps what the browser said about itself (known values replace older ones).
-    pub async fn set_environment(&mut self, visitor_id: i64, env: &Environment) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE visitors SET screen = COALESCE(?, screen), language = COALESCE(?, language), \
-             time_zone = COALESCE(?, time_zone) WHERE id = ?",
-        )
-        .bind(&env.screen)
-        .bind(&env.language)
-        .bind(&env.time_zone)
-        .bind(visitor_id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
     /// The visitor left the site at `at`: the page they were on then ends, and their visit
     /// was last seen then. (A page opened after `at` belongs to their return.)
     pub async fn visitor_left(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
@@ -538,7 +471,8 @@ impl WriteTx {
                 .fetch_one(&mut *self.tx)
                 .await?;
         if let Some(visit_id) = visit {
-            self.touch_visit(visit_id, at).await?;
+            self.touch_current_visits(&[(visit_id, visitor_id)], at)
+                .await?;
         }
         Ok(())
     }
