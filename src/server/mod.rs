@@ -268,6 +268,13 @@ pub async fn serve(
     let app = router::build(state.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    // Chat frames are small and each is awaited by someone: sent at once, not held back by
+    // Nagle's algorithm until the previous one is acknowledged (up to a delayed ACK, 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot send without delay on a connection: {e}");
+        }
+    });
     tracing::info!("Switchboard listening on http://{addr}");
     let timers = timers::start(state.clone());
     let online = services::tracking::start_ticker(state.clone());
