@@ -165,12 +165,75 @@ fn lock(sent: &Sent) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A delivery slower than this counts as slow in the report of when slow ones happened.
+const SLOW: Duration = Duration::from_millis(10);
+
+/// How late this process's own timers fire while the messages run: a 1 ms sleep, again and
+/// again, until `done`. When the generator itself stalls, its latencies include the stall.
+async fn lateness(done: Arc<std::sync::atomic::AtomicBool>) -> Vec<Duration> {
+    let mut late = Vec::new();
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let asked = Instant::now() + Duration::from_millis(1);
+        tokio::time::sleep_until(asked.into()).await;
+        late.push(Instant::now().saturating_duration_since(asked));
+    }
+    late.sort_unstable();
+    late
+}
+
+/// A stretch of the run in which slow deliveries were sent, each less than 50 ms after the
+/// one before.
+struct Burst {
+    /// When its first slow message was sent, from the run's start.
+    from: Duration,
+    /// When its last slow message was sent.
+    to: Duration,
+    /// How many slow messages it holds.
+    count: usize,
+    /// The slowest of them.
+    worst: Duration,
+}
+
+/// The bursts of deliveries slower than `slow`, worst first, from each message's send time
+/// (from the run's start) and latency.
+fn bursts(sent_at: &[Duration], latencies: &[Duration], slow: Duration) -> Vec<Burst> {
+    let mut slow_ones: Vec<(Duration, Duration)> = sent_at
+        .iter()
+        .zip(latencies)
+        .filter(|(_, latency)| **latency > slow)
+        .map(|(at, latency)| (*at, *latency))
+        .collect();
+    slow_ones.sort_unstable();
+    let mut bursts: Vec<Burst> = Vec::new();
+    for (at, latency) in slow_ones {
+        match bursts.last_mut() {
+            Some(b) if at.saturating_sub(b.to) < Duration::from_millis(50) => {
+                b.to = at;
+                b.count += 1;
+                b.worst = b.worst.max(latency);
+            }
+            _ => bursts.push(Burst {
+                from: at,
+                to: at,
+                count: 1,
+                worst: latency,
+            }),
+        }
+    }
+    bursts.sort_unstable_by_key(|b| std::cmp::Reverse(b.count));
+    bursts
+}
+
 /// What one run measured.
 struct Figures {
     total: usize,
     acked: usize,
     /// Send-to-agent latency of each delivered message, sorted.
     latencies: Vec<Duration>,
+    /// When the slow deliveries were sent, grouped, most slow messages first.
+    slow: Vec<Burst>,
+    /// How late the generator's own 1 ms timers fired during the run, sorted.
+    lag: Vec<Duration>,
     elapsed: Duration,
     /// The server's use before and after the run, when it is a process of its own.
     usage: Option<(Usage, Usage)>,
@@ -211,6 +274,31 @@ impl Figures {
         println!("visitor→agent latency p90:         {:.2} ms", ms(0.90));
         println!("visitor→agent latency p99:         {:.2} ms", ms(0.99));
         println!("visitor→agent latency max:         {:.2} ms", ms(1.0));
+        let slow: usize = self.slow.iter().map(|b| b.count).sum();
+        println!(
+            "slower than {} ms:                 {slow} messages, sent in {} bursts",
+            SLOW.as_millis(),
+            self.slow.len()
+        );
+        for b in self.slow.iter().take(3) {
+            println!(
+                "  {} sent {:.2}–{:.2} s into the run, slowest {:.1} ms",
+                b.count,
+                b.from.as_secs_f64(),
+                b.to.as_secs_f64(),
+                b.worst.as_secs_f64() * 1e3
+            );
+        }
+        let late = |p: f64| {
+            let i = ((self.lag.len() as f64 - 1.0) * p).round() as usize;
+            self.lag.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        };
+        println!(
+            "generator's own timer lateness:    p50 {:.2}, p99 {:.2}, max {:.2} ms",
+            late(0.5),
+            late(0.99),
+            late(1.0)
+        );
         if let Some((before, after)) = self.usage {
             println!(
                 "server CPU:                        {:.2} cores ({:.1} s over the run)",
@@ -264,6 +352,7 @@ pub async fn run(args: ChatArgs) -> BenchResult<()> {
     for _ in 0..args.visitors {
         visitors.push(visitor(base, ws_base, key).await?);
     }
+    first_messages(Protocol::Switchboard, &mut visitors).await?;
     let ours = messages(Protocol::Switchboard, visitors, agent, &args, || {
         target.usage()
     })
@@ -286,6 +375,7 @@ pub async fn run(args: ChatArgs) -> BenchResult<()> {
         for _ in 0..args.visitors {
             visitors.push(socketio::connect(&relay.ws_url).await?);
         }
+        first_messages(Protocol::SocketIo, &mut visitors).await?;
         let theirs = messages(Protocol::SocketIo, visitors, agent, &args, || relay.usage()).await?;
         theirs.print();
         for tab in quiet {
@@ -329,7 +419,7 @@ async fn visitor(base: &str, ws_base: &str, key: &str) -> BenchResult<WsStream> 
         .json()
         .await?;
     let token = snapshot["new_token"].as_str().ok_or("no token")?.to_owned();
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/visitor")).await?;
+    let mut socket = super::connect(format!("{ws_base}/ws/visitor")).await?;
     socket
         .send(WsMessage::Text(
             serde_json::to_string(&ClientFrame::Hello {
@@ -349,6 +439,44 @@ async fn visitor(base: &str, ws_base: &str, key: &str) -> BenchResult<WsStream> 
     }
 }
 
+/// Every visitor says hello first, all at once, each waiting for its acknowledgement; the
+/// run measures the messages that follow. A visitor's first message opens their conversation,
+/// which is other work than a message (routing, the opening itself) and has its figure here:
+/// counted in with the messages, a paced run would start with every conversation of the run
+/// opening in its first pause.
+async fn first_messages(protocol: Protocol, visitors: &mut [WsStream]) -> BenchResult<()> {
+    let started = Instant::now();
+    let said = futures::future::join_all(visitors.iter_mut().enumerate().map(
+        |(v, socket)| async move {
+            let text = protocol
+                .send(&format!("v{v}-hello"), format!("Hello from visitor {v}"), 0)
+                .ok()?;
+            socket.send(WsMessage::Text(text.into())).await.ok()?;
+            loop {
+                match protocol.heard(&next_text(socket).await?, 0) {
+                    Heard::Ack => return Some(()),
+                    Heard::Refused => return None,
+                    Heard::Ping => socket.send(WsMessage::Text("3".into())).await.ok()?,
+                    Heard::Other => {}
+                }
+            }
+        },
+    ))
+    .await;
+    let acked = said.iter().flatten().count();
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "first messages (not in the figures below): {acked} of {} acknowledged in {took:.2} s, \
+         {:.0} a second",
+        visitors.len(),
+        acked as f64 / took
+    );
+    if acked < visitors.len() {
+        return Err("a visitor's first message was not acknowledged".into());
+    }
+    Ok(())
+}
+
 /// The message run itself, the same whatever the server: every visitor sends its messages,
 /// each waiting for the previous one's acknowledgement (and the pause, if any), while the agent
 /// receives them. `usage` reads the server's use before and after.
@@ -363,10 +491,13 @@ async fn messages(
     let sent: Sent = Arc::new(Mutex::new(HashMap::with_capacity(total)));
     let before = usage();
     let started = Instant::now();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lag = tokio::spawn(lateness(Arc::clone(&done)));
     let receiver = {
         let sent = Arc::clone(&sent);
         tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(total);
+            let mut sent_at = Vec::with_capacity(total);
             let mut last_delivery = Instant::now();
             while latencies.len() < total {
                 // Gives up 30 s after the last delivery (pings do not count): a message that
@@ -389,9 +520,10 @@ async fn messages(
                 {
                     last_delivery = Instant::now();
                     latencies.push(last_delivery.duration_since(at));
+                    sent_at.push(at.duration_since(started));
                 }
             }
-            (latencies, last_delivery)
+            (latencies, sent_at, last_delivery)
         })
     };
 
@@ -446,12 +578,18 @@ async fn messages(
     for sender in senders {
         acked += sender.await.unwrap_or(0);
     }
-    let (mut latencies, finished) = receiver.await?;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (latencies, sent_at, finished) = receiver.await?;
+    let lag = lag.await?;
+    let slow = bursts(&sent_at, &latencies, SLOW);
+    let mut latencies = latencies;
     latencies.sort_unstable();
     Ok(Figures {
         total,
         acked,
         latencies,
+        slow,
+        lag,
         elapsed: finished.duration_since(started),
         usage: before.zip(usage()),
     })

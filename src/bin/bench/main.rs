@@ -105,6 +105,14 @@ impl Bench {
     }
 }
 
+/// Opens a WebSocket the way a browser does: each frame sent at once (no Nagle delay).
+async fn connect(
+    request: impl tokio_tungstenite::tungstenite::client::IntoClientRequest + Unpin,
+) -> BenchResult<WsStream> {
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
+    Ok(socket)
+}
+
 /// Signs the benchmark's agent in over HTTP; returns the client and its cookie jar.
 async fn sign_in(base: &str) -> BenchResult<(reqwest::Client, Arc<Jar>)> {
     let jar = Arc::new(Jar::default());
@@ -130,7 +138,7 @@ async fn agent(base: &str, ws_base: &str) -> BenchResult<(reqwest::Client, WsStr
         let cookie = jar.cookies(&base.parse()?).ok_or("no session cookie")?;
         let mut request = format!("{ws_base}/ws/agent").into_client_request()?;
         request.headers_mut().insert("cookie", cookie);
-        let (mut agent, _) = tokio_tungstenite::connect_async(request).await?;
+        let mut agent = connect(request).await?;
         send_frame(
             &mut agent,
             &ClientFrame::Hello {

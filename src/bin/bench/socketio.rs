@@ -87,7 +87,7 @@ impl Drop for Relay {
 
 /// Opens a socket to the relay and connects it to the default namespace.
 pub async fn connect(ws_url: &str) -> BenchResult<WsStream> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
+    let mut socket = super::connect(ws_url).await?;
     let open = next_text(&mut socket).await.ok_or("the relay closed")?;
     if !open.starts_with('0') {
         return Err(format!("not an Engine.IO open packet: {open}").into());
