@@ -1,6 +1,5 @@
 //! The store against a real SQLite file in a temporary directory.
 
-use sqlx::ConnectOptions;
 use switchboard::model::{Author, Role};
 use switchboard::protocol::Event;
 use switchboard::server::hub::{Hub, Topic};
@@ -348,41 +347,4 @@ async fn pruning_removes_only_a_leading_run_of_old_events_and_keeps_the_newest()
     assert_eq!(kept().await, vec![ids[5]]);
     assert_eq!(store.last_event_id().await.expect("newest"), ids[5]);
     assert_eq!(prune(100_000, 100).await, 0);
-}
-
-#[tokio::test]
-async fn the_checkpointer_copies_a_commit_into_the_database_file() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir).await;
-    let mut tx = store.write().await.expect("tx");
-    tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
-        .await
-        .expect("insert");
-    tx.commit(&Hub::new()).await.expect("commit");
-
-    // One small commit is far below SQLite's automatic checkpoint (1,000 pages), and no
-    // commit checkpoints here anyway: only the checkpointer's copy puts the row in the
-    // database file itself, which an immutable connection reads without the log.
-    let in_the_file = || async {
-        let mut file = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.path().join("test.db"))
-            .immutable(true)
-            .connect()
-            .await
-            .expect("the file opens");
-        // Until the first copy, the file has no tables at all.
-        let count: Result<i64, _> =
-            sqlx::query_scalar("SELECT count(*) FROM agents WHERE email = 'ana@example.com'")
-                .fetch_one(&mut file)
-                .await;
-        count.unwrap_or(0)
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while in_the_file().await == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the commit never reached the database file"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }

@@ -17,7 +17,6 @@ use crate::server::hub::{Hub, StoredEvent};
 mod agents;
 mod audit;
 mod blocking;
-mod checkpoint;
 mod contacts;
 mod conversations;
 mod events;
@@ -164,9 +163,7 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // No commit copies the log into the database file; the checkpointer does.
-            .pragma("wal_autocheckpoint", "0");
+            .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.clone())
@@ -175,7 +172,6 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError(e.into()))?;
-        checkpoint::start(pool.clone());
         let timers_changed = Arc::new(Notify::new());
         let outbox_changed = Arc::new(Notify::new());
         // Every write commits on this connection, and FULL syncs each commit to disk: an
