@@ -194,7 +194,7 @@ struct Burst {
     worst: Duration,
 }
 
-/// The bursts of deliveries slower than `slow`, worst first, from each message's send time
+/// The bursts of deliveries slower than `slow`, the most slow messages first, from each message's send time
 /// (from the run's start) and latency.
 fn bursts(sent_at: &[Duration], latencies: &[Duration], slow: Duration) -> Vec<Burst> {
     let mut slow_ones: Vec<(Duration, Duration)> = sent_at
