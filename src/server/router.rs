@@ -21,7 +21,7 @@ use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
 pub async fn build(state: AppState) -> Result<Router, StartError> {
-    let session_store = SqliteStore::new(state.store.pool().clone())
+    let session_store = SqliteStore::new(state.store.sessions_pool().clone())
         .with_table_name("sessions")
         .map_err(|e| format!("session table name: {e}"))?;
     session_store.migrate().await?;

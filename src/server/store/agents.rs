@@ -1,7 +1,7 @@
 //! Agents: accounts, credentials, presence and their sound setting.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use crate::model::{AccountState, AgentAccount, Colleague, Me, Millis, Presence, Role};
 
@@ -28,24 +28,24 @@ pub struct Credentials {
     pub session_version: i64,
 }
 
-fn account_state(row: &SqliteRow) -> StoreResult<AccountState> {
-    let state: String = row.try_get("state")?;
+fn account_state(row: &AnyRow) -> StoreResult<AccountState> {
+    let state: String = row.col("state")?;
     AccountState::parse(&state)
         .ok_or_else(|| sqlx::Error::Decode(format!("account state {state}").into()).into())
 }
 
-pub(super) fn me_from_row(row: &SqliteRow) -> StoreResult<Me> {
-    let role: String = row.try_get("role")?;
+pub(super) fn me_from_row(row: &AnyRow) -> StoreResult<Me> {
+    let role: String = row.col("role")?;
     Ok(Me {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
+        id: row.col("id")?,
+        name: row.col("name")?,
+        email: row.col("email")?,
         role: Role::parse(&role)
             .ok_or_else(|| sqlx::Error::Decode(format!("role {role}").into()))?,
     })
 }
 
-async fn offline_after<'e, E: sqlx::SqliteExecutor<'e>>(
+async fn offline_after<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     agent_id: i64,
 ) -> StoreResult<Option<i64>> {
@@ -71,10 +71,11 @@ const SOMEONE_ONLINE: &str = "SELECT EXISTS (SELECT 1 FROM inbox_agents m \
 impl Store {
     /// Whether an active member of the inbox is shown Online.
     pub async fn someone_online(&self, inbox_id: i64) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(SOMEONE_ONLINE)
+        Ok(sqlx::query(SOMEONE_ONLINE)
             .bind(inbox_id)
             .fetch_one(&self.pool)
-            .await?)
+            .await?
+            .col(0)?)
     }
 
     /// How many agent accounts exist (zero means first-run setup).
@@ -96,10 +97,10 @@ impl Store {
         .await?;
         row.map(|row| {
             Ok(Credentials {
-                password_hash: row.try_get("password_hash")?,
+                password_hash: row.col("password_hash")?,
                 agent: me_from_row(&row)?,
                 state: account_state(&row)?,
-                session_version: row.try_get("session_version")?,
+                session_version: row.col("session_version")?,
             })
         })
         .transpose()
@@ -134,7 +135,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((me_from_row(&row)?, row.try_get("session_version")?)))
+        row.map(|row| Ok((me_from_row(&row)?, row.col("session_version")?)))
             .transpose()
     }
 
@@ -160,7 +161,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let me = me_from_row(row)?;
-                let inbox_ids: String = row.try_get("inbox_ids")?;
+                let inbox_ids: String = row.col("inbox_ids")?;
                 Ok(AgentAccount {
                     id: me.id,
                     name: me.name,
@@ -184,11 +185,11 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let presence: String = row.try_get("presence")?;
-                let inbox_ids: String = row.try_get("inbox_ids")?;
+                let presence: String = row.col("presence")?;
+                let inbox_ids: String = row.col("inbox_ids")?;
                 Ok(Colleague {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
+                    id: row.col("id")?,
+                    name: row.col("name")?,
                     presence: parse_presence(&presence)?,
                     inbox_ids: serde_json::from_str(&inbox_ids).map_err(decode_error)?,
                 })
@@ -203,22 +204,22 @@ impl Store {
 
     /// Whether the agent's workspace plays sounds.
     pub async fn sound_on(&self, agent_id: i64) -> StoreResult<bool> {
-        sqlx::query_scalar("SELECT sound_on FROM agents WHERE id = ?")
+        let row = sqlx::query("SELECT sound_on FROM agents WHERE id = ?")
             .bind(agent_id)
             .fetch_optional(&self.pool)
-            .await
-            .map(|on| on.unwrap_or(true))
-            .map_err(StoreError::from)
+            .await?;
+        Ok(row.map(|row| row.col(0)).transpose()?.unwrap_or(true))
     }
 }
 
 impl WriteTx {
     /// Whether an active member of the inbox is shown Online, read inside the transaction.
     pub async fn someone_online(&mut self, inbox_id: i64) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(SOMEONE_ONLINE)
+        Ok(sqlx::query(SOMEONE_ONLINE)
             .bind(inbox_id)
             .fetch_one(&mut *self.tx)
-            .await?)
+            .await?
+            .col(0)?)
     }
 
     /// An agent's presence, read inside the transaction.
@@ -228,8 +229,8 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         row.map(|row| {
-            let chosen: String = row.try_get(0)?;
-            let shown: String = row.try_get(1)?;
+            let chosen: String = row.col(0)?;
+            let shown: String = row.col(1)?;
             Ok(PresenceState {
                 chosen: parse_presence(&chosen)?,
                 shown: parse_presence(&shown)?,

@@ -1,6 +1,6 @@
 //! The audit log: who changed which account or inbox, and when.
 
-use sqlx::Row;
+use super::row::RowExt;
 
 use super::{Store, StoreResult, WriteTx, now_millis};
 use crate::model::{AuditDetail, AuditEntry, Me};
@@ -44,12 +44,12 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(AuditEntry {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor_name")?,
-                    action: row.try_get("action")?,
-                    subject: row.try_get("subject")?,
-                    detail: serde_json::from_str(&row.try_get::<String, _>("detail")?)
+                    id: row.col("id")?,
+                    at: row.col("at")?,
+                    actor: row.col("actor_name")?,
+                    action: row.col("action")?,
+                    subject: row.col("subject")?,
+                    detail: serde_json::from_str(&row.col::<String, _>("detail")?)
                         .map_err(super::decode_error)?,
                 })
             })

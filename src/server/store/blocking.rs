@@ -1,7 +1,7 @@
 //! The SQL of blocks (visitors and IP ranges barred from an inbox).
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, StoreResult, WriteTx};
 use crate::model::{Millis, VisitorBlock, visitor_label};
@@ -143,18 +143,18 @@ impl WriteTx {
     }
 }
 
-fn block_from_row(row: &SqliteRow) -> StoreResult<VisitorBlock> {
-    let visitor_id: Option<i64> = row.try_get("visitor_id")?;
-    let visitor_name: Option<String> = row.try_get("visitor_name")?;
+fn block_from_row(row: &AnyRow) -> StoreResult<VisitorBlock> {
+    let visitor_id: Option<i64> = row.col("visitor_id")?;
+    let visitor_name: Option<String> = row.col("visitor_name")?;
     Ok(VisitorBlock {
-        id: row.try_get("id")?,
-        inbox_id: row.try_get("inbox_id")?,
+        id: row.col("id")?,
+        inbox_id: row.col("inbox_id")?,
         visitor_id,
         visitor_label: visitor_id.map(|id| visitor_label(id, visitor_name.as_deref())),
-        ip_range: row.try_get("ip_range")?,
-        reason: row.try_get("reason")?,
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
-        until: row.try_get("until")?,
+        ip_range: row.col("ip_range")?,
+        reason: row.col("reason")?,
+        created_by: row.col("created_by")?,
+        created_at: row.col("created_at")?,
+        until: row.col("until")?,
     })
 }

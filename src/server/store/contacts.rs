@@ -1,7 +1,7 @@
 //! The SQL of contacts and the visitors linked to them.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
 use crate::model::{Contact, ContactRef, LinkedVisitor, visitor_label};
@@ -64,8 +64,8 @@ impl Store {
         .await?;
         row.map(|row| {
             Ok(ContactRef {
-                id: row.try_get(0)?,
-                name: row.try_get(1)?,
+                id: row.col(0)?,
+                name: row.col(1)?,
             })
         })
         .transpose()
@@ -88,14 +88,14 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let name: Option<String> = row.try_get("name")?;
+                let id: i64 = row.col("id")?;
+                let name: Option<String> = row.col("name")?;
                 Ok(LinkedVisitor {
                     visitor_id: id,
                     label: visitor_label(id, name.as_deref()),
-                    email: row.try_get("email")?,
-                    visits: row.try_get("visit_count")?,
-                    last_seen_at: row.try_get("last_seen_at")?,
+                    email: row.col("email")?,
+                    visits: row.col("visit_count")?,
+                    last_seen_at: row.col("last_seen_at")?,
                 })
             })
             .collect()
@@ -192,14 +192,14 @@ impl WriteTx {
     }
 }
 
-fn contact_from_row(row: &SqliteRow) -> StoreResult<Contact> {
+fn contact_from_row(row: &AnyRow) -> StoreResult<Contact> {
     Ok(Contact {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        phone: row.try_get("phone")?,
-        company: row.try_get("company")?,
-        notes: row.try_get("notes")?,
-        created_at: row.try_get("created_at")?,
+        id: row.col("id")?,
+        name: row.col("name")?,
+        email: row.col("email")?,
+        phone: row.col("phone")?,
+        company: row.col("company")?,
+        notes: row.col("notes")?,
+        created_at: row.col("created_at")?,
     })
 }

@@ -1,7 +1,7 @@
 //! Conversations: their life (open, assigned, closed), previews and agents' read markers.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite};
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use crate::model::{AgentRef, ConversationStatus, ConversationSummary, Millis, visitor_label};
 use crate::rules::LastWord;
@@ -19,7 +19,7 @@ pub(super) const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visito
 
 /// The visitor's conversation that is not closed, read from the pool or in a transaction.
 pub(super) async fn open_conversation<'e>(
-    executor: impl sqlx::Executor<'e, Database = Sqlite>,
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     visitor_id: i64,
 ) -> StoreResult<Option<ConversationSummary>> {
     let row = sqlx::query(&format!(
@@ -31,13 +31,13 @@ pub(super) async fn open_conversation<'e>(
     row.as_ref().map(conversation_from_row).transpose()
 }
 
-pub(super) fn conversation_from_row(row: &SqliteRow) -> StoreResult<ConversationSummary> {
-    let status: String = row.try_get("status")?;
-    let visitor_id: i64 = row.try_get("visitor_id")?;
-    let visitor_name: Option<String> = row.try_get("visitor_name")?;
-    let assignee_id: Option<i64> = row.try_get("assignee_id")?;
-    let assignee_name: Option<String> = row.try_get("assignee_name")?;
-    let labels: Option<String> = row.try_get("labels")?;
+pub(super) fn conversation_from_row(row: &AnyRow) -> StoreResult<ConversationSummary> {
+    let status: String = row.col("status")?;
+    let visitor_id: i64 = row.col("visitor_id")?;
+    let visitor_name: Option<String> = row.col("visitor_name")?;
+    let assignee_id: Option<i64> = row.col("assignee_id")?;
+    let assignee_name: Option<String> = row.col("assignee_name")?;
+    let labels: Option<String> = row.col("labels")?;
     let mut labels: Vec<String> = labels
         .map(|l| serde_json::from_str(&l))
         .transpose()
@@ -45,21 +45,21 @@ pub(super) fn conversation_from_row(row: &SqliteRow) -> StoreResult<Conversation
         .unwrap_or_default();
     labels.sort_by_key(|l| l.to_lowercase());
     Ok(ConversationSummary {
-        id: row.try_get("id")?,
-        inbox_id: row.try_get("inbox_id")?,
+        id: row.col("id")?,
+        inbox_id: row.col("inbox_id")?,
         visitor_id,
         visitor_label: visitor_label(visitor_id, visitor_name.as_deref()),
-        visitor_email: row.try_get("visitor_email")?,
+        visitor_email: row.col("visitor_email")?,
         visitor_name,
         status: ConversationStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("status {status}").into()))?,
         assignee: assignee_id
             .zip(assignee_name)
             .map(|(id, name)| AgentRef { id, name }),
-        created_at: row.try_get("created_at")?,
-        last_message_at: row.try_get("last_message_at")?,
-        preview: row.try_get("preview")?,
-        rating: row.try_get("rating")?,
+        created_at: row.col("created_at")?,
+        last_message_at: row.col("last_message_at")?,
+        preview: row.col("preview")?,
+        rating: row.col("rating")?,
         labels,
     })
 }
@@ -145,7 +145,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .map(|row| Ok((row.col(0)?, row.col(1)?)))
             .collect()
     }
 }

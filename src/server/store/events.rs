@@ -1,7 +1,7 @@
 //! The event log: appended in the transaction of each change, replayed to sockets that reconnect, pruned after the retention.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use crate::model::Millis;
 use crate::protocol::Event;
@@ -24,14 +24,14 @@ pub struct ConversationEvent {
 pub(super) const EVENT_COLUMNS: &str =
     "SELECT id, inbox_id, visitor_id, for_visitor, payload, created_at FROM events";
 
-pub(super) fn event_from_row(row: &SqliteRow) -> StoreResult<StoredEvent> {
-    let payload: String = row.try_get("payload")?;
+pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<StoredEvent> {
+    let payload: String = row.col("payload")?;
     Ok(StoredEvent {
-        id: row.try_get("id")?,
-        at: row.try_get("created_at")?,
-        inbox_id: row.try_get("inbox_id")?,
-        visitor_id: row.try_get("visitor_id")?,
-        for_visitor: row.try_get("for_visitor")?,
+        id: row.col("id")?,
+        at: row.col("created_at")?,
+        inbox_id: row.col("inbox_id")?,
+        visitor_id: row.col("visitor_id")?,
+        for_visitor: row.col("for_visitor")?,
         event: serde_json::from_str(&payload).map_err(decode_error)?,
     })
 }

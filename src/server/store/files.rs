@@ -1,7 +1,7 @@
 //! The SQL of files: uploads, their attachment to messages, who may read them, and agents'
 //! pictures.
 
-use sqlx::Row;
+use super::row::RowExt;
 
 use super::{Store, StoreResult, WriteTx, decode_error, now_millis};
 use crate::model::Attachment;
@@ -64,7 +64,7 @@ pub struct UploadUse {
     pub conversation: i64,
 }
 
-async fn upload_use<'e, E: sqlx::SqliteExecutor<'e>>(
+async fn upload_use<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     of: UploadOf<'_>,
     since: i64,
@@ -87,9 +87,9 @@ async fn upload_use<'e, E: sqlx::SqliteExecutor<'e>>(
     .fetch_one(executor)
     .await?;
     Ok(UploadUse {
-        visitor_hour: row.try_get("visitor_hour")?,
-        address_hour: row.try_get("address_hour")?,
-        conversation: row.try_get("conversation")?,
+        visitor_hour: row.col("visitor_hour")?,
+        address_hour: row.col("address_hour")?,
+        conversation: row.col("conversation")?,
     })
 }
 
@@ -126,8 +126,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let visitor: Option<i64> = row.try_get("visitor_id")?;
-        let agent: Option<i64> = row.try_get("agent_id")?;
+        let visitor: Option<i64> = row.col("visitor_id")?;
+        let agent: Option<i64> = row.col("agent_id")?;
         let uploader = match (visitor, agent) {
             (Some(id), _) => Uploader::Visitor(id),
             (None, Some(id)) => Uploader::Agent(id),
@@ -135,17 +135,17 @@ impl Store {
         };
         Ok(Some(FileRecord {
             attachment: Attachment {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                content_type: row.try_get("content_type")?,
-                size: row.try_get("size")?,
+                id: row.col("id")?,
+                name: row.col("name")?,
+                content_type: row.col("content_type")?,
+                size: row.col("size")?,
             },
-            inbox_id: row.try_get("inbox_id")?,
+            inbox_id: row.col("inbox_id")?,
             uploader,
-            conversation_id: row.try_get("conversation_id")?,
-            conversation_visitor_id: row.try_get("conversation_visitor_id")?,
-            in_note: row.try_get("in_note")?,
-            storage_key: row.try_get("storage_key")?,
+            conversation_id: row.col("conversation_id")?,
+            conversation_visitor_id: row.col("conversation_visitor_id")?,
+            in_note: row.col("in_note")?,
+            storage_key: row.col("storage_key")?,
         }))
     }
 
@@ -173,7 +173,7 @@ impl Store {
         .bind(agent_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((row.try_get("avatar_key")?, row.try_get("avatar_type")?)))
+        row.map(|row| Ok((row.col("avatar_key")?, row.col("avatar_type")?)))
             .transpose()
     }
 }
@@ -232,10 +232,10 @@ impl WriteTx {
             .iter()
             .map(|row| {
                 Ok(Attachment {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    content_type: row.try_get("content_type")?,
-                    size: row.try_get("size")?,
+                    id: row.col("id")?,
+                    name: row.col("name")?,
+                    content_type: row.col("content_type")?,
+                    size: row.col("size")?,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;

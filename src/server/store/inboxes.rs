@@ -1,7 +1,7 @@
 //! Inboxes: their settings and their members.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use crate::model::{Inbox, InboxContents};
 
@@ -10,23 +10,23 @@ use super::*;
 pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
      i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled, i.ticket_types, i.widget_settings FROM inboxes i";
 
-pub(super) fn inbox_from_row(row: &SqliteRow) -> StoreResult<Inbox> {
+pub(super) fn inbox_from_row(row: &AnyRow) -> StoreResult<Inbox> {
     Ok(Inbox {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        key: row.try_get("key")?,
-        assignee_idle_secs: row.try_get("assignee_idle_secs")?,
-        visitor_idle_secs: row.try_get("visitor_idle_secs")?,
+        id: row.col("id")?,
+        name: row.col("name")?,
+        key: row.col("key")?,
+        assignee_idle_secs: row.col("assignee_idle_secs")?,
+        visitor_idle_secs: row.col("visitor_idle_secs")?,
         files: crate::files::FilePolicy {
-            max_bytes: row.try_get("max_file_bytes")?,
-            allowed_types: row.try_get("allowed_file_types")?,
+            max_bytes: row.col("max_file_bytes")?,
+            allowed_types: row.col("allowed_file_types")?,
         },
-        typing_preview: row.try_get("typing_preview")?,
-        kept_query_params: row.try_get("kept_query_params")?,
-        disabled: row.try_get("disabled")?,
-        ticket_types: row.try_get("ticket_types")?,
+        typing_preview: row.col("typing_preview")?,
+        kept_query_params: row.col("kept_query_params")?,
+        disabled: row.col("disabled")?,
+        ticket_types: row.col("ticket_types")?,
         // A document this version cannot read (written by a newer one) counts as defaults.
-        widget: serde_json::from_str(row.try_get::<&str, _>("widget_settings")?)
+        widget: serde_json::from_str(row.col::<String, _>("widget_settings")?.as_str())
             .unwrap_or_default(),
     })
 }
@@ -95,9 +95,9 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(InboxContents {
-            conversations: row.try_get("conversations")?,
-            visitors: row.try_get("visitors")?,
-            tickets: row.try_get("tickets")?,
+            conversations: row.col("conversations")?,
+            visitors: row.col("visitors")?,
+            tickets: row.col("tickets")?,
         })
     }
 }
@@ -138,15 +138,15 @@ impl WriteTx {
 
     /// Whether the agent belongs to the inbox (and may work: a disabled account does not).
     pub async fn is_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<bool> {
-        sqlx::query_scalar(
+        Ok(sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM inbox_agents m JOIN agents a ON a.id = m.agent_id \
              WHERE m.inbox_id = ? AND m.agent_id = ? AND a.state = 'active')",
         )
         .bind(inbox_id)
         .bind(agent_id)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(StoreError::from)
+        .await?
+        .col(0)?)
     }
 
     /// The inbox with this id, read inside the transaction.

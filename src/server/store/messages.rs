@@ -1,7 +1,7 @@
 //! Messages: stored once per idempotency key, read receipts.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use crate::model::{Author, Message, Millis, SystemLine};
 
@@ -44,35 +44,33 @@ pub struct NewVisitorMessage<'a> {
     pub dedup_key: &'a str,
 }
 
-pub(super) fn message_from_row(row: &SqliteRow) -> StoreResult<Message> {
-    let kind: String = row.try_get("author_kind")?;
+pub(super) fn message_from_row(row: &AnyRow) -> StoreResult<Message> {
+    let kind: String = row.col("author_kind")?;
     let author = match kind.as_str() {
         "visitor" => Author::Visitor,
         "agent" => Author::Agent {
-            id: row
-                .try_get::<Option<i64>, _>("author_agent_id")?
-                .unwrap_or(0),
+            id: row.col::<Option<i64>, _>("author_agent_id")?.unwrap_or(0),
             name: row
-                .try_get::<Option<String>, _>("author_name")?
+                .col::<Option<String>, _>("author_name")?
                 .unwrap_or_default(),
         },
         _ => Author::System,
     };
-    let system: Option<String> = row.try_get("system")?;
-    let attachments: Option<String> = row.try_get("attachments")?;
+    let system: Option<String> = row.col("system")?;
+    let attachments: Option<String> = row.col("attachments")?;
     Ok(Message {
-        id: row.try_get("id")?,
-        conversation_id: row.try_get("conversation_id")?,
+        id: row.col("id")?,
+        conversation_id: row.col("conversation_id")?,
         author,
-        body: row.try_get("body")?,
+        body: row.col("body")?,
         system: system
             .map(|s| serde_json::from_str(&s))
             .transpose()
             .map_err(decode_error)?,
-        client_id: row.try_get("client_id")?,
-        created_at: row.try_get("created_at")?,
-        note: row.try_get("note")?,
-        read_at: row.try_get("read_at")?,
+        client_id: row.col("client_id")?,
+        created_at: row.col("created_at")?,
+        note: row.col("note")?,
+        read_at: row.col("read_at")?,
         attachments: attachments
             .map(|a| serde_json::from_str(&a))
             .transpose()

@@ -6,8 +6,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, SqlitePool};
 use tokio::sync::{Mutex, Notify};
 
 use crate::model::Millis;
@@ -25,6 +26,8 @@ mod inboxes;
 mod labels;
 mod messages;
 mod outbox;
+mod row;
+use row::RowExt;
 mod search;
 mod templates;
 mod tickets;
@@ -106,11 +109,17 @@ impl From<StoreError> for crate::error::AppError {
     }
 }
 
+/// What every SQLite connection is set to: foreign keys enforced, and a write that finds the
+/// database busy waits up to 10 s instead of failing.
+const SQLITE_SETTINGS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000";
+
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    /// The connection pool, for reads (and the session store's own table).
-    pool: SqlitePool,
+    /// The connection pool, for reads.
+    pool: AnyPool,
+    /// The pool the session store keeps its own table through.
+    sessions: SqlitePool,
     /// The one connection that writes: write transactions take turns on it and commit in
     /// groups, so event ids are committed and published in order and SQLite never answers
     /// "database is locked".
@@ -151,24 +160,38 @@ pub fn now_millis() -> Millis {
 
 impl Store {
     /// Opens (creating if needed) the database at `url`, in WAL mode with foreign keys on, and
-    /// applies the migrations in `migrations/`.
+    /// applies the migrations in `migrations/sqlite/`.
     pub async fn open(url: &str) -> StoreResult<Store> {
         Store::open_with(url, BatchBounds::default()).await
     }
 
     /// Like [`Store::open`], with other bounds on a batch of writes (tests and the benchmark).
     pub async fn open_with(url: &str, bounds: BatchBounds) -> StoreResult<Store> {
-        let options = SqliteConnectOptions::from_str(url)?
+        sqlx::any::install_default_drivers();
+        // Created and switched to write-ahead logging once: the mode stays with the file.
+        let file = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+            .journal_mode(SqliteJournalMode::Wal);
+        file.connect().await?.close().await?;
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .connect_with(options.clone())
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(SQLITE_SETTINGS).await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
             .await?;
-        sqlx::migrate!("./migrations")
+        // Sessions are kept by their own library, which takes a pool of the database's type.
+        let sessions = SqlitePool::connect_with(
+            SqliteConnectOptions::from_str(url)?
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10)),
+        )
+        .await?;
+        sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
             .map_err(|e| StoreError(e.into()))?;
@@ -177,17 +200,18 @@ impl Store {
         // Every write commits on this connection, and FULL syncs each commit to disk: an
         // acknowledgement survives a power cut, not only a crash of the process. One sync
         // serves a whole batch of writes.
+        let mut writer = AnyConnection::connect(url).await?;
+        writer.execute(SQLITE_SETTINGS).await?;
+        writer.execute("PRAGMA synchronous = FULL").await?;
         let writer = writer::Writer::start(
-            options
-                .synchronous(SqliteSynchronous::Full)
-                .connect()
-                .await?,
+            writer,
             bounds,
             Arc::clone(&timers_changed),
             Arc::clone(&outbox_changed),
         );
         Ok(Store {
             pool,
+            sessions,
             writer,
             timers_changed,
             outbox_changed,
@@ -206,9 +230,14 @@ impl Store {
         writer::commits(&self.writer).await
     }
 
-    /// The pool, for the session store that keeps its own table in the same database.
-    pub fn pool(&self) -> &SqlitePool {
+    /// The reading pool, for tests and tools that look at the rows themselves.
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool of the session store, which keeps its own table in the same database.
+    pub fn sessions_pool(&self) -> &SqlitePool {
+        &self.sessions
     }
 
     /// Starts a write transaction, after the ones before it; only one runs at a time.
@@ -239,9 +268,9 @@ impl Store {
             .await?;
         row.map(|row| {
             Ok(Visitor {
-                id: row.try_get("id")?,
-                inbox_id: row.try_get("inbox_id")?,
-                name: row.try_get("name")?,
+                id: row.col("id")?,
+                inbox_id: row.col("inbox_id")?,
+                name: row.col("name")?,
             })
         })
         .transpose()
@@ -340,8 +369,8 @@ impl WriteTx {
             .await?;
         Ok(match row {
             Some(row) => MailFacts {
-                email: row.try_get("email")?,
-                locale: row.try_get("locale")?,
+                email: row.col("email")?,
+                locale: row.col("locale")?,
             },
             None => MailFacts::default(),
         })

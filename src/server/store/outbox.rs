@@ -1,6 +1,6 @@
 //! The SQL of the outbox (emails and webhook posts waiting to leave).
 
-use sqlx::Row;
+use super::row::RowExt;
 
 use super::{Store, StoreError, StoreResult, WriteTx, decode_error, now_millis};
 use crate::model::Millis;
@@ -67,8 +67,7 @@ impl Store {
         .bind(inbox_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .transpose()
+        row.map(|row| Ok((row.col(0)?, row.col(1)?))).transpose()
     }
 
     /// Every inbox's webhook address and secret (the admin page).
@@ -80,7 +79,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .map(|row| Ok((row.col(0)?, row.col(1)?, row.col(2)?)))
             .collect()
     }
 }
@@ -163,14 +162,14 @@ impl WriteTx {
     }
 }
 
-fn outbox_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<OutboxRow> {
-    let payload: String = row.try_get("payload")?;
+fn outbox_from_row(row: &sqlx::any::AnyRow) -> StoreResult<OutboxRow> {
+    let payload: String = row.col("payload")?;
     Ok(OutboxRow {
-        id: row.try_get("id")?,
+        id: row.col("id")?,
         item: serde_json::from_str(&payload).map_err(decode_error)?,
-        attempts: row.try_get("attempts")?,
-        created_at: row.try_get("created_at")?,
-        sent_at: row.try_get("sent_at")?,
-        last_error: row.try_get("last_error")?,
+        attempts: row.col("attempts")?,
+        created_at: row.col("created_at")?,
+        sent_at: row.col("sent_at")?,
+        last_error: row.col("last_error")?,
     })
 }

@@ -1,7 +1,7 @@
 //! The SQL of finding conversations: full-text search (FTS5) over messages and visitors, and
 //! the chat logs' filtered history.
 
-use sqlx::Row;
+use super::row::RowExt;
 
 use super::{CONVERSATION_COLUMNS, Store, StoreResult, conversation_from_row, decode_error};
 use crate::model::{ConversationSummary, HistoryFilter, HistoryRow, MessageHit, visitor_label};
@@ -54,20 +54,20 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let kind: String = row.try_get("author_kind")?;
-                let visitor_id: i64 = row.try_get("visitor_id")?;
-                let visitor_name: Option<String> = row.try_get("visitor_name")?;
-                let snippet: String = row.try_get("snippet")?;
+                let kind: String = row.col("author_kind")?;
+                let visitor_id: i64 = row.col("visitor_id")?;
+                let visitor_name: Option<String> = row.col("visitor_name")?;
+                let snippet: String = row.col("snippet")?;
                 Ok(MessageHit {
-                    message_id: row.try_get("id")?,
-                    conversation_id: row.try_get("conversation_id")?,
+                    message_id: row.col("id")?,
+                    conversation_id: row.col("conversation_id")?,
                     visitor_label: visitor_label(visitor_id, visitor_name.as_deref()),
                     author: (kind == "agent")
-                        .then(|| row.try_get::<Option<String>, _>("author_name"))
+                        .then(|| row.col::<Option<String>, _>("author_name"))
                         .transpose()?
                         .flatten(),
-                    created_at: row.try_get("created_at")?,
-                    note: row.try_get("note")?,
+                    created_at: row.col("created_at")?,
+                    note: row.col("note")?,
                     snippet: pieces(&snippet),
                 })
             })
@@ -93,8 +93,8 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let name: Option<String> = row.try_get("name")?;
-                let email: Option<String> = row.try_get("email")?;
+                let name: Option<String> = row.col("name")?;
+                let email: Option<String> = row.col("email")?;
                 let marked = [name, email]
                     .into_iter()
                     .flatten()
@@ -102,7 +102,7 @@ impl Store {
                     .collect::<Vec<_>>()
                     .join(" · ");
                 Ok(VisitorMatch {
-                    visitor_id: row.try_get("rowid")?,
+                    visitor_id: row.col("rowid")?,
                     marked,
                 })
             })
@@ -214,8 +214,8 @@ impl Store {
             .map(|row| {
                 Ok(HistoryRow {
                     summary: conversation_from_row(row)?,
-                    messages: row.try_get("message_count")?,
-                    closed_at: row.try_get("closed_at")?,
+                    messages: row.col("message_count")?,
+                    closed_at: row.col("closed_at")?,
                 })
             })
             .collect()

@@ -1,7 +1,7 @@
 //! The SQL of templates (canned replies).
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use super::{Store, StoreResult, WriteTx, decode_error, now_millis};
 use crate::model::{Template, TemplateScope};
@@ -113,19 +113,19 @@ impl WriteTx {
     }
 }
 
-fn template_from_row(row: &SqliteRow) -> StoreResult<Template> {
-    let owner_id: Option<i64> = row.try_get("owner_id")?;
-    let inbox_id: Option<i64> = row.try_get("inbox_id")?;
+fn template_from_row(row: &AnyRow) -> StoreResult<Template> {
+    let owner_id: Option<i64> = row.col("owner_id")?;
+    let inbox_id: Option<i64> = row.col("inbox_id")?;
     let scope = match (owner_id, inbox_id) {
         (Some(agent_id), _) => TemplateScope::Personal { agent_id },
         (None, Some(inbox_id)) => TemplateScope::Inbox { inbox_id },
         (None, None) => return Err(sqlx::Error::Decode("template without scope".into()).into()),
     };
     Ok(Template {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        shortcut: row.try_get("shortcut")?,
-        body: row.try_get("body")?,
+        id: row.col("id")?,
+        title: row.col("title")?,
+        shortcut: row.col("shortcut")?,
+        body: row.col("body")?,
         scope,
     })
 }

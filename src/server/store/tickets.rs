@@ -1,7 +1,7 @@
 //! The SQL of tickets and their comments.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
 use crate::model::{AgentRef, Ticket, TicketComment, TicketPriority, TicketStatus};
@@ -73,11 +73,11 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(TicketComment {
-                    id: row.try_get("id")?,
-                    author: row.try_get("author_name")?,
-                    body: row.try_get("body")?,
-                    created_at: row.try_get("created_at")?,
-                    emailed: row.try_get("emailed")?,
+                    id: row.col("id")?,
+                    author: row.col("author_name")?,
+                    body: row.col("body")?,
+                    created_at: row.col("created_at")?,
+                    emailed: row.col("emailed")?,
                 })
             })
             .collect()
@@ -95,8 +95,8 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(AgentRef {
-                    id: row.try_get(0)?,
-                    name: row.try_get(1)?,
+                    id: row.col(0)?,
+                    name: row.col(1)?,
                 })
             })
             .collect()
@@ -223,27 +223,27 @@ impl WriteTx {
     }
 }
 
-fn ticket_from_row(row: &SqliteRow) -> StoreResult<Ticket> {
-    let status: String = row.try_get("status")?;
-    let priority: String = row.try_get("priority")?;
-    let assignee_id: Option<i64> = row.try_get("assignee_id")?;
-    let assignee_name: Option<String> = row.try_get("assignee_name")?;
+fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
+    let status: String = row.col("status")?;
+    let priority: String = row.col("priority")?;
+    let assignee_id: Option<i64> = row.col("assignee_id")?;
+    let assignee_name: Option<String> = row.col("assignee_name")?;
     Ok(Ticket {
-        id: row.try_get("id")?,
-        inbox_id: row.try_get("inbox_id")?,
-        conversation_id: row.try_get("conversation_id")?,
-        subject: row.try_get("subject")?,
-        body: row.try_get("body")?,
-        requester_email: row.try_get("requester_email")?,
+        id: row.col("id")?,
+        inbox_id: row.col("inbox_id")?,
+        conversation_id: row.col("conversation_id")?,
+        subject: row.col("subject")?,
+        body: row.col("body")?,
+        requester_email: row.col("requester_email")?,
         status: TicketStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("ticket status {status}").into()))?,
         assignee: assignee_id
             .zip(assignee_name)
             .map(|(id, name)| AgentRef { id, name }),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        created_at: row.col("created_at")?,
+        updated_at: row.col("updated_at")?,
         priority: TicketPriority::parse(&priority)
             .ok_or_else(|| sqlx::Error::Decode(format!("ticket priority {priority}").into()))?,
-        kind: row.try_get("kind")?,
+        kind: row.col("kind")?,
     })
 }

@@ -1,7 +1,7 @@
 //! The timers table: the engine reads what falls due; changes schedule and cancel.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use crate::model::Millis;
 use crate::rules::TimerKind;
@@ -19,13 +19,13 @@ pub struct Timer {
     pub due_at: Millis,
 }
 
-pub(super) fn timer_from_row(row: &SqliteRow) -> StoreResult<Timer> {
-    let kind: String = row.try_get("kind")?;
+pub(super) fn timer_from_row(row: &AnyRow) -> StoreResult<Timer> {
+    let kind: String = row.col("kind")?;
     Ok(Timer {
         kind: TimerKind::parse(&kind)
             .ok_or_else(|| sqlx::Error::Decode(format!("timer {kind}").into()))?,
-        subject_id: row.try_get("subject_id")?,
-        due_at: row.try_get("due_at")?,
+        subject_id: row.col("subject_id")?,
+        due_at: row.col("due_at")?,
     })
 }
 

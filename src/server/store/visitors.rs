@@ -1,7 +1,7 @@
 //! The SQL of visitors: visits, page views, profiles and the online table's rows.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use super::row::RowExt;
+use sqlx::any::AnyRow;
 
 use super::{Store, StoreResult, WriteTx};
 use crate::model::{Millis, OnlineVisitor, PageRecord, VisitRecord, VisitorProfile, visitor_label};
@@ -74,20 +74,20 @@ const ONLINE_COLUMNS: &str = "SELECT v.id, v.inbox_id, v.name, v.time_zone, v.vi
      JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = v.id) \
      JOIN page_views p ON p.id = (SELECT MAX(id) FROM page_views WHERE visitor_id = v.id)";
 
-fn online_from_row(row: &SqliteRow) -> StoreResult<OnlineVisitor> {
-    let id: i64 = row.try_get("id")?;
-    let name: Option<String> = row.try_get("name")?;
+fn online_from_row(row: &AnyRow) -> StoreResult<OnlineVisitor> {
+    let id: i64 = row.col("id")?;
+    let name: Option<String> = row.col("name")?;
     Ok(OnlineVisitor {
         visitor_id: id,
-        inbox_id: row.try_get("inbox_id")?,
+        inbox_id: row.col("inbox_id")?,
         label: visitor_label(id, name.as_deref()),
         location: location(row)?,
-        page_url: row.try_get("url")?,
-        page_title: row.try_get("title")?,
-        visits: row.try_get("visit_count")?,
-        chats: row.try_get("chats")?,
-        chatting: row.try_get("chatting")?,
-        since: row.try_get("started_at")?,
+        page_url: row.col("url")?,
+        page_title: row.col("title")?,
+        visits: row.col("visit_count")?,
+        chats: row.col("chats")?,
+        chatting: row.col("chatting")?,
+        since: row.col("started_at")?,
     })
 }
 
@@ -142,31 +142,31 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
-            let id: i64 = row.try_get("id")?;
-            let name: Option<String> = row.try_get("name")?;
+            let id: i64 = row.col("id")?;
+            let name: Option<String> = row.col("name")?;
             Ok(VisitorProfile {
                 id,
-                inbox_id: row.try_get("inbox_id")?,
+                inbox_id: row.col("inbox_id")?,
                 label: visitor_label(id, name.as_deref()),
                 name,
-                email: row.try_get("email")?,
-                phone: row.try_get("phone")?,
-                notes: row.try_get("notes")?,
-                screen: row.try_get("screen")?,
-                language: row.try_get("language")?,
-                time_zone: row.try_get("time_zone")?,
-                first_visit_at: row.try_get("first_visit_at")?,
-                first_landing_url: row.try_get("first_landing_url")?,
-                first_landing_title: row.try_get("first_landing_title")?,
+                email: row.col("email")?,
+                phone: row.col("phone")?,
+                notes: row.col("notes")?,
+                screen: row.col("screen")?,
+                language: row.col("language")?,
+                time_zone: row.col("time_zone")?,
+                first_visit_at: row.col("first_visit_at")?,
+                first_landing_url: row.col("first_landing_url")?,
+                first_landing_title: row.col("first_landing_title")?,
                 online: false,
                 visits: Vec::new(),
                 pages: Vec::new(),
                 conversations: Vec::new(),
                 block: None,
                 contact: None,
-                answers: serde_json::from_str(row.try_get::<&str, _>("form_answers")?)
+                answers: serde_json::from_str(row.col::<String, _>("form_answers")?.as_str())
                     .unwrap_or_default(),
-                department: row.try_get("department")?,
+                department: row.col("department")?,
             })
         })
         .transpose()
@@ -205,18 +205,18 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(VisitRecord {
-                    id: row.try_get("id")?,
-                    started_at: row.try_get("started_at")?,
-                    last_seen_at: row.try_get("last_seen_at")?,
-                    landing_url: row.try_get("landing_url")?,
-                    landing_title: row.try_get("landing_title")?,
-                    referrer: row.try_get("referrer")?,
-                    ip: row.try_get("ip")?,
-                    browser: row.try_get("browser")?,
-                    os: row.try_get("os")?,
-                    device: row.try_get("device")?,
+                    id: row.col("id")?,
+                    started_at: row.col("started_at")?,
+                    last_seen_at: row.col("last_seen_at")?,
+                    landing_url: row.col("landing_url")?,
+                    landing_title: row.col("landing_title")?,
+                    referrer: row.col("referrer")?,
+                    ip: row.col("ip")?,
+                    browser: row.col("browser")?,
+                    os: row.col("os")?,
+                    device: row.col("device")?,
                     location: location(row)?,
-                    pages: row.try_get("pages")?,
+                    pages: row.col("pages")?,
                 })
             })
             .collect()
@@ -235,10 +235,10 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(PageRecord {
-                    url: row.try_get("url")?,
-                    title: row.try_get("title")?,
-                    started_at: row.try_get("started_at")?,
-                    ended_at: row.try_get("ended_at")?,
+                    url: row.col("url")?,
+                    title: row.col("title")?,
+                    started_at: row.col("started_at")?,
+                    ended_at: row.col("ended_at")?,
                 })
             })
             .collect()
@@ -261,11 +261,8 @@ impl WriteTx {
         .fetch_optional(&mut *self.tx)
         .await?;
         Ok(VisitFacts {
-            visit_id: visit.as_ref().map(|r| r.try_get("id")).transpose()?,
-            last_seen_at: visit
-                .as_ref()
-                .map(|r| r.try_get("last_seen_at"))
-                .transpose()?,
+            visit_id: visit.as_ref().map(|r| r.col("id")).transpose()?,
+            last_seen_at: visit.as_ref().map(|r| r.col("last_seen_at")).transpose()?,
             open_page_url,
         })
     }
@@ -288,11 +285,11 @@ impl WriteTx {
         rows.iter()
             .map(|row| {
                 Ok((
-                    row.try_get("visitor_id")?,
+                    row.col("visitor_id")?,
                     VisitFacts {
-                        visit_id: row.try_get("visit_id")?,
-                        last_seen_at: row.try_get("last_seen_at")?,
-                        open_page_url: row.try_get("open_page_url")?,
+                        visit_id: row.col("visit_id")?,
+                        last_seen_at: row.col("last_seen_at")?,
+                        open_page_url: row.col("open_page_url")?,
                     },
                 ))
             })
@@ -541,9 +538,8 @@ impl WriteTx {
             .await?;
         Ok(match row {
             Some(row) => (
-                row.try_get::<Option<Millis>, _>("form_answered_at")?
-                    .is_some(),
-                row.try_get("department_id")?,
+                row.col::<Option<Millis>, _>("form_answered_at")?.is_some(),
+                row.col("department_id")?,
             ),
             None => (false, None),
         })
@@ -564,10 +560,10 @@ impl WriteTx {
 }
 
 /// Where a visitor was: GeoIP city and country of the visit when known, else their time zone.
-fn location(row: &SqliteRow) -> StoreResult<Option<String>> {
-    let city: Option<String> = row.try_get("city")?;
-    let country: Option<String> = row.try_get("country")?;
-    let time_zone: Option<String> = row.try_get("time_zone")?;
+fn location(row: &AnyRow) -> StoreResult<Option<String>> {
+    let city: Option<String> = row.col("city")?;
+    let country: Option<String> = row.col("country")?;
+    let time_zone: Option<String> = row.col("time_zone")?;
     Ok(
         tracking::location_from_geoip(city.as_deref(), country.as_deref()).or_else(|| {
             time_zone

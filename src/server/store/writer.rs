@@ -7,7 +7,7 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
 
 use super::{StoreError, StoreResult};
@@ -35,7 +35,7 @@ impl Default for BatchBounds {
 /// The connection every write goes through, and the batch open on it.
 pub(super) struct Writer {
     /// The one connection that writes.
-    conn: SqliteConnection,
+    conn: AnyConnection,
     /// The writes released into the open transaction, waiting for its commit.
     batch: Batch,
     /// A write was dropped without commit: its savepoint is still open.
@@ -103,7 +103,7 @@ impl From<Uncommitted> for StoreError {
 impl Writer {
     /// A writer on `conn`, with its flusher running in the background.
     pub(super) fn start(
-        conn: SqliteConnection,
+        conn: AnyConnection,
         bounds: BatchBounds,
         timers_changed: Arc<Notify>,
         outbox_changed: Arc<Notify>,
@@ -322,15 +322,15 @@ impl Drop for WriterGuard {
 }
 
 impl std::ops::Deref for WriterGuard {
-    type Target = SqliteConnection;
+    type Target = AnyConnection;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &AnyConnection {
         &self.writer().conn
     }
 }
 
 impl std::ops::DerefMut for WriterGuard {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self
             .guard
             .as_deref_mut()
