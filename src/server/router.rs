@@ -12,19 +12,16 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
+use crate::server::session_store::Sessions;
 use crate::server::state::AppState;
 use crate::server::{StartError, csrf, demo, files, headers, socket, tracker, widget_page, wire};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
 pub async fn build(state: AppState) -> Result<Router, StartError> {
-    let session_store = SqliteStore::new(state.store.sessions_pool().clone())
-        .with_table_name("sessions")
-        .map_err(|e| format!("session table name: {e}"))?;
-    session_store.migrate().await?;
+    let session_store = Sessions::open(state.store.sessions_pool()).await?;
     tokio::spawn(expire_sessions(session_store.clone()));
     // Over HTTPS the cookie is `__Host-`: the browser keeps it only if it is Secure, for this
     // host alone and the whole path, so no sibling subdomain can set or shadow it.
@@ -124,7 +121,7 @@ async fn with_refusal_status(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn expire_sessions(store: SqliteStore) {
+async fn expire_sessions(store: Sessions) {
     use tower_sessions::ExpiredDeletion;
     if let Err(e) = store
         .continuously_delete_expired(std::time::Duration::from_secs(3600))

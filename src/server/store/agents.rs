@@ -50,7 +50,7 @@ async fn offline_after<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     agent_id: i64,
 ) -> StoreResult<Option<i64>> {
     let secs: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT offline_after_secs FROM agents WHERE id = ?")
+        sqlx::query_scalar("SELECT offline_after_secs FROM agents WHERE id = $1")
             .bind(agent_id)
             .fetch_optional(executor)
             .await?;
@@ -66,7 +66,7 @@ pub(super) fn parse_presence(value: &str) -> StoreResult<Presence> {
 /// Whether an active member of an inbox is shown Online.
 const SOMEONE_ONLINE: &str = "SELECT EXISTS (SELECT 1 FROM inbox_agents m \
      JOIN agents a ON a.id = m.agent_id \
-     WHERE m.inbox_id = ? AND a.presence = 'online' AND a.state = 'active')";
+     WHERE m.inbox_id = $1 AND a.presence = 'online' AND a.state = 'active')";
 
 impl Store {
     /// Whether an active member of the inbox is shown Online.
@@ -90,7 +90,7 @@ impl Store {
     pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let row = sqlx::query(
             "SELECT id, name, email, role, password_hash, state, session_version FROM agents \
-             WHERE email = ? AND state <> 'deleted'",
+             WHERE email = $1 AND state <> 'deleted'",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -108,7 +108,7 @@ impl Store {
 
     /// The password hash of an active agent (to check their current password).
     pub async fn password_hash(&self, id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT password_hash FROM agents WHERE id = ? AND state = 'active'")
+        sqlx::query_scalar("SELECT password_hash FROM agents WHERE id = $1 AND state = 'active'")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -118,7 +118,7 @@ impl Store {
     /// The active agent with this id (disabled and former agents are nobody now).
     pub async fn agent(&self, id: i64) -> StoreResult<Option<Me>> {
         let row = sqlx::query(
-            "SELECT id, name, email, role FROM agents WHERE id = ? AND state = 'active'",
+            "SELECT id, name, email, role FROM agents WHERE id = $1 AND state = 'active'",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -130,7 +130,7 @@ impl Store {
     pub async fn agent_session(&self, id: i64) -> StoreResult<Option<(Me, i64)>> {
         let row = sqlx::query(
             "SELECT id, name, email, role, session_version FROM agents \
-             WHERE id = ? AND state = 'active'",
+             WHERE id = $1 AND state = 'active'",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -142,7 +142,7 @@ impl Store {
     /// The name of any agent, former ones included (their pictures still show beside old
     /// replies).
     pub async fn agent_name(&self, id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT name FROM agents WHERE id = ?")
+        sqlx::query_scalar("SELECT name FROM agents WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -204,7 +204,7 @@ impl Store {
 
     /// Whether the agent's workspace plays sounds.
     pub async fn sound_on(&self, agent_id: i64) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT sound_on FROM agents WHERE id = ?")
+        let row = sqlx::query("SELECT sound_on FROM agents WHERE id = $1")
             .bind(agent_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -224,7 +224,7 @@ impl WriteTx {
 
     /// An agent's presence, read inside the transaction.
     pub async fn presence(&mut self, agent_id: i64) -> StoreResult<Option<PresenceState>> {
-        let row = sqlx::query("SELECT chosen_presence, presence FROM agents WHERE id = ?")
+        let row = sqlx::query("SELECT chosen_presence, presence FROM agents WHERE id = $1")
             .bind(agent_id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -241,7 +241,7 @@ impl WriteTx {
 
     /// Stores an agent's presence.
     pub async fn set_presence(&mut self, agent_id: i64, state: PresenceState) -> StoreResult<()> {
-        sqlx::query("UPDATE agents SET chosen_presence = ?, presence = ? WHERE id = ?")
+        sqlx::query("UPDATE agents SET chosen_presence = $1, presence = $2 WHERE id = $3")
             .bind(state.chosen.as_str())
             .bind(state.shown.as_str())
             .bind(agent_id)
@@ -257,7 +257,7 @@ impl WriteTx {
 
     /// Sets the agent's own "turn off online mode" time, in seconds (checked by the caller).
     pub async fn set_offline_after(&mut self, agent_id: i64, secs: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE agents SET offline_after_secs = ? WHERE id = ?")
+        sqlx::query("UPDATE agents SET offline_after_secs = $1 WHERE id = $2")
             .bind(secs)
             .bind(agent_id)
             .execute(&mut *self.tx)
@@ -267,7 +267,7 @@ impl WriteTx {
 
     /// Turns an agent's sounds on or off.
     pub async fn set_sound_on(&mut self, agent_id: i64, on: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE agents SET sound_on = ? WHERE id = ?")
+        sqlx::query("UPDATE agents SET sound_on = $1 WHERE id = $2")
             .bind(on)
             .bind(agent_id)
             .execute(&mut *self.tx)
@@ -278,7 +278,7 @@ impl WriteTx {
     /// The active agent with this id, read inside the transaction.
     pub async fn agent(&mut self, id: i64) -> StoreResult<Option<Me>> {
         let row = sqlx::query(
-            "SELECT id, name, email, role FROM agents WHERE id = ? AND state = 'active'",
+            "SELECT id, name, email, role FROM agents WHERE id = $1 AND state = 'active'",
         )
         .bind(id)
         .fetch_optional(&mut *self.tx)
@@ -303,7 +303,7 @@ impl WriteTx {
         role: Role,
     ) -> StoreResult<i64> {
         sqlx::query_scalar(
-            "INSERT INTO agents (name, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO agents (name, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(email)
@@ -317,7 +317,7 @@ impl WriteTx {
     /// Any account with this id (disabled ones too; not former agents) and its state.
     pub async fn account(&mut self, id: i64) -> StoreResult<Option<(Me, AccountState)>> {
         let row = sqlx::query(
-            "SELECT id, name, email, role, state FROM agents WHERE id = ? AND state <> 'deleted'",
+            "SELECT id, name, email, role, state FROM agents WHERE id = $1 AND state <> 'deleted'",
         )
         .bind(id)
         .fetch_optional(&mut *self.tx)
@@ -342,7 +342,7 @@ impl WriteTx {
         email: &str,
         role: Role,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE agents SET name = ?, email = ?, role = ? WHERE id = ?")
+        sqlx::query("UPDATE agents SET name = $1, email = $2, role = $3 WHERE id = $4")
             .bind(name)
             .bind(email)
             .bind(role.as_str())
@@ -356,8 +356,8 @@ impl WriteTx {
     /// session version.
     pub async fn set_password_hash(&mut self, id: i64, hash: &str) -> StoreResult<i64> {
         sqlx::query_scalar(
-            "UPDATE agents SET password_hash = ?, session_version = session_version + 1 \
-             WHERE id = ? RETURNING session_version",
+            "UPDATE agents SET password_hash = $1, session_version = session_version + 1 \
+             WHERE id = $2 RETURNING session_version",
         )
         .bind(hash)
         .bind(id)
@@ -369,7 +369,7 @@ impl WriteTx {
     /// Enables or disables an account, ending its sessions.
     pub async fn set_account_state(&mut self, id: i64, state: AccountState) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE agents SET state = ?, session_version = session_version + 1 WHERE id = ?",
+            "UPDATE agents SET state = $1, session_version = session_version + 1 WHERE id = $2",
         )
         .bind(state.as_str())
         .bind(id)
@@ -385,12 +385,12 @@ impl WriteTx {
         sqlx::query(
             "UPDATE agents SET state = 'deleted', email = 'former-' || id || '@invalid', \
              password_hash = '!', avatar_key = NULL, avatar_type = NULL, \
-             session_version = session_version + 1 WHERE id = ?",
+             session_version = session_version + 1 WHERE id = $1",
         )
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query("DELETE FROM inbox_agents WHERE agent_id = ?")
+        sqlx::query("DELETE FROM inbox_agents WHERE agent_id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
@@ -400,7 +400,7 @@ impl WriteTx {
     /// Takes an agent's open tickets off them (they are leaving).
     pub async fn unassign_tickets_of(&mut self, agent_id: i64) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE tickets SET assignee_id = NULL WHERE assignee_id = ? AND status <> 'closed'",
+            "UPDATE tickets SET assignee_id = NULL WHERE assignee_id = $1 AND status <> 'closed'",
         )
         .bind(agent_id)
         .execute(&mut *self.tx)
@@ -410,7 +410,7 @@ impl WriteTx {
 
     /// The agents who belong to an inbox.
     pub async fn inbox_member_ids(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar("SELECT agent_id FROM inbox_agents WHERE inbox_id = ?")
+        sqlx::query_scalar("SELECT agent_id FROM inbox_agents WHERE inbox_id = $1")
             .bind(inbox_id)
             .fetch_all(&mut *self.tx)
             .await
@@ -419,12 +419,12 @@ impl WriteTx {
 
     /// Replaces the inboxes an agent belongs to.
     pub async fn set_agent_inboxes(&mut self, agent_id: i64, inbox_ids: &[i64]) -> StoreResult<()> {
-        sqlx::query("DELETE FROM inbox_agents WHERE agent_id = ?")
+        sqlx::query("DELETE FROM inbox_agents WHERE agent_id = $1")
             .bind(agent_id)
             .execute(&mut *self.tx)
             .await?;
         for inbox_id in inbox_ids {
-            sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES (?, ?)")
+            sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES ($1, $2)")
                 .bind(inbox_id)
                 .bind(agent_id)
                 .execute(&mut *self.tx)
@@ -451,7 +451,7 @@ impl WriteTx {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
-             SELECT 'agent_offline', id, ? + COALESCE(offline_after_secs, ?) * 1000 FROM agents \
+             SELECT 'agent_offline', id, $1 + COALESCE(offline_after_secs, $2) * 1000 FROM agents \
              WHERE presence <> 'offline' AND state = 'active'",
         )
         .bind(now)

@@ -17,7 +17,7 @@ impl WriteTx {
         let detail = serde_json::to_string(detail).map_err(super::decode_error)?;
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor_name, action, subject, detail) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(now_millis())
         .bind(actor.id)
@@ -36,7 +36,7 @@ impl Store {
     pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT id, at, actor_name, action, subject, detail FROM audit_log \
-             ORDER BY at DESC, id DESC LIMIT ?",
+             ORDER BY at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

@@ -10,8 +10,9 @@ const BLOCK_COLUMNS: &str = "SELECT b.id, b.inbox_id, b.visitor_id, v.name AS vi
      b.reason, a.name AS created_by, b.created_at, b.until FROM blocks b \
      LEFT JOIN visitors v ON v.id = b.visitor_id LEFT JOIN agents a ON a.id = b.created_by";
 
-/// "In force at ?": not lifted, and forever or not over yet.
-const IN_FORCE: &str = "b.lifted_at IS NULL AND (b.until IS NULL OR b.until > ?)";
+/// "In force at $1": not lifted, and forever or not over yet. Every query it is part of binds
+/// the moment first.
+const IN_FORCE: &str = "b.lifted_at IS NULL AND (b.until IS NULL OR b.until > $1)";
 
 /// A block to record, validated by the caller.
 pub struct NewBlock<'a> {
@@ -40,11 +41,11 @@ impl Store {
     ) -> StoreResult<Vec<VisitorBlock>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
-            "{BLOCK_COLUMNS} WHERE b.inbox_id IN (SELECT value FROM json_each(?)) AND {IN_FORCE} \
+            "{BLOCK_COLUMNS} WHERE b.inbox_id IN (SELECT value FROM json_each($2)) AND {IN_FORCE} \
              ORDER BY b.id DESC"
         ))
-        .bind(ids)
         .bind(now)
+        .bind(ids)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(block_from_row).collect()
@@ -57,10 +58,10 @@ impl Store {
         now: Millis,
     ) -> StoreResult<Option<VisitorBlock>> {
         let row = sqlx::query(&format!(
-            "{BLOCK_COLUMNS} WHERE b.visitor_id = ? AND {IN_FORCE} ORDER BY b.id DESC LIMIT 1"
+            "{BLOCK_COLUMNS} WHERE b.visitor_id = $2 AND {IN_FORCE} ORDER BY b.id DESC LIMIT 1"
         ))
-        .bind(visitor_id)
         .bind(now)
+        .bind(visitor_id)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(block_from_row).transpose()
@@ -69,11 +70,11 @@ impl Store {
     /// The IP blocks of an inbox in force at `now` (matched against an address by the caller).
     pub async fn ip_blocks(&self, inbox_id: i64, now: Millis) -> StoreResult<Vec<VisitorBlock>> {
         let rows = sqlx::query(&format!(
-            "{BLOCK_COLUMNS} WHERE b.inbox_id = ? AND b.ip_range IS NOT NULL AND {IN_FORCE} \
+            "{BLOCK_COLUMNS} WHERE b.inbox_id = $2 AND b.ip_range IS NOT NULL AND {IN_FORCE} \
              ORDER BY b.id DESC"
         ))
-        .bind(inbox_id)
         .bind(now)
+        .bind(inbox_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(block_from_row).collect()
@@ -81,7 +82,7 @@ impl Store {
 
     /// One block, lifted or not.
     pub async fn block(&self, id: i64) -> StoreResult<Option<VisitorBlock>> {
-        let row = sqlx::query(&format!("{BLOCK_COLUMNS} WHERE b.id = ?"))
+        let row = sqlx::query(&format!("{BLOCK_COLUMNS} WHERE b.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -99,8 +100,8 @@ impl WriteTx {
         now: Millis,
     ) -> StoreResult<Vec<VisitorBlock>> {
         let rows = sqlx::query(&format!(
-            "{BLOCK_COLUMNS} WHERE {IN_FORCE} AND (b.visitor_id IN (SELECT value FROM json_each(?)) \
-             OR (b.ip_range IS NOT NULL AND b.inbox_id IN (SELECT value FROM json_each(?)))) \
+            "{BLOCK_COLUMNS} WHERE {IN_FORCE} AND (b.visitor_id IN (SELECT value FROM json_each($2)) \
+             OR (b.ip_range IS NOT NULL AND b.inbox_id IN (SELECT value FROM json_each($3)))) \
              ORDER BY b.id DESC"
         ))
         .bind(now)
@@ -115,7 +116,7 @@ impl WriteTx {
     pub async fn insert_block(&mut self, new: NewBlock<'_>) -> StoreResult<i64> {
         sqlx::query_scalar(
             "INSERT INTO blocks (inbox_id, visitor_id, ip_range, reason, created_by, created_at, until) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(new.inbox_id)
         .bind(new.visitor_id)
@@ -131,12 +132,11 @@ impl WriteTx {
     /// Lifts a block by hand; returns whether it was in force.
     pub async fn lift_block(&mut self, id: i64, by: i64, now: Millis) -> StoreResult<bool> {
         let done = sqlx::query(&format!(
-            "UPDATE blocks AS b SET lifted_at = ?, lifted_by = ? WHERE b.id = ? AND {IN_FORCE}"
+            "UPDATE blocks AS b SET lifted_at = $1, lifted_by = $2 WHERE b.id = $3 AND {IN_FORCE}"
         ))
         .bind(now)
         .bind(by)
         .bind(id)
-        .bind(now)
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected() == 1)

@@ -34,9 +34,9 @@ impl Store {
                 .replace('_', "\\_")
         );
         let rows = sqlx::query(&format!(
-            "{CONTACT_COLUMNS} WHERE name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\' \
-             OR phone LIKE ?1 ESCAPE '\\' OR company LIKE ?1 ESCAPE '\\' \
-             ORDER BY name COLLATE NOCASE, id LIMIT ?2"
+            "{CONTACT_COLUMNS} WHERE name LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\' \
+             OR phone LIKE $1 ESCAPE '\\' OR company LIKE $1 ESCAPE '\\' \
+             ORDER BY name COLLATE NOCASE, id LIMIT $2"
         ))
         .bind(pattern)
         .bind(limit)
@@ -47,7 +47,7 @@ impl Store {
 
     /// One contact.
     pub async fn contact(&self, id: i64) -> StoreResult<Option<Contact>> {
-        let row = sqlx::query(&format!("{CONTACT_COLUMNS} WHERE id = ?"))
+        let row = sqlx::query(&format!("{CONTACT_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -57,7 +57,7 @@ impl Store {
     /// The contact a visitor is linked to.
     pub async fn contact_of(&self, visitor_id: i64) -> StoreResult<Option<ContactRef>> {
         let row = sqlx::query(
-            "SELECT c.id, c.name FROM contacts c JOIN visitors v ON v.contact_id = c.id WHERE v.id = ?",
+            "SELECT c.id, c.name FROM contacts c JOIN visitors v ON v.contact_id = c.id WHERE v.id = $1",
         )
         .bind(visitor_id)
         .fetch_optional(&self.pool)
@@ -79,8 +79,8 @@ impl Store {
     ) -> StoreResult<Vec<LinkedVisitor>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
         let rows = sqlx::query(
-            "SELECT id, name, email, visit_count, last_seen_at FROM visitors WHERE contact_id = ? \
-             AND inbox_id IN (SELECT value FROM json_each(?)) ORDER BY last_seen_at DESC, id DESC",
+            "SELECT id, name, email, visit_count, last_seen_at FROM visitors WHERE contact_id = $1 \
+             AND inbox_id IN (SELECT value FROM json_each($2)) ORDER BY last_seen_at DESC, id DESC",
         )
         .bind(contact_id)
         .bind(ids)
@@ -108,7 +108,7 @@ impl WriteTx {
         let now = now_millis();
         sqlx::query_scalar(
             "INSERT INTO contacts (name, email, phone, company, notes, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(fields.name)
         .bind(fields.email)
@@ -129,8 +129,8 @@ impl WriteTx {
         fields: &ContactFields<'_>,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE contacts SET name = ?, email = ?, phone = ?, company = ?, notes = ?, updated_at = ? \
-             WHERE id = ?",
+            "UPDATE contacts SET name = $1, email = $2, phone = $3, company = $4, notes = $5, updated_at = $6 \
+             WHERE id = $7",
         )
         .bind(fields.name)
         .bind(fields.email)
@@ -146,7 +146,7 @@ impl WriteTx {
 
     /// The contact a visitor is linked to, read inside the transaction.
     pub async fn contact_id_of(&mut self, visitor_id: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar("SELECT contact_id FROM visitors WHERE id = ?")
+        sqlx::query_scalar("SELECT contact_id FROM visitors WHERE id = $1")
             .bind(visitor_id)
             .fetch_optional(&mut *self.tx)
             .await
@@ -157,7 +157,7 @@ impl WriteTx {
     /// The first contact with this email (case aside).
     pub async fn contact_by_email(&mut self, email: &str) -> StoreResult<Option<i64>> {
         sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+            "SELECT id FROM contacts WHERE email = $1 COLLATE NOCASE ORDER BY id LIMIT 1",
         )
         .bind(email)
         .fetch_optional(&mut *self.tx)
@@ -167,7 +167,7 @@ impl WriteTx {
 
     /// Links a visitor to a contact.
     pub async fn link_visitor(&mut self, visitor_id: i64, contact_id: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE visitors SET contact_id = ? WHERE id = ?")
+        sqlx::query("UPDATE visitors SET contact_id = $1 WHERE id = $2")
             .bind(contact_id)
             .bind(visitor_id)
             .execute(&mut *self.tx)
@@ -182,7 +182,7 @@ impl WriteTx {
         contact_id: i64,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE visitors SET contact_id = ? WHERE contact_id IS NULL AND email = ? COLLATE NOCASE",
+            "UPDATE visitors SET contact_id = $1 WHERE contact_id IS NULL AND email = $2 COLLATE NOCASE",
         )
         .bind(contact_id)
         .bind(email)

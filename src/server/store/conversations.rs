@@ -23,7 +23,7 @@ pub(super) async fn open_conversation<'e>(
     visitor_id: i64,
 ) -> StoreResult<Option<ConversationSummary>> {
     let row = sqlx::query(&format!(
-        "{CONVERSATION_COLUMNS} WHERE c.visitor_id = ? AND c.status <> 'closed'"
+        "{CONVERSATION_COLUMNS} WHERE c.visitor_id = $1 AND c.status <> 'closed'"
     ))
     .bind(visitor_id)
     .fetch_optional(executor)
@@ -67,7 +67,7 @@ pub(super) fn conversation_from_row(row: &AnyRow) -> StoreResult<ConversationSum
 impl Store {
     /// One conversation.
     pub async fn conversation(&self, id: i64) -> StoreResult<Option<ConversationSummary>> {
-        let row = sqlx::query(&format!("{CONVERSATION_COLUMNS} WHERE c.id = ?"))
+        let row = sqlx::query(&format!("{CONVERSATION_COLUMNS} WHERE c.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -83,15 +83,15 @@ impl Store {
     ) -> StoreResult<Vec<ConversationSummary>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let open = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each(?)) \
+            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
              AND c.status <> 'closed' ORDER BY c.created_at, c.id"
         ))
         .bind(&ids)
         .fetch_all(&self.pool)
         .await?;
         let closed = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each(?)) \
-             AND c.status = 'closed' ORDER BY c.closed_at DESC, c.id DESC LIMIT ?"
+            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
+             AND c.status = 'closed' ORDER BY c.closed_at DESC, c.id DESC LIMIT $2"
         ))
         .bind(&ids)
         .bind(closed_limit)
@@ -109,7 +109,7 @@ impl Store {
         visitor_id: i64,
     ) -> StoreResult<Vec<ConversationSummary>> {
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id = ? ORDER BY c.id"
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id = $1 ORDER BY c.id"
         ))
         .bind(visitor_id)
         .fetch_all(&self.pool)
@@ -136,8 +136,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT m.conversation_id, m.id FROM conversations c \
              JOIN messages m ON m.conversation_id = c.id AND m.author_kind = 'visitor' \
-             LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.agent_id = ? \
-             WHERE c.inbox_id IN (SELECT value FROM json_each(?)) AND c.status <> 'closed' \
+             LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.agent_id = $1 \
+             WHERE c.inbox_id IN (SELECT value FROM json_each($2)) AND c.status <> 'closed' \
              AND m.id > COALESCE(r.last_read_message_id, 0) ORDER BY m.id",
         )
         .bind(agent_id)
@@ -153,7 +153,7 @@ impl Store {
 impl WriteTx {
     /// One conversation, read inside the transaction.
     pub async fn conversation(&mut self, id: i64) -> StoreResult<Option<ConversationSummary>> {
-        let row = sqlx::query(&format!("{CONVERSATION_COLUMNS} WHERE c.id = ?"))
+        let row = sqlx::query(&format!("{CONVERSATION_COLUMNS} WHERE c.id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -175,7 +175,7 @@ impl WriteTx {
     ) -> StoreResult<std::collections::HashMap<i64, ConversationSummary>> {
         let ids = serde_json::to_string(visitor_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each(?)) \
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each($1)) \
              AND c.status <> 'closed'"
         ))
         .bind(ids)
@@ -196,7 +196,7 @@ impl WriteTx {
     ) -> StoreResult<i64> {
         sqlx::query_scalar(
             "INSERT INTO conversations (inbox_id, visitor_id, status, created_at, last_message_at) \
-             VALUES (?, ?, 'unassigned', ?, ?) RETURNING id",
+             VALUES ($1, $2, 'unassigned', $3, $4) RETURNING id",
         )
         .bind(inbox_id)
         .bind(visitor.id)
@@ -217,7 +217,7 @@ impl WriteTx {
         at: Millis,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
-            "INSERT INTO ratings (conversation_id, score, comment, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO ratings (conversation_id, score, comment, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (conversation_id) DO NOTHING",
         )
         .bind(conversation_id)
@@ -231,7 +231,7 @@ impl WriteTx {
 
     /// Sets what conversation lists show of a conversation's last message.
     pub async fn set_preview(&mut self, conversation_id: i64, preview: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE conversations SET preview = ? WHERE id = ?")
+        sqlx::query("UPDATE conversations SET preview = $1 WHERE id = $2")
             .bind(crate::model::preview_of(preview))
             .bind(conversation_id)
             .execute(&mut *self.tx)
@@ -242,7 +242,7 @@ impl WriteTx {
     /// The open conversations assigned to an agent.
     pub async fn open_conversations_of_assignee(&mut self, agent_id: i64) -> StoreResult<Vec<i64>> {
         sqlx::query_scalar(
-            "SELECT id FROM conversations WHERE assignee_id = ? AND status = 'assigned' ORDER BY id",
+            "SELECT id FROM conversations WHERE assignee_id = $1 AND status = 'assigned' ORDER BY id",
         )
         .bind(agent_id)
         .fetch_all(&mut *self.tx)
@@ -261,7 +261,7 @@ impl WriteTx {
         } else {
             ConversationStatus::Unassigned
         };
-        sqlx::query("UPDATE conversations SET assignee_id = ?, status = ? WHERE id = ? AND status <> 'closed'")
+        sqlx::query("UPDATE conversations SET assignee_id = $1, status = $2 WHERE id = $3 AND status <> 'closed'")
             .bind(assignee)
             .bind(status.as_str())
             .bind(conversation_id)
@@ -276,7 +276,7 @@ impl WriteTx {
         conversation_id: i64,
         at: Millis,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE conversations SET status = 'closed', closed_at = ? WHERE id = ?")
+        sqlx::query("UPDATE conversations SET status = 'closed', closed_at = $1 WHERE id = $2")
             .bind(at)
             .bind(conversation_id)
             .execute(&mut *self.tx)
@@ -294,7 +294,7 @@ impl WriteTx {
     ) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO conversation_reads (agent_id, conversation_id, last_read_message_id) \
-             VALUES (?, ?, ?) ON CONFLICT (agent_id, conversation_id) DO UPDATE \
+             VALUES ($1, $2, $3) ON CONFLICT (agent_id, conversation_id) DO UPDATE \
              SET last_read_message_id = excluded.last_read_message_id \
              WHERE excluded.last_read_message_id > last_read_message_id",
         )
@@ -310,7 +310,7 @@ impl WriteTx {
     pub async fn read_marker(&mut self, agent_id: i64, conversation_id: i64) -> StoreResult<i64> {
         sqlx::query_scalar(
             "SELECT COALESCE(MAX(last_read_message_id), 0) FROM conversation_reads \
-             WHERE agent_id = ? AND conversation_id = ?",
+             WHERE agent_id = $1 AND conversation_id = $2",
         )
         .bind(agent_id)
         .bind(conversation_id)
@@ -322,7 +322,7 @@ impl WriteTx {
     /// Who spoke last in a conversation, system lines aside.
     pub async fn last_word(&mut self, conversation_id: i64) -> StoreResult<LastWord> {
         let kind: Option<String> = sqlx::query_scalar(
-            "SELECT author_kind FROM messages WHERE conversation_id = ? AND author_kind <> 'system' \
+            "SELECT author_kind FROM messages WHERE conversation_id = $1 AND author_kind <> 'system' \
              AND note = 0 ORDER BY id DESC LIMIT 1",
         )
         .bind(conversation_id)

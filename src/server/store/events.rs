@@ -63,8 +63,8 @@ impl Store {
     ) -> StoreResult<Vec<StoredEvent>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{EVENT_COLUMNS} WHERE id > ? AND (inbox_id IS NULL OR inbox_id IN (SELECT value FROM json_each(?))) \
-             ORDER BY id LIMIT ?"
+            "{EVENT_COLUMNS} WHERE id > $1 AND (inbox_id IS NULL OR inbox_id IN (SELECT value FROM json_each($2))) \
+             ORDER BY id LIMIT $3"
         ))
         .bind(after)
         .bind(ids)
@@ -82,7 +82,7 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let rows = sqlx::query(&format!(
-            "{EVENT_COLUMNS} WHERE visitor_id = ? AND for_visitor = 1 AND id > ? ORDER BY id LIMIT ?"
+            "{EVENT_COLUMNS} WHERE visitor_id = $1 AND for_visitor = 1 AND id > $2 ORDER BY id LIMIT $3"
         ))
         .bind(visitor_id)
         .bind(after)
@@ -128,8 +128,8 @@ impl WriteTx {
         // the ids, sorted, are the events' in that order; RETURNING lists them in none.
         let mut ids: Vec<i64> = sqlx::query_scalar(
             "INSERT INTO events (inbox_id, conversation_id, visitor_id, for_visitor, payload, created_at) \
-             SELECT j.value ->> 'i', j.value ->> 'c', j.value ->> 'v', j.value ->> 'f', j.value ->> 'p', ? \
-             FROM json_each(?) AS j ORDER BY j.key RETURNING id",
+             SELECT j.value ->> 'i', j.value ->> 'c', j.value ->> 'v', j.value ->> 'f', j.value ->> 'p', $1 \
+             FROM json_each($2) AS j ORDER BY j.key RETURNING id",
         )
         .bind(at)
         .bind(rows)
@@ -169,9 +169,9 @@ impl WriteTx {
     /// went.
     pub async fn prune_events(&mut self, before: Millis, limit: i64) -> StoreResult<u64> {
         let done = sqlx::query(
-            "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) \
+            "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT $1) \
              AND id < COALESCE( \
-                 (SELECT id FROM events WHERE created_at >= ? ORDER BY id LIMIT 1), \
+                 (SELECT id FROM events WHERE created_at >= $2 ORDER BY id LIMIT 1), \
                  (SELECT MAX(id) FROM events))",
         )
         .bind(limit)

@@ -71,13 +71,13 @@ async fn upload_use<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 ) -> StoreResult<UploadUse> {
     let (visitor_id, agent_id) = of.uploader.columns();
     let row = sqlx::query(
-        "SELECT COALESCE((SELECT SUM(size) FROM files WHERE visitor_id = ?1 AND created_at >= ?2), 0) \
+        "SELECT COALESCE((SELECT SUM(size) FROM files WHERE visitor_id = $1 AND created_at >= $2), 0) \
          AS visitor_hour, \
-         COALESCE((SELECT SUM(size) FROM files WHERE uploader_ip = ?3 AND created_at >= ?2), 0) \
+         COALESCE((SELECT SUM(size) FROM files WHERE uploader_ip = $3 AND created_at >= $2), 0) \
          AS address_hour, \
          COALESCE((SELECT SUM(f.size) FROM files f JOIN messages m ON m.id = f.message_id \
-         WHERE m.conversation_id = ?4), 0) + COALESCE((SELECT SUM(size) FROM files \
-         WHERE message_id IS NULL AND visitor_id IS ?1 AND agent_id IS ?5), 0) AS conversation",
+         WHERE m.conversation_id = $4), 0) + COALESCE((SELECT SUM(size) FROM files \
+         WHERE message_id IS NULL AND visitor_id IS $1 AND agent_id IS $5), 0) AS conversation",
     )
     .bind(visitor_id)
     .bind(since)
@@ -120,7 +120,7 @@ impl Store {
              f.storage_key, m.conversation_id, c.visitor_id AS conversation_visitor_id, \
              COALESCE(m.note, 0) AS in_note FROM files f \
              LEFT JOIN messages m ON m.id = f.message_id \
-             LEFT JOIN conversations c ON c.id = m.conversation_id WHERE f.id = ?",
+             LEFT JOIN conversations c ON c.id = m.conversation_id WHERE f.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -168,7 +168,7 @@ impl Store {
     /// An agent's picture: where it is and its type.
     pub async fn avatar(&self, agent_id: i64) -> StoreResult<Option<(String, String)>> {
         let row = sqlx::query(
-            "SELECT avatar_key, avatar_type FROM agents WHERE id = ? AND avatar_key IS NOT NULL",
+            "SELECT avatar_key, avatar_type FROM agents WHERE id = $1 AND avatar_key IS NOT NULL",
         )
         .bind(agent_id)
         .fetch_optional(&self.pool)
@@ -184,7 +184,7 @@ impl WriteTx {
         let (visitor_id, agent_id) = new.uploader.columns();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO files (inbox_id, visitor_id, agent_id, name, content_type, size, storage_key, \
-             created_at, uploader_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             created_at, uploader_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(new.inbox_id)
         .bind(visitor_id)
@@ -217,8 +217,8 @@ impl WriteTx {
         let (visitor_id, agent_id) = uploader.columns();
         let ids = serde_json::to_string(file_ids).map_err(decode_error)?;
         let rows = sqlx::query(
-            "UPDATE files SET message_id = ? WHERE id IN (SELECT value FROM json_each(?)) \
-             AND message_id IS NULL AND inbox_id = ? AND visitor_id IS ? AND agent_id IS ? \
+            "UPDATE files SET message_id = $1 WHERE id IN (SELECT value FROM json_each($2)) \
+             AND message_id IS NULL AND inbox_id = $3 AND visitor_id IS $4 AND agent_id IS $5 \
              RETURNING id, name, content_type, size",
         )
         .bind(message_id)
@@ -253,7 +253,7 @@ impl WriteTx {
     /// delete their bytes after commit).
     pub async fn delete_unsent_files(&mut self, before: i64) -> StoreResult<Vec<String>> {
         let keys = sqlx::query_scalar(
-            "DELETE FROM files WHERE message_id IS NULL AND created_at < ? RETURNING storage_key",
+            "DELETE FROM files WHERE message_id IS NULL AND created_at < $1 RETURNING storage_key",
         )
         .bind(before)
         .fetch_all(&mut *self.tx)
@@ -269,11 +269,11 @@ impl WriteTx {
         content_type: &str,
     ) -> StoreResult<Option<String>> {
         let previous: Option<Option<String>> =
-            sqlx::query_scalar("SELECT avatar_key FROM agents WHERE id = ?")
+            sqlx::query_scalar("SELECT avatar_key FROM agents WHERE id = $1")
                 .bind(agent_id)
                 .fetch_optional(&mut *self.tx)
                 .await?;
-        sqlx::query("UPDATE agents SET avatar_key = ?, avatar_type = ? WHERE id = ?")
+        sqlx::query("UPDATE agents SET avatar_key = $1, avatar_type = $2 WHERE id = $3")
             .bind(key)
             .bind(content_type)
             .bind(agent_id)

@@ -46,7 +46,7 @@ impl Store {
     pub async fn inboxes_of(&self, agent_id: i64) -> StoreResult<Vec<Inbox>> {
         let rows = sqlx::query(&format!(
             "{INBOX_COLUMNS} JOIN inbox_agents m ON m.inbox_id = i.id \
-             WHERE m.agent_id = ? ORDER BY i.name COLLATE NOCASE, i.id"
+             WHERE m.agent_id = $1 ORDER BY i.name COLLATE NOCASE, i.id"
         ))
         .bind(agent_id)
         .fetch_all(&self.pool)
@@ -56,7 +56,7 @@ impl Store {
 
     /// The inbox with this widget key.
     pub async fn inbox_by_key(&self, key: &str) -> StoreResult<Option<Inbox>> {
-        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.key = ?"))
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.key = $1"))
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -75,7 +75,7 @@ impl Store {
 
     /// The inbox with this id.
     pub async fn inbox(&self, id: i64) -> StoreResult<Option<Inbox>> {
-        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = ?"))
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -87,9 +87,9 @@ impl Store {
     /// How much an inbox holds.
     pub async fn inbox_contents(&self, id: i64) -> StoreResult<InboxContents> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM conversations WHERE inbox_id = ?1) AS conversations, \
-             (SELECT COUNT(*) FROM visitors WHERE inbox_id = ?1) AS visitors, \
-             (SELECT COUNT(*) FROM tickets WHERE inbox_id = ?1) AS tickets",
+            "SELECT (SELECT COUNT(*) FROM conversations WHERE inbox_id = $1) AS conversations, \
+             (SELECT COUNT(*) FROM visitors WHERE inbox_id = $1) AS visitors, \
+             (SELECT COUNT(*) FROM tickets WHERE inbox_id = $1) AS tickets",
         )
         .bind(id)
         .fetch_one(&self.pool)
@@ -105,7 +105,7 @@ impl Store {
 impl WriteTx {
     /// Renames an inbox and switches it on or off.
     pub async fn update_inbox(&mut self, id: i64, name: &str, disabled: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE inboxes SET name = ?, disabled = ? WHERE id = ?")
+        sqlx::query("UPDATE inboxes SET name = $1, disabled = $2 WHERE id = $3")
             .bind(name)
             .bind(disabled)
             .bind(id)
@@ -119,16 +119,16 @@ impl WriteTx {
     pub async fn delete_inbox(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query(
             "DELETE FROM timers WHERE kind IN ('assignee_idle', 'visitor_idle') \
-             AND subject_id IN (SELECT id FROM conversations WHERE inbox_id = ?)",
+             AND subject_id IN (SELECT id FROM conversations WHERE inbox_id = $1)",
         )
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query("DELETE FROM events WHERE inbox_id = ?")
+        sqlx::query("DELETE FROM events WHERE inbox_id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
-        sqlx::query("DELETE FROM inboxes WHERE id = ?")
+        sqlx::query("DELETE FROM inboxes WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
@@ -140,7 +140,7 @@ impl WriteTx {
     pub async fn is_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<bool> {
         Ok(sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM inbox_agents m JOIN agents a ON a.id = m.agent_id \
-             WHERE m.inbox_id = ? AND m.agent_id = ? AND a.state = 'active')",
+             WHERE m.inbox_id = $1 AND m.agent_id = $2 AND a.state = 'active')",
         )
         .bind(inbox_id)
         .bind(agent_id)
@@ -151,7 +151,7 @@ impl WriteTx {
 
     /// The inbox with this id, read inside the transaction.
     pub async fn inbox(&mut self, id: i64) -> StoreResult<Option<Inbox>> {
-        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = ?"))
+        let row = sqlx::query(&format!("{INBOX_COLUMNS} WHERE i.id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -165,7 +165,7 @@ impl WriteTx {
     ) -> StoreResult<std::collections::HashMap<i64, Inbox>> {
         let ids = serde_json::to_string(ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
-            "{INBOX_COLUMNS} WHERE i.id IN (SELECT value FROM json_each(?))"
+            "{INBOX_COLUMNS} WHERE i.id IN (SELECT value FROM json_each($1))"
         ))
         .bind(ids)
         .fetch_all(&mut *self.tx)
@@ -182,7 +182,7 @@ impl WriteTx {
         settings: &crate::widget_settings::WidgetSettings,
     ) -> StoreResult<()> {
         let json = serde_json::to_string(settings).map_err(super::decode_error)?;
-        sqlx::query("UPDATE inboxes SET widget_settings = ? WHERE id = ?")
+        sqlx::query("UPDATE inboxes SET widget_settings = $1 WHERE id = $2")
             .bind(json)
             .bind(inbox_id)
             .execute(&mut *self.tx)
@@ -198,7 +198,7 @@ impl WriteTx {
         visitor_idle_secs: i64,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE inboxes SET assignee_idle_secs = ?, visitor_idle_secs = ? WHERE id = ?",
+            "UPDATE inboxes SET assignee_idle_secs = $1, visitor_idle_secs = $2 WHERE id = $3",
         )
         .bind(assignee_idle_secs)
         .bind(visitor_idle_secs)
@@ -210,7 +210,7 @@ impl WriteTx {
 
     /// Adds an agent to an inbox (no-op when already a member).
     pub async fn add_inbox_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES (?, ?)")
+        sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES ($1, $2)")
             .bind(inbox_id)
             .bind(agent_id)
             .execute(&mut *self.tx)
@@ -222,7 +222,7 @@ impl WriteTx {
     pub async fn count_inboxes(&mut self, inbox_ids: &[i64]) -> StoreResult<i64> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM inboxes WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT COUNT(*) FROM inboxes WHERE id IN (SELECT value FROM json_each($1))",
         )
         .bind(ids)
         .fetch_one(&mut *self.tx)
@@ -238,7 +238,7 @@ impl WriteTx {
         is_demo: bool,
     ) -> StoreResult<Inbox> {
         let row = sqlx::query(
-            "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
              allowed_file_types, typing_preview, kept_query_params, disabled, ticket_types, widget_settings",
         )
@@ -257,7 +257,7 @@ impl WriteTx {
         inbox_id: i64,
         kept: &str,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE inboxes SET kept_query_params = ? WHERE id = ?")
+        sqlx::query("UPDATE inboxes SET kept_query_params = $1 WHERE id = $2")
             .bind(kept)
             .bind(inbox_id)
             .execute(&mut *self.tx)
@@ -267,7 +267,7 @@ impl WriteTx {
 
     /// Sets the ticket types an inbox offers (cleaned by the caller).
     pub async fn set_inbox_ticket_types(&mut self, inbox_id: i64, types: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE inboxes SET ticket_types = ? WHERE id = ?")
+        sqlx::query("UPDATE inboxes SET ticket_types = $1 WHERE id = $2")
             .bind(types)
             .bind(inbox_id)
             .execute(&mut *self.tx)
@@ -283,8 +283,8 @@ impl WriteTx {
         typing_preview: bool,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE inboxes SET max_file_bytes = ?, allowed_file_types = ?, typing_preview = ? \
-             WHERE id = ?",
+            "UPDATE inboxes SET max_file_bytes = $1, allowed_file_types = $2, typing_preview = $3 \
+             WHERE id = $4",
         )
         .bind(files.max_bytes)
         .bind(&files.allowed_types)

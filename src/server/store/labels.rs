@@ -16,19 +16,19 @@ impl WriteTx {
     /// Replaces a conversation's labels, creating the ones that do not exist yet (names are
     /// matched without regard to case; an existing label keeps its spelling).
     pub async fn set_labels(&mut self, conversation_id: i64, names: &[String]) -> StoreResult<()> {
-        sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = ?")
+        sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = $1")
             .bind(conversation_id)
             .execute(&mut *self.tx)
             .await?;
         for name in names {
-            sqlx::query("INSERT OR IGNORE INTO labels (name, created_at) VALUES (?, ?)")
+            sqlx::query("INSERT OR IGNORE INTO labels (name, created_at) VALUES ($1, $2)")
                 .bind(name)
                 .bind(now_millis())
                 .execute(&mut *self.tx)
                 .await?;
             sqlx::query(
                 "INSERT OR IGNORE INTO conversation_labels (conversation_id, label_id) \
-                 SELECT ?, id FROM labels WHERE name = ?",
+                 SELECT $1, id FROM labels WHERE name = $2",
             )
             .bind(conversation_id)
             .bind(name)
@@ -45,13 +45,13 @@ impl WriteTx {
         inbox_id: i64,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE conversations SET inbox_id = ?1, \
-             assignee_id = CASE WHEN EXISTS (SELECT 1 FROM inbox_agents m WHERE m.inbox_id = ?1 \
+            "UPDATE conversations SET inbox_id = $1, \
+             assignee_id = CASE WHEN EXISTS (SELECT 1 FROM inbox_agents m WHERE m.inbox_id = $1 \
              AND m.agent_id = conversations.assignee_id) THEN assignee_id END, \
              status = CASE WHEN status = 'closed' THEN 'closed' \
-             WHEN EXISTS (SELECT 1 FROM inbox_agents m WHERE m.inbox_id = ?1 \
+             WHEN EXISTS (SELECT 1 FROM inbox_agents m WHERE m.inbox_id = $1 \
              AND m.agent_id = conversations.assignee_id) THEN 'assigned' ELSE 'unassigned' END \
-             WHERE id = ?2",
+             WHERE id = $2",
         )
         .bind(inbox_id)
         .bind(conversation_id)

@@ -84,7 +84,7 @@ impl Store {
     /// Every message of a conversation, oldest first.
     pub async fn messages(&self, conversation_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_COLUMNS} WHERE conversation_id = ? ORDER BY id"
+            "{MESSAGE_COLUMNS} WHERE conversation_id = $1 ORDER BY id"
         ))
         .bind(conversation_id)
         .fetch_all(&self.pool)
@@ -95,7 +95,7 @@ impl Store {
     /// Every message of a visitor's conversations, oldest first.
     pub async fn messages_of_visitor(&self, visitor_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_COLUMNS} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) \
+            "{MESSAGE_COLUMNS} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = $1) \
              AND note = 0 ORDER BY id"
         ))
         .bind(visitor_id)
@@ -108,7 +108,7 @@ impl Store {
 impl WriteTx {
     /// The message a sender already stored under this dedup key, if any.
     pub async fn message_by_dedup_key(&mut self, dedup_key: &str) -> StoreResult<Option<Message>> {
-        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE dedup_key = ?"))
+        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE dedup_key = $1"))
             .bind(dedup_key)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -123,7 +123,7 @@ impl WriteTx {
     ) -> StoreResult<std::collections::HashSet<String>> {
         let keys = serde_json::to_string(keys).map_err(decode_error)?;
         let found: Vec<String> = sqlx::query_scalar(
-            "SELECT dedup_key FROM messages WHERE dedup_key IN (SELECT value FROM json_each(?))",
+            "SELECT dedup_key FROM messages WHERE dedup_key IN (SELECT value FROM json_each($1))",
         )
         .bind(keys)
         .fetch_all(&mut *self.tx)
@@ -154,8 +154,8 @@ impl WriteTx {
         let stored: Vec<(i64, String)> = sqlx::query_as(
             "INSERT INTO messages (conversation_id, author_kind, body, client_id, dedup_key, \
              created_at, note) \
-             SELECT j.value ->> 'c', 'visitor', j.value ->> 'b', j.value ->> 'i', j.value ->> 'k', ?, 0 \
-             FROM json_each(?) AS j ORDER BY j.key RETURNING id, dedup_key",
+             SELECT j.value ->> 'c', 'visitor', j.value ->> 'b', j.value ->> 'i', j.value ->> 'k', $1, 0 \
+             FROM json_each($2) AS j ORDER BY j.key RETURNING id, dedup_key",
         )
         .bind(at)
         .bind(rows)
@@ -170,8 +170,8 @@ impl WriteTx {
         }
         let previews: Vec<(i64, String)> = last.into_iter().collect();
         sqlx::query(
-            "UPDATE conversations SET last_message_at = ?, preview = j.value ->> 1 \
-             FROM json_each(?) AS j WHERE conversations.id = j.value ->> 0",
+            "UPDATE conversations SET last_message_at = $1, preview = j.value ->> 1 \
+             FROM json_each($2) AS j WHERE conversations.id = j.value ->> 0",
         )
         .bind(at)
         .bind(serde_json::to_string(&previews).map_err(decode_error)?)
@@ -217,7 +217,7 @@ impl WriteTx {
             .map_err(decode_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (conversation_id, author_kind, author_agent_id, author_name, body, system, \
-             client_id, dedup_key, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             client_id, dedup_key, created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(new.conversation_id)
         .bind(kind)
@@ -233,12 +233,14 @@ impl WriteTx {
         .await?;
         // Lists show the conversation's last exchange; the visitor sees it too, so never a note.
         if new.system.is_none() && !new.note {
-            sqlx::query("UPDATE conversations SET last_message_at = ?, preview = ? WHERE id = ?")
-                .bind(at)
-                .bind(crate::model::preview_of(new.preview))
-                .bind(new.conversation_id)
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(
+                "UPDATE conversations SET last_message_at = $1, preview = $2 WHERE id = $3",
+            )
+            .bind(at)
+            .bind(crate::model::preview_of(new.preview))
+            .bind(new.conversation_id)
+            .execute(&mut *self.tx)
+            .await?;
         }
         Ok(Message {
             id,
@@ -258,7 +260,7 @@ impl WriteTx {
     /// Every message of a conversation, oldest first, read inside the transaction.
     pub async fn messages(&mut self, conversation_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_COLUMNS} WHERE conversation_id = ? ORDER BY id"
+            "{MESSAGE_COLUMNS} WHERE conversation_id = $1 ORDER BY id"
         ))
         .bind(conversation_id)
         .fetch_all(&mut *self.tx)
@@ -268,7 +270,7 @@ impl WriteTx {
 
     /// The message with this id, read inside the transaction.
     pub async fn message(&mut self, id: i64) -> StoreResult<Option<Message>> {
-        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE id = ?"))
+        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -277,7 +279,7 @@ impl WriteTx {
 
     /// The newest message id of a conversation (0 when it has none).
     pub async fn newest_message_id(&mut self, conversation_id: i64) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?")
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = $1")
             .bind(conversation_id)
             .fetch_one(&mut *self.tx)
             .await
@@ -298,8 +300,8 @@ impl WriteTx {
             crate::protocol::Reader::Team => "visitor",
         };
         let done = sqlx::query(
-            "UPDATE messages SET read_at = ? WHERE conversation_id = ? AND author_kind = ? \
-             AND note = 0 AND id <= ? AND read_at IS NULL",
+            "UPDATE messages SET read_at = $1 WHERE conversation_id = $2 AND author_kind = $3 \
+             AND note = 0 AND id <= $4 AND read_at IS NULL",
         )
         .bind(at)
         .bind(conversation_id)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, PgPool, SqlitePool};
 use tokio::sync::{Mutex, Notify};
 
 use crate::model::Millis;
@@ -113,13 +113,102 @@ impl From<StoreError> for crate::error::AppError {
 /// database busy waits up to 10 s instead of failing.
 const SQLITE_SETTINGS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000";
 
+/// The database a store runs on, from its URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file beside the server (`sqlite://…`): the default.
+    Sqlite,
+    /// A PostgreSQL server (`postgres://…` or `postgresql://…`), which several nodes can share.
+    Postgres,
+}
+
+impl Backend {
+    /// The database `url` points at; an unknown scheme is refused.
+    pub fn of(url: &str) -> StoreResult<Backend> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError(sqlx::Error::Configuration(
+                format!("a database URL starts with sqlite:// or postgres://, not {scheme}:")
+                    .into(),
+            ))),
+        }
+    }
+}
+
+/// The pool the session store keeps its table through: its library takes the database's
+/// own pool type.
+#[derive(Debug, Clone)]
+pub enum SessionsPool {
+    /// The SQLite file's.
+    Sqlite(SqlitePool),
+    /// The PostgreSQL database's.
+    Postgres(PgPool),
+}
+
+/// Opens a SQLite file (creating it and switching it to write-ahead logging the first time),
+/// migrates it and returns the reading pool, the sessions' pool and the writing connection.
+async fn open_sqlite(url: &str) -> StoreResult<(AnyPool, SessionsPool, AnyConnection)> {
+    // Created and switched to write-ahead logging once: the mode stays with the file.
+    let file = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    file.connect().await?.close().await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(SQLITE_SETTINGS).await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    let sessions = SqlitePool::connect_with(
+        SqliteConnectOptions::from_str(url)?
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10)),
+    )
+    .await?;
+    sqlx::migrate!("./migrations/sqlite")
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError(e.into()))?;
+    // Every write commits on this connection, and FULL syncs each commit to disk: an
+    // acknowledgement survives a power cut, not only a crash of the process. One sync
+    // serves a whole batch of writes.
+    let mut writer = AnyConnection::connect(url).await?;
+    writer.execute(SQLITE_SETTINGS).await?;
+    writer.execute("PRAGMA synchronous = FULL").await?;
+    Ok((pool, SessionsPool::Sqlite(sessions), writer))
+}
+
+/// Connects to a PostgreSQL database, migrates it and returns the reading pool, the
+/// sessions' pool and the writing connection. Commits are durable by PostgreSQL's own
+/// default (`synchronous_commit = on`).
+async fn open_postgres(url: &str) -> StoreResult<(AnyPool, SessionsPool, AnyConnection)> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .connect(url)
+        .await?;
+    let sessions = PgPool::connect(url).await?;
+    sqlx::migrate!("./migrations/postgres")
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError(e.into()))?;
+    let writer = AnyConnection::connect(url).await?;
+    Ok((pool, SessionsPool::Postgres(sessions), writer))
+}
+
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     /// The connection pool, for reads.
     pool: AnyPool,
     /// The pool the session store keeps its own table through.
-    sessions: SqlitePool,
+    sessions: SessionsPool,
     /// The one connection that writes: write transactions take turns on it and commit in
     /// groups, so event ids are committed and published in order and SQLite never answers
     /// "database is locked".
@@ -168,43 +257,16 @@ impl Store {
     /// Like [`Store::open`], with other bounds on a batch of writes (tests and the benchmark).
     pub async fn open_with(url: &str, bounds: BatchBounds) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
-        // Created and switched to write-ahead logging once: the mode stays with the file.
-        let file = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
-        file.connect().await?.close().await?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(SQLITE_SETTINGS).await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
-        // Sessions are kept by their own library, which takes a pool of the database's type.
-        let sessions = SqlitePool::connect_with(
-            SqliteConnectOptions::from_str(url)?
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10)),
-        )
-        .await?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError(e.into()))?;
+        let backend = Backend::of(url)?;
+        let (pool, sessions, writer) = match backend {
+            Backend::Sqlite => open_sqlite(url).await?,
+            Backend::Postgres => open_postgres(url).await?,
+        };
         let timers_changed = Arc::new(Notify::new());
         let outbox_changed = Arc::new(Notify::new());
-        // Every write commits on this connection, and FULL syncs each commit to disk: an
-        // acknowledgement survives a power cut, not only a crash of the process. One sync
-        // serves a whole batch of writes.
-        let mut writer = AnyConnection::connect(url).await?;
-        writer.execute(SQLITE_SETTINGS).await?;
-        writer.execute("PRAGMA synchronous = FULL").await?;
         let writer = writer::Writer::start(
             writer,
+            backend,
             bounds,
             Arc::clone(&timers_changed),
             Arc::clone(&outbox_changed),
@@ -236,7 +298,7 @@ impl Store {
     }
 
     /// The pool of the session store, which keeps its own table in the same database.
-    pub fn sessions_pool(&self) -> &SqlitePool {
+    pub fn sessions_pool(&self) -> &SessionsPool {
         &self.sessions
     }
 
@@ -262,7 +324,7 @@ impl Store {
 
     /// The visitor whose token hashes to `token_hash`.
     pub async fn visitor_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Visitor>> {
-        let row = sqlx::query("SELECT id, inbox_id, name FROM visitors WHERE token_hash = ?")
+        let row = sqlx::query("SELECT id, inbox_id, name FROM visitors WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
@@ -317,7 +379,7 @@ impl WriteTx {
         let payload = serde_json::to_string(&event).map_err(decode_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (inbox_id, conversation_id, visitor_id, for_visitor, payload, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(inbox_id)
         .bind(event.conversation_id())
@@ -346,7 +408,7 @@ impl WriteTx {
     ) -> StoreResult<Visitor> {
         let now = now_millis();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (inbox_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO visitors (inbox_id, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(inbox_id)
         .bind(token_hash)
@@ -363,7 +425,7 @@ impl WriteTx {
 
     /// What mailing a visitor needs: their email and the widget's language.
     pub async fn mail_facts(&mut self, visitor_id: i64) -> StoreResult<MailFacts> {
-        let row = sqlx::query("SELECT email, locale FROM visitors WHERE id = ?")
+        let row = sqlx::query("SELECT email, locale FROM visitors WHERE id = $1")
             .bind(visitor_id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -378,7 +440,7 @@ impl WriteTx {
 
     /// Remembers the language the widget speaks to a visitor.
     pub async fn set_visitor_locale(&mut self, visitor_id: i64, locale: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE visitors SET locale = ? WHERE id = ? AND locale IS NOT ?")
+        sqlx::query("UPDATE visitors SET locale = $1 WHERE id = $2 AND locale IS NOT $3")
             .bind(locale)
             .bind(visitor_id)
             .bind(locale)

@@ -30,8 +30,8 @@ impl Store {
     /// Items due for an attempt at `now`, oldest first.
     pub async fn due_outbox(&self, now: Millis, limit: i64) -> StoreResult<Vec<OutboxRow>> {
         let rows = sqlx::query(&format!(
-            "{OUTBOX_COLUMNS} WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
-             ORDER BY next_attempt_at, id LIMIT ?"
+            "{OUTBOX_COLUMNS} WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
@@ -61,7 +61,7 @@ impl Store {
     /// An inbox's webhook address and secret, if it has one.
     pub async fn webhook(&self, inbox_id: i64) -> StoreResult<Option<(String, String)>> {
         let row = sqlx::query(
-            "SELECT webhook_url, webhook_secret FROM inboxes WHERE id = ? \
+            "SELECT webhook_url, webhook_secret FROM inboxes WHERE id = $1 \
              AND webhook_url IS NOT NULL AND webhook_secret IS NOT NULL",
         )
         .bind(inbox_id)
@@ -89,7 +89,7 @@ impl WriteTx {
     pub async fn enqueue(&mut self, item: &Item) -> StoreResult<i64> {
         let now = now_millis();
         let id = sqlx::query_scalar(
-            "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id",
         )
         .bind(item.kind())
@@ -104,7 +104,7 @@ impl WriteTx {
 
     /// Records a delivery.
     pub async fn outbox_sent(&mut self, id: i64, at: Millis) -> StoreResult<()> {
-        sqlx::query("UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?")
+        sqlx::query("UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
             .bind(at)
             .bind(id)
             .execute(&mut *self.tx)
@@ -122,8 +122,8 @@ impl WriteTx {
         now: Millis,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbox SET attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
-             last_error = ?, failed_at = CASE WHEN ? IS NULL THEN ? END WHERE id = ?",
+            "UPDATE outbox SET attempts = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+             last_error = $3, failed_at = CASE WHEN $4 IS NULL THEN $5 END WHERE id = $6",
         )
         .bind(attempts)
         .bind(next)
@@ -142,7 +142,7 @@ impl WriteTx {
         inbox_id: i64,
         hook: Option<(&str, &str)>,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE inboxes SET webhook_url = ?, webhook_secret = ? WHERE id = ?")
+        sqlx::query("UPDATE inboxes SET webhook_url = $1, webhook_secret = $2 WHERE id = $3")
             .bind(hook.map(|h| h.0))
             .bind(hook.map(|h| h.1))
             .bind(inbox_id)
@@ -153,7 +153,7 @@ impl WriteTx {
 
     /// An inbox's webhook secret, read inside the transaction (kept when the address changes).
     pub async fn webhook_secret(&mut self, inbox_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT webhook_secret FROM inboxes WHERE id = ?")
+        sqlx::query_scalar("SELECT webhook_secret FROM inboxes WHERE id = $1")
             .bind(inbox_id)
             .fetch_optional(&mut *self.tx)
             .await

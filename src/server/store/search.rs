@@ -29,11 +29,11 @@ impl Store {
         // Within one conversation, the index is read only over the range of its message ids
         // (a seek, not a walk through every match of the database).
         let scope = if conversation_id.is_some() {
-            "AND m.conversation_id = ?3 \
-             AND messages_fts.rowid >= (SELECT MIN(id) FROM messages WHERE conversation_id = ?3) \
-             AND messages_fts.rowid <= (SELECT MAX(id) FROM messages WHERE conversation_id = ?3)"
+            "AND m.conversation_id = $3 \
+             AND messages_fts.rowid >= (SELECT MIN(id) FROM messages WHERE conversation_id = $3) \
+             AND messages_fts.rowid <= (SELECT MAX(id) FROM messages WHERE conversation_id = $3)"
         } else {
-            "AND ?3 IS NULL"
+            "AND $3 IS NULL"
         };
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.created_at, m.note, \
@@ -41,8 +41,8 @@ impl Store {
              v.id AS visitor_id, v.name AS visitor_name \
              FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
              JOIN conversations c ON c.id = m.conversation_id JOIN visitors v ON v.id = c.visitor_id \
-             WHERE messages_fts MATCH ?1 AND c.inbox_id IN (SELECT value FROM json_each(?2)) \
-             {scope} ORDER BY messages_fts.rowid DESC LIMIT ?4",
+             WHERE messages_fts MATCH $1 AND c.inbox_id IN (SELECT value FROM json_each($2)) \
+             {scope} ORDER BY messages_fts.rowid DESC LIMIT $4",
             start = MATCH_START as u32,
             end = MATCH_END as u32,
         ))
@@ -83,7 +83,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT rowid, highlight(visitors_fts, 0, char({start}), char({end})) AS name, \
              highlight(visitors_fts, 1, char({start}), char({end})) AS email \
-             FROM visitors_fts WHERE visitors_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+             FROM visitors_fts WHERE visitors_fts MATCH $1 ORDER BY rowid DESC LIMIT $2",
             start = MATCH_START as u32,
             end = MATCH_END as u32,
         ))
@@ -119,8 +119,8 @@ impl Store {
         let visitors = serde_json::to_string(visitor_ids).map_err(decode_error)?;
         let inboxes = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each(?)) \
-             AND c.inbox_id IN (SELECT value FROM json_each(?)) ORDER BY c.id DESC LIMIT ?"
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each($1)) \
+             AND c.inbox_id IN (SELECT value FROM json_each($2)) ORDER BY c.id DESC LIMIT $3"
         ))
         .bind(visitors)
         .bind(inboxes)
@@ -139,8 +139,8 @@ impl Store {
     ) -> StoreResult<Vec<ConversationSummary>> {
         let inboxes = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE v.contact_id = ? \
-             AND c.inbox_id IN (SELECT value FROM json_each(?)) ORDER BY c.id DESC LIMIT ?"
+            "{CONVERSATION_COLUMNS} WHERE v.contact_id = $1 \
+             AND c.inbox_id IN (SELECT value FROM json_each($2)) ORDER BY c.id DESC LIMIT $3"
         ))
         .bind(contact_id)
         .bind(inboxes)
@@ -181,19 +181,19 @@ impl Store {
             "SELECT x.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = x.id \
              AND m.author_kind <> 'system' AND m.note = 0) AS message_count, \
              (SELECT closed_at FROM conversations WHERE id = x.id) AS closed_at FROM ( \
-             {CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each(?1)) \
-             AND (?2 IS NULL OR c.inbox_id = ?2) \
-             AND (?3 IS NULL OR c.assignee_id = ?3 OR EXISTS (SELECT 1 FROM messages m \
-             WHERE m.conversation_id = c.id AND m.author_agent_id = ?3)) \
-             AND (?4 IS NULL OR c.status = ?4) \
-             AND (?5 IS NULL OR c.created_at >= ?5) AND (?6 IS NULL OR c.created_at < ?6) \
-             AND (?7 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels cl \
-             JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id AND l.name = ?7)) \
-             AND (?8 IS NULL OR v.name LIKE ?8 ESCAPE '\\' OR v.email LIKE ?8 ESCAPE '\\' \
-             OR '#' || v.id = ?9) \
-             AND (?12 IS NULL OR EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id \
-             AND r.score BETWEEN ?12 AND ?13)) \
-             ORDER BY c.id DESC LIMIT ?10 OFFSET ?11) x ORDER BY x.id DESC"
+             {CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
+             AND ($2 IS NULL OR c.inbox_id = $2) \
+             AND ($3 IS NULL OR c.assignee_id = $3 OR EXISTS (SELECT 1 FROM messages m \
+             WHERE m.conversation_id = c.id AND m.author_agent_id = $3)) \
+             AND ($4 IS NULL OR c.status = $4) \
+             AND ($5 IS NULL OR c.created_at >= $5) AND ($6 IS NULL OR c.created_at < $6) \
+             AND ($7 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels cl \
+             JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id AND l.name = $7)) \
+             AND ($8 IS NULL OR v.name LIKE $8 ESCAPE '\\' OR v.email LIKE $8 ESCAPE '\\' \
+             OR '#' || v.id = $9) \
+             AND ($12 IS NULL OR EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id \
+             AND r.score BETWEEN $12 AND $13)) \
+             ORDER BY c.id DESC LIMIT $10 OFFSET $11) x ORDER BY x.id DESC"
         ))
         .bind(inboxes)
         .bind(filter.inbox_id)
@@ -234,9 +234,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let now = super::now_millis();
         sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
              INSERT INTO visitors (inbox_id, token_hash, name, email, created_at, last_seen_at) \
-             SELECT ?2, 'bench-' || i || '-' || ?3, 'Visitor ' || i, 'visitor' || i || '@example.com', ?3, ?3 FROM n",
+             SELECT $2, 'bench-' || i || '-' || $3, 'Visitor ' || i, 'visitor' || i || '@example.com', $3, $3 FROM n",
         )
         .bind(conversations)
         .bind(inbox_id)
@@ -244,9 +244,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
              INSERT INTO conversations (inbox_id, visitor_id, status, created_at, last_message_at, closed_at) \
-             SELECT ?2, v.id, 'closed', ?3, ?3, ?3 FROM visitors v WHERE v.token_hash LIKE 'bench-%-' || ?3",
+             SELECT $2, v.id, 'closed', $3, $3, $3 FROM visitors v WHERE v.token_hash LIKE 'bench-%-' || $3",
         )
         .bind(conversations)
         .bind(inbox_id)
@@ -254,8 +254,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1), \
-             w(k, word) AS (SELECT key, value FROM json_each(?2)) \
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1), \
+             w(k, word) AS (SELECT key, value FROM json_each($2)) \
              INSERT INTO messages (conversation_id, author_kind, author_name, body, created_at) \
              SELECT c.id, CASE WHEN n.i % 2 = 0 THEN 'visitor' ELSE 'agent' END, \
              CASE WHEN n.i % 2 = 0 THEN NULL ELSE 'Agent' END, \
@@ -263,7 +263,7 @@ impl Store {
              (SELECT word FROM w WHERE k = (c.id * 11 + n.i * 3) % 50) || ' my ' || \
              (SELECT word FROM w WHERE k = (c.id + n.i * 17) % 50) || ' number ' || (c.id * 31 + n.i) || \
              ' is ' || (SELECT word FROM w WHERE k = (c.id * 3 + n.i * 29) % 50) || ' please', \
-             ?3 FROM conversations c CROSS JOIN n WHERE c.inbox_id = ?4 AND c.created_at = ?3",
+             $3 FROM conversations c CROSS JOIN n WHERE c.inbox_id = $4 AND c.created_at = $3",
         )
         .bind(per_conversation)
         .bind(WORDS)

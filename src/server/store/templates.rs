@@ -40,7 +40,7 @@ impl Store {
     ) -> StoreResult<Vec<Template>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{TEMPLATE_COLUMNS} WHERE owner_id = ? OR inbox_id IN (SELECT value FROM json_each(?)) \
+            "{TEMPLATE_COLUMNS} WHERE owner_id = $1 OR inbox_id IN (SELECT value FROM json_each($2)) \
              ORDER BY shortcut, id"
         ))
         .bind(agent_id)
@@ -52,7 +52,7 @@ impl Store {
 
     /// One template.
     pub async fn template(&self, id: i64) -> StoreResult<Option<Template>> {
-        let row = sqlx::query(&format!("{TEMPLATE_COLUMNS} WHERE id = ?"))
+        let row = sqlx::query(&format!("{TEMPLATE_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -66,7 +66,7 @@ impl WriteTx {
         let (owner_id, inbox_id) = new.columns();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO templates (title, shortcut, body, owner_id, inbox_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(new.title)
         .bind(new.shortcut)
@@ -89,8 +89,8 @@ impl WriteTx {
     pub async fn update_template(&mut self, id: i64, new: &NewTemplate<'_>) -> StoreResult<()> {
         let (owner_id, inbox_id) = new.columns();
         sqlx::query(
-            "UPDATE templates SET title = ?, shortcut = ?, body = ?, owner_id = ?, inbox_id = ? \
-             WHERE id = ?",
+            "UPDATE templates SET title = $1, shortcut = $2, body = $3, owner_id = $4, inbox_id = $5 \
+             WHERE id = $6",
         )
         .bind(new.title)
         .bind(new.shortcut)
@@ -105,7 +105,7 @@ impl WriteTx {
 
     /// Deletes a template.
     pub async fn delete_template(&mut self, id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM templates WHERE id = ?")
+        sqlx::query("DELETE FROM templates WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;

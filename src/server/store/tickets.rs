@@ -40,8 +40,8 @@ impl Store {
     ) -> StoreResult<Vec<Ticket>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
-            "{TICKET_COLUMNS} WHERE t.inbox_id IN (SELECT value FROM json_each(?)) \
-             AND (? IS NULL OR t.status = ?) ORDER BY t.id DESC LIMIT ?"
+            "{TICKET_COLUMNS} WHERE t.inbox_id IN (SELECT value FROM json_each($1)) \
+             AND ($2 IS NULL OR t.status = $3) ORDER BY t.id DESC LIMIT $4"
         ))
         .bind(ids)
         .bind(status.map(TicketStatus::as_str))
@@ -54,7 +54,7 @@ impl Store {
 
     /// One ticket.
     pub async fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
-        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -65,7 +65,7 @@ impl Store {
     pub async fn ticket_comments(&self, ticket_id: i64) -> StoreResult<Vec<TicketComment>> {
         let rows = sqlx::query(
             "SELECT id, author_name, body, created_at, emailed FROM ticket_comments \
-             WHERE ticket_id = ? ORDER BY id",
+             WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket_id)
         .fetch_all(&self.pool)
@@ -87,7 +87,7 @@ impl Store {
     pub async fn inbox_members(&self, inbox_id: i64) -> StoreResult<Vec<AgentRef>> {
         let rows = sqlx::query(
             "SELECT a.id, a.name FROM agents a JOIN inbox_agents m ON m.agent_id = a.id \
-             WHERE m.inbox_id = ? AND a.state = 'active' ORDER BY a.name COLLATE NOCASE, a.id",
+             WHERE m.inbox_id = $1 AND a.state = 'active' ORDER BY a.name COLLATE NOCASE, a.id",
         )
         .bind(inbox_id)
         .fetch_all(&self.pool)
@@ -110,7 +110,7 @@ impl WriteTx {
         sqlx::query_scalar(
             "INSERT INTO tickets (inbox_id, conversation_id, subject, body, requester_email, status, \
              assignee_id, created_by, created_at, updated_at, priority, kind) \
-             VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(new.inbox_id)
         .bind(new.conversation_id)
@@ -129,7 +129,7 @@ impl WriteTx {
 
     /// One ticket, read inside the transaction.
     pub async fn ticket(&mut self, id: i64) -> StoreResult<Option<Ticket>> {
-        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = ?"))
+        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE t.id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -145,8 +145,8 @@ impl WriteTx {
         priority: TicketPriority,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE tickets SET status = ?, assignee_id = ?, priority = ?, updated_at = ? \
-             WHERE id = ?",
+            "UPDATE tickets SET status = $1, assignee_id = $2, priority = $3, updated_at = $4 \
+             WHERE id = $5",
         )
         .bind(status.as_str())
         .bind(assignee_id)
@@ -169,7 +169,7 @@ impl WriteTx {
         let now = now_millis();
         let id = sqlx::query_scalar(
             "INSERT INTO ticket_comments (ticket_id, agent_id, author_name, body, created_at, \
-             emailed) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             emailed) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(ticket_id)
         .bind(author.id)
@@ -179,7 +179,7 @@ impl WriteTx {
         .bind(emailed)
         .fetch_one(&mut *self.tx)
         .await?;
-        sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(ticket_id)
             .execute(&mut *self.tx)
@@ -202,7 +202,7 @@ impl WriteTx {
         email: &str,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE visitors SET name = COALESCE(name, ?), email = COALESCE(email, ?) WHERE id = ?",
+            "UPDATE visitors SET name = COALESCE(name, $1), email = COALESCE(email, $2) WHERE id = $3",
         )
         .bind(name)
         .bind(email)
@@ -214,7 +214,7 @@ impl WriteTx {
 
     /// Sets a visitor's email (a ticket's requester, filled in by the agent).
     pub async fn set_visitor_email(&mut self, visitor_id: i64, email: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE visitors SET email = ? WHERE id = ?")
+        sqlx::query("UPDATE visitors SET email = $1 WHERE id = $2")
             .bind(email)
             .bind(visitor_id)
             .execute(&mut *self.tx)

@@ -33,7 +33,7 @@ impl Store {
     /// Timers due at `now`, earliest first.
     pub async fn due_timers(&self, now: Millis, limit: i64) -> StoreResult<Vec<Timer>> {
         let rows = sqlx::query(
-            "SELECT kind, subject_id, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+            "SELECT kind, subject_id, due_at FROM timers WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
         )
         .bind(now)
         .bind(limit)
@@ -64,10 +64,10 @@ impl WriteTx {
     /// moved to the new time; without, an existing one is kept (its wait started earlier).
     pub async fn schedule_timer(&mut self, timer: Timer, replace: bool) -> StoreResult<()> {
         let sql = if replace {
-            "INSERT INTO timers (kind, subject_id, due_at) VALUES (?, ?, ?) \
+            "INSERT INTO timers (kind, subject_id, due_at) VALUES ($1, $2, $3) \
              ON CONFLICT (kind, subject_id) DO UPDATE SET due_at = excluded.due_at"
         } else {
-            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) VALUES (?, ?, ?)"
+            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) VALUES ($1, $2, $3)"
         };
         sqlx::query(sql)
             .bind(timer.kind.as_str())
@@ -81,7 +81,7 @@ impl WriteTx {
 
     /// Removes a timer (no-op when none is scheduled).
     pub async fn cancel_timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM timers WHERE kind = ? AND subject_id = ?")
+        sqlx::query("DELETE FROM timers WHERE kind = $1 AND subject_id = $2")
             .bind(kind.as_str())
             .bind(subject_id)
             .execute(&mut *self.tx)
@@ -101,7 +101,7 @@ impl WriteTx {
             .collect();
         sqlx::query(
             "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) AS j ORDER BY j.key",
+             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($1) AS j ORDER BY j.key",
         )
         .bind(serde_json::to_string(&rows).map_err(decode_error)?)
         .execute(&mut *self.tx)
@@ -116,7 +116,7 @@ impl WriteTx {
             return Ok(());
         }
         sqlx::query(
-            "DELETE FROM timers WHERE kind = ? AND subject_id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM timers WHERE kind = $1 AND subject_id IN (SELECT value FROM json_each($2))",
         )
         .bind(kind.as_str())
         .bind(serde_json::to_string(subject_ids).map_err(decode_error)?)
@@ -129,7 +129,7 @@ impl WriteTx {
     /// since the engine listed it).
     pub async fn timer(&mut self, kind: TimerKind, subject_id: i64) -> StoreResult<Option<Timer>> {
         let row = sqlx::query(
-            "SELECT kind, subject_id, due_at FROM timers WHERE kind = ? AND subject_id = ?",
+            "SELECT kind, subject_id, due_at FROM timers WHERE kind = $1 AND subject_id = $2",
         )
         .bind(kind.as_str())
         .bind(subject_id)

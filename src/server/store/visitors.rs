@@ -105,7 +105,7 @@ impl Store {
     /// The language the widget last spoke to a visitor, so an unchanged one is not written again.
     pub async fn visitor_locale(&self, visitor_id: i64) -> StoreResult<Option<String>> {
         Ok(
-            sqlx::query_scalar::<_, Option<String>>("SELECT locale FROM visitors WHERE id = ?")
+            sqlx::query_scalar::<_, Option<String>>("SELECT locale FROM visitors WHERE id = $1")
                 .bind(visitor_id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -115,7 +115,7 @@ impl Store {
 
     /// The online table's row of a visitor who has viewed a page; `None` for one who never has.
     pub async fn online_row(&self, visitor_id: i64) -> StoreResult<Option<OnlineVisitor>> {
-        let row = sqlx::query(&format!("{ONLINE_COLUMNS} WHERE v.id = ?"))
+        let row = sqlx::query(&format!("{ONLINE_COLUMNS} WHERE v.id = $1"))
             .bind(visitor_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -136,7 +136,7 @@ impl Store {
             "SELECT id, inbox_id, name, email, phone, notes, screen, language, time_zone, \
              first_visit_at, first_landing_url, first_landing_title, form_answers, \
              (SELECT name FROM inboxes WHERE id = department_id) AS department \
-             FROM visitors WHERE id = ?",
+             FROM visitors WHERE id = $1",
         )
         .bind(visitor_id)
         .fetch_optional(&self.pool)
@@ -175,7 +175,7 @@ impl Store {
     /// The form state a widget starts from: whether the visitor answered the pre-chat form.
     pub async fn form_answered(&self, visitor_id: i64) -> StoreResult<bool> {
         let at: Option<Millis> =
-            sqlx::query_scalar("SELECT form_answered_at FROM visitors WHERE id = ?")
+            sqlx::query_scalar("SELECT form_answered_at FROM visitors WHERE id = $1")
                 .bind(visitor_id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -186,7 +186,7 @@ impl Store {
     /// The inboxes a visitor's conversations are in (their own inbox aside).
     pub async fn conversation_inboxes_of(&self, visitor_id: i64) -> StoreResult<Vec<i64>> {
         Ok(
-            sqlx::query_scalar("SELECT DISTINCT inbox_id FROM conversations WHERE visitor_id = ?")
+            sqlx::query_scalar("SELECT DISTINCT inbox_id FROM conversations WHERE visitor_id = $1")
                 .bind(visitor_id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -196,7 +196,7 @@ impl Store {
     /// A visitor's visits, newest first.
     pub async fn visits_of(&self, visitor_id: i64) -> StoreResult<Vec<VisitRecord>> {
         let rows = sqlx::query(&format!(
-            "{VISIT_COLUMNS} WHERE vi.visitor_id = ? ORDER BY vi.id DESC LIMIT ?"
+            "{VISIT_COLUMNS} WHERE vi.visitor_id = $1 ORDER BY vi.id DESC LIMIT $2"
         ))
         .bind(visitor_id)
         .bind(PROFILE_VISITS)
@@ -225,8 +225,8 @@ impl Store {
     /// The pages a visitor opened most recently, newest first.
     pub async fn recent_pages(&self, visitor_id: i64) -> StoreResult<Vec<PageRecord>> {
         let rows = sqlx::query(
-            "SELECT url, title, started_at, ended_at FROM page_views WHERE visitor_id = ? \
-             ORDER BY id DESC LIMIT ?",
+            "SELECT url, title, started_at, ended_at FROM page_views WHERE visitor_id = $1 \
+             ORDER BY id DESC LIMIT $2",
         )
         .bind(visitor_id)
         .bind(PROFILE_PAGES)
@@ -249,13 +249,13 @@ impl WriteTx {
     /// The visitor's latest visit and the page they are on.
     pub async fn visit_facts(&mut self, visitor_id: i64) -> StoreResult<VisitFacts> {
         let visit = sqlx::query(
-            "SELECT id, last_seen_at FROM visits WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
+            "SELECT id, last_seen_at FROM visits WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1",
         )
         .bind(visitor_id)
         .fetch_optional(&mut *self.tx)
         .await?;
         let open_page_url: Option<String> = sqlx::query_scalar(
-            "SELECT url FROM page_views WHERE visitor_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+            "SELECT url FROM page_views WHERE visitor_id = $1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(visitor_id)
         .fetch_optional(&mut *self.tx)
@@ -276,7 +276,7 @@ impl WriteTx {
             "SELECT j.value AS visitor_id, vi.id AS visit_id, vi.last_seen_at, \
              (SELECT url FROM page_views WHERE visitor_id = j.value AND ended_at IS NULL \
               ORDER BY id DESC LIMIT 1) AS open_page_url \
-             FROM (SELECT DISTINCT value FROM json_each(?)) AS j \
+             FROM (SELECT DISTINCT value FROM json_each($1)) AS j \
              LEFT JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = j.value)",
         )
         .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
@@ -316,8 +316,8 @@ impl WriteTx {
             .map(|v| serde_json::json!([v.visit_id, v.visitor_id, v.page.url, v.page.title]))
             .collect();
         sqlx::query(
-            "UPDATE page_views SET ended_at = MAX(started_at, ?) \
-             WHERE visitor_id IN (SELECT value FROM json_each(?)) AND ended_at IS NULL",
+            "UPDATE page_views SET ended_at = MAX(started_at, $1) \
+             WHERE visitor_id IN (SELECT value FROM json_each($2)) AND ended_at IS NULL",
         )
         .bind(at)
         .bind(&visitor_ids)
@@ -325,8 +325,8 @@ impl WriteTx {
         .await?;
         sqlx::query(
             "INSERT INTO page_views (visit_id, visitor_id, url, title, started_at) \
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ? \
-             FROM json_each(?) AS j ORDER BY j.key",
+             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, $1 \
+             FROM json_each($2) AS j ORDER BY j.key",
         )
         .bind(at)
         .bind(serde_json::to_string(&rows).map_err(super::decode_error)?)
@@ -343,16 +343,16 @@ impl WriteTx {
         at: Millis,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) \
-             WHERE id IN (SELECT value FROM json_each(?))",
+            "UPDATE visits SET last_seen_at = MAX(last_seen_at, $1) \
+             WHERE id IN (SELECT value FROM json_each($2))",
         )
         .bind(at)
         .bind(visit_ids)
         .execute(&mut *self.tx)
         .await?;
         sqlx::query(
-            "UPDATE visitors SET last_seen_at = MAX(last_seen_at, ?) \
-             WHERE id IN (SELECT value FROM json_each(?))",
+            "UPDATE visitors SET last_seen_at = MAX(last_seen_at, $1) \
+             WHERE id IN (SELECT value FROM json_each($2))",
         )
         .bind(at)
         .bind(visitor_ids)
@@ -394,7 +394,7 @@ impl WriteTx {
             "UPDATE visitors SET screen = COALESCE(j.value ->> 1, screen), \
              language = COALESCE(j.value ->> 2, language), \
              time_zone = COALESCE(j.value ->> 3, time_zone) \
-             FROM json_each(?) AS j WHERE visitors.id = j.value ->> 0",
+             FROM json_each($1) AS j WHERE visitors.id = j.value ->> 0",
         )
         .bind(serde_json::to_string(&rows).map_err(super::decode_error)?)
         .execute(&mut *self.tx)
@@ -405,7 +405,7 @@ impl WriteTx {
     /// The online table's rows of these visitors, read in the transaction (with its writes).
     pub async fn online_rows(&mut self, visitor_ids: &[i64]) -> StoreResult<Vec<OnlineVisitor>> {
         let rows = sqlx::query(&format!(
-            "{ONLINE_COLUMNS} WHERE v.id IN (SELECT value FROM json_each(?))"
+            "{ONLINE_COLUMNS} WHERE v.id IN (SELECT value FROM json_each($1))"
         ))
         .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
         .fetch_all(&mut *self.tx)
@@ -418,7 +418,7 @@ impl WriteTx {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO visits (visitor_id, started_at, last_seen_at, landing_url, landing_title, referrer, \
              ip, user_agent, browser, os, device, city, country) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(visit.visitor_id)
         .bind(visit.at)
@@ -437,9 +437,9 @@ impl WriteTx {
         .await?;
         sqlx::query(
             "UPDATE visitors SET visit_count = visit_count + 1, \
-             first_visit_at = COALESCE(first_visit_at, ?), \
-             first_landing_url = COALESCE(first_landing_url, ?), \
-             first_landing_title = COALESCE(first_landing_title, ?) WHERE id = ?",
+             first_visit_at = COALESCE(first_visit_at, $1), \
+             first_landing_url = COALESCE(first_landing_url, $2), \
+             first_landing_title = COALESCE(first_landing_title, $3) WHERE id = $4",
         )
         .bind(visit.at)
         .bind(&visit.landing.url)
@@ -454,8 +454,8 @@ impl WriteTx {
     /// was last seen then. (A page opened after `at` belongs to their return.)
     pub async fn visitor_left(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE page_views SET ended_at = MAX(started_at, ?) \
-             WHERE visitor_id = ? AND ended_at IS NULL AND started_at <= ?",
+            "UPDATE page_views SET ended_at = MAX(started_at, $1) \
+             WHERE visitor_id = $2 AND ended_at IS NULL AND started_at <= $3",
         )
         .bind(at)
         .bind(visitor_id)
@@ -463,7 +463,7 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         let visit: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(id) FROM visits WHERE visitor_id = ?")
+            sqlx::query_scalar("SELECT MAX(id) FROM visits WHERE visitor_id = $1")
                 .bind(visitor_id)
                 .fetch_one(&mut *self.tx)
                 .await?;
@@ -483,8 +483,8 @@ impl WriteTx {
     ) -> StoreResult<()> {
         let ids = serde_json::to_string(visitor_ids).map_err(super::decode_error)?;
         sqlx::query(
-            "UPDATE visits SET last_seen_at = MAX(last_seen_at, ?) WHERE id IN \
-             (SELECT MAX(id) FROM visits WHERE visitor_id IN (SELECT value FROM json_each(?)) \
+            "UPDATE visits SET last_seen_at = MAX(last_seen_at, $1) WHERE id IN \
+             (SELECT MAX(id) FROM visits WHERE visitor_id IN (SELECT value FROM json_each($2)) \
              GROUP BY visitor_id)",
         )
         .bind(at)
@@ -516,8 +516,8 @@ impl WriteTx {
     ) -> StoreResult<()> {
         let json = serde_json::to_string(answers.answers).map_err(super::decode_error)?;
         sqlx::query(
-            "UPDATE visitors SET name = COALESCE(?, name), email = COALESCE(?, email), \
-             form_answers = ?, form_answered_at = ?, department_id = ? WHERE id = ?",
+            "UPDATE visitors SET name = COALESCE($1, name), email = COALESCE($2, email), \
+             form_answers = $3, form_answered_at = $4, department_id = $5 WHERE id = $6",
         )
         .bind(answers.name)
         .bind(answers.email)
@@ -532,7 +532,7 @@ impl WriteTx {
 
     /// Whether a visitor answered the pre-chat form, and the department (an inbox) they chose.
     pub async fn form_state(&mut self, visitor_id: i64) -> StoreResult<(bool, Option<i64>)> {
-        let row = sqlx::query("SELECT form_answered_at, department_id FROM visitors WHERE id = ?")
+        let row = sqlx::query("SELECT form_answered_at, department_id FROM visitors WHERE id = $1")
             .bind(visitor_id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -547,14 +547,16 @@ impl WriteTx {
 
     /// Replaces what the team knows about a visitor.
     pub async fn update_visitor(&mut self, visitor_id: i64, edit: &VisitorEdit) -> StoreResult<()> {
-        sqlx::query("UPDATE visitors SET name = ?, email = ?, phone = ?, notes = ? WHERE id = ?")
-            .bind(&edit.name)
-            .bind(&edit.email)
-            .bind(&edit.phone)
-            .bind(&edit.notes)
-            .bind(visitor_id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE visitors SET name = $1, email = $2, phone = $3, notes = $4 WHERE id = $5",
+        )
+        .bind(&edit.name)
+        .bind(&edit.email)
+        .bind(&edit.phone)
+        .bind(&edit.notes)
+        .bind(visitor_id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use sqlx::AnyConnection;
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
 
-use super::{StoreError, StoreResult};
+use super::{Backend, StoreError, StoreResult};
 use crate::server::hub::{Hub, StoredEvent};
 
 /// How big and how old a batch may grow while writes keep joining it; the next write
@@ -42,6 +42,8 @@ pub(super) struct Writer {
     abandoned: bool,
     /// The store has closed: no more writes.
     closed: bool,
+    /// The database it writes to.
+    backend: Backend,
     /// When a batch commits before its queue is done.
     bounds: BatchBounds,
     /// Batches committed so far (tests check that queued writes shared one).
@@ -104,6 +106,7 @@ impl Writer {
     /// A writer on `conn`, with its flusher running in the background.
     pub(super) fn start(
         conn: AnyConnection,
+        backend: Backend,
         bounds: BatchBounds,
         timers_changed: Arc<Notify>,
         outbox_changed: Arc<Notify>,
@@ -114,6 +117,7 @@ impl Writer {
             batch: Batch::default(),
             abandoned: false,
             closed: false,
+            backend,
             bounds,
             commits: 0,
             flush: Arc::clone(&flush),
@@ -151,11 +155,27 @@ impl Writer {
             guard.settle(full || old).await;
         }
         if guard.batch.began.is_none() {
-            // IMMEDIATE: take the write lock now, so no other connection's write makes this
-            // transaction's snapshot stale ("database is locked" on its first write).
-            sqlx::query("BEGIN IMMEDIATE")
-                .execute(&mut guard.conn)
-                .await?;
+            match guard.backend {
+                // IMMEDIATE: take the write lock now, so no other connection's write makes
+                // this transaction's snapshot stale ("database is locked" on its first write).
+                Backend::Sqlite => {
+                    sqlx::query("BEGIN IMMEDIATE")
+                        .execute(&mut guard.conn)
+                        .await?;
+                }
+                // Every node's batches take one lock in turn until they commit: event ids
+                // (drawn from one sequence inside it) are then committed in the order they
+                // were drawn, and a reader never sees a later id before an earlier one. The
+                // key, 0x5b0a_4d00, is Switchboard's own.
+                Backend::Postgres => {
+                    sqlx::query("BEGIN").execute(&mut guard.conn).await?;
+                    sqlx::query(
+                        "SELECT 1 FROM (SELECT pg_advisory_xact_lock(1527401728)) AS locked",
+                    )
+                    .execute(&mut guard.conn)
+                    .await?;
+                }
+            }
             guard.batch.began = Some(Instant::now());
         }
         if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut guard.conn).await {
