@@ -169,11 +169,16 @@ impl Writer {
                 // key, 0x5b0a_4d00, is Switchboard's own.
                 Backend::Postgres => {
                     sqlx::query("BEGIN").execute(&mut guard.conn).await?;
-                    sqlx::query(
+                    let locked = sqlx::query(
                         "SELECT 1 FROM (SELECT pg_advisory_xact_lock(1527401728)) AS locked",
                     )
                     .execute(&mut guard.conn)
-                    .await?;
+                    .await;
+                    if let Err(e) = locked {
+                        // No batch began: the next write begins afresh.
+                        let _ = sqlx::query("ROLLBACK").execute(&mut guard.conn).await;
+                        return Err(e.into());
+                    }
                 }
             }
             guard.batch.began = Some(Instant::now());
