@@ -15,7 +15,8 @@ step "clippy, browser builds (the workspace's hydrate and the visitor widget, wa
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --package switchboard-widget --target wasm32-unknown-unknown -- -D warnings
 
-step "unit, store and integration tests"
+step "unit, store and integration tests (the store's on SQLite and on PostgreSQL)"
+source scripts/test-postgres.sh
 # The flag cargo-leptos sets for debug builds: components type-erased, so the test binaries
 # are a quarter of the size and `cargo leptos build` below reuses much of this build (on a
 # clean clone it then compiles 332 crates instead of 722).

@@ -19,6 +19,30 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The URL of a fresh, empty database on the throwaway PostgreSQL that `scripts/test.sh`
+/// starts (its address in `SWITCHBOARD_TEST_POSTGRES`).
+pub async fn postgres_database() -> String {
+    use sqlx::{Connection, Executor};
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let admin = std::env::var("SWITCHBOARD_TEST_POSTGRES").expect(
+        "SWITCHBOARD_TEST_POSTGRES is not set: run scripts/test.sh, which starts a throwaway \
+         PostgreSQL for these tests",
+    );
+    let name = format!(
+        "test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("the test PostgreSQL answers");
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("a database is created");
+    let (server, _) = admin.rsplit_once('/').expect("the URL names a database");
+    format!("{server}/{name}")
+}
+
 /// A `send` frame of text (a visitor omits the conversation).
 pub fn send(client_id: &str, conversation_id: Option<i64>, body: &str) -> ClientFrame {
     ClientFrame::Send {

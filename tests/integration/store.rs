@@ -10,6 +10,45 @@ async fn open(dir: &tempfile::TempDir) -> Store {
     Store::open(&url).await.expect("store opens")
 }
 
+/// Runs `test` on a fresh store in a SQLite file, then on one in a fresh PostgreSQL database.
+async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("dir");
+    test(open(&dir).await).await;
+    let url = crate::common::postgres_database().await;
+    test(
+        Store::open(&url)
+            .await
+            .expect("the store opens on PostgreSQL"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_postgresql_database_is_migrated_once_and_keeps_its_data() {
+    let url = crate::common::postgres_database().await;
+    {
+        let store = Store::open(&url).await.expect("store opens");
+        let mut tx = store.write().await.expect("tx");
+        tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+            .await
+            .expect("insert");
+        tx.commit(&Hub::new()).await.expect("commit");
+        store.close().await;
+    }
+    let reopened = Store::open(&url).await.expect("store opens again");
+    assert_eq!(reopened.agent_count().await.expect("count"), 1);
+    let credentials = reopened
+        .credentials("ana@example.com")
+        .await
+        .expect("query")
+        .expect("found");
+    assert_eq!(credentials.agent.role, Role::Operator);
+}
+
 #[tokio::test]
 async fn the_database_is_a_wal_file_that_keeps_its_data() {
     let dir = tempfile::tempdir().expect("dir");
@@ -39,8 +78,10 @@ async fn the_database_is_a_wal_file_that_keeps_its_data() {
 
 #[tokio::test]
 async fn a_dropped_transaction_stores_and_publishes_nothing() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir).await;
+    on_both(a_dropped_transaction_on).await;
+}
+
+async fn a_dropped_transaction_on(store: Store) {
     let hub = Hub::new();
     let mut tx = store.write().await.expect("tx");
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
@@ -166,12 +207,17 @@ async fn events_are_committed_in_order_with_their_rows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_queued_together_commit_once_and_each_learns_its_own_outcome() {
     let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let sqlite = format!("sqlite://{}", dir.path().join("test.db").display());
+    writes_queued_together_on(&sqlite).await;
+    writes_queued_together_on(&crate::common::postgres_database().await).await;
+}
+
+async fn writes_queued_together_on(url: &str) {
     let bounds = BatchBounds {
         max_writes: 1_000,
         max_wait: std::time::Duration::from_secs(60),
     };
-    let store = Store::open_with(&url, bounds).await.expect("store opens");
+    let store = Store::open_with(url, bounds).await.expect("store opens");
     let hub = Hub::new();
     let mut tx = store.write().await.expect("tx");
     tx.insert_agent("Taken", "taken@example.com", "hash", Role::Operator)
@@ -275,8 +321,10 @@ fn assert_unique_violation(result: Result<(), StoreError>) {
 
 #[tokio::test]
 async fn a_visitor_has_at_most_one_open_conversation() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir).await;
+    on_both(at_most_one_open_conversation_on).await;
+}
+
+async fn at_most_one_open_conversation_on(store: Store) {
     let mut tx = store.write().await.expect("tx");
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
     let visitor = tx.insert_visitor(inbox.id, "hash").await.expect("visitor");
@@ -292,8 +340,10 @@ async fn a_visitor_has_at_most_one_open_conversation() {
 
 #[tokio::test]
 async fn pruning_removes_only_a_leading_run_of_old_events_and_keeps_the_newest() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir).await;
+    on_both(pruning_on).await;
+}
+
+async fn pruning_on(store: Store) {
     let hub = Hub::new();
     // Six events written at these times (the fourth after the clock stepped back).
     let times = [1_000, 2_000, 9_000, 3_000, 9_500, 4_000];
@@ -314,7 +364,7 @@ async fn pruning_removes_only_a_leading_run_of_old_events_and_keeps_the_newest()
         .map(|e| e.id)
         .collect();
     for (id, at) in ids.iter().zip(times) {
-        sqlx::query("UPDATE events SET created_at = ? WHERE id = ?")
+        sqlx::query("UPDATE events SET created_at = $1 WHERE id = $2")
             .bind(at)
             .bind(id)
             .execute(store.pool())

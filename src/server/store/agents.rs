@@ -154,7 +154,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.name, a.email, a.role, a.state, \
              (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
-             FROM agents a ORDER BY a.state = 'deleted', a.name COLLATE NOCASE",
+             FROM agents a ORDER BY a.state = 'deleted', lower(a.name)",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -179,7 +179,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.name, a.presence, \
              (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
-             FROM agents a WHERE a.state = 'active' ORDER BY a.name COLLATE NOCASE, a.id",
+             FROM agents a WHERE a.state = 'active' ORDER BY lower(a.name), a.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -424,7 +424,7 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         for inbox_id in inbox_ids {
-            sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES ($1, $2)")
+            sqlx::query("INSERT INTO inbox_agents (inbox_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(inbox_id)
                 .bind(agent_id)
                 .execute(&mut *self.tx)
@@ -450,9 +450,9 @@ impl WriteTx {
         default_secs: i64,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
+            "INSERT INTO timers (kind, subject_id, due_at) \
              SELECT 'agent_offline', id, $1 + COALESCE(offline_after_secs, $2) * 1000 FROM agents \
-             WHERE presence <> 'offline' AND state = 'active'",
+             WHERE presence <> 'offline' AND state = 'active' ON CONFLICT DO NOTHING",
         )
         .bind(now)
         .bind(default_secs)

@@ -36,7 +36,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "{CONTACT_COLUMNS} WHERE name LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\' \
              OR phone LIKE $1 ESCAPE '\\' OR company LIKE $1 ESCAPE '\\' \
-             ORDER BY name COLLATE NOCASE, id LIMIT $2"
+             ORDER BY lower(name), id LIMIT $2"
         ))
         .bind(pattern)
         .bind(limit)

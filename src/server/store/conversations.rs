@@ -323,7 +323,7 @@ impl WriteTx {
     pub async fn last_word(&mut self, conversation_id: i64) -> StoreResult<LastWord> {
         let kind: Option<String> = sqlx::query_scalar(
             "SELECT author_kind FROM messages WHERE conversation_id = $1 AND author_kind <> 'system' \
-             AND note = 0 ORDER BY id DESC LIMIT 1",
+             AND note = FALSE ORDER BY id DESC LIMIT 1",
         )
         .bind(conversation_id)
         .fetch_optional(&mut *self.tx)

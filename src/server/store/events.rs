@@ -82,7 +82,7 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let rows = sqlx::query(&format!(
-            "{EVENT_COLUMNS} WHERE visitor_id = $1 AND for_visitor = 1 AND id > $2 ORDER BY id LIMIT $3"
+            "{EVENT_COLUMNS} WHERE visitor_id = $1 AND for_visitor = TRUE AND id > $2 ORDER BY id LIMIT $3"
         ))
         .bind(visitor_id)
         .bind(after)

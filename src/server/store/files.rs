@@ -118,7 +118,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT f.id, f.name, f.content_type, f.size, f.inbox_id, f.visitor_id, f.agent_id, \
              f.storage_key, m.conversation_id, c.visitor_id AS conversation_visitor_id, \
-             COALESCE(m.note, 0) AS in_note FROM files f \
+             COALESCE(m.note, FALSE) AS in_note FROM files f \
              LEFT JOIN messages m ON m.id = f.message_id \
              LEFT JOIN conversations c ON c.id = m.conversation_id WHERE f.id = $1",
         )

@@ -34,11 +34,9 @@ pub(super) fn inbox_from_row(row: &AnyRow) -> StoreResult<Inbox> {
 impl Store {
     /// Every inbox, by name.
     pub async fn inboxes(&self) -> StoreResult<Vec<Inbox>> {
-        let rows = sqlx::query(&format!(
-            "{INBOX_COLUMNS} ORDER BY i.name COLLATE NOCASE, i.id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{INBOX_COLUMNS} ORDER BY lower(i.name), i.id"))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(inbox_from_row).collect()
     }
 
@@ -46,7 +44,7 @@ impl Store {
     pub async fn inboxes_of(&self, agent_id: i64) -> StoreResult<Vec<Inbox>> {
         let rows = sqlx::query(&format!(
             "{INBOX_COLUMNS} JOIN inbox_agents m ON m.inbox_id = i.id \
-             WHERE m.agent_id = $1 ORDER BY i.name COLLATE NOCASE, i.id"
+             WHERE m.agent_id = $1 ORDER BY lower(i.name), i.id"
         ))
         .bind(agent_id)
         .fetch_all(&self.pool)
@@ -66,7 +64,7 @@ impl Store {
     /// The demo inbox, if `--demo` created one.
     pub async fn demo_inbox(&self) -> StoreResult<Option<Inbox>> {
         let row = sqlx::query(&format!(
-            "{INBOX_COLUMNS} WHERE i.is_demo = 1 ORDER BY i.id LIMIT 1"
+            "{INBOX_COLUMNS} WHERE i.is_demo = TRUE ORDER BY i.id LIMIT 1"
         ))
         .fetch_optional(&self.pool)
         .await?;
@@ -210,11 +208,13 @@ impl WriteTx {
 
     /// Adds an agent to an inbox (no-op when already a member).
     pub async fn add_inbox_member(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO inbox_agents (inbox_id, agent_id) VALUES ($1, $2)")
-            .bind(inbox_id)
-            .bind(agent_id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO inbox_agents (inbox_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(inbox_id)
+        .bind(agent_id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

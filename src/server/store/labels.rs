@@ -5,7 +5,7 @@ use super::{Store, StoreError, StoreResult, WriteTx, now_millis};
 impl Store {
     /// Every label name in use, by name (label pickers and filters).
     pub async fn labels(&self) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT name FROM labels ORDER BY name COLLATE NOCASE")
+        sqlx::query_scalar("SELECT name FROM labels ORDER BY lower(name)")
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::from)
@@ -21,14 +21,16 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         for name in names {
-            sqlx::query("INSERT OR IGNORE INTO labels (name, created_at) VALUES ($1, $2)")
-                .bind(name)
-                .bind(now_millis())
-                .execute(&mut *self.tx)
-                .await?;
             sqlx::query(
-                "INSERT OR IGNORE INTO conversation_labels (conversation_id, label_id) \
-                 SELECT $1, id FROM labels WHERE name = $2",
+                "INSERT INTO labels (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(name)
+            .bind(now_millis())
+            .execute(&mut *self.tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO conversation_labels (conversation_id, label_id) \
+                 SELECT $1, id FROM labels WHERE name = $2 ON CONFLICT DO NOTHING",
             )
             .bind(conversation_id)
             .bind(name)

@@ -96,7 +96,7 @@ impl Store {
     pub async fn messages_of_visitor(&self, visitor_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
             "{MESSAGE_COLUMNS} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = $1) \
-             AND note = 0 ORDER BY id"
+             AND note = FALSE ORDER BY id"
         ))
         .bind(visitor_id)
         .fetch_all(&self.pool)
@@ -301,7 +301,7 @@ impl WriteTx {
         };
         let done = sqlx::query(
             "UPDATE messages SET read_at = $1 WHERE conversation_id = $2 AND author_kind = $3 \
-             AND note = 0 AND id <= $4 AND read_at IS NULL",
+             AND note = FALSE AND id <= $4 AND read_at IS NULL",
         )
         .bind(at)
         .bind(conversation_id)

@@ -179,7 +179,7 @@ impl Store {
             .and_then(crate::rules::rating_scores);
         let rows = sqlx::query(&format!(
             "SELECT x.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = x.id \
-             AND m.author_kind <> 'system' AND m.note = 0) AS message_count, \
+             AND m.author_kind <> 'system' AND m.note = FALSE) AS message_count, \
              (SELECT closed_at FROM conversations WHERE id = x.id) AS closed_at FROM ( \
              {CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
              AND ($2 IS NULL OR c.inbox_id = $2) \

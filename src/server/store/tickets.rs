@@ -87,7 +87,7 @@ impl Store {
     pub async fn inbox_members(&self, inbox_id: i64) -> StoreResult<Vec<AgentRef>> {
         let rows = sqlx::query(
             "SELECT a.id, a.name FROM agents a JOIN inbox_agents m ON m.agent_id = a.id \
-             WHERE m.inbox_id = $1 AND a.state = 'active' ORDER BY a.name COLLATE NOCASE, a.id",
+             WHERE m.inbox_id = $1 AND a.state = 'active' ORDER BY lower(a.name), a.id",
         )
         .bind(inbox_id)
         .fetch_all(&self.pool)

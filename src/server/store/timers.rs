@@ -67,7 +67,7 @@ impl WriteTx {
             "INSERT INTO timers (kind, subject_id, due_at) VALUES ($1, $2, $3) \
              ON CONFLICT (kind, subject_id) DO UPDATE SET due_at = excluded.due_at"
         } else {
-            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) VALUES ($1, $2, $3)"
+            "INSERT INTO timers (kind, subject_id, due_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
         };
         sqlx::query(sql)
             .bind(timer.kind.as_str())
@@ -100,8 +100,9 @@ impl WriteTx {
             .map(|t| (t.kind.as_str(), t.subject_id, t.due_at))
             .collect();
         sqlx::query(
-            "INSERT OR IGNORE INTO timers (kind, subject_id, due_at) \
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($1) AS j ORDER BY j.key",
+            "INSERT INTO timers (kind, subject_id, due_at) \
+             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($1) AS j \
+             WHERE true ORDER BY j.key ON CONFLICT DO NOTHING",
         )
         .bind(serde_json::to_string(&rows).map_err(decode_error)?)
         .execute(&mut *self.tx)
