@@ -398,3 +398,31 @@ async fn pruning_on(store: Store) {
     assert_eq!(store.last_event_id().await.expect("newest"), ids[5]);
     assert_eq!(prune(100_000, 100).await, 0);
 }
+
+#[tokio::test]
+async fn a_list_of_ids_in_one_parameter_finds_those_rows() {
+    on_both(ids_in_one_parameter_on).await;
+}
+
+async fn ids_in_one_parameter_on(store: Store) {
+    let hub = Hub::new();
+    let mut tx = store.write().await.expect("tx");
+    let web = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
+    let shop = tx.insert_inbox("Shop", "key2", true).await.expect("inbox");
+    tx.insert_inbox("Other", "key3", false)
+        .await
+        .expect("inbox");
+    let found = tx
+        .inboxes_by_id(&[web.id, shop.id, 999])
+        .await
+        .expect("inboxes");
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[&shop.id].name, "Shop");
+    assert_eq!(
+        tx.count_inboxes(&[web.id, shop.id, 999])
+            .await
+            .expect("count"),
+        2
+    );
+    tx.commit(&hub).await.expect("commit");
+}

@@ -41,8 +41,9 @@ impl Store {
     ) -> StoreResult<Vec<VisitorBlock>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
-            "{BLOCK_COLUMNS} WHERE b.inbox_id IN (SELECT value FROM json_each($2)) AND {IN_FORCE} \
-             ORDER BY b.id DESC"
+            "{BLOCK_COLUMNS} WHERE b.inbox_id IN ({ids2}) AND {IN_FORCE} \
+             ORDER BY b.id DESC",
+            ids2 = self.backend.ids(2)
         ))
         .bind(now)
         .bind(ids)
@@ -100,9 +101,11 @@ impl WriteTx {
         now: Millis,
     ) -> StoreResult<Vec<VisitorBlock>> {
         let rows = sqlx::query(&format!(
-            "{BLOCK_COLUMNS} WHERE {IN_FORCE} AND (b.visitor_id IN (SELECT value FROM json_each($2)) \
-             OR (b.ip_range IS NOT NULL AND b.inbox_id IN (SELECT value FROM json_each($3)))) \
-             ORDER BY b.id DESC"
+            "{BLOCK_COLUMNS} WHERE {IN_FORCE} AND (b.visitor_id IN ({ids2}) \
+             OR (b.ip_range IS NOT NULL AND b.inbox_id IN ({ids3}))) \
+             ORDER BY b.id DESC",
+            ids2 = self.backend.ids(2),
+            ids3 = self.backend.ids(3)
         ))
         .bind(now)
         .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)

@@ -78,10 +78,11 @@ impl Store {
         inbox_ids: &[i64],
     ) -> StoreResult<Vec<LinkedVisitor>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT id, name, email, visit_count, last_seen_at FROM visitors WHERE contact_id = $1 \
-             AND inbox_id IN (SELECT value FROM json_each($2)) ORDER BY last_seen_at DESC, id DESC",
-        )
+             AND inbox_id IN ({ids2}) ORDER BY last_seen_at DESC, id DESC",
+            ids2 = self.backend.ids(2)
+        ))
         .bind(contact_id)
         .bind(ids)
         .fetch_all(&self.pool)

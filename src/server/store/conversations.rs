@@ -83,15 +83,17 @@ impl Store {
     ) -> StoreResult<Vec<ConversationSummary>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let open = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
-             AND c.status <> 'closed' ORDER BY c.created_at, c.id"
+            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN ({ids1}) \
+             AND c.status <> 'closed' ORDER BY c.created_at, c.id",
+            ids1 = self.backend.ids(1)
         ))
         .bind(&ids)
         .fetch_all(&self.pool)
         .await?;
         let closed = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
-             AND c.status = 'closed' ORDER BY c.closed_at DESC, c.id DESC LIMIT $2"
+            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN ({ids1}) \
+             AND c.status = 'closed' ORDER BY c.closed_at DESC, c.id DESC LIMIT $2",
+            ids1 = self.backend.ids(1)
         ))
         .bind(&ids)
         .bind(closed_limit)
@@ -133,13 +135,14 @@ impl Store {
         inbox_ids: &[i64],
     ) -> StoreResult<Vec<(i64, i64)>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT m.conversation_id, m.id FROM conversations c \
              JOIN messages m ON m.conversation_id = c.id AND m.author_kind = 'visitor' \
              LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.agent_id = $1 \
-             WHERE c.inbox_id IN (SELECT value FROM json_each($2)) AND c.status <> 'closed' \
+             WHERE c.inbox_id IN ({ids2}) AND c.status <> 'closed' \
              AND m.id > COALESCE(r.last_read_message_id, 0) ORDER BY m.id",
-        )
+            ids2 = self.backend.ids(2)
+        ))
         .bind(agent_id)
         .bind(ids)
         .fetch_all(&self.pool)
@@ -175,8 +178,9 @@ impl WriteTx {
     ) -> StoreResult<std::collections::HashMap<i64, ConversationSummary>> {
         let ids = serde_json::to_string(visitor_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each($1)) \
-             AND c.status <> 'closed'"
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN ({ids1}) \
+             AND c.status <> 'closed'",
+            ids1 = self.backend.ids(1)
         ))
         .bind(ids)
         .fetch_all(&mut *self.tx)

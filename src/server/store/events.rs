@@ -63,8 +63,9 @@ impl Store {
     ) -> StoreResult<Vec<StoredEvent>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{EVENT_COLUMNS} WHERE id > $1 AND (inbox_id IS NULL OR inbox_id IN (SELECT value FROM json_each($2))) \
-             ORDER BY id LIMIT $3"
+            "{EVENT_COLUMNS} WHERE id > $1 AND (inbox_id IS NULL OR inbox_id IN ({ids2})) \
+             ORDER BY id LIMIT $3",
+            ids2 = self.backend.ids(2)
         ))
         .bind(after)
         .bind(ids)

@@ -216,11 +216,12 @@ impl WriteTx {
     ) -> StoreResult<Vec<Attachment>> {
         let (visitor_id, agent_id) = uploader.columns();
         let ids = serde_json::to_string(file_ids).map_err(decode_error)?;
-        let rows = sqlx::query(
-            "UPDATE files SET message_id = $1 WHERE id IN (SELECT value FROM json_each($2)) \
+        let rows = sqlx::query(&format!(
+            "UPDATE files SET message_id = $1 WHERE id IN ({ids2}) \
              AND message_id IS NULL AND inbox_id = $3 AND visitor_id IS $4 AND agent_id IS $5 \
              RETURNING id, name, content_type, size",
-        )
+            ids2 = self.backend.ids(2)
+        ))
         .bind(message_id)
         .bind(ids)
         .bind(inbox_id)

@@ -163,7 +163,8 @@ impl WriteTx {
     ) -> StoreResult<std::collections::HashMap<i64, Inbox>> {
         let ids = serde_json::to_string(ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
-            "{INBOX_COLUMNS} WHERE i.id IN (SELECT value FROM json_each($1))"
+            "{INBOX_COLUMNS} WHERE i.id IN ({ids1})",
+            ids1 = self.backend.ids(1)
         ))
         .bind(ids)
         .fetch_all(&mut *self.tx)
@@ -221,9 +222,10 @@ impl WriteTx {
     /// How many of these inbox ids exist.
     pub async fn count_inboxes(&mut self, inbox_ids: &[i64]) -> StoreResult<i64> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM inboxes WHERE id IN (SELECT value FROM json_each($1))",
-        )
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM inboxes WHERE id IN ({ids1})",
+            ids1 = self.backend.ids(1)
+        ))
         .bind(ids)
         .fetch_one(&mut *self.tx)
         .await

@@ -122,9 +122,10 @@ impl WriteTx {
         keys: &[&str],
     ) -> StoreResult<std::collections::HashSet<String>> {
         let keys = serde_json::to_string(keys).map_err(decode_error)?;
-        let found: Vec<String> = sqlx::query_scalar(
-            "SELECT dedup_key FROM messages WHERE dedup_key IN (SELECT value FROM json_each($1))",
-        )
+        let found: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT dedup_key FROM messages WHERE dedup_key IN ({keys})",
+            keys = self.backend.texts(1)
+        ))
         .bind(keys)
         .fetch_all(&mut *self.tx)
         .await?;

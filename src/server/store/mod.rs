@@ -20,6 +20,7 @@ mod audit;
 mod blocking;
 mod contacts;
 mod conversations;
+mod dialect;
 mod events;
 mod files;
 mod inboxes;
@@ -205,6 +206,8 @@ async fn open_postgres(url: &str) -> StoreResult<(AnyPool, SessionsPool, AnyConn
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
+    /// The database it runs on.
+    backend: Backend,
     /// The connection pool, for reads.
     pool: AnyPool,
     /// The pool the session store keeps its own table through.
@@ -272,6 +275,7 @@ impl Store {
             Arc::clone(&outbox_changed),
         );
         Ok(Store {
+            backend,
             pool,
             sessions,
             writer,
@@ -305,6 +309,7 @@ impl Store {
     /// Starts a write transaction, after the ones before it; only one runs at a time.
     pub async fn write(&self) -> StoreResult<WriteTx> {
         Ok(WriteTx {
+            backend: self.backend,
             tx: writer::Writer::begin(&self.writer).await?,
             events: Vec::new(),
             timers_changed: false,
@@ -342,6 +347,8 @@ impl Store {
 /// One write transaction. Events appended to it are published after a successful commit;
 /// dropping it without commit rolls it back and publishes nothing.
 pub struct WriteTx {
+    /// The database it writes to.
+    backend: Backend,
     /// The writing connection, this write's savepoint open on it.
     tx: writer::WriterGuard,
     /// Events written so far, to publish after commit.
@@ -357,6 +364,7 @@ impl WriteTx {
     /// events in order. Returns them.
     pub async fn commit(self, hub: &Hub) -> StoreResult<Vec<Arc<StoredEvent>>> {
         let WriteTx {
+            backend: _,
             tx,
             events,
             timers_changed,

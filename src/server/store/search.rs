@@ -41,8 +41,8 @@ impl Store {
              v.id AS visitor_id, v.name AS visitor_name \
              FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
              JOIN conversations c ON c.id = m.conversation_id JOIN visitors v ON v.id = c.visitor_id \
-             WHERE messages_fts MATCH $1 AND c.inbox_id IN (SELECT value FROM json_each($2)) \
-             {scope} ORDER BY messages_fts.rowid DESC LIMIT $4",
+             WHERE messages_fts MATCH $1 AND c.inbox_id IN ({ids2}) \
+             {scope} ORDER BY messages_fts.rowid DESC LIMIT $4", ids2 = self.backend.ids(2),
             start = MATCH_START as u32,
             end = MATCH_END as u32,
         ))
@@ -119,8 +119,10 @@ impl Store {
         let visitors = serde_json::to_string(visitor_ids).map_err(decode_error)?;
         let inboxes = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN (SELECT value FROM json_each($1)) \
-             AND c.inbox_id IN (SELECT value FROM json_each($2)) ORDER BY c.id DESC LIMIT $3"
+            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN ({ids1}) \
+             AND c.inbox_id IN ({ids2}) ORDER BY c.id DESC LIMIT $3",
+            ids1 = self.backend.ids(1),
+            ids2 = self.backend.ids(2)
         ))
         .bind(visitors)
         .bind(inboxes)
@@ -140,7 +142,8 @@ impl Store {
         let inboxes = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
             "{CONVERSATION_COLUMNS} WHERE v.contact_id = $1 \
-             AND c.inbox_id IN (SELECT value FROM json_each($2)) ORDER BY c.id DESC LIMIT $3"
+             AND c.inbox_id IN ({ids2}) ORDER BY c.id DESC LIMIT $3",
+            ids2 = self.backend.ids(2)
         ))
         .bind(contact_id)
         .bind(inboxes)
@@ -181,7 +184,7 @@ impl Store {
             "SELECT x.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = x.id \
              AND m.author_kind <> 'system' AND m.note = FALSE) AS message_count, \
              (SELECT closed_at FROM conversations WHERE id = x.id) AS closed_at FROM ( \
-             {CONVERSATION_COLUMNS} WHERE c.inbox_id IN (SELECT value FROM json_each($1)) \
+             {CONVERSATION_COLUMNS} WHERE c.inbox_id IN ({ids1}) \
              AND ($2 IS NULL OR c.inbox_id = $2) \
              AND ($3 IS NULL OR c.assignee_id = $3 OR EXISTS (SELECT 1 FROM messages m \
              WHERE m.conversation_id = c.id AND m.author_agent_id = $3)) \
@@ -193,7 +196,8 @@ impl Store {
              OR '#' || v.id = $9) \
              AND ($12 IS NULL OR EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id \
              AND r.score BETWEEN $12 AND $13)) \
-             ORDER BY c.id DESC LIMIT $10 OFFSET $11) x ORDER BY x.id DESC"
+             ORDER BY c.id DESC LIMIT $10 OFFSET $11) x ORDER BY x.id DESC",
+            ids1 = self.backend.ids(1)
         ))
         .bind(inboxes)
         .bind(filter.inbox_id)

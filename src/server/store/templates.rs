@@ -40,8 +40,9 @@ impl Store {
     ) -> StoreResult<Vec<Template>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{TEMPLATE_COLUMNS} WHERE owner_id = $1 OR inbox_id IN (SELECT value FROM json_each($2)) \
-             ORDER BY shortcut, id"
+            "{TEMPLATE_COLUMNS} WHERE owner_id = $1 OR inbox_id IN ({ids2}) \
+             ORDER BY shortcut, id",
+            ids2 = self.backend.ids(2)
         ))
         .bind(agent_id)
         .bind(ids)

@@ -40,8 +40,9 @@ impl Store {
     ) -> StoreResult<Vec<Ticket>> {
         let ids = serde_json::to_string(inbox_ids).map_err(super::decode_error)?;
         let rows = sqlx::query(&format!(
-            "{TICKET_COLUMNS} WHERE t.inbox_id IN (SELECT value FROM json_each($1)) \
-             AND ($2 IS NULL OR t.status = $3) ORDER BY t.id DESC LIMIT $4"
+            "{TICKET_COLUMNS} WHERE t.inbox_id IN ({ids1}) \
+             AND ($2 IS NULL OR t.status = $3) ORDER BY t.id DESC LIMIT $4",
+            ids1 = self.backend.ids(1)
         ))
         .bind(ids)
         .bind(status.map(TicketStatus::as_str))

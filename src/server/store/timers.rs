@@ -116,9 +116,10 @@ impl WriteTx {
         if subject_ids.is_empty() {
             return Ok(());
         }
-        sqlx::query(
-            "DELETE FROM timers WHERE kind = $1 AND subject_id IN (SELECT value FROM json_each($2))",
-        )
+        sqlx::query(&format!(
+            "DELETE FROM timers WHERE kind = $1 AND subject_id IN ({ids2})",
+            ids2 = self.backend.ids(2)
+        ))
         .bind(kind.as_str())
         .bind(serde_json::to_string(subject_ids).map_err(decode_error)?)
         .execute(&mut *self.tx)

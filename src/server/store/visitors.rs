@@ -315,10 +315,11 @@ impl WriteTx {
             .iter()
             .map(|v| serde_json::json!([v.visit_id, v.visitor_id, v.page.url, v.page.title]))
             .collect();
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE page_views SET ended_at = MAX(started_at, $1) \
-             WHERE visitor_id IN (SELECT value FROM json_each($2)) AND ended_at IS NULL",
-        )
+             WHERE visitor_id IN ({ids2}) AND ended_at IS NULL",
+            ids2 = self.backend.ids(2)
+        ))
         .bind(at)
         .bind(&visitor_ids)
         .execute(&mut *self.tx)
@@ -342,18 +343,20 @@ impl WriteTx {
         visitor_ids: &str,
         at: Millis,
     ) -> StoreResult<()> {
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE visits SET last_seen_at = MAX(last_seen_at, $1) \
-             WHERE id IN (SELECT value FROM json_each($2))",
-        )
+             WHERE id IN ({ids2})",
+            ids2 = self.backend.ids(2)
+        ))
         .bind(at)
         .bind(visit_ids)
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE visitors SET last_seen_at = MAX(last_seen_at, $1) \
-             WHERE id IN (SELECT value FROM json_each($2))",
-        )
+             WHERE id IN ({ids2})",
+            ids2 = self.backend.ids(2)
+        ))
         .bind(at)
         .bind(visitor_ids)
         .execute(&mut *self.tx)
@@ -405,7 +408,8 @@ impl WriteTx {
     /// The online table's rows of these visitors, read in the transaction (with its writes).
     pub async fn online_rows(&mut self, visitor_ids: &[i64]) -> StoreResult<Vec<OnlineVisitor>> {
         let rows = sqlx::query(&format!(
-            "{ONLINE_COLUMNS} WHERE v.id IN (SELECT value FROM json_each($1))"
+            "{ONLINE_COLUMNS} WHERE v.id IN ({ids1})",
+            ids1 = self.backend.ids(1)
         ))
         .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
         .fetch_all(&mut *self.tx)
@@ -482,11 +486,12 @@ impl WriteTx {
         at: Millis,
     ) -> StoreResult<()> {
         let ids = serde_json::to_string(visitor_ids).map_err(super::decode_error)?;
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE visits SET last_seen_at = MAX(last_seen_at, $1) WHERE id IN \
-             (SELECT MAX(id) FROM visits WHERE visitor_id IN (SELECT value FROM json_each($2)) \
+             (SELECT MAX(id) FROM visits WHERE visitor_id IN ({ids2}) \
              GROUP BY visitor_id)",
-        )
+            ids2 = self.backend.ids(2)
+        ))
         .bind(at)
         .bind(ids)
         .execute(&mut *self.tx)
