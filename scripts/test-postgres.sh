@@ -4,7 +4,7 @@
 # on a free loopback port (as the `postgres` user: initdb refuses root), exports its URL as
 # SWITCHBOARD_TEST_POSTGRES for the tests, and stops and removes it when the script exits.
 
-PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
 if [ -z "$PG_BIN" ]; then
   step "installing Debian's PostgreSQL server for the tests"
   SUDO=""

@@ -257,10 +257,12 @@ async fn connect(url: &str, cookie: Option<&HeaderValue>, hello: &ClientFrame) -
 }
 
 /// The next frame, or the server's closing code when the socket ended (`None`: without a
-/// closing frame); a socket silent for 10 s counts as gone.
+/// closing frame); a socket silent for 30 s counts as gone.
 async fn read(ws: &mut Ws) -> Result<ServerFrame, Option<CloseCode>> {
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        // A liveness bound, not a speed test: in the reconnect storm, 1,000 tabs catch up at
+        // once on two cores shared with the other tests.
+        match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
             Ok(Some(Ok(WsMessage::Text(text)))) => {
                 return Ok(serde_json::from_str(&text).expect("a protocol frame"));
             }

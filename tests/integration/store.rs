@@ -426,3 +426,20 @@ async fn ids_in_one_parameter_on(store: Store) {
     );
     tx.commit(&hub).await.expect("commit");
 }
+
+#[tokio::test]
+async fn a_data_directory_with_a_space_in_its_path_opens() {
+    let dir = tempfile::tempdir().expect("dir");
+    let folder = dir.path().join("my data");
+    std::fs::create_dir(&folder).expect("folder");
+    let url = format!("sqlite://{}", folder.join("test.db").display());
+    let store = Store::open(&url).await.expect("store opens");
+    let mut tx = store.write().await.expect("tx");
+    tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+        .await
+        .expect("insert");
+    tx.commit(&Hub::new()).await.expect("commit");
+    assert_eq!(store.agent_count().await.expect("count"), 1);
+    store.close().await;
+    assert!(folder.join("test.db").exists());
+}

@@ -152,10 +152,19 @@ pub enum SessionsPool {
 /// migrates it and returns the reading pool, the sessions' pool and the writing connection.
 async fn open_sqlite(url: &str) -> StoreResult<(AnyPool, SessionsPool, AnyConnection)> {
     // Created and switched to write-ahead logging once: the mode stays with the file.
-    let file = SqliteConnectOptions::from_str(url)?
+    let mut file = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal);
+    if file.get_filename().is_relative() {
+        let absolute =
+            std::path::absolute(file.get_filename()).map_err(|e| StoreError(sqlx::Error::Io(e)))?;
+        file = file.filename(absolute);
+    }
     file.connect().await?.close().await?;
+    // The `Any` connections read a URL again: one written by the options themselves, with
+    // the path absolute and escaped, names the same file whatever the path holds.
+    let url = file.to_url_lossy().to_string();
+    let url = url.as_str();
     let pool = AnyPoolOptions::new()
         .max_connections(8)
         .after_connect(|conn, _| {
@@ -289,6 +298,10 @@ impl Store {
     pub async fn close(&self) {
         writer::close(&self.writer).await;
         self.pool.close().await;
+        match &self.sessions {
+            SessionsPool::Sqlite(pool) => pool.close().await,
+            SessionsPool::Postgres(pool) => pool.close().await,
+        }
     }
 
     /// How many batches of writes have committed since the store opened.
