@@ -443,3 +443,38 @@ async fn a_data_directory_with_a_space_in_its_path_opens() {
     store.close().await;
     assert!(folder.join("test.db").exists());
 }
+
+#[tokio::test]
+async fn postgresql_errors_are_told_apart_a_taken_email_from_a_read_only_database() {
+    use sqlx::{Connection, Executor};
+    let url = crate::common::postgres_database().await;
+    let store = Store::open(&url).await.expect("store opens");
+    let mut tx = store.write().await.expect("tx");
+    tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+        .await
+        .expect("insert");
+    tx.commit(&Hub::new()).await.expect("commit");
+    // A taken email is refused for what it is, not as a full disk.
+    let mut tx = store.write().await.expect("tx");
+    let taken = tx
+        .insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+        .await
+        .expect_err("the email is taken");
+    assert!(taken.is_unique_violation() && !taken.is_out_of_storage());
+    drop(tx);
+    store.close().await;
+
+    // The same path as the store's own errors (through the Any driver), on a session that
+    // may not write: what PostgreSQL says when a database went read-only.
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    conn.execute("SET default_transaction_read_only = on")
+        .await
+        .expect("read-only from now on");
+    let refused = conn
+        .execute("INSERT INTO labels (name, created_at) VALUES ('x', 0)")
+        .await
+        .expect_err("a read-only session takes no write");
+    let refused = StoreError(refused);
+    assert!(refused.is_out_of_storage(), "{refused}");
+    assert!(!refused.is_unique_violation());
+}

@@ -85,6 +85,14 @@ impl StoreError {
     pub fn is_out_of_storage(&self) -> bool {
         match &self.0 {
             sqlx::Error::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            sqlx::Error::Database(e)
+                if e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some() =>
+            {
+                // PostgreSQL's SQLSTATE: disk_full, io_error, read_only_sql_transaction.
+                e.code()
+                    .is_some_and(|code| matches!(code.as_ref(), "53100" | "58030" | "25006"))
+            }
             sqlx::Error::Database(e) => e
                 .code()
                 .and_then(|code| code.parse::<i32>().ok())
