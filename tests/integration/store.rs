@@ -424,6 +424,18 @@ async fn ids_in_one_parameter_on(store: Store) {
             .expect("count"),
         2
     );
+    // A NULL compared with IS DISTINCT FROM, which both databases read.
+    let visitor = tx.insert_visitor(web.id, "hash").await.expect("visitor");
+    tx.set_visitor_locale(visitor.id, "es")
+        .await
+        .expect("locale");
+    tx.set_visitor_locale(visitor.id, "es")
+        .await
+        .expect("again");
+    assert_eq!(
+        tx.mail_facts(visitor.id).await.expect("facts").locale,
+        Some("es".to_owned())
+    );
     tx.commit(&hub).await.expect("commit");
 }
 

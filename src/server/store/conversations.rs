@@ -300,7 +300,7 @@ impl WriteTx {
             "INSERT INTO conversation_reads (agent_id, conversation_id, last_read_message_id) \
              VALUES ($1, $2, $3) ON CONFLICT (agent_id, conversation_id) DO UPDATE \
              SET last_read_message_id = excluded.last_read_message_id \
-             WHERE excluded.last_read_message_id > last_read_message_id",
+             WHERE excluded.last_read_message_id > conversation_reads.last_read_message_id",
         )
         .bind(agent_id)
         .bind(conversation_id)

@@ -71,13 +71,13 @@ async fn upload_use<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 ) -> StoreResult<UploadUse> {
     let (visitor_id, agent_id) = of.uploader.columns();
     let row = sqlx::query(
-        "SELECT COALESCE((SELECT SUM(size) FROM files WHERE visitor_id = $1 AND created_at >= $2), 0) \
+        "SELECT COALESCE((SELECT CAST(SUM(size) AS BIGINT) FROM files WHERE visitor_id = $1 AND created_at >= $2), 0) \
          AS visitor_hour, \
-         COALESCE((SELECT SUM(size) FROM files WHERE uploader_ip = $3 AND created_at >= $2), 0) \
+         COALESCE((SELECT CAST(SUM(size) AS BIGINT) FROM files WHERE uploader_ip = $3 AND created_at >= $2), 0) \
          AS address_hour, \
-         COALESCE((SELECT SUM(f.size) FROM files f JOIN messages m ON m.id = f.message_id \
-         WHERE m.conversation_id = $4), 0) + COALESCE((SELECT SUM(size) FROM files \
-         WHERE message_id IS NULL AND visitor_id IS $1 AND agent_id IS $5), 0) AS conversation",
+         COALESCE((SELECT CAST(SUM(f.size) AS BIGINT) FROM files f JOIN messages m ON m.id = f.message_id \
+         WHERE m.conversation_id = $4), 0) + COALESCE((SELECT CAST(SUM(size) AS BIGINT) FROM files \
+         WHERE message_id IS NULL AND visitor_id IS NOT DISTINCT FROM $1 AND agent_id IS NOT DISTINCT FROM $5), 0) AS conversation",
     )
     .bind(visitor_id)
     .bind(since)
@@ -218,7 +218,7 @@ impl WriteTx {
         let ids = serde_json::to_string(file_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
             "UPDATE files SET message_id = $1 WHERE id IN ({ids2}) \
-             AND message_id IS NULL AND inbox_id = $3 AND visitor_id IS $4 AND agent_id IS $5 \
+             AND message_id IS NULL AND inbox_id = $3 AND visitor_id IS NOT DISTINCT FROM $4 AND agent_id IS NOT DISTINCT FROM $5 \
              RETURNING id, name, content_type, size",
             ids2 = self.backend.ids(2)
         ))

@@ -469,7 +469,7 @@ impl WriteTx {
 
     /// Remembers the language the widget speaks to a visitor.
     pub async fn set_visitor_locale(&mut self, visitor_id: i64, locale: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE visitors SET locale = $1 WHERE id = $2 AND locale IS NOT $3")
+        sqlx::query("UPDATE visitors SET locale = $1 WHERE id = $2 AND locale IS DISTINCT FROM $3")
             .bind(locale)
             .bind(visitor_id)
             .bind(locale)

@@ -316,7 +316,7 @@ impl WriteTx {
             .map(|v| serde_json::json!([v.visit_id, v.visitor_id, v.page.url, v.page.title]))
             .collect();
         sqlx::query(&format!(
-            "UPDATE page_views SET ended_at = MAX(started_at, $1) \
+            "UPDATE page_views SET ended_at = CASE WHEN started_at > $1 THEN started_at ELSE $1 END \
              WHERE visitor_id IN ({ids2}) AND ended_at IS NULL",
             ids2 = self.backend.ids(2)
         ))
@@ -344,7 +344,7 @@ impl WriteTx {
         at: Millis,
     ) -> StoreResult<()> {
         sqlx::query(&format!(
-            "UPDATE visits SET last_seen_at = MAX(last_seen_at, $1) \
+            "UPDATE visits SET last_seen_at = CASE WHEN last_seen_at > $1 THEN last_seen_at ELSE $1 END \
              WHERE id IN ({ids2})",
             ids2 = self.backend.ids(2)
         ))
@@ -353,7 +353,7 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         sqlx::query(&format!(
-            "UPDATE visitors SET last_seen_at = MAX(last_seen_at, $1) \
+            "UPDATE visitors SET last_seen_at = CASE WHEN last_seen_at > $1 THEN last_seen_at ELSE $1 END \
              WHERE id IN ({ids2})",
             ids2 = self.backend.ids(2)
         ))
@@ -458,7 +458,7 @@ impl WriteTx {
     /// was last seen then. (A page opened after `at` belongs to their return.)
     pub async fn visitor_left(&mut self, visitor_id: i64, at: Millis) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE page_views SET ended_at = MAX(started_at, $1) \
+            "UPDATE page_views SET ended_at = CASE WHEN started_at > $1 THEN started_at ELSE $1 END \
              WHERE visitor_id = $2 AND ended_at IS NULL AND started_at <= $3",
         )
         .bind(at)
@@ -487,7 +487,7 @@ impl WriteTx {
     ) -> StoreResult<()> {
         let ids = serde_json::to_string(visitor_ids).map_err(super::decode_error)?;
         sqlx::query(&format!(
-            "UPDATE visits SET last_seen_at = MAX(last_seen_at, $1) WHERE id IN \
+            "UPDATE visits SET last_seen_at = CASE WHEN last_seen_at > $1 THEN last_seen_at ELSE $1 END WHERE id IN \
              (SELECT MAX(id) FROM visits WHERE visitor_id IN ({ids2}) \
              GROUP BY visitor_id)",
             ids2 = self.backend.ids(2)
