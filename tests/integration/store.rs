@@ -1,4 +1,5 @@
-//! The store against a real SQLite file in a temporary directory.
+//! The store against a real SQLite file in a temporary directory, and (where marked) against a
+//! fresh database on the throwaway PostgreSQL of the test command.
 
 use switchboard::model::{Author, Role};
 use switchboard::protocol::Event;
@@ -8,6 +9,26 @@ use switchboard::server::store::{BatchBounds, NewMessage, Store, StoreError};
 async fn open(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     Store::open(&url).await.expect("store opens")
+}
+
+/// Adds the agent Ana and commits.
+async fn add_ana(store: &Store) {
+    let mut tx = store.write().await.expect("tx");
+    tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+        .await
+        .expect("insert");
+    tx.commit(&Hub::new()).await.expect("commit");
+}
+
+/// Checks that Ana, added by [`add_ana`], is there and the only agent.
+async fn ana_is_kept(store: &Store) {
+    assert_eq!(store.agent_count().await.expect("count"), 1);
+    let credentials = store
+        .credentials("ana@example.com")
+        .await
+        .expect("query")
+        .expect("found");
+    assert_eq!(credentials.agent.role, Role::Operator);
 }
 
 /// Runs `test` on a fresh store in a SQLite file, then on one in a fresh PostgreSQL database.
@@ -32,21 +53,10 @@ async fn a_postgresql_database_is_migrated_once_and_keeps_its_data() {
     let url = crate::common::postgres_database().await;
     {
         let store = Store::open(&url).await.expect("store opens");
-        let mut tx = store.write().await.expect("tx");
-        tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
-            .await
-            .expect("insert");
-        tx.commit(&Hub::new()).await.expect("commit");
+        add_ana(&store).await;
         store.close().await;
     }
-    let reopened = Store::open(&url).await.expect("store opens again");
-    assert_eq!(reopened.agent_count().await.expect("count"), 1);
-    let credentials = reopened
-        .credentials("ana@example.com")
-        .await
-        .expect("query")
-        .expect("found");
-    assert_eq!(credentials.agent.role, Role::Operator);
+    ana_is_kept(&Store::open(&url).await.expect("store opens again")).await;
 }
 
 #[tokio::test]
@@ -59,21 +69,10 @@ async fn the_database_is_a_wal_file_that_keeps_its_data() {
             .await
             .expect("pragma");
         assert_eq!(mode, "wal");
-        let mut tx = store.write().await.expect("tx");
-        tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
-            .await
-            .expect("insert");
-        tx.commit(&Hub::new()).await.expect("commit");
+        add_ana(&store).await;
     }
     assert!(dir.path().join("test.db").exists());
-    let reopened = open(&dir).await;
-    assert_eq!(reopened.agent_count().await.expect("count"), 1);
-    let credentials = reopened
-        .credentials("ana@example.com")
-        .await
-        .expect("query")
-        .expect("found");
-    assert_eq!(credentials.agent.role, Role::Operator);
+    ana_is_kept(&open(&dir).await).await;
 }
 
 #[tokio::test]
@@ -446,12 +445,8 @@ async fn a_data_directory_with_a_space_in_its_path_opens() {
     std::fs::create_dir(&folder).expect("folder");
     let url = format!("sqlite://{}", folder.join("test.db").display());
     let store = Store::open(&url).await.expect("store opens");
-    let mut tx = store.write().await.expect("tx");
-    tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
-        .await
-        .expect("insert");
-    tx.commit(&Hub::new()).await.expect("commit");
-    assert_eq!(store.agent_count().await.expect("count"), 1);
+    add_ana(&store).await;
+    ana_is_kept(&store).await;
     store.close().await;
     assert!(folder.join("test.db").exists());
 }
@@ -461,11 +456,7 @@ async fn postgresql_errors_are_told_apart_a_taken_email_from_a_read_only_databas
     use sqlx::{Connection, Executor};
     let url = crate::common::postgres_database().await;
     let store = Store::open(&url).await.expect("store opens");
-    let mut tx = store.write().await.expect("tx");
-    tx.insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
-        .await
-        .expect("insert");
-    tx.commit(&Hub::new()).await.expect("commit");
+    add_ana(&store).await;
     // A taken email is refused for what it is, not as a full disk.
     let mut tx = store.write().await.expect("tx");
     let taken = tx
