@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use crate::format::{self, Block, Inline, Mark};
 use crate::protocol::{ClientFrame, PageReport};
-use crate::search::{MAX_QUERY_CHARS, fts_query};
+use crate::search::{MAX_QUERY_CHARS, MAX_QUERY_WORDS, query_words};
 use crate::tracking::{MAX_TITLE_CHARS, MAX_URL_CHARS, validate_page};
 
 /// Text as people (and attackers) type it: any characters, markup, quotes, controls.
@@ -152,25 +152,15 @@ proptest! {
     }
 
     #[test]
-    fn search_queries_are_quoted_words_only(typed in text()) {
-        match fts_query(&typed) {
+    fn search_words_are_letters_and_digits_only(typed in text()) {
+        match query_words(&typed) {
             None => prop_assert!(
                 typed.chars().take(MAX_QUERY_CHARS).all(|c| !c.is_alphanumeric())
             ),
-            Some(query) => {
-                let words: Vec<&str> = query.split(' ').collect();
-                prop_assert!(!words.is_empty() && words.len() <= 12);
-                for (i, word) in words.iter().enumerate() {
-                    let word = if i + 1 == words.len() {
-                        word.strip_suffix('*').expect("the last word is a prefix")
-                    } else {
-                        word
-                    };
-                    let inner = word
-                        .strip_prefix('"')
-                        .and_then(|w| w.strip_suffix('"'))
-                        .expect("quoted");
-                    prop_assert!(!inner.is_empty() && inner.chars().all(char::is_alphanumeric));
+            Some(words) => {
+                prop_assert!(!words.is_empty() && words.len() <= MAX_QUERY_WORDS);
+                for word in &words {
+                    prop_assert!(!word.is_empty() && word.chars().all(char::is_alphanumeric));
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::{ConversationHit, HistoryFilter, HistoryRow, Me, SearchResults};
-use crate::search::{self, pieces};
+use crate::search;
 use crate::server::services;
 use crate::server::state::AppState;
 
@@ -25,7 +25,7 @@ pub async fn search(
     if query.chars().count() > search::MAX_QUERY_CHARS {
         return Err(AppError::invalid("query", "at most 200 characters"));
     }
-    let Some(fts) = search::fts_query(query) else {
+    let Some(words) = search::query_words(query) else {
         return Ok(SearchResults::default());
     };
     let inbox_ids = match conversation_id {
@@ -38,9 +38,9 @@ pub async fn search(
     };
     let messages = state
         .store
-        .search_messages(&fts, &inbox_ids, conversation_id, MESSAGE_HITS)
+        .search_messages(&words, &inbox_ids, conversation_id, MESSAGE_HITS)
         .await?;
-    let matched = state.store.search_visitors(&fts, 200).await?;
+    let matched = state.store.search_visitors(&words, 200).await?;
     let ids: Vec<i64> = matched.iter().map(|m| m.visitor_id).collect();
     let mut conversations: Vec<ConversationHit> = state
         .store
@@ -53,7 +53,7 @@ pub async fn search(
                 .iter()
                 .find(|m| m.visitor_id == summary.visitor_id)?;
             Some(ConversationHit {
-                matched: pieces(&marked.marked),
+                matched: marked.marked.clone(),
                 summary,
             })
         })

@@ -151,11 +151,14 @@ impl Store {
 
     /// Every agent account with its inboxes, by name.
     pub async fn agent_accounts(&self) -> StoreResult<Vec<AgentAccount>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT a.id, a.name, a.email, a.role, a.state, \
-             (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
+             {inbox_ids} AS inbox_ids \
              FROM agents a ORDER BY a.state = 'deleted', lower(a.name)",
-        )
+            inbox_ids = self
+                .backend
+                .json_array_of("inbox_id", "FROM inbox_agents WHERE agent_id = a.id")
+        ))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -176,11 +179,14 @@ impl Store {
 
     /// Every active agent with their presence and inboxes, by name.
     pub async fn colleagues(&self) -> StoreResult<Vec<Colleague>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT a.id, a.name, a.presence, \
-             (SELECT json_group_array(inbox_id) FROM inbox_agents WHERE agent_id = a.id) AS inbox_ids \
+             {inbox_ids} AS inbox_ids \
              FROM agents a WHERE a.state = 'active' ORDER BY lower(a.name), a.id",
-        )
+            inbox_ids = self
+                .backend
+                .json_array_of("inbox_id", "FROM inbox_agents WHERE agent_id = a.id")
+        ))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -34,9 +34,10 @@ impl Store {
                 .replace('_', "\\_")
         );
         let rows = sqlx::query(&format!(
-            "{CONTACT_COLUMNS} WHERE name LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\' \
-             OR phone LIKE $1 ESCAPE '\\' OR company LIKE $1 ESCAPE '\\' \
-             ORDER BY lower(name), id LIMIT $2"
+            "{CONTACT_COLUMNS} WHERE name {like} $1 ESCAPE '\\' OR email {like} $1 ESCAPE '\\' \
+             OR phone {like} $1 ESCAPE '\\' OR company {like} $1 ESCAPE '\\' \
+             ORDER BY lower(name), id LIMIT $2",
+            like = self.backend.like()
         ))
         .bind(pattern)
         .bind(limit)
@@ -157,9 +158,10 @@ impl WriteTx {
 
     /// The first contact with this email (case aside).
     pub async fn contact_by_email(&mut self, email: &str) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE email = $1 COLLATE NOCASE ORDER BY id LIMIT 1",
-        )
+        sqlx::query_scalar(&format!(
+            "SELECT id FROM contacts WHERE {same} ORDER BY id LIMIT 1",
+            same = self.backend.equals_ignoring_case("email", 1)
+        ))
         .bind(email)
         .fetch_optional(&mut *self.tx)
         .await
@@ -182,9 +184,10 @@ impl WriteTx {
         email: &str,
         contact_id: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE visitors SET contact_id = $1 WHERE contact_id IS NULL AND email = $2 COLLATE NOCASE",
-        )
+        sqlx::query(&format!(
+            "UPDATE visitors SET contact_id = $1 WHERE contact_id IS NULL AND {same}",
+            same = self.backend.equals_ignoring_case("email", 2)
+        ))
         .bind(contact_id)
         .bind(email)
         .execute(&mut *self.tx)

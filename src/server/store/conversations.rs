@@ -8,22 +8,34 @@ use crate::rules::LastWord;
 
 use super::*;
 
-pub(super) const CONVERSATION_COLUMNS: &str = "SELECT c.id, c.inbox_id, c.visitor_id, v.name AS visitor_name, \
-     v.email AS visitor_email, c.status, \
-     c.assignee_id, a.name AS assignee_name, c.created_at, c.last_message_at, c.preview, \
-     (SELECT json_group_array(l.name) FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id \
-     WHERE cl.conversation_id = c.id) AS labels, \
-     (SELECT r.score FROM ratings r WHERE r.conversation_id = c.id) AS rating \
-     FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
-     LEFT JOIN agents a ON a.id = c.assignee_id";
+/// The columns of a conversation summary, `SELECT … FROM conversations c …` (its labels as a
+/// JSON array).
+pub(super) fn conversation_columns(backend: Backend) -> String {
+    format!(
+        "SELECT c.id, c.inbox_id, c.visitor_id, v.name AS visitor_name, \
+         v.email AS visitor_email, c.status, \
+         c.assignee_id, a.name AS assignee_name, c.created_at, c.last_message_at, c.preview, \
+         {labels} AS labels, \
+         (SELECT r.score FROM ratings r WHERE r.conversation_id = c.id) AS rating \
+         FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+         LEFT JOIN agents a ON a.id = c.assignee_id",
+        labels = backend.json_array_of(
+            "l.name",
+            "FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id \
+             WHERE cl.conversation_id = c.id"
+        )
+    )
+}
 
 /// The visitor's conversation that is not closed, read from the pool or in a transaction.
 pub(super) async fn open_conversation<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    backend: Backend,
     visitor_id: i64,
 ) -> StoreResult<Option<ConversationSummary>> {
     let row = sqlx::query(&format!(
-        "{CONVERSATION_COLUMNS} WHERE c.visitor_id = $1 AND c.status <> 'closed'"
+        "{conversation_columns} WHERE c.visitor_id = $1 AND c.status <> 'closed'",
+        conversation_columns = conversation_columns(backend)
     ))
     .bind(visitor_id)
     .fetch_optional(executor)
@@ -67,10 +79,13 @@ pub(super) fn conversation_from_row(row: &AnyRow) -> StoreResult<ConversationSum
 impl Store {
     /// One conversation.
     pub async fn conversation(&self, id: i64) -> StoreResult<Option<ConversationSummary>> {
-        let row = sqlx::query(&format!("{CONVERSATION_COLUMNS} WHERE c.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{conversation_columns} WHERE c.id = $1",
+            conversation_columns = conversation_columns(self.backend)
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(conversation_from_row).transpose()
     }
 
@@ -83,17 +98,19 @@ impl Store {
     ) -> StoreResult<Vec<ConversationSummary>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let open = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN ({ids1}) \
+            "{conversation_columns} WHERE c.inbox_id IN ({ids1}) \
              AND c.status <> 'closed' ORDER BY c.created_at, c.id",
-            ids1 = self.backend.ids(1)
+            ids1 = self.backend.ids(1),
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(&ids)
         .fetch_all(&self.pool)
         .await?;
         let closed = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.inbox_id IN ({ids1}) \
+            "{conversation_columns} WHERE c.inbox_id IN ({ids1}) \
              AND c.status = 'closed' ORDER BY c.closed_at DESC, c.id DESC LIMIT $2",
-            ids1 = self.backend.ids(1)
+            ids1 = self.backend.ids(1),
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(&ids)
         .bind(closed_limit)
@@ -111,7 +128,8 @@ impl Store {
         visitor_id: i64,
     ) -> StoreResult<Vec<ConversationSummary>> {
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id = $1 ORDER BY c.id"
+            "{conversation_columns} WHERE c.visitor_id = $1 ORDER BY c.id",
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(visitor_id)
         .fetch_all(&self.pool)
@@ -124,7 +142,7 @@ impl Store {
         &self,
         visitor_id: i64,
     ) -> StoreResult<Option<ConversationSummary>> {
-        open_conversation(&self.pool, visitor_id).await
+        open_conversation(&self.pool, self.backend, visitor_id).await
     }
 
     /// The visitor messages of open conversations in these inboxes that the agent has not read,
@@ -156,10 +174,13 @@ impl Store {
 impl WriteTx {
     /// One conversation, read inside the transaction.
     pub async fn conversation(&mut self, id: i64) -> StoreResult<Option<ConversationSummary>> {
-        let row = sqlx::query(&format!("{CONVERSATION_COLUMNS} WHERE c.id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{conversation_columns} WHERE c.id = $1",
+            conversation_columns = conversation_columns(self.backend)
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.as_ref().map(conversation_from_row).transpose()
     }
 
@@ -168,7 +189,7 @@ impl WriteTx {
         &mut self,
         visitor_id: i64,
     ) -> StoreResult<Option<ConversationSummary>> {
-        open_conversation(&mut *self.tx, visitor_id).await
+        open_conversation(&mut *self.tx, self.backend, visitor_id).await
     }
 
     /// The open conversations of these visitors, by visitor (one statement for a batch).
@@ -178,9 +199,10 @@ impl WriteTx {
     ) -> StoreResult<std::collections::HashMap<i64, ConversationSummary>> {
         let ids = serde_json::to_string(visitor_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN ({ids1}) \
+            "{conversation_columns} WHERE c.visitor_id IN ({ids1}) \
              AND c.status <> 'closed'",
-            ids1 = self.backend.ids(1)
+            ids1 = self.backend.ids(1),
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(ids)
         .fetch_all(&mut *self.tx)

@@ -127,11 +127,13 @@ impl WriteTx {
         let rows = serde_json::to_string(&rows).map_err(decode_error)?;
         // The rows go in in the order given (ORDER BY) and ids only grow (AUTOINCREMENT), so
         // the ids, sorted, are the events' in that order; RETURNING lists them in none.
-        let mut ids: Vec<i64> = sqlx::query_scalar(
+        let mut ids: Vec<i64> = sqlx::query_scalar(&format!(
             "INSERT INTO events (inbox_id, conversation_id, visitor_id, for_visitor, payload, created_at) \
-             SELECT j.value ->> 'i', j.value ->> 'c', j.value ->> 'v', j.value ->> 'f', j.value ->> 'p', $1 \
-             FROM json_each($2) AS j ORDER BY j.key RETURNING id",
-        )
+             SELECT CAST(j.value ->> 'i' AS BIGINT), CAST(j.value ->> 'c' AS BIGINT), \
+             CAST(j.value ->> 'v' AS BIGINT), CAST(j.value ->> 'f' AS BOOLEAN), j.value ->> 'p', $1 \
+             FROM {rows2} ORDER BY j.key RETURNING id",
+            rows2 = self.backend.json_rows(2)
+        ))
         .bind(at)
         .bind(rows)
         .fetch_all(&mut *self.tx)

@@ -30,7 +30,7 @@ impl WriteTx {
             .await?;
             sqlx::query(
                 "INSERT INTO conversation_labels (conversation_id, label_id) \
-                 SELECT $1, id FROM labels WHERE name = $2 ON CONFLICT DO NOTHING",
+                 SELECT $1, id FROM labels WHERE lower(name) = lower($2) ON CONFLICT DO NOTHING",
             )
             .bind(conversation_id)
             .bind(name)

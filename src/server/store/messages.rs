@@ -7,10 +7,19 @@ use crate::model::{Author, Message, Millis, SystemLine};
 
 use super::*;
 
-pub(super) const MESSAGE_COLUMNS: &str = "SELECT id, conversation_id, author_kind, author_agent_id, author_name, body, system, \
-     client_id, created_at, note, read_at, \
-     (SELECT json_group_array(json_object('id', f.id, 'name', f.name, 'content_type', f.content_type, \
-     'size', f.size)) FROM files f WHERE f.message_id = messages.id) AS attachments FROM messages";
+/// The columns of a message, `SELECT … FROM messages` (its files as a JSON array).
+pub(super) fn message_columns(backend: Backend) -> String {
+    format!(
+        "SELECT id, conversation_id, author_kind, author_agent_id, author_name, body, system, \
+         client_id, created_at, note, read_at, {attachments} AS attachments FROM messages",
+        attachments = backend.json_array_of(
+            &backend.json_object(
+                "'id', f.id, 'name', f.name, 'content_type', f.content_type, 'size', f.size"
+            ),
+            "FROM files f WHERE f.message_id = messages.id"
+        )
+    )
+}
 
 /// A message to store.
 pub struct NewMessage<'a> {
@@ -84,7 +93,8 @@ impl Store {
     /// Every message of a conversation, oldest first.
     pub async fn messages(&self, conversation_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_COLUMNS} WHERE conversation_id = $1 ORDER BY id"
+            "{message_columns} WHERE conversation_id = $1 ORDER BY id",
+            message_columns = message_columns(self.backend)
         ))
         .bind(conversation_id)
         .fetch_all(&self.pool)
@@ -95,9 +105,8 @@ impl Store {
     /// Every message of a visitor's conversations, oldest first.
     pub async fn messages_of_visitor(&self, visitor_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_COLUMNS} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = $1) \
-             AND note = FALSE ORDER BY id"
-        ))
+            "{message_columns} WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = $1) \
+             AND note = FALSE ORDER BY id", message_columns = message_columns(self.backend)))
         .bind(visitor_id)
         .fetch_all(&self.pool)
         .await?;
@@ -108,10 +117,13 @@ impl Store {
 impl WriteTx {
     /// The message a sender already stored under this dedup key, if any.
     pub async fn message_by_dedup_key(&mut self, dedup_key: &str) -> StoreResult<Option<Message>> {
-        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE dedup_key = $1"))
-            .bind(dedup_key)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{message_columns} WHERE dedup_key = $1",
+            message_columns = message_columns(self.backend)
+        ))
+        .bind(dedup_key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.as_ref().map(message_from_row).transpose()
     }
 
@@ -152,12 +164,13 @@ impl WriteTx {
             .collect();
         let rows = serde_json::to_string(&rows).map_err(decode_error)?;
         // RETURNING lists rows in no promised order: the unique dedup key tells them apart.
-        let stored: Vec<(i64, String)> = sqlx::query_as(
+        let stored: Vec<(i64, String)> = sqlx::query_as(&format!(
             "INSERT INTO messages (conversation_id, author_kind, body, client_id, dedup_key, \
              created_at, note) \
-             SELECT j.value ->> 'c', 'visitor', j.value ->> 'b', j.value ->> 'i', j.value ->> 'k', $1, 0 \
-             FROM json_each($2) AS j ORDER BY j.key RETURNING id, dedup_key",
-        )
+             SELECT CAST(j.value ->> 'c' AS BIGINT), 'visitor', j.value ->> 'b', j.value ->> 'i', \
+             j.value ->> 'k', $1, FALSE FROM {rows2} ORDER BY j.key RETURNING id, dedup_key",
+            rows2 = self.backend.json_rows(2)
+        ))
         .bind(at)
         .bind(rows)
         .fetch_all(&mut *self.tx)
@@ -170,10 +183,11 @@ impl WriteTx {
             last.insert(m.conversation_id, crate::model::preview_of(m.body));
         }
         let previews: Vec<(i64, String)> = last.into_iter().collect();
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE conversations SET last_message_at = $1, preview = j.value ->> 1 \
-             FROM json_each($2) AS j WHERE conversations.id = j.value ->> 0",
-        )
+             FROM {rows2} WHERE conversations.id = CAST(j.value ->> 0 AS BIGINT)",
+            rows2 = self.backend.json_rows(2)
+        ))
         .bind(at)
         .bind(serde_json::to_string(&previews).map_err(decode_error)?)
         .execute(&mut *self.tx)
@@ -261,7 +275,8 @@ impl WriteTx {
     /// Every message of a conversation, oldest first, read inside the transaction.
     pub async fn messages(&mut self, conversation_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_COLUMNS} WHERE conversation_id = $1 ORDER BY id"
+            "{message_columns} WHERE conversation_id = $1 ORDER BY id",
+            message_columns = message_columns(self.backend)
         ))
         .bind(conversation_id)
         .fetch_all(&mut *self.tx)
@@ -271,10 +286,13 @@ impl WriteTx {
 
     /// The message with this id, read inside the transaction.
     pub async fn message(&mut self, id: i64) -> StoreResult<Option<Message>> {
-        let row = sqlx::query(&format!("{MESSAGE_COLUMNS} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{message_columns} WHERE id = $1",
+            message_columns = message_columns(self.backend)
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
         row.as_ref().map(message_from_row).transpose()
     }
 

@@ -38,7 +38,7 @@ mod writer;
 pub use agents::{Credentials, PresenceState};
 pub use blocking::NewBlock;
 pub use contacts::ContactFields;
-use conversations::{CONVERSATION_COLUMNS, conversation_from_row};
+use conversations::{conversation_columns, conversation_from_row};
 pub use events::ConversationEvent;
 pub use files::{FileRecord, NewFile, UploadOf, UploadUse, Uploader};
 pub use messages::{NewMessage, NewVisitorMessage};

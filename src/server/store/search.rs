@@ -1,52 +1,56 @@
-//! The SQL of finding conversations: full-text search (FTS5) over messages and visitors, and
-//! the chat logs' filtered history.
+//! The SQL of finding conversations: full-text search (FTS5 on SQLite, tsvector on PostgreSQL)
+//! over messages and visitors, and the chat logs' filtered history.
 
 use super::row::RowExt;
 
-use super::{CONVERSATION_COLUMNS, Store, StoreResult, conversation_from_row, decode_error};
+use super::{Store, StoreResult, conversation_columns, conversation_from_row, decode_error};
 use crate::model::{ConversationSummary, HistoryFilter, HistoryRow, MessageHit, visitor_label};
-use crate::search::{MATCH_END, MATCH_START, pieces};
+use crate::search::{self, Piece};
 
 /// A visitor whose name or email matched, with the matched words marked.
 pub struct VisitorMatch {
     /// The visitor.
     pub visitor_id: i64,
-    /// Their name and email joined, marked.
-    pub marked: String,
+    /// Their name and email joined, the words found marked.
+    pub marked: Vec<Piece>,
 }
 
 impl Store {
-    /// Messages matching an FTS5 query in conversations of these inboxes (of one conversation,
-    /// if given), newest first.
+    /// Messages with every one of `words` (the last as a prefix) in conversations of these
+    /// inboxes (of one conversation, if given), newest first, the words marked.
     pub async fn search_messages(
         &self,
-        fts_query: &str,
+        words: &[String],
         inbox_ids: &[i64],
         conversation_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<MessageHit>> {
         let ids = serde_json::to_string(inbox_ids).map_err(decode_error)?;
+        let search = self.backend.message_text_search();
+        let id = search.id;
         // Within one conversation, the index is read only over the range of its message ids
         // (a seek, not a walk through every match of the database).
         let scope = if conversation_id.is_some() {
-            "AND m.conversation_id = $3 \
-             AND messages_fts.rowid >= (SELECT MIN(id) FROM messages WHERE conversation_id = $3) \
-             AND messages_fts.rowid <= (SELECT MAX(id) FROM messages WHERE conversation_id = $3)"
+            format!(
+                "AND m.conversation_id = $3 \
+                 AND {id} >= (SELECT MIN(id) FROM messages WHERE conversation_id = $3) \
+                 AND {id} <= (SELECT MAX(id) FROM messages WHERE conversation_id = $3)"
+            )
         } else {
-            "AND $3 IS NULL"
+            "AND $3 IS NULL".to_owned()
         };
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.created_at, m.note, \
-             snippet(messages_fts, 0, char({start}), char({end}), '…', 16) AS snippet, \
-             v.id AS visitor_id, v.name AS visitor_name \
-             FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
+             m.body, v.id AS visitor_id, v.name AS visitor_name \
+             FROM {from} \
              JOIN conversations c ON c.id = m.conversation_id JOIN visitors v ON v.id = c.visitor_id \
-             WHERE messages_fts MATCH $1 AND c.inbox_id IN ({ids2}) \
-             {scope} ORDER BY messages_fts.rowid DESC LIMIT $4", ids2 = self.backend.ids(2),
-            start = MATCH_START as u32,
-            end = MATCH_END as u32,
+             WHERE {matches} AND c.inbox_id IN ({ids2}) \
+             {scope} ORDER BY {id} DESC LIMIT $4",
+            from = search.from,
+            matches = search.matches,
+            ids2 = self.backend.ids(2),
         ))
-        .bind(fts_query)
+        .bind(self.backend.text_query(words))
         .bind(ids)
         .bind(conversation_id)
         .bind(limit)
@@ -57,7 +61,7 @@ impl Store {
                 let kind: String = row.col("author_kind")?;
                 let visitor_id: i64 = row.col("visitor_id")?;
                 let visitor_name: Option<String> = row.col("visitor_name")?;
-                let snippet: String = row.col("snippet")?;
+                let body: String = row.col("body")?;
                 Ok(MessageHit {
                     message_id: row.col("id")?,
                     conversation_id: row.col("conversation_id")?,
@@ -68,26 +72,27 @@ impl Store {
                         .flatten(),
                     created_at: row.col("created_at")?,
                     note: row.col("note")?,
-                    snippet: pieces(&snippet),
+                    snippet: search::snippet(&body, words, search::SNIPPET_WORDS),
                 })
             })
             .collect()
     }
 
-    /// Visitors whose name or email matches an FTS5 query, most recent first.
+    /// Visitors with every one of `words` (the last as a prefix) in their name or email,
+    /// most recent first, the words marked.
     pub async fn search_visitors(
         &self,
-        fts_query: &str,
+        words: &[String],
         limit: i64,
     ) -> StoreResult<Vec<VisitorMatch>> {
+        let search = self.backend.visitor_text_search();
         let rows = sqlx::query(&format!(
-            "SELECT rowid, highlight(visitors_fts, 0, char({start}), char({end})) AS name, \
-             highlight(visitors_fts, 1, char({start}), char({end})) AS email \
-             FROM visitors_fts WHERE visitors_fts MATCH $1 ORDER BY rowid DESC LIMIT $2",
-            start = MATCH_START as u32,
-            end = MATCH_END as u32,
+            "SELECT v.id, v.name, v.email FROM {from} WHERE {matches} ORDER BY {id} DESC LIMIT $2",
+            from = search.from,
+            matches = search.matches,
+            id = search.id,
         ))
-        .bind(fts_query)
+        .bind(self.backend.text_query(words))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -95,14 +100,21 @@ impl Store {
             .map(|row| {
                 let name: Option<String> = row.col("name")?;
                 let email: Option<String> = row.col("email")?;
-                let marked = [name, email]
-                    .into_iter()
-                    .flatten()
-                    .filter(|part| !part.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · ");
+                let mut marked = Vec::new();
+                for part in [name, email].into_iter().flatten() {
+                    if part.is_empty() {
+                        continue;
+                    }
+                    if !marked.is_empty() {
+                        marked.push(Piece {
+                            text: " · ".to_owned(),
+                            matched: false,
+                        });
+                    }
+                    marked.extend(search::highlight(&part, words));
+                }
                 Ok(VisitorMatch {
-                    visitor_id: row.col("rowid")?,
+                    visitor_id: row.col("id")?,
                     marked,
                 })
             })
@@ -119,10 +131,11 @@ impl Store {
         let visitors = serde_json::to_string(visitor_ids).map_err(decode_error)?;
         let inboxes = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE c.visitor_id IN ({ids1}) \
+            "{conversation_columns} WHERE c.visitor_id IN ({ids1}) \
              AND c.inbox_id IN ({ids2}) ORDER BY c.id DESC LIMIT $3",
             ids1 = self.backend.ids(1),
-            ids2 = self.backend.ids(2)
+            ids2 = self.backend.ids(2),
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(visitors)
         .bind(inboxes)
@@ -141,9 +154,10 @@ impl Store {
     ) -> StoreResult<Vec<ConversationSummary>> {
         let inboxes = serde_json::to_string(inbox_ids).map_err(decode_error)?;
         let rows = sqlx::query(&format!(
-            "{CONVERSATION_COLUMNS} WHERE v.contact_id = $1 \
+            "{conversation_columns} WHERE v.contact_id = $1 \
              AND c.inbox_id IN ({ids2}) ORDER BY c.id DESC LIMIT $3",
-            ids2 = self.backend.ids(2)
+            ids2 = self.backend.ids(2),
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(contact_id)
         .bind(inboxes)
@@ -184,20 +198,23 @@ impl Store {
             "SELECT x.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = x.id \
              AND m.author_kind <> 'system' AND m.note = FALSE) AS message_count, \
              (SELECT closed_at FROM conversations WHERE id = x.id) AS closed_at FROM ( \
-             {CONVERSATION_COLUMNS} WHERE c.inbox_id IN ({ids1}) \
+             {conversation_columns} WHERE c.inbox_id IN ({ids1}) \
              AND ($2 IS NULL OR c.inbox_id = $2) \
              AND ($3 IS NULL OR c.assignee_id = $3 OR EXISTS (SELECT 1 FROM messages m \
              WHERE m.conversation_id = c.id AND m.author_agent_id = $3)) \
              AND ($4 IS NULL OR c.status = $4) \
              AND ($5 IS NULL OR c.created_at >= $5) AND ($6 IS NULL OR c.created_at < $6) \
              AND ($7 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels cl \
-             JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id AND l.name = $7)) \
-             AND ($8 IS NULL OR v.name LIKE $8 ESCAPE '\\' OR v.email LIKE $8 ESCAPE '\\' \
+             JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id \
+             AND lower(l.name) = lower($7))) \
+             AND ($8 IS NULL OR v.name {like} $8 ESCAPE '\\' OR v.email {like} $8 ESCAPE '\\' \
              OR '#' || v.id = $9) \
              AND ($12 IS NULL OR EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id \
              AND r.score BETWEEN $12 AND $13)) \
              ORDER BY c.id DESC LIMIT $10 OFFSET $11) x ORDER BY x.id DESC",
-            ids1 = self.backend.ids(1)
+            ids1 = self.backend.ids(1),
+            like = self.backend.like(),
+            conversation_columns = conversation_columns(self.backend)
         ))
         .bind(inboxes)
         .bind(filter.inbox_id)

@@ -99,11 +99,12 @@ impl WriteTx {
             .iter()
             .map(|t| (t.kind.as_str(), t.subject_id, t.due_at))
             .collect();
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO timers (kind, subject_id, due_at) \
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($1) AS j \
-             WHERE true ORDER BY j.key ON CONFLICT DO NOTHING",
-        )
+             SELECT j.value ->> 0, CAST(j.value ->> 1 AS BIGINT), CAST(j.value ->> 2 AS BIGINT) \
+             FROM {rows1} WHERE true ORDER BY j.key ON CONFLICT DO NOTHING",
+            rows1 = self.backend.json_rows(1)
+        ))
         .bind(serde_json::to_string(&rows).map_err(decode_error)?)
         .execute(&mut *self.tx)
         .await?;

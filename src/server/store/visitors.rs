@@ -272,13 +272,14 @@ impl WriteTx {
         &mut self,
         visitor_ids: &[i64],
     ) -> StoreResult<std::collections::HashMap<i64, VisitFacts>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT j.value AS visitor_id, vi.id AS visit_id, vi.last_seen_at, \
              (SELECT url FROM page_views WHERE visitor_id = j.value AND ended_at IS NULL \
               ORDER BY id DESC LIMIT 1) AS open_page_url \
-             FROM (SELECT DISTINCT value FROM json_each($1)) AS j \
+             FROM (SELECT DISTINCT value FROM ({ids1}) AS given) AS j \
              LEFT JOIN visits vi ON vi.id = (SELECT MAX(id) FROM visits WHERE visitor_id = j.value)",
-        )
+            ids1 = self.backend.ids(1)
+        ))
         .bind(serde_json::to_string(visitor_ids).map_err(super::decode_error)?)
         .fetch_all(&mut *self.tx)
         .await?;
@@ -324,11 +325,12 @@ impl WriteTx {
         .bind(&visitor_ids)
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO page_views (visit_id, visitor_id, url, title, started_at) \
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, $1 \
-             FROM json_each($2) AS j ORDER BY j.key",
-        )
+             SELECT CAST(j.value ->> 0 AS BIGINT), CAST(j.value ->> 1 AS BIGINT), j.value ->> 2, \
+             j.value ->> 3, $1 FROM {rows2} ORDER BY j.key",
+            rows2 = self.backend.json_rows(2)
+        ))
         .bind(at)
         .bind(serde_json::to_string(&rows).map_err(super::decode_error)?)
         .execute(&mut *self.tx)
@@ -393,12 +395,13 @@ impl WriteTx {
             .iter()
             .map(|(id, env)| serde_json::json!([id, env.screen, env.language, env.time_zone]))
             .collect();
-        sqlx::query(
+        sqlx::query(&format!(
             "UPDATE visitors SET screen = COALESCE(j.value ->> 1, screen), \
              language = COALESCE(j.value ->> 2, language), \
              time_zone = COALESCE(j.value ->> 3, time_zone) \
-             FROM json_each($1) AS j WHERE visitors.id = j.value ->> 0",
-        )
+             FROM {rows1} WHERE visitors.id = CAST(j.value ->> 0 AS BIGINT)",
+            rows1 = self.backend.json_rows(1)
+        ))
         .bind(serde_json::to_string(&rows).map_err(super::decode_error)?)
         .execute(&mut *self.tx)
         .await?;
@@ -502,9 +505,9 @@ impl WriteTx {
     /// Ends every page left open by a previous process, where its visit was last seen.
     pub async fn end_all_open_page_views(&mut self) -> StoreResult<u64> {
         let done = sqlx::query(
-            "UPDATE page_views SET ended_at = MAX(started_at, \
-             (SELECT last_seen_at FROM visits WHERE visits.id = page_views.visit_id)) \
-             WHERE ended_at IS NULL",
+            "UPDATE page_views SET ended_at = CASE WHEN page_views.started_at > v.last_seen_at \
+             THEN page_views.started_at ELSE v.last_seen_at END \
+             FROM visits v WHERE v.id = page_views.visit_id AND page_views.ended_at IS NULL",
         )
         .execute(&mut *self.tx)
         .await?;
