@@ -15,12 +15,16 @@ step "clippy, browser builds (the workspace's hydrate and the visitor widget, wa
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --package switchboard-widget --target wasm32-unknown-unknown -- -D warnings
 
-step "unit, store and integration tests (the store's on SQLite and on PostgreSQL)"
+step "unit, store and integration tests on SQLite (the store's on PostgreSQL too)"
 source scripts/test-postgres.sh
 # The flag cargo-leptos sets for debug builds: components type-erased, so the test binaries
 # are a quarter of the size and `cargo leptos build` below reuses much of this build (on a
 # clean clone it then compiles 332 crates instead of 722).
 RUSTFLAGS="--cfg erase_components" cargo test --workspace --features switchboard/ssr
+
+step "the integration and fault tests again, every server on PostgreSQL"
+SWITCHBOARD_TEST_DATABASE=postgres RUSTFLAGS="--cfg erase_components" \
+  cargo test --workspace --features switchboard/ssr --test integration
 
 step "building the site for the end-to-end tests (the widget's bundle optimised, as shipped)"
 SWITCHBOARD_WIDGET_RELEASE=1 cargo leptos build --split

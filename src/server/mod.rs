@@ -57,11 +57,6 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     let files_dir = config.data_dir.join("files");
     std::fs::create_dir_all(&files_dir)?;
     let url = config.database_url();
-    // The store opens on PostgreSQL already (its own tests run there), but the server does
-    // not run on it until every feature does (issue 18).
-    if store::Backend::of(&url)? == store::Backend::Postgres {
-        return Err("PostgreSQL is not supported yet: use a sqlite:// database URL".into());
-    }
     let store = Store::open(&url).await?;
     let mut leptos_options = leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)

@@ -1,4 +1,4 @@
-//! The write lanes against a real SQLite file: messages and page views waiting together are
+//! The write lanes against a real database (a SQLite file, or PostgreSQL in that run): messages and page views waiting together are
 //! written in one batch with the effects the ordinary path has for each, and the requests a
 //! lane cannot take are handed back.
 
@@ -20,7 +20,9 @@ const ASSIGNEE_IDLE_SECS: i64 = 120;
 
 /// A store whose commits wait for its queue to empty, so a test's writes share one or two.
 async fn open(dir: &tempfile::TempDir) -> Store {
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let url = crate::common::database_url_in(dir.path())
+        .await
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("test.db").display()));
     let bounds = BatchBounds {
         max_writes: 1_000,
         max_wait: Duration::from_secs(60),

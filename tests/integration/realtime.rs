@@ -570,7 +570,7 @@ async fn a_client_whose_missed_events_were_pruned_reloads_and_others_resume() {
         .expect("newest");
 
     // Every event is older than the 30 days kept; the timer engine prunes at start-up.
-    sqlx::query("UPDATE events SET created_at = created_at - 31 * 86400000")
+    sqlx::query("UPDATE events SET created_at = created_at - CAST(31 AS BIGINT) * 86400000")
         .execute(server.running.state.store.pool())
         .await
         .expect("age the log");

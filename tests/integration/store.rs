@@ -1,5 +1,6 @@
-//! The store against a real SQLite file in a temporary directory, and (where marked) against a
-//! fresh database on the throwaway PostgreSQL of the test command.
+//! The store against a real SQLite file in a temporary directory and, for what the two
+//! databases are asked differently (`on_both`), against a fresh database on the throwaway
+//! PostgreSQL of the test command.
 
 use switchboard::model::{Author, Role};
 use switchboard::protocol::Event;
@@ -122,8 +123,10 @@ async fn a_dropped_transaction_on(store: Store) {
 
 #[tokio::test]
 async fn events_are_committed_in_order_with_their_rows() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir).await;
+    on_both(events_in_order_on).await;
+}
+
+async fn events_in_order_on(store: Store) {
     let hub = Hub::new();
     let mut tx = store.write().await.expect("tx");
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
@@ -480,4 +483,124 @@ async fn postgresql_errors_are_told_apart_a_taken_email_from_a_read_only_databas
     let refused = StoreError(refused);
     assert!(refused.is_out_of_storage(), "{refused}");
     assert!(!refused.is_unique_violation());
+}
+
+#[tokio::test]
+async fn search_finds_every_word_case_and_accents_aside_and_marks_them() {
+    on_both(search_on).await;
+}
+
+async fn search_on(store: Store) {
+    use switchboard::rules::VisitorEdit;
+    use switchboard::search::Piece;
+    let hub = Hub::new();
+    let mut tx = store.write().await.expect("tx");
+    let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
+    let other = tx.insert_inbox("Other", "key2", false).await.expect("inbox");
+    let mut said = Vec::new();
+    for (inbox_id, token, body) in [
+        (inbox.id, "t1", "Un café, por favor"),
+        (inbox.id, "t2", "My PARCEL is late"),
+        (inbox.id, "t3", "Two parcels arrived"),
+        (other.id, "t4", "Another parcel elsewhere"),
+    ] {
+        let visitor = tx.insert_visitor(inbox_id, token).await.expect("visitor");
+        let conversation_id = tx
+            .insert_conversation(&visitor, inbox_id, 1)
+            .await
+            .expect("conversation");
+        let message = tx
+            .insert_message(NewMessage {
+                conversation_id,
+                author: &Author::Visitor,
+                body,
+                preview: body,
+                note: false,
+                system: None,
+                client_id: None,
+                dedup_key: None,
+            })
+            .await
+            .expect("message");
+        said.push((visitor.id, message.id));
+    }
+    tx.update_visitor(
+        said[0].0,
+        &VisitorEdit {
+            name: Some("José Núñez".into()),
+            email: Some("jose.nunez@example.com".into()),
+            phone: None,
+            notes: String::new(),
+        },
+    )
+    .await
+    .expect("named");
+    tx.commit(&hub).await.expect("commit");
+
+    let words = |typed: &str| switchboard::search::query_words(typed).expect("words");
+    let found = |typed: &'static str| {
+        let store = store.clone();
+        let inboxes = vec![inbox.id];
+        async move {
+            store
+                .search_messages(&words(typed), &inboxes, None, 50)
+                .await
+                .expect("search")
+        }
+    };
+    let shown = |pieces: &[Piece]| -> String {
+        pieces
+            .iter()
+            .map(|p| {
+                if p.matched {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect()
+    };
+
+    // Accents and case aside, the last word a prefix, newest first, one inbox only.
+    let hits = found("CAFE").await;
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].message_id, said[0].1);
+    assert_eq!(shown(&hits[0].snippet), "Un [café], por favor");
+    let hits = found("parc").await;
+    assert_eq!(
+        hits.iter().map(|h| h.message_id).collect::<Vec<_>>(),
+        vec![said[2].1, said[1].1]
+    );
+    assert_eq!(shown(&hits[1].snippet), "My [PARCEL] is late");
+    // Every word must be there; only the last is a prefix.
+    let hits = found("parcel la").await;
+    assert_eq!(
+        hits.iter().map(|h| h.message_id).collect::<Vec<_>>(),
+        vec![said[1].1]
+    );
+    assert_eq!(shown(&hits[0].snippet), "My [PARCEL] is [late]");
+    assert!(found("parcel arrived").await.is_empty(), "parcels is not parcel");
+    // Query syntax typed is only text.
+    assert!(found("café OR late").await.is_empty());
+
+    // Visitors by the words of their name and email.
+    for typed in ["nunez", "jose example", "EXAMPLE.co"] {
+        let matched = store
+            .search_visitors(&words(typed), 10)
+            .await
+            .expect("search");
+        assert_eq!(
+            matched.iter().map(|m| m.visitor_id).collect::<Vec<_>>(),
+            vec![said[0].0],
+            "{typed}"
+        );
+    }
+    let matched = store
+        .search_visitors(&words("jose"), 10)
+        .await
+        .expect("search");
+    assert_eq!(
+        shown(&matched[0].marked),
+        "[José] Núñez · [jose].nunez@example.com"
+    );
 }
