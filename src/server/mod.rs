@@ -82,6 +82,8 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             .or_else(|| (!config.listen.ip().is_loopback()).then(|| auth::random_token(16)))
     };
     let hub = Hub::new();
+    // On PostgreSQL every node's events reach this node's sockets, in id order.
+    store.follow(&hub).await?;
     let message_lane = services::message_lane::MessageLane::start(
         services::message_lane::MessageWrites,
         store.clone(),

@@ -6,6 +6,7 @@ mod common;
 
 mod after_chat;
 mod authorization;
+mod cluster;
 mod conversation_tools;
 mod faults;
 mod lanes;

@@ -496,7 +496,10 @@ async fn search_on(store: Store) {
     let hub = Hub::new();
     let mut tx = store.write().await.expect("tx");
     let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
-    let other = tx.insert_inbox("Other", "key2", false).await.expect("inbox");
+    let other = tx
+        .insert_inbox("Other", "key2", false)
+        .await
+        .expect("inbox");
     let mut said = Vec::new();
     for (inbox_id, token, body) in [
         (inbox.id, "t1", "Un café, por favor"),
@@ -579,7 +582,10 @@ async fn search_on(store: Store) {
         vec![said[1].1]
     );
     assert_eq!(shown(&hits[0].snippet), "My [PARCEL] is [late]");
-    assert!(found("parcel arrived").await.is_empty(), "parcels is not parcel");
+    assert!(
+        found("parcel arrived").await.is_empty(),
+        "parcels is not parcel"
+    );
     // Query syntax typed is only text.
     assert!(found("café OR late").await.is_empty());
 

@@ -23,6 +23,7 @@ mod conversations;
 mod dialect;
 mod events;
 mod files;
+mod follower;
 mod inboxes;
 mod labels;
 mod messages;
@@ -310,6 +311,28 @@ impl Store {
             SessionsPool::Sqlite(pool) => pool.close().await,
             SessionsPool::Postgres(pool) => pool.close().await,
         }
+    }
+
+    /// On PostgreSQL, where several nodes may write, starts publishing every node's events to
+    /// `hub` once each in id order, this node's own batches among them
+    /// ([`follower`]). On SQLite one node writes and each commit publishes its own events.
+    pub async fn follow(&self, hub: &Hub) -> StoreResult<()> {
+        let SessionsPool::Postgres(sessions) = &self.sessions else {
+            return Ok(());
+        };
+        let notices = follower::listen(sessions).await?;
+        let (pool, hub) = (self.pool.clone(), hub.clone());
+        let (timers, outbox) = (
+            Arc::clone(&self.timers_changed),
+            Arc::clone(&self.outbox_changed),
+        );
+        writer::attach_follower(
+            &self.writer,
+            |newest| follower::Follower::new(pool, hub, newest, timers, outbox),
+            &self.pool,
+            notices,
+        )
+        .await
     }
 
     /// How many batches of writes have committed since the store opened.

@@ -8,8 +8,9 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use sqlx::AnyConnection;
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, mpsc, oneshot};
 
+use super::follower::{Committed, EVENTS_CHANNEL, Follower};
 use super::{Backend, StoreError, StoreResult};
 use crate::server::hub::{Hub, StoredEvent};
 
@@ -54,6 +55,9 @@ pub(super) struct Writer {
     timers_changed: Arc<Notify>,
     /// The store's outbox wake-up, notified after a commit that queued something.
     outbox_changed: Arc<Notify>,
+    /// On PostgreSQL, once the node follows the log: where committed batches go to be
+    /// published in id order among the other nodes' events ([`super::follower`]).
+    pub(super) follower: Option<mpsc::UnboundedSender<Committed>>,
 }
 
 /// The open batch transaction.
@@ -67,16 +71,27 @@ struct Batch {
     timers_changed: bool,
     /// Whether one of them queued something in the outbox.
     outbox_changed: bool,
+    /// On PostgreSQL, the newest event id committed before the batch took the log's lock:
+    /// every event up to it was written by an earlier batch, of this node or another.
+    previous: i64,
 }
 
 /// A write waiting for its batch's commit.
-struct Member {
+pub(super) struct Member {
     /// Its events, published after the commit.
-    events: Vec<Arc<StoredEvent>>,
+    pub(super) events: Vec<Arc<StoredEvent>>,
     /// Where to publish them.
-    hub: Hub,
+    pub(super) hub: Hub,
     /// Its answer: committed, or why not.
     done: oneshot::Sender<Result<(), Uncommitted>>,
+}
+
+impl Member {
+    /// Tells the write its batch committed (and its events were published).
+    pub(super) fn committed(self) {
+        // An error only means the write's caller went away.
+        let _ = self.done.send(Ok(()));
+    }
 }
 
 /// Why a batch did not commit, as each of its writes hears it.
@@ -123,6 +138,7 @@ impl Writer {
             flush: Arc::clone(&flush),
             timers_changed,
             outbox_changed,
+            follower: None,
         }));
         tokio::spawn(flusher(Arc::downgrade(&writer), flush));
         writer
@@ -174,10 +190,21 @@ impl Writer {
                     )
                     .execute(&mut guard.conn)
                     .await;
-                    if let Err(e) = locked {
-                        // No batch began: the next write begins afresh.
-                        let _ = sqlx::query("ROLLBACK").execute(&mut guard.conn).await;
-                        return Err(e.into());
+                    let previous = match locked {
+                        Ok(_) => {
+                            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+                                .fetch_one(&mut guard.conn)
+                                .await
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match previous {
+                        Ok(previous) => guard.batch.previous = previous,
+                        Err(e) => {
+                            // No batch began: the next write begins afresh.
+                            let _ = sqlx::query("ROLLBACK").execute(&mut guard.conn).await;
+                            return Err(e.into());
+                        }
                     }
                 }
             }
@@ -209,27 +236,68 @@ impl Writer {
         if !commit || self.batch.began.is_none() {
             return;
         }
+        if self.backend == Backend::Postgres
+            && let Err(e) = self.tell_other_nodes().await
+        {
+            self.fail(e).await;
+            return;
+        }
         if let Err(e) = sqlx::query("COMMIT").execute(&mut self.conn).await {
             self.fail(e).await;
             return;
         }
         self.commits += 1;
         let batch = std::mem::take(&mut self.batch);
-        for member in &batch.members {
-            for event in &member.events {
-                member.hub.publish(Arc::clone(event));
-            }
-        }
         if batch.timers_changed {
             self.timers_changed.notify_one();
         }
         if batch.outbox_changed {
             self.outbox_changed.notify_one();
         }
-        for member in batch.members {
-            // An error only means the write's caller went away.
-            let _ = member.done.send(Ok(()));
+        let committed = Committed {
+            previous: batch.previous,
+            members: batch.members,
+        };
+        let unsent = match &self.follower {
+            Some(follower) => follower.send(committed).err().map(|e| e.0),
+            None => Some(committed),
+        };
+        // Without a follower (SQLite, one node), the batch is published here, in commit order.
+        if let Some(committed) = unsent {
+            for member in committed.members {
+                for event in &member.events {
+                    member.hub.publish(Arc::clone(event));
+                }
+                member.committed();
+            }
         }
+    }
+
+    /// Queues, in the batch's transaction, the notice every node's follower hears once it
+    /// commits (PostgreSQL delivers it with the commit, or not at all): the newest event id
+    /// of the batch, and whether the timers or the outbox changed (one node runs those).
+    async fn tell_other_nodes(&mut self) -> Result<(), sqlx::Error> {
+        let newest = self
+            .batch
+            .members
+            .iter()
+            .flat_map(|m| m.events.iter().map(|e| e.id))
+            .max();
+        let (timers, outbox) = (self.batch.timers_changed, self.batch.outbox_changed);
+        if newest.is_none() && !timers && !outbox {
+            return Ok(());
+        }
+        let notice = super::follower::Notice {
+            newest: newest.unwrap_or(self.batch.previous),
+            timers,
+            outbox,
+        };
+        sqlx::query("SELECT 1 FROM (SELECT pg_notify($1, $2)) AS told")
+            .bind(EVENTS_CHANNEL)
+            .bind(notice.to_string())
+            .execute(&mut self.conn)
+            .await
+            .map(|_| ())
     }
 
     /// Ends a batch that cannot commit: rolls back what is left of it and tells its writes.
@@ -264,11 +332,33 @@ async fn flusher(writer: Weak<Mutex<Writer>>, wake: Arc<Notify>) {
     }
 }
 
+/// Hands every batch committed from now on to a [`Follower`], which publishes it in id order
+/// among the other nodes' events (PostgreSQL). What waits is committed and published first,
+/// so the follower starts from the newest event there is.
+pub(super) async fn attach_follower(
+    writer: &Arc<Mutex<Writer>>,
+    make: impl FnOnce(i64) -> Follower,
+    pool: &sqlx::AnyPool,
+    notices: mpsc::UnboundedReceiver<Option<super::follower::Notice>>,
+) -> StoreResult<()> {
+    let mut writer = writer.lock().await;
+    writer.settle(true).await;
+    let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+        .fetch_one(pool)
+        .await?;
+    let (batches, receive) = mpsc::unbounded_channel();
+    tokio::spawn(make(newest).run(receive, notices));
+    writer.follower = Some(batches);
+    Ok(())
+}
+
 /// Commits what waits and refuses further writes (a graceful shutdown).
 pub(super) async fn close(writer: &Arc<Mutex<Writer>>) {
     let mut writer = writer.lock().await;
     writer.settle(true).await;
     writer.closed = true;
+    // The follower publishes what it was given, then ends.
+    writer.follower = None;
     // The flusher sees `closed` and ends.
     writer.flush.notify_one();
 }
