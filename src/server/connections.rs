@@ -1,7 +1,9 @@
 //! The open workspace connections, in memory: how many each agent has (an agent with none
 //! starts the grace period towards offline), which conversations each has on screen, and the
 //! signals colleagues exchange about them (who is viewing, who is typing). Signals are not
-//! logged or replayed: they only matter while both sides are connected.
+//! logged or replayed: they only matter while both sides are connected. In a cluster the
+//! signals, who views what and ended sessions go to the other nodes through the [`Relay`],
+//! and theirs come back here.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -10,6 +12,7 @@ use tokio::sync::broadcast;
 
 use crate::model::AgentRef;
 use crate::protocol::ServerFrame;
+use crate::server::relay::{News, Relay, SessionChoice};
 
 /// How many signals a slow agent socket may fall behind by before it skips some.
 const SIGNAL_CAPACITY: usize = 256;
@@ -36,6 +39,8 @@ pub struct Connections {
     inner: Arc<Mutex<Inner>>,
     /// Fan-out of signals to every agent socket, which filters by inbox.
     signals: broadcast::Sender<Arc<AgentSignal>>,
+    /// News for the other nodes of a cluster.
+    relay: Relay,
 }
 
 #[derive(Default)]
@@ -49,6 +54,9 @@ struct Inner {
     /// Each connection's session and how to end it when that session (or every session of its
     /// agent) ends.
     endings: HashMap<ConnectionId, Ending>,
+    /// Who views what on the other nodes of a cluster: by node, each conversation's inbox and
+    /// viewers there.
+    remote_viewers: HashMap<String, HashMap<i64, (i64, Vec<AgentRef>)>>,
 }
 
 /// How an open connection is ended from outside: its agent, the session it was opened with,
@@ -101,6 +109,7 @@ impl Default for Connections {
         Connections {
             inner: Arc::default(),
             signals: broadcast::channel(SIGNAL_CAPACITY).0,
+            relay: Relay::default(),
         }
     }
 }
@@ -142,13 +151,39 @@ impl Connections {
     /// Ends the open connections of an agent's sessions: one session (`Only`), all but one
     /// (`AllBut`, after a password change on it), or all. Returns how many were told.
     pub fn end(&self, agent_id: i64, sessions: Sessions<'_>) -> usize {
+        self.relay_ending(agent_id, sessions, true);
         self.tell(agent_id, sessions, true)
     }
 
     /// Tells every open connection of an agent that what they may see changed (a new role or
     /// inboxes): their clients reload their view. Returns how many were told.
     pub fn rescope(&self, agent_id: i64) -> usize {
+        self.relay_ending(agent_id, Sessions::All, false);
         self.tell(agent_id, Sessions::All, false)
+    }
+
+    /// The same ending for the agent's connections on the other nodes.
+    fn relay_ending(&self, agent_id: i64, sessions: Sessions<'_>, signed_out: bool) {
+        let sessions = match sessions {
+            Sessions::All => SessionChoice::All,
+            Sessions::Only(s) => SessionChoice::Only(s.to_owned()),
+            Sessions::AllBut(s) => SessionChoice::AllBut(s.to_owned()),
+        };
+        self.relay.send(News::EndConnections {
+            agent_id,
+            sessions,
+            signed_out,
+        });
+    }
+
+    /// Ends or reloads an agent's connections on this node, as another node asked.
+    pub fn end_as_asked(&self, agent_id: i64, sessions: &SessionChoice, signed_out: bool) {
+        let sessions = match sessions {
+            SessionChoice::All => Sessions::All,
+            SessionChoice::Only(s) => Sessions::Only(s),
+            SessionChoice::AllBut(s) => Sessions::AllBut(s),
+        };
+        self.tell(agent_id, sessions, signed_out);
     }
 
     fn tell(&self, agent_id: i64, sessions: Sessions<'_>, signed_out: bool) -> usize {
@@ -211,20 +246,52 @@ impl Connections {
                 .collect()
         };
         for (conversation_id, inbox_id) in changed {
-            let agents = self.viewers(conversation_id);
-            self.send(AgentSignal {
-                inbox_id,
-                from_agent: 0,
-                frame: ServerFrame::Viewers {
+            if self.relay.is_connected() {
+                self.relay.send(News::Viewers {
                     conversation_id,
-                    agents,
-                },
-            });
+                    inbox_id,
+                    agents: self.local_viewers(conversation_id),
+                });
+            }
+            self.announce_viewers(conversation_id, inbox_id);
         }
     }
 
-    /// The agents who have a conversation on screen, by name, each once.
+    /// Tells this node's agents who views a conversation now.
+    fn announce_viewers(&self, conversation_id: i64, inbox_id: i64) {
+        let agents = self.viewers(conversation_id);
+        self.broadcast(AgentSignal {
+            inbox_id,
+            from_agent: 0,
+            frame: ServerFrame::Viewers {
+                conversation_id,
+                agents,
+            },
+        });
+    }
+
+    /// The agents who have a conversation on screen, on any node, by name, each once.
     pub fn viewers(&self, conversation_id: i64) -> Vec<AgentRef> {
+        let inner = self.lock();
+        let local = inner
+            .viewing
+            .values()
+            .filter(|(_, conversations)| conversations.iter().any(|(c, _)| *c == conversation_id))
+            .map(|(agent, _)| agent);
+        let remote = inner
+            .remote_viewers
+            .values()
+            .filter_map(|conversations| conversations.get(&conversation_id))
+            .flat_map(|(_, agents)| agents);
+        let agents: BTreeMap<(String, i64), AgentRef> = local
+            .chain(remote)
+            .map(|agent| ((agent.name.clone(), agent.id), agent.clone()))
+            .collect();
+        agents.into_values().collect()
+    }
+
+    /// The agents who have a conversation on screen on this node.
+    fn local_viewers(&self, conversation_id: i64) -> Vec<AgentRef> {
         let inner = self.lock();
         let agents: BTreeMap<(String, i64), AgentRef> = inner
             .viewing
@@ -233,6 +300,60 @@ impl Connections {
             .map(|(agent, _)| ((agent.name.clone(), agent.id), agent.clone()))
             .collect();
         agents.into_values().collect()
+    }
+
+    /// Every conversation on screen on this node, with its inbox and viewers (what a node
+    /// that joins the cluster is told).
+    pub fn local_viewing(&self) -> Vec<(i64, i64, Vec<AgentRef>)> {
+        let conversations: BTreeMap<i64, i64> = self
+            .lock()
+            .viewing
+            .values()
+            .flat_map(|(_, conversations)| conversations.iter().copied())
+            .collect();
+        conversations
+            .into_iter()
+            .map(|(conversation_id, inbox_id)| {
+                (
+                    conversation_id,
+                    inbox_id,
+                    self.local_viewers(conversation_id),
+                )
+            })
+            .collect()
+    }
+
+    /// Takes who views a conversation on another node, and tells this node's agents.
+    pub fn viewers_elsewhere(
+        &self,
+        node: &str,
+        conversation_id: i64,
+        inbox_id: i64,
+        agents: Vec<AgentRef>,
+    ) {
+        {
+            let mut inner = self.lock();
+            let conversations = inner.remote_viewers.entry(node.to_owned()).or_default();
+            if agents.is_empty() {
+                conversations.remove(&conversation_id);
+            } else {
+                conversations.insert(conversation_id, (inbox_id, agents));
+            }
+        }
+        self.announce_viewers(conversation_id, inbox_id);
+    }
+
+    /// Forgets what a node that stopped had on screen, and tells this node's agents.
+    pub fn forget_node(&self, node: &str) {
+        let gone = self.lock().remote_viewers.remove(node).unwrap_or_default();
+        for (conversation_id, (inbox_id, _)) in gone {
+            self.announce_viewers(conversation_id, inbox_id);
+        }
+    }
+
+    /// The nodes whose viewers this node keeps.
+    pub fn nodes_heard(&self) -> Vec<String> {
+        self.lock().remote_viewers.keys().cloned().collect()
     }
 
     /// Tells colleagues that `agent` is typing in a conversation.
@@ -261,7 +382,30 @@ impl Connections {
         self.signals.subscribe()
     }
 
+    /// News for the other nodes of a cluster.
+    pub fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
+    /// Passes a signal from another node to this node's agent sockets.
+    pub fn deliver(&self, signal: AgentSignal) {
+        self.broadcast(signal);
+    }
+
+    /// Sends a signal to the agent sockets of every node.
     fn send(&self, signal: AgentSignal) {
+        if self.relay.is_connected() {
+            self.relay.send(News::AgentSignal {
+                inbox_id: signal.inbox_id,
+                from_agent: signal.from_agent,
+                frame: signal.frame.clone(),
+            });
+        }
+        self.broadcast(signal);
+    }
+
+    /// Sends a signal to this node's agent sockets.
+    fn broadcast(&self, signal: AgentSignal) {
         // An error only means no agent socket is open.
         let _ = self.signals.send(Arc::new(signal));
     }

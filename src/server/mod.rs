@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod business_hours;
 pub mod client_info;
+pub mod cluster;
 pub mod config;
 pub mod connections;
 pub mod csrf;
@@ -16,6 +17,7 @@ pub mod mailer;
 pub mod online;
 pub mod open_files;
 pub mod outbox;
+pub mod relay;
 pub mod router;
 pub mod services;
 pub mod session_store;
@@ -84,6 +86,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     let hub = Hub::new();
     // On PostgreSQL every node's events reach this node's sockets, in id order.
     store.follow(&hub).await?;
+    let shared = store.is_shared();
     let message_lane = services::message_lane::MessageLane::start(
         services::message_lane::MessageWrites,
         store.clone(),
@@ -105,6 +108,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         online: online::OnlineVisitors::default(),
         visitor_signals: visitor_signals::VisitorSignals::default(),
         shutdown: shutdown::Shutdown::default(),
+        node_id: auth::random_token(8),
+        chores: if shared {
+            cluster::Chores::elected()
+        } else {
+            cluster::Chores::always()
+        },
         mailer: mailer::Mailer::from_config(config)?,
         geoip: match &config.geoip_db {
             Some(path) => Some(Arc::new(client_info::GeoIp::open(path)?)),
@@ -167,9 +176,14 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             "nobody has set this server up yet: open /setup?token={token} to create the first admin"
         );
     }
-    // Nobody is on the site of a new process: pages left open end where their visit was last seen.
-    services::tracking::end_open_page_views(&state).await?;
-    // Nobody is connected to a new process: whoever was shown present starts the grace period.
+    // Nobody is on the site of a new process: pages left open end where their visit was last
+    // seen. In a cluster the node that runs the chores does it once it has heard from the
+    // others (their visitors are still on the site).
+    if !shared {
+        services::tracking::end_open_page_views(&state).await?;
+    }
+    // Nobody is connected to a new process: whoever was shown present starts the grace period
+    // (in a cluster, those connected to another node stay present when it ends).
     services::start_presence_grace(&state).await?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         match services::setup_first_admin(&state, &config.admin_name, email, password).await {
@@ -203,6 +217,8 @@ pub struct Running {
     pub online: tokio::task::JoinHandle<()>,
     /// The outbox worker (emails, webhooks).
     pub outbox: tokio::task::JoinHandle<()>,
+    /// In a cluster, the tasks that keep this node in it.
+    pub cluster: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -252,9 +268,10 @@ impl Running {
             timers,
             online,
             outbox,
+            cluster,
             ..
         } = self;
-        for work in [timers, online, outbox] {
+        for work in [timers, online, outbox].into_iter().chain(cluster) {
             work.abort();
             let _ = work.await;
         }
@@ -283,6 +300,7 @@ pub async fn serve(
     let timers = timers::start(state.clone());
     let online = services::tracking::start_ticker(state.clone());
     let outbox = outbox::start(state.clone());
+    let cluster = cluster::join(&state).await?;
     let stop = state.shutdown.clone();
     let shutdown = async move {
         shutdown.await;
@@ -306,6 +324,7 @@ pub async fn serve(
         timers,
         online,
         outbox,
+        cluster,
     })
 }
 

@@ -1,7 +1,9 @@
 //! The visitors on the site now, in memory: one row per visitor with a tab open (or gone for
 //! less than the leaving grace period), and the changes since the last batch. A ticker takes
 //! the changes once a second and broadcasts them as one batch, so an agent watching 5,000
-//! browsing visitors gets one frame a second rather than one per page view.
+//! browsing visitors gets one frame a second rather than one per page view. In a cluster each
+//! node keeps the rows of the visitors connected to it and hands its changes, once a second,
+//! to the [`Relay`]; the other nodes' rows come back and are shown with this node's.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -10,6 +12,7 @@ use tokio::sync::broadcast;
 
 use crate::model::{Millis, OnlineVisitor};
 use crate::protocol::PageReport;
+use crate::server::relay::{News, Relay};
 
 /// How many batches a slow agent socket may fall behind by before it reloads the table.
 const BATCH_CAPACITY: usize = 64;
@@ -41,6 +44,8 @@ pub struct OnlineVisitors {
     inner: Arc<Mutex<Inner>>,
     /// Fan-out of batches to every agent socket.
     batches: broadcast::Sender<Arc<Changes>>,
+    /// News for the other nodes of a cluster.
+    relay: Relay,
 }
 
 #[derive(Default)]
@@ -56,6 +61,42 @@ struct Inner {
     last_tab: TabId,
     /// Orders page reports across tabs.
     reports: u64,
+    /// The rows of the other nodes of a cluster, by node.
+    remote: HashMap<String, HashMap<i64, OnlineVisitor>>,
+    /// This node's visitors whose row changed since the last batch, for the other nodes.
+    relay_changed: BTreeSet<i64>,
+    /// This node's visitors who left since the last batch, for the other nodes.
+    relay_left: Vec<i64>,
+}
+
+impl Inner {
+    /// A visitor's row, from this node or (when they have no tab here) another.
+    fn merged_row(&self, visitor_id: i64) -> Option<&OnlineVisitor> {
+        self.visitors
+            .get(&visitor_id)
+            .map(|e| &e.row)
+            .or_else(|| self.remote.values().find_map(|rows| rows.get(&visitor_id)))
+    }
+
+    /// Every visitor on the site, each once: this node's rows, then the others'.
+    fn merged_rows(&self) -> impl Iterator<Item = &OnlineVisitor> {
+        let mut seen = std::collections::HashSet::new();
+        self.visitors
+            .values()
+            .map(|e| &e.row)
+            .chain(self.remote.values().flat_map(|rows| rows.values()))
+            .filter(move |row| seen.insert(row.visitor_id))
+    }
+
+    /// A visitor left one node's share: on the site no more, or still (with another row).
+    fn gone_from_one_node(&mut self, inbox_id: i64, visitor_id: i64) {
+        if self.merged_row(visitor_id).is_some() {
+            self.changed.insert(visitor_id);
+        } else {
+            self.changed.remove(&visitor_id);
+            self.left.push((inbox_id, visitor_id));
+        }
+    }
 }
 
 /// Identifies one tab (tracker socket) of a visitor.
@@ -75,19 +116,21 @@ impl Default for OnlineVisitors {
         OnlineVisitors {
             inner: Arc::default(),
             batches: broadcast::channel(BATCH_CAPACITY).0,
+            relay: Relay::default(),
         }
     }
 }
 
 impl OnlineVisitors {
-    /// Whether the visitor is on the site (a tab open, or gone for less than the grace period).
+    /// Whether the visitor is on the site (a tab open on any node, or gone for less than the
+    /// grace period).
     pub fn is_on_site(&self, visitor_id: i64) -> bool {
-        self.lock().visitors.contains_key(&visitor_id)
+        self.lock().merged_row(visitor_id).is_some()
     }
 
     /// A visitor's row as it is now, if they are on the site.
     pub fn row(&self, visitor_id: i64) -> Option<OnlineVisitor> {
-        self.lock().visitors.get(&visitor_id).map(|e| e.row.clone())
+        self.lock().merged_row(visitor_id).cloned()
     }
 
     /// A new tab id.
@@ -116,6 +159,10 @@ impl OnlineVisitors {
         // Back before their departure was sent: they never left.
         inner.left.retain(|(_, visitor)| *visitor != id);
         inner.changed.insert(id);
+        if self.relay.is_connected() {
+            inner.relay_left.retain(|visitor| *visitor != id);
+            inner.relay_changed.insert(id);
+        }
     }
 
     /// Takes a visitor's new name and chat figures from a fresh row, if they are on the site
@@ -133,6 +180,9 @@ impl OnlineVisitors {
             current.chatting = row.chatting;
             if *current != before {
                 inner.changed.insert(id);
+                if self.relay.is_connected() {
+                    inner.relay_changed.insert(id);
+                }
             }
         }
     }
@@ -187,25 +237,38 @@ impl OnlineVisitors {
                     .map(|since| (*id, entry.row.inbox_id, since))
             })
             .collect();
+        let relayed = self.relay.is_connected();
         for (visitor_id, inbox_id, _) in &gone {
             inner.visitors.remove(visitor_id);
-            inner.changed.remove(visitor_id);
-            inner.left.push((*inbox_id, *visitor_id));
+            inner.gone_from_one_node(*inbox_id, *visitor_id);
+            if relayed {
+                inner.relay_changed.remove(visitor_id);
+                inner.relay_left.push(*visitor_id);
+            }
         }
         gone.into_iter().map(|(id, _, since)| (id, since)).collect()
     }
 
-    /// Takes what changed since the last batch and broadcasts it; `None` when nothing did.
+    /// Takes what changed since the last batch and broadcasts it (and this node's share of it
+    /// to the other nodes); `None` when nothing did.
     pub fn take_changes(&self) -> Option<Arc<Changes>> {
         let batch = {
             let mut inner = self.lock();
+            if !inner.relay_changed.is_empty() || !inner.relay_left.is_empty() {
+                let changed = std::mem::take(&mut inner.relay_changed)
+                    .into_iter()
+                    .filter_map(|id| inner.visitors.get(&id).map(|e| e.row.clone()))
+                    .collect();
+                let left = std::mem::take(&mut inner.relay_left);
+                self.relay.send(News::Online { changed, left });
+            }
             if inner.changed.is_empty() && inner.left.is_empty() {
                 return None;
             }
             inner.seq += 1;
             let changed = std::mem::take(&mut inner.changed)
                 .into_iter()
-                .filter_map(|id| inner.visitors.get(&id).map(|e| e.row.clone()))
+                .filter_map(|id| inner.merged_row(id).cloned())
                 .collect();
             Arc::new(Changes {
                 seq: inner.seq,
@@ -223,10 +286,9 @@ impl OnlineVisitors {
     pub fn snapshot(&self, inbox_ids: &[i64]) -> (u64, Vec<OnlineVisitor>) {
         let inner = self.lock();
         let rows = inner
-            .visitors
-            .values()
-            .filter(|e| inbox_ids.contains(&e.row.inbox_id))
-            .map(|e| e.row.clone())
+            .merged_rows()
+            .filter(|row| inbox_ids.contains(&row.inbox_id))
+            .cloned()
             .collect();
         (inner.seq, rows)
     }
@@ -234,10 +296,76 @@ impl OnlineVisitors {
     /// How many visitors of these inboxes are online now.
     pub fn count(&self, inbox_ids: &[i64]) -> usize {
         self.lock()
+            .merged_rows()
+            .filter(|row| inbox_ids.contains(&row.inbox_id))
+            .count()
+    }
+
+    /// Every visitor on the site, on any node.
+    pub fn everyone(&self) -> Vec<i64> {
+        self.lock()
+            .merged_rows()
+            .map(|row| row.visitor_id)
+            .collect()
+    }
+
+    /// This node's rows (what a node that joins the cluster is told).
+    pub fn local_rows(&self) -> Vec<OnlineVisitor> {
+        self.lock()
             .visitors
             .values()
-            .filter(|e| inbox_ids.contains(&e.row.inbox_id))
-            .count()
+            .map(|e| e.row.clone())
+            .collect()
+    }
+
+    /// Takes another node's changes to its share of the table; they go out with the next
+    /// batch.
+    pub fn changes_elsewhere(&self, node: &str, changed: Vec<OnlineVisitor>, left: &[i64]) {
+        let mut inner = self.lock();
+        for row in changed {
+            let id = row.visitor_id;
+            inner.left.retain(|(_, visitor)| *visitor != id);
+            inner.changed.insert(id);
+            inner
+                .remote
+                .entry(node.to_owned())
+                .or_default()
+                .insert(id, row);
+        }
+        for visitor_id in left {
+            let removed = inner
+                .remote
+                .get_mut(node)
+                .and_then(|rows| rows.remove(visitor_id));
+            if let Some(row) = removed {
+                inner.gone_from_one_node(row.inbox_id, *visitor_id);
+            }
+        }
+    }
+
+    /// Forgets the rows of a node that stopped: its visitors leave unless another node has
+    /// them. Returns those who left.
+    pub fn forget_node(&self, node: &str) -> Vec<i64> {
+        let mut inner = self.lock();
+        let rows = inner.remote.remove(node).unwrap_or_default();
+        let mut gone = Vec::new();
+        for (visitor_id, row) in rows {
+            inner.gone_from_one_node(row.inbox_id, visitor_id);
+            if inner.merged_row(visitor_id).is_none() {
+                gone.push(visitor_id);
+            }
+        }
+        gone
+    }
+
+    /// The nodes whose rows this node keeps.
+    pub fn nodes_heard(&self) -> Vec<String> {
+        self.lock().remote.keys().cloned().collect()
+    }
+
+    /// News for the other nodes of a cluster.
+    pub fn relay(&self) -> &Relay {
+        &self.relay
     }
 
     /// Starts receiving batches.
@@ -255,8 +383,8 @@ impl OnlineVisitors {
 
 fn counts(inner: &Inner) -> HashMap<i64, usize> {
     let mut counts = HashMap::new();
-    for entry in inner.visitors.values() {
-        *counts.entry(entry.row.inbox_id).or_default() += 1;
+    for row in inner.merged_rows() {
+        *counts.entry(row.inbox_id).or_default() += 1;
     }
     counts
 }

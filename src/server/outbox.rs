@@ -66,6 +66,8 @@ pub fn next_attempt(
 pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            // In a cluster, one node at a time delivers.
+            state.chores.my_turn().await;
             // After a failure (the database, or a row that no longer reads) wait a little
             // rather than spin on the item that is still due.
             let failed = match deliver_due(&state).await {

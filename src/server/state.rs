@@ -63,6 +63,10 @@ pub struct Shared {
     pub visitor_limits: Arc<crate::server::visitor_limits::VisitorLimits>,
     /// The stop signal the sockets watch, and the sockets a graceful stop waits for.
     pub shutdown: crate::server::shutdown::Shutdown,
+    /// This process's name among the nodes of a cluster (random, new at each start).
+    pub node_id: String,
+    /// Whether this node runs the timers, the outbox and the other chores now.
+    pub chores: crate::server::cluster::Chores,
 }
 
 /// Run-time settings derived from the configuration.

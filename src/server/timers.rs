@@ -2,7 +2,10 @@
 //! due (or the schedule changes), then lets the services decide what each due timer does.
 //! The schedule lives in the database, so a restart loses nothing: the new process finds the
 //! same rows and fires what fell due while it was down. The same task prunes the event log
-//! past its retention and sweeps the files folder, at start-up and every hour.
+//! past its retention and sweeps the files folder, at start-up and every hour. In a cluster
+//! it runs on the node elected to ([`crate::server::cluster::Chores`]); a timer fires in a
+//! write that first finds it still scheduled, and writes take turns across nodes, so a timer
+//! fires once even while a new node takes over.
 
 use std::time::Duration;
 
@@ -24,6 +27,8 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut next_prune = tokio::time::Instant::now();
         loop {
+            // In a cluster, one node at a time fires timers, prunes and sweeps.
+            state.chores.my_turn().await;
             if tokio::time::Instant::now() >= next_prune {
                 match services::prune_events(&state, now_millis()).await {
                     Ok(0) => {}

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 use crate::protocol::ServerFrame;
+use crate::server::relay::{News, Relay};
 
 /// How many signals a visitor's socket may fall behind by before it skips some. A channel's
 /// ring is allocated whole, so it holds `Arc`s (8 bytes a slot, not a 256-byte frame).
@@ -18,6 +19,8 @@ const CAPACITY: usize = 16;
 pub struct VisitorSignals {
     /// A channel per visitor with a socket open; a std mutex held only for map operations.
     channels: Arc<Mutex<HashMap<i64, broadcast::Sender<Arc<ServerFrame>>>>>,
+    /// News for the other nodes of a cluster (where the visitor's sockets may be).
+    relay: Relay,
 }
 
 /// A visitor socket's subscription; leaving unsubscribes.
@@ -45,11 +48,28 @@ impl VisitorSignals {
         }
     }
 
-    /// Sends a frame to every open socket of a visitor (nothing when none is open).
+    /// Sends a frame to every open socket of a visitor, on any node (nothing when none is
+    /// open).
     pub fn send(&self, visitor_id: i64, frame: ServerFrame) {
+        if self.relay.is_connected() {
+            self.relay.send(News::VisitorSignal {
+                visitor_id,
+                frame: frame.clone(),
+            });
+        }
+        self.deliver(visitor_id, frame);
+    }
+
+    /// Sends a frame to the visitor's open sockets on this node.
+    pub fn deliver(&self, visitor_id: i64, frame: ServerFrame) {
         if let Some(sender) = self.lock().get(&visitor_id) {
             let _ = sender.send(Arc::new(frame));
         }
+    }
+
+    /// News for the other nodes of a cluster.
+    pub fn relay(&self) -> &Relay {
+        &self.relay
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<Arc<ServerFrame>>>> {

@@ -667,3 +667,59 @@ pub async fn upload(
         response.json().await.unwrap_or(serde_json::Value::Null),
     )
 }
+
+pub const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+
+/// A tracker tab of a visitor: the hello with the inbox key (a new visitor without `token`);
+/// returns the socket, ready, and the visitor's token.
+pub async fn tracker(
+    server: &TestServer,
+    inbox: &switchboard::model::Inbox,
+    token: Option<&str>,
+) -> (Socket, String) {
+    let mut socket =
+        Socket::connect_with_agent(&format!("ws://{}/ws/visitor", server.addr), CHROME).await;
+    socket
+        .send(&ClientFrame::Hello {
+            token: token.map(str::to_owned),
+            after: None,
+            inbox: Some(inbox.key.clone()),
+        })
+        .await;
+    let mut token = token.map(str::to_owned);
+    loop {
+        match socket.next().await {
+            ServerFrame::Welcome { token: new } => token = Some(new),
+            ServerFrame::Ready { .. } => break,
+            ServerFrame::Event { .. } => {}
+            other => panic!("unexpected before ready: {other:?}"),
+        }
+    }
+    (socket, token.expect("a token"))
+}
+
+/// A tracker tab reports a page of the test shop.
+pub async fn view_page(socket: &mut Socket, path: &str, title: &str) {
+    socket
+        .send(&ClientFrame::PageView(switchboard::protocol::PageReport {
+            url: format!("https://shop.example{path}"),
+            title: title.into(),
+            referrer: "https://search.example/?q=coffee".into(),
+            screen: Some("1920x1080".into()),
+            language: Some("es-ES".into()),
+            time_zone: Some("Europe/Madrid".into()),
+        }))
+        .await;
+}
+
+/// Waits for the agent socket to be ready, asks for the online table and returns it.
+pub async fn watch(agent: &mut Socket) -> Vec<switchboard::model::OnlineVisitor> {
+    agent.until_ready().await;
+    agent.send(&ClientFrame::WatchVisitors { on: true }).await;
+    agent
+        .until(|frame| match frame {
+            ServerFrame::OnlineVisitors { visitors } => Some(visitors),
+            _ => None,
+        })
+        .await
+}

@@ -35,7 +35,8 @@ pub async fn fire_timer(state: &AppState, timer: Timer, now: Millis) -> Result<(
         return Ok(());
     };
     if timer.kind == TimerKind::AgentOffline {
-        let open = state.connections.open_count(timer.subject_id);
+        let open = state.connections.open_count(timer.subject_id)
+            + crate::server::cluster::sockets_elsewhere(state, timer.subject_id).await?;
         match rules::presence_timer_outcome(current.due_at, now, open) {
             TimerOutcome::NotYet => return Ok(()),
             TimerOutcome::GoOffline => {

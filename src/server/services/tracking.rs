@@ -134,10 +134,12 @@ pub async fn page_viewed(
     Ok(())
 }
 
-/// Ends every page left open by a previous process (nobody is on the site of a new one).
+/// Ends every page left open by a process that is gone: of everyone not on the site now
+/// (nobody, at the start of the only node).
 pub async fn end_open_page_views(state: &AppState) -> Result<(), AppError> {
+    let on_site = state.online.everyone();
     let mut tx = state.store.write().await?;
-    tx.end_all_open_page_views().await?;
+    tx.end_open_page_views_but(&on_site).await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }
@@ -214,7 +216,8 @@ async fn mark_present_seen(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn record_departure(state: &AppState, visitor_id: i64, at: i64) -> Result<(), AppError> {
+/// Ends a visitor's visit at `at` (their page view ends), unless they are back on the site.
+pub async fn record_departure(state: &AppState, visitor_id: i64, at: i64) -> Result<(), AppError> {
     if state.online.is_on_site(visitor_id) {
         // They came back meanwhile: the visit goes on.
         return Ok(());

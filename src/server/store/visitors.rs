@@ -502,13 +502,17 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Ends every page left open by a previous process, where its visit was last seen.
-    pub async fn end_all_open_page_views(&mut self) -> StoreResult<u64> {
-        let done = sqlx::query(
+    /// Ends every page left open by a process that is gone, where its visit was last seen,
+    /// but those of the visitors given (on the site now, through another node).
+    pub async fn end_open_page_views_but(&mut self, on_site: &[i64]) -> StoreResult<u64> {
+        let done = sqlx::query(&format!(
             "UPDATE page_views SET ended_at = CASE WHEN page_views.started_at > v.last_seen_at \
              THEN page_views.started_at ELSE v.last_seen_at END \
-             FROM visits v WHERE v.id = page_views.visit_id AND page_views.ended_at IS NULL",
-        )
+             FROM visits v WHERE v.id = page_views.visit_id AND page_views.ended_at IS NULL \
+             AND page_views.visitor_id NOT IN ({ids1})",
+            ids1 = self.backend.ids(1)
+        ))
+        .bind(serde_json::to_string(on_site).map_err(super::decode_error)?)
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected())
