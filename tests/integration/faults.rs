@@ -1,6 +1,7 @@
 //! Faults with the server as a process of its own (the `switchboard` binary of this build):
 //! killed with SIGKILL while visitors send, restarted on the same data directory, then stopped
-//! with SIGTERM; and a reconnect storm, a thousand workspace tabs dropping and resuming at
+//! with SIGTERM; two such processes on one PostgreSQL database, one of them killed; and a
+//! reconnect storm, a thousand workspace tabs dropping and resuming at
 //! once, ten times, while messages flow, with the server's memory read from `/proc`. Clients
 //! behave as the widget and the workspace do: they reconnect, resume from the last event they
 //! saw and send again what was not acknowledged, with the same client id.
@@ -293,26 +294,32 @@ struct Seen {
 }
 
 /// A visitor sending `MESSAGES` messages one after the other, each acknowledged before the
-/// next; through a crash it reconnects and sends the unacknowledged one again.
-async fn visitor(ws_url: String, token: String, n: usize, seen: Arc<Seen>) {
+/// next; through a crash it reconnects (to the next of `ws_urls`, as a load balancer would
+/// send it to another node) and sends the unacknowledged one again.
+async fn visitor(ws_urls: Vec<String>, token: String, n: usize, seen: Arc<Seen>) {
     let hello = ClientFrame::Hello {
         token: Some(token),
         after: None,
         inbox: None,
     };
     let mut socket: Option<Ws> = None;
+    let mut attempts = 0;
     for m in 0..MESSAGES {
         let client_id = format!("v{n}-{m}");
         'retry: loop {
             let ws = match socket.as_mut() {
                 Some(ws) => ws,
-                None => match connect(&ws_url, None, &hello).await {
-                    Some(ws) => socket.insert(ws),
-                    None => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+                None => {
+                    let ws_url = &ws_urls[attempts % ws_urls.len()];
+                    attempts += 1;
+                    match connect(ws_url, None, &hello).await {
+                        Some(ws) => socket.insert(ws),
+                        None => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
                     }
-                },
+                }
             };
             let frame = crate::common::send(&client_id, None, &format!("Message {client_id}"));
             let text = serde_json::to_string(&frame).expect("json");
@@ -337,6 +344,8 @@ async fn visitor(ws_url: String, token: String, n: usize, seen: Arc<Seen>) {
                     Ok(_) => {}
                     Err(_) => {
                         socket = None;
+                        // The same node again first (a restart), then the next.
+                        attempts += 1;
                         continue 'retry;
                     }
                 }
@@ -346,17 +355,26 @@ async fn visitor(ws_url: String, token: String, n: usize, seen: Arc<Seen>) {
 }
 
 /// The agent's socket: every `message_posted` it hears; after a crash it resumes from the
-/// last event id it saw. Ends once `finished` is set and its socket closes.
-async fn agent(ws_url: String, cookie: HeaderValue, seen: Arc<Seen>, finished: Arc<AtomicBool>) {
+/// last event id it saw, on the next of `ws_urls` when its node is gone. Ends once `finished`
+/// is set and its socket closes.
+async fn agent(
+    ws_urls: Vec<String>,
+    cookie: HeaderValue,
+    seen: Arc<Seen>,
+    finished: Arc<AtomicBool>,
+) {
     // From the first event on (a hello without `after` gets live events only).
     let mut last = Some(0);
+    let mut attempts = 0;
     loop {
+        let ws_url = &ws_urls[attempts % ws_urls.len()];
+        attempts += 1;
         let hello = ClientFrame::Hello {
             token: None,
             after: last,
             inbox: None,
         };
-        let Some(mut ws) = connect(&ws_url, Some(&cookie), &hello).await else {
+        let Some(mut ws) = connect(ws_url, Some(&cookie), &hello).await else {
             if finished.load(Ordering::SeqCst) {
                 return;
             }
@@ -370,7 +388,9 @@ async fn agent(ws_url: String, cookie: HeaderValue, seen: Arc<Seen>, finished: A
                         assert!(id > before, "event {id} after {before}");
                     }
                     last = Some(id);
-                    if let Event::MessagePosted { message } = event {
+                    if let Event::MessagePosted { message } = event
+                        && message.author == switchboard::model::Author::Visitor
+                    {
                         let client_id = message.client_id.expect("a visitor's client id");
                         seen.delivered.lock().expect("lock").push((id, client_id));
                     }
@@ -398,7 +418,7 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
     let seen = Arc::new(Seen::default());
     let finished = Arc::new(AtomicBool::new(false));
     let agent = tokio::spawn(agent(
-        format!("{ws_base}/ws/agent"),
+        vec![format!("{ws_base}/ws/agent")],
         cookie,
         Arc::clone(&seen),
         Arc::clone(&finished),
@@ -407,7 +427,7 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
     for n in 0..VISITORS {
         let token = visitor_token(&http, &base, &key).await;
         visitors.push(tokio::spawn(visitor(
-            format!("{ws_base}/ws/visitor"),
+            vec![format!("{ws_base}/ws/visitor")],
             token,
             n,
             Arc::clone(&seen),
@@ -480,6 +500,166 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
         Some(&Some(CloseCode::Restart)),
         "the agent's socket was told to reconnect"
     );
+}
+
+/// Two processes on one PostgreSQL database (and one files directory, as a shared volume
+/// would be): a visitor on node A and an agent on node B chat both ways; then, with twenty
+/// visitors sending through A and the agent on B, A is killed with SIGKILL mid-stream. The
+/// visitors reconnect to B and send again what was not acknowledged: every acknowledged
+/// message is stored once, and the agent on B has each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_chat_across_and_one_killed_loses_and_doubles_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("postgres-url"),
+        crate::common::postgres_database().await,
+    )
+    .expect("the database's URL is kept");
+    let (port_a, port_b) = (free_port(), free_port());
+    let node_a = Process::start(dir.path(), port_a);
+    let node_b = Process::start(dir.path(), port_b);
+    let (base_a, base_b) = (
+        format!("http://127.0.0.1:{port_a}"),
+        format!("http://127.0.0.1:{port_b}"),
+    );
+    let (ws_a, ws_b) = (
+        format!("ws://127.0.0.1:{port_a}"),
+        format!("ws://127.0.0.1:{port_b}"),
+    );
+    let Admin { http, cookie, key } = Admin::sign_in(&base_b).await;
+
+    // Both ways: a visitor on A writes, the agent on B answers, the visitor hears it on A.
+    let hello = ClientFrame::Hello {
+        token: None,
+        after: Some(0),
+        inbox: None,
+    };
+    let mut agent_ws = connect(&format!("{ws_b}/ws/agent"), Some(&cookie), &hello)
+        .await
+        .expect("the agent connects to B");
+    let token = visitor_token(&http, &base_a, &key).await;
+    let hello = ClientFrame::Hello {
+        token: Some(token),
+        after: None,
+        inbox: None,
+    };
+    let mut visitor_ws = connect(&format!("{ws_a}/ws/visitor"), None, &hello)
+        .await
+        .expect("the visitor connects to A");
+    answer_to(&mut visitor_ws, "hello", "Hello from A")
+        .await
+        .expect("acknowledged");
+    let conversation_id = loop {
+        if let ServerFrame::Event {
+            event: Event::MessagePosted { message },
+            ..
+        } = read(&mut agent_ws).await.expect("B's socket stays open")
+            && message.body == "Hello from A"
+        {
+            break message.conversation_id;
+        }
+    };
+    let accepted = http
+        .post(format!("{base_b}/api/accept_conversation"))
+        .form(&[("id", conversation_id.to_string())])
+        .send()
+        .await
+        .expect("accept");
+    assert!(accepted.status().is_success());
+    let reply = crate::common::send("reply", Some(conversation_id), "Hello from B");
+    agent_ws
+        .send(WsMessage::Text(
+            serde_json::to_string(&reply).expect("json").into(),
+        ))
+        .await
+        .expect("sent");
+    loop {
+        if let ServerFrame::Event {
+            event: Event::MessagePosted { message },
+            ..
+        } = read(&mut visitor_ws).await.expect("A's socket stays open")
+            && message.body == "Hello from B"
+        {
+            break;
+        }
+    }
+    drop((agent_ws, visitor_ws));
+
+    // The load: visitors through A (B when A is gone), the agent on B.
+    let seen = Arc::new(Seen::default());
+    let finished = Arc::new(AtomicBool::new(false));
+    let agent = tokio::spawn(agent(
+        vec![format!("{ws_b}/ws/agent"), format!("{ws_a}/ws/agent")],
+        cookie,
+        Arc::clone(&seen),
+        Arc::clone(&finished),
+    ));
+    let mut visitors = Vec::new();
+    for n in 0..VISITORS {
+        let token = visitor_token(&http, &base_a, &key).await;
+        visitors.push(tokio::spawn(visitor(
+            vec![format!("{ws_a}/ws/visitor"), format!("{ws_b}/ws/visitor")],
+            token,
+            n,
+            Arc::clone(&seen),
+        )));
+    }
+    crate::common::eventually("a third of the messages acknowledged", || async {
+        (seen.acked.lock().expect("lock").len() >= VISITORS * MESSAGES / 3).then_some(())
+    })
+    .await;
+    node_a.kill();
+    let acked_before_kill = seen.acked.lock().expect("lock").len();
+    assert!(acked_before_kill < VISITORS * MESSAGES, "killed mid-stream");
+    for visitor in visitors {
+        visitor
+            .await
+            .expect("every visitor's messages acknowledged");
+    }
+    let acked = seen.acked.lock().expect("lock").clone();
+    assert_eq!(acked.len(), VISITORS * MESSAGES);
+    crate::common::eventually("the agent on B has every acknowledged message", || async {
+        let delivered = seen.delivered.lock().expect("lock");
+        let ids: HashSet<&String> = delivered.iter().map(|(_, id)| id).collect();
+        acked.keys().all(|id| ids.contains(id)).then_some(())
+    })
+    .await;
+    let mut stored: HashMap<String, usize> = HashMap::new();
+    for conversation_id in acked.values().collect::<HashSet<_>>() {
+        for id in stored_client_ids(&http, &base_b, *conversation_id).await {
+            *stored.entry(id).or_default() += 1;
+        }
+    }
+    finished.store(true, Ordering::SeqCst);
+    let exit = node_b.terminate();
+    agent.await.expect("the agent's socket ended");
+
+    // The agent read the log from its start: the first visitor's "hello" is there too.
+    let mut delivered = seen.delivered.lock().expect("lock").clone();
+    delivered.retain(|(_, id)| id != "hello");
+    let mut per_id: HashMap<&String, usize> = HashMap::new();
+    for (_, id) in &delivered {
+        *per_id.entry(id).or_default() += 1;
+    }
+    let duplicates =
+        per_id.values().filter(|&&n| n > 1).count() + stored.values().filter(|&&n| n > 1).count();
+    let lost = acked.keys().filter(|id| !stored.contains_key(*id)).count();
+    eprintln!(
+        "two nodes, A killed: sent {} (retries included), acked {} ({acked_before_kill} before the kill), stored {}, delivered on B {}, duplicates {duplicates}, lost {lost}",
+        seen.sent.load(Ordering::Relaxed),
+        acked.len(),
+        stored.len(),
+        delivered.len(),
+    );
+    assert_eq!(duplicates, 0, "each message stored and delivered once");
+    assert_eq!(lost, 0, "every acknowledged message stored");
+    assert_eq!(
+        stored.len(),
+        acked.len(),
+        "nothing stored that was not sent"
+    );
+    assert_eq!(delivered.len(), acked.len(), "each delivered once");
+    assert!(exit.success(), "SIGTERM ends node B cleanly: {exit}");
 }
 
 const STORM_TABS: usize = 1_000;
