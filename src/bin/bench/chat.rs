@@ -41,6 +41,10 @@ pub struct ChatArgs {
     /// The server binary to start (default: `switchboard` beside this benchmark).
     #[arg(long)]
     server_binary: Option<std::path::PathBuf>,
+    /// Server processes on one PostgreSQL database (`SWITCHBOARD_DATABASE_URL`): visitors are
+    /// spread over them in turn, the agent is on the last one.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
 }
 
 /// The server a scenario drives: inside this process, or a process of its own.
@@ -54,6 +58,14 @@ impl Target {
         match self {
             Target::InProcess(b) => (&b.base, &b.ws_base, &b.inbox.key),
             Target::Process(p) => (&p.base, &p.ws_base, &p.inbox_key),
+        }
+    }
+
+    /// The `http://` and `ws://` addresses of every node.
+    fn nodes(&self) -> Vec<(String, String)> {
+        match self {
+            Target::InProcess(b) => vec![(b.base.clone(), b.ws_base.clone())],
+            Target::Process(p) => p.nodes(),
         }
     }
 
@@ -324,16 +336,17 @@ pub async fn run(args: ChatArgs) -> BenchResult<()> {
             .server_binary
             .clone()
             .unwrap_or_else(process::default_binary);
-        Target::Process(process::ServerProcess::start(&binary).await?)
+        Target::Process(process::ServerProcess::start_nodes(&binary, args.nodes).await?)
     };
     let (base, ws_base, key) = target.urls();
     println!(
-        "server {base} ({}) · {} visitors × {} messages{}",
+        "server {base} ({}, {}) · {} visitors × {} messages{}",
         if args.in_process {
             "in this process"
         } else {
             "a process of its own"
         },
+        database_kind(),
         args.visitors,
         args.messages,
         if args.pause_ms > 0 {
@@ -346,10 +359,20 @@ pub async fn run(args: ChatArgs) -> BenchResult<()> {
     if args.connected > 0 {
         println!("{} quiet visitors connected", quiet.len());
     }
-    let (_http, agent) = agent(base, ws_base).await?;
+    let nodes = target.nodes();
+    if nodes.len() > 1 {
+        println!(
+            "{} nodes on {}: visitors spread over them, the agent on the last",
+            nodes.len(),
+            database_kind()
+        );
+    }
+    let (agent_base, agent_ws) = nodes.last().ok_or("no node")?;
+    let (_http, agent) = agent(agent_base, agent_ws).await?;
     // The visitors: tokens and sockets first, so connecting is not measured as messaging.
     let mut visitors = Vec::with_capacity(args.visitors);
-    for _ in 0..args.visitors {
+    for n in 0..args.visitors {
+        let (base, ws_base) = &nodes[n % nodes.len()];
         visitors.push(visitor(base, ws_base, key).await?);
     }
     first_messages(Protocol::Switchboard, &mut visitors).await?;
@@ -593,4 +616,12 @@ async fn messages(
         elapsed: finished.duration_since(started),
         usage: before.zip(usage()),
     })
+}
+
+/// The database the servers run on, as the figures name it.
+fn database_kind() -> &'static str {
+    match std::env::var("SWITCHBOARD_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => "PostgreSQL",
+        _ => "SQLite",
+    }
 }

@@ -75,6 +75,8 @@ impl Bench {
         // Every simulated visitor comes from this one address, as fast as it can: the limits
         // meant for the open internet are off.
         let mut config = Config::for_data_dir(dir.clone());
+        // A PostgreSQL database when the environment names one.
+        config.database_url = std::env::var("SWITCHBOARD_DATABASE_URL").ok();
         config.new_visitors_per_minute = 0;
         config.sockets_per_address = 0;
         config.messages_per_second = 0;

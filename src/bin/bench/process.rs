@@ -23,6 +23,8 @@ pub struct ServerProcess {
     pub ws_base: String,
     /// The widget key of its one inbox.
     pub inbox_key: String,
+    /// More nodes on the same database (PostgreSQL), each a process of its own.
+    others: Vec<(Child, String)>,
 }
 
 /// What the server process has used so far.
@@ -40,6 +42,16 @@ impl ServerProcess {
     /// Starts `binary` with the admin the benchmark signs in as and the open-internet limits
     /// off (every simulated visitor comes from 127.0.0.1), then makes its inbox.
     pub async fn start(binary: &Path) -> BenchResult<ServerProcess> {
+        ServerProcess::start_nodes(binary, 1).await
+    }
+
+    /// Like [`ServerProcess::start`], with `nodes` processes on one database: the
+    /// `SWITCHBOARD_DATABASE_URL` of this benchmark's environment, which they inherit (a fresh
+    /// PostgreSQL database for more than one).
+    pub async fn start_nodes(binary: &Path, nodes: usize) -> BenchResult<ServerProcess> {
+        if nodes > 1 && std::env::var_os("SWITCHBOARD_DATABASE_URL").is_none() {
+            return Err("several nodes need SWITCHBOARD_DATABASE_URL=postgres://…".into());
+        }
         let dir =
             std::env::temp_dir().join(format!("switchboard-bench-server-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
@@ -54,6 +66,10 @@ impl ServerProcess {
             .json()
             .await?;
         let inbox_key = inbox["key"].as_str().ok_or("no inbox key")?.to_owned();
+        let mut others = Vec::new();
+        for _ in 1..nodes {
+            others.push(spawn(binary, &dir, "127.0.0.1:0")?);
+        }
         Ok(ServerProcess {
             child,
             binary: binary.to_path_buf(),
@@ -61,7 +77,19 @@ impl ServerProcess {
             base,
             ws_base,
             inbox_key,
+            others,
         })
+    }
+
+    /// The `http://` and `ws://` addresses of every node, the first one's first.
+    pub fn nodes(&self) -> Vec<(String, String)> {
+        std::iter::once(self.base.clone())
+            .chain(self.others.iter().map(|(_, base)| base.clone()))
+            .map(|base| {
+                let ws_base = base.replacen("http://", "ws://", 1);
+                (base, ws_base)
+            })
+            .collect()
     }
 
     /// Kills the server with SIGKILL (nothing in flight is finished) and starts it again on
@@ -74,13 +102,24 @@ impl ServerProcess {
         Ok(())
     }
 
-    /// CPU time and memory so far.
+    /// CPU time and memory so far, of every node together.
     pub fn usage(&self) -> Option<Usage> {
-        usage_of(self.child.id())
+        let mut total = usage_of(self.child.id())?;
+        for (child, _) in &self.others {
+            let more = usage_of(child.id())?;
+            total.cpu_secs += more.cpu_secs;
+            total.rss_kib += more.rss_kib;
+            total.peak_kib += more.peak_kib;
+        }
+        Some(total)
     }
 
     /// Kills the server and removes its data.
     pub fn stop(mut self) {
+        for (mut child, _) in self.others.drain(..) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
