@@ -97,7 +97,7 @@ pub async fn join(state: &AppState) -> Result<Vec<tokio::task::JoinHandle<()>>, 
         return Ok(Vec::new());
     }
     let node = state.node_id.clone();
-    state.store.node_seen(&node, now_millis()).await?;
+    state.store.node_seen(&node).await?;
     let heard = state.store.bus_listen().await?;
     let (news, outgoing) = mpsc::unbounded_channel();
     state.connections.relay().connect(news.clone());
@@ -120,24 +120,36 @@ pub async fn sockets_elsewhere(state: &AppState, agent_id: i64) -> Result<usize,
     }
     let count = state
         .store
-        .agent_sockets_elsewhere(&state.node_id, agent_id, now_millis() - DEAD_AFTER_MS)
+        .agent_sockets_elsewhere(&state.node_id, agent_id, DEAD_AFTER_MS)
         .await?;
     Ok(usize::try_from(count).unwrap_or(0))
 }
 
-/// Notes that this node holds (or no longer holds) a socket of the agent.
-pub async fn note_agent_socket(
-    state: &AppState,
-    agent_id: i64,
-    open: bool,
-) -> Result<(), AppError> {
-    if state.store.is_shared() {
-        state
+/// Notes for the other nodes whether this node holds a socket of the agent now. A connect
+/// and a disconnect of the same agent may write at once and land in either order, so it
+/// writes until the row says what the count says. A failure is only logged: the socket works
+/// without it (the other nodes may then count none here, and a grace period ends sooner).
+pub async fn note_agent_socket(state: &AppState, agent_id: i64) {
+    if !state.store.is_shared() {
+        return;
+    }
+    for _ in 0..3 {
+        let open = state.connections.open_count(agent_id) > 0;
+        if let Err(e) = state
             .store
             .set_agent_socket(&state.node_id, agent_id, open)
-            .await?;
+            .await
+        {
+            tracing::warn!(
+                agent_id,
+                "cannot note an agent's socket for the other nodes: {e}"
+            );
+            return;
+        }
+        if (state.connections.open_count(agent_id) > 0) == open {
+            return;
+        }
     }
-    Ok(())
 }
 
 /// Sends this node's news to the others, each notice under PostgreSQL's size limit.
@@ -166,27 +178,46 @@ fn encode(node: &str, news: News) -> Vec<String> {
         return vec![text];
     }
     match envelope.news {
-        News::Online { mut changed, left } if changed.len() > 1 || !left.is_empty() => {
-            let second = changed.split_off(changed.len() / 2);
-            let (first_left, second_left) = if changed.is_empty() {
-                let mut left = left;
-                let rest = left.split_off(left.len() / 2);
-                (left, rest)
-            } else {
-                (left, Vec::new())
-            };
+        // Rows and departures go separately, each list halved until its notices fit; a
+        // single row too long for a notice is dropped (its node sends it again when it
+        // changes).
+        News::Online { changed, left } if !changed.is_empty() && !left.is_empty() => {
             let mut notices = encode(
                 node,
                 News::Online {
                     changed,
-                    left: first_left,
+                    left: Vec::new(),
                 },
             );
             notices.extend(encode(
                 node,
                 News::Online {
+                    changed: Vec::new(),
+                    left,
+                },
+            ));
+            notices
+        }
+        News::Online { mut changed, left } if changed.len() > 1 => {
+            let second = changed.split_off(changed.len() / 2);
+            let mut notices = encode(node, News::Online { changed, left });
+            notices.extend(encode(
+                node,
+                News::Online {
                     changed: second,
-                    left: second_left,
+                    left: Vec::new(),
+                },
+            ));
+            notices
+        }
+        News::Online { changed, mut left } if left.len() > 1 => {
+            let second = left.split_off(left.len() / 2);
+            let mut notices = encode(node, News::Online { changed, left });
+            notices.extend(encode(
+                node,
+                News::Online {
+                    changed: Vec::new(),
+                    left: second,
                 },
             ));
             notices
@@ -206,7 +237,15 @@ async fn hear_news(
 ) {
     while let Some(notice) = heard.recv().await {
         let Some(notice) = notice else {
-            // Notices were missed while the connection was replaced: ask for everything again.
+            // Notices were missed while the connection was replaced: what the other nodes had
+            // is forgotten and asked for again (their answers arrive before the table's next
+            // batch goes out, so their visitors do not seem to leave).
+            for node in state.online.nodes_heard() {
+                state.online.forget_node(&node);
+            }
+            for node in state.connections.nodes_heard() {
+                state.connections.forget_node(&node);
+            }
             let _ = news.send(News::Hello);
             continue;
         };
@@ -256,13 +295,7 @@ async fn hear_news(
                     changed: state.online.local_rows(),
                     left: Vec::new(),
                 });
-                for (conversation_id, inbox_id, agents) in state.connections.local_viewing() {
-                    let _ = news.send(News::Viewers {
-                        conversation_id,
-                        inbox_id,
-                        agents,
-                    });
-                }
+                state.connections.relay_viewing();
             }
         }
     }
@@ -296,8 +329,23 @@ async fn heartbeat(state: AppState) {
 
 async fn beat_once(state: &AppState) -> Result<(), AppError> {
     let now = now_millis();
-    state.store.node_seen(&state.node_id, now).await?;
-    let live = state.store.live_nodes(now - DEAD_AFTER_MS).await?;
+    if state.store.node_seen(&state.node_id).await? {
+        // The others counted this node dead (it was slow to say it was alive) and removed
+        // its rows: they are written again, and its share of the table and its viewers sent.
+        tracing::warn!(
+            node = state.node_id,
+            "the other nodes had counted this one dead"
+        );
+        for agent_id in state.connections.local_agents() {
+            note_agent_socket(state, agent_id).await;
+        }
+        state.online.relay().send(News::Online {
+            changed: state.online.local_rows(),
+            left: Vec::new(),
+        });
+        state.connections.relay_viewing();
+    }
+    let live = state.store.live_nodes(DEAD_AFTER_MS).await?;
     let mut heard = state.online.nodes_heard();
     heard.extend(state.connections.nodes_heard());
     heard.sort();
@@ -316,7 +364,7 @@ async fn beat_once(state: &AppState) -> Result<(), AppError> {
         }
     }
     if state.chores.mine() {
-        for (node, agents) in state.store.remove_dead_nodes(now - DEAD_AFTER_MS).await? {
+        for (node, agents) in state.store.remove_dead_nodes(DEAD_AFTER_MS).await? {
             tracing::warn!(node, agents = agents.len(), "removed a dead node");
             start_grace(state, &agents, now).await?;
         }
@@ -435,6 +483,20 @@ mod tests {
         }
         assert_eq!(changed, rows);
         assert_eq!(gone, left);
+
+        // One row too long for a notice, with a departure: the departure goes, the row is
+        // dropped.
+        let mut huge = row(1);
+        huge.page_url = "😀".repeat(2_048);
+        let notices = encode(
+            "node-a",
+            News::Online {
+                changed: vec![huge],
+                left: vec![2],
+            },
+        );
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].contains("\"left\":[2]"));
 
         // A signal too long for any notice is dropped, not sent broken.
         let long = News::AgentSignal {

@@ -302,25 +302,27 @@ impl Connections {
         agents.into_values().collect()
     }
 
-    /// Every conversation on screen on this node, with its inbox and viewers (what a node
-    /// that joins the cluster is told).
-    pub fn local_viewing(&self) -> Vec<(i64, i64, Vec<AgentRef>)> {
+    /// Tells the other nodes every conversation on screen on this node, with its viewers
+    /// (for a node that joins the cluster, or after this one was counted dead).
+    pub fn relay_viewing(&self) {
         let conversations: BTreeMap<i64, i64> = self
             .lock()
             .viewing
             .values()
             .flat_map(|(_, conversations)| conversations.iter().copied())
             .collect();
-        conversations
-            .into_iter()
-            .map(|(conversation_id, inbox_id)| {
-                (
-                    conversation_id,
-                    inbox_id,
-                    self.local_viewers(conversation_id),
-                )
-            })
-            .collect()
+        for (conversation_id, inbox_id) in conversations {
+            self.relay.send(News::Viewers {
+                conversation_id,
+                inbox_id,
+                agents: self.local_viewers(conversation_id),
+            });
+        }
+    }
+
+    /// The agents with a connection open on this node.
+    pub fn local_agents(&self) -> Vec<i64> {
+        self.lock().open.keys().copied().collect()
     }
 
     /// Takes who views a conversation on another node, and tells this node's agents.

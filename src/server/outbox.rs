@@ -107,6 +107,10 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
 async fn deliver_due(state: &AppState) -> Result<(), crate::error::AppError> {
     let due = state.store.due_outbox(now_millis(), BATCH).await?;
     for row in due {
+        // Another node took over the deliveries meanwhile: it sends the rest.
+        if !state.chores.mine() {
+            break;
+        }
         let outcome = deliver(state, &row).await;
         let now = now_millis();
         let mut tx = state.store.write().await?;

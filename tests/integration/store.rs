@@ -610,3 +610,29 @@ async fn search_on(store: Store) {
         "[José] Núñez · [jose].nunez@example.com"
     );
 }
+
+#[tokio::test]
+async fn a_writer_whose_postgresql_session_ended_connects_again() {
+    let url = crate::common::postgres_database().await;
+    let store = Store::open(&url).await.expect("store opens");
+    add_ana(&store).await;
+    // Every other session of the database ends, the writer's among them, as when PostgreSQL
+    // restarts or an administrator ends them.
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("sessions ended");
+    assert!(!ended.is_empty());
+    let mut tx = store
+        .write()
+        .await
+        .expect("a write begins on a new connection");
+    tx.insert_agent("Ben", "ben@example.com", "hash", Role::Operator)
+        .await
+        .expect("insert");
+    tx.commit(&Hub::new()).await.expect("commit");
+    assert_eq!(store.agent_count().await.expect("count"), 2);
+}

@@ -43,7 +43,7 @@ pub async fn agent_connected(state: &AppState, agent: &Me) -> Result<ConnectionI
         name: agent.name.clone(),
     });
     if first {
-        crate::server::cluster::note_agent_socket(state, agent.id, true).await?;
+        crate::server::cluster::note_agent_socket(state, agent.id).await;
         let mut tx = state.store.write().await?;
         tx.cancel_timer(TimerKind::AgentOffline, agent.id).await?;
         if let Some(before) = tx.presence(agent.id).await? {
@@ -66,7 +66,7 @@ pub async fn agent_disconnected(
     let Some((agent_id, true)) = state.connections.close(connection) else {
         return Ok(());
     };
-    crate::server::cluster::note_agent_socket(state, agent_id, false).await?;
+    crate::server::cluster::note_agent_socket(state, agent_id).await;
     let mut tx = state.store.write().await?;
     let secs = tx
         .offline_after(agent_id)

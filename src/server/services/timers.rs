@@ -30,13 +30,18 @@ pub async fn prune_events(state: &AppState, now: Millis) -> Result<u64, AppError
 /// Fires one due timer at `now`: re-reads it and the facts it depends on in one transaction,
 /// lets the rules decide, and records what happened with a system line saying why.
 pub async fn fire_timer(state: &AppState, timer: Timer, now: Millis) -> Result<(), AppError> {
+    // Asked before the write: in a cluster a write holds every node's writes up.
+    let elsewhere = if timer.kind == TimerKind::AgentOffline {
+        crate::server::cluster::sockets_elsewhere(state, timer.subject_id).await?
+    } else {
+        0
+    };
     let mut tx = state.store.write().await?;
     let Some(current) = tx.timer(timer.kind, timer.subject_id).await? else {
         return Ok(());
     };
     if timer.kind == TimerKind::AgentOffline {
-        let open = state.connections.open_count(timer.subject_id)
-            + crate::server::cluster::sockets_elsewhere(state, timer.subject_id).await?;
+        let open = state.connections.open_count(timer.subject_id) + elsewhere;
         match rules::presence_timer_outcome(current.due_at, now, open) {
             TimerOutcome::NotYet => return Ok(()),
             TimerOutcome::GoOffline => {

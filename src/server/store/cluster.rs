@@ -20,6 +20,10 @@ const BUS_CHANNEL: &str = "switchboard_bus";
 /// cluster's chores (Switchboard's own key, beside the log's).
 const CHORES_LOCK: i64 = 0x5b0a_4d01;
 
+/// The database's clock in milliseconds since the epoch: what the nodes' liveness is judged
+/// by, whatever each node's own clock says.
+const NOW: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+
 /// The most a bus message may hold: PostgreSQL refuses a notice of 8,000 bytes or more.
 pub const BUS_MAX_BYTES: usize = 7_900;
 
@@ -39,44 +43,48 @@ impl Store {
         matches!(self.sessions, SessionsPool::Postgres(_))
     }
 
-    /// Notes that `node` is alive at `now` (its row is made on the first call).
-    pub async fn node_seen(&self, node: &str, now: Millis) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO nodes (id, started_at, seen_at) VALUES ($1, $2, $2) \
-             ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
-        )
+    /// Notes that `node` is alive now (the database's clock: nodes' clocks may differ);
+    /// `true` when its row was made afresh (the first time, or after the others counted it
+    /// dead and removed it).
+    pub async fn node_seen(&self, node: &str) -> StoreResult<bool> {
+        sqlx::query_scalar(&format!(
+            "INSERT INTO nodes (id, started_at, seen_at) VALUES ($1, {NOW}, {NOW}) \
+             ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at RETURNING (xmax = 0)"
+        ))
         .bind(node)
-        .bind(now)
-        .execute(self.postgres()?)
-        .await?;
-        Ok(())
+        .fetch_one(self.postgres()?)
+        .await
+        .map_err(StoreError::from)
     }
 
-    /// The nodes seen at or after `since`, this one among them if it is.
-    pub async fn live_nodes(&self, since: Millis) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT id FROM nodes WHERE seen_at >= $1 ORDER BY id")
-            .bind(since)
-            .fetch_all(self.postgres()?)
-            .await
-            .map_err(StoreError::from)
+    /// The nodes seen within the last `age` milliseconds, this one among them if it was.
+    pub async fn live_nodes(&self, age: Millis) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(&format!(
+            "SELECT id FROM nodes WHERE seen_at >= {NOW} - $1 ORDER BY id"
+        ))
+        .bind(age)
+        .fetch_all(self.postgres()?)
+        .await
+        .map_err(StoreError::from)
     }
 
-    /// Removes the nodes not seen since `before` with their rows; returns each with the agents
-    /// it held sockets of.
-    pub async fn remove_dead_nodes(&self, before: Millis) -> StoreResult<Vec<(String, Vec<i64>)>> {
+    /// Removes the nodes not seen for `age` milliseconds with their rows; returns each with
+    /// the agents it held sockets of.
+    pub async fn remove_dead_nodes(&self, age: Millis) -> StoreResult<Vec<(String, Vec<i64>)>> {
         let mut tx = self.postgres()?.begin().await?;
-        let held: Vec<(String, i64)> = sqlx::query_as(
+        let held: Vec<(String, i64)> = sqlx::query_as(&format!(
             "SELECT s.node_id, s.agent_id FROM agent_sockets s JOIN nodes n ON n.id = s.node_id \
-             WHERE n.seen_at < $1 FOR UPDATE OF n",
-        )
-        .bind(before)
+             WHERE n.seen_at < {NOW} - $1 FOR UPDATE OF n"
+        ))
+        .bind(age)
         .fetch_all(&mut *tx)
         .await?;
-        let dead: Vec<String> =
-            sqlx::query_scalar("DELETE FROM nodes WHERE seen_at < $1 RETURNING id")
-                .bind(before)
-                .fetch_all(&mut *tx)
-                .await?;
+        let dead: Vec<String> = sqlx::query_scalar(&format!(
+            "DELETE FROM nodes WHERE seen_at < {NOW} - $1 RETURNING id"
+        ))
+        .bind(age)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(dead
             .into_iter()
@@ -106,20 +114,21 @@ impl Store {
         Ok(())
     }
 
-    /// How many nodes other than `node`, seen at or after `since`, hold a socket of the agent.
+    /// How many nodes other than `node`, seen within the last `age` milliseconds, hold a
+    /// socket of the agent.
     pub async fn agent_sockets_elsewhere(
         &self,
         node: &str,
         agent_id: i64,
-        since: Millis,
+        age: Millis,
     ) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM agent_sockets s JOIN nodes n ON n.id = s.node_id \
-             WHERE s.agent_id = $1 AND s.node_id <> $2 AND n.seen_at >= $3",
-        )
+             WHERE s.agent_id = $1 AND s.node_id <> $2 AND n.seen_at >= {NOW} - $3"
+        ))
         .bind(agent_id)
         .bind(node)
-        .bind(since)
+        .bind(age)
         .fetch_one(self.postgres()?)
         .await
         .map_err(StoreError::from)

@@ -15,8 +15,9 @@ use tokio::sync::{Notify, mpsc};
 
 use super::StoreResult;
 use super::events::{EVENT_COLUMNS, event_from_row};
+use super::row::RowExt;
 use super::writer::Member;
-use crate::server::hub::{Hub, StoredEvent};
+use crate::server::hub::Hub;
 
 /// The channel every node's commits are announced on.
 pub(super) const EVENTS_CHANNEL: &str = "switchboard_events";
@@ -83,7 +84,11 @@ impl std::str::FromStr for Notice {
 enum Input {
     Batch(Committed),
     Notice(Notice),
+    /// The listening connection was replaced: notices (and the wake-ups they carry) may have
+    /// been missed.
     Missed,
+    /// The regular look at the log.
+    Poll,
 }
 
 /// The follower's own state.
@@ -143,9 +148,9 @@ impl Follower {
                         continue;
                     }
                 },
-                _ = poll.tick() => Input::Missed,
+                _ = poll.tick() => Input::Poll,
             };
-            match input {
+            let open = match input {
                 Input::Batch(batch) => self.publish_batch(batch).await,
                 Input::Notice(notice) => {
                     if notice.timers {
@@ -154,26 +159,27 @@ impl Follower {
                     if notice.outbox {
                         self.outbox_changed.notify_one();
                     }
-                    if notice.newest > self.published {
-                        self.catch_up(Some(notice.newest)).await;
-                    }
+                    notice.newest <= self.published || self.catch_up(Some(notice.newest)).await
                 }
                 Input::Missed => {
                     // Another node's timers or outbox may have changed unheard.
                     self.timers_changed.notify_one();
                     self.outbox_changed.notify_one();
-                    self.catch_up(None).await;
+                    self.catch_up(None).await
                 }
+                Input::Poll => self.catch_up(None).await,
+            };
+            if !open {
+                // The store closed: the writer publishes what it still commits itself.
+                return;
             }
         }
     }
 
     /// Publishes what other nodes committed before the batch, then the batch's own events,
-    /// then tells its writes.
-    async fn publish_batch(&mut self, batch: Committed) {
-        if batch.previous > self.published {
-            self.catch_up(Some(batch.previous)).await;
-        }
+    /// then tells its writes. `false` when the store has closed.
+    async fn publish_batch(&mut self, batch: Committed) -> bool {
+        let open = batch.previous <= self.published || self.catch_up(Some(batch.previous)).await;
         for member in batch.members {
             for event in &member.events {
                 // Read from the table already when a later notice came first.
@@ -185,16 +191,18 @@ impl Follower {
             member.committed();
         }
         self.published = self.published.max(batch.previous);
+        open
     }
 
     /// Reads and publishes the log after what was published, up to `to` (everything there is
     /// when `None`). Retries until it can: publishing anything later first would break the
-    /// order every socket relies on.
-    async fn catch_up(&mut self, to: Option<i64>) {
+    /// order every socket relies on. `false` when the store has closed.
+    async fn catch_up(&mut self, to: Option<i64>) -> bool {
         loop {
             match self.read_after(to).await {
-                Ok(true) => return,
+                Ok(true) => return true,
                 Ok(false) => continue,
+                Err(super::StoreError(sqlx::Error::PoolClosed)) => return false,
                 Err(e) => {
                     tracing::error!("cannot read the event log: {e}");
                     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -213,11 +221,22 @@ impl Follower {
         .bind(READ)
         .fetch_all(&self.pool)
         .await?;
-        let events: Vec<StoredEvent> = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
-        let complete = events.len() < READ as usize;
-        for event in events {
-            self.published = event.id;
-            self.hub.publish(Arc::new(event));
+        let complete = rows.len() < READ as usize;
+        for row in &rows {
+            match event_from_row(row) {
+                Ok(event) => {
+                    self.published = event.id;
+                    self.hub.publish(Arc::new(event));
+                }
+                // A row this node cannot read (written by a newer version during an upgrade):
+                // skipped, so the node does not stop at it; its sockets replay it from the
+                // table, or reload.
+                Err(e) => {
+                    let id: i64 = row.col("id")?;
+                    tracing::error!(id, "an event this node cannot read, skipped: {e}");
+                    self.published = id;
+                }
+            }
         }
         if complete && let Some(to) = to {
             // Ids up to `to` that no row holds were rolled back: none will appear.

@@ -219,7 +219,7 @@ async fn open_postgres(url: &str) -> StoreResult<(AnyPool, SessionsPool, AnyConn
         .run(&pool)
         .await
         .map_err(|e| StoreError(e.into()))?;
-    let writer = AnyConnection::connect(url).await?;
+    let writer = writer::connect_postgres_writer(url).await?;
     Ok((pool, SessionsPool::Postgres(sessions), writer))
 }
 
@@ -289,6 +289,7 @@ impl Store {
         let outbox_changed = Arc::new(Notify::new());
         let writer = writer::Writer::start(
             writer,
+            (backend == Backend::Postgres).then(|| url.to_owned()),
             backend,
             bounds,
             Arc::clone(&timers_changed),

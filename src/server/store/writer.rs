@@ -58,6 +58,8 @@ pub(super) struct Writer {
     /// On PostgreSQL, once the node follows the log: where committed batches go to be
     /// published in id order among the other nodes' events ([`super::follower`]).
     pub(super) follower: Option<mpsc::UnboundedSender<Committed>>,
+    /// On PostgreSQL, where to connect again when the server drops the connection.
+    reconnect_url: Option<String>,
 }
 
 /// The open batch transaction.
@@ -121,6 +123,7 @@ impl Writer {
     /// A writer on `conn`, with its flusher running in the background.
     pub(super) fn start(
         conn: AnyConnection,
+        reconnect_url: Option<String>,
         backend: Backend,
         bounds: BatchBounds,
         timers_changed: Arc<Notify>,
@@ -139,6 +142,7 @@ impl Writer {
             timers_changed,
             outbox_changed,
             follower: None,
+            reconnect_url,
         }));
         tokio::spawn(flusher(Arc::downgrade(&writer), flush));
         writer
@@ -171,42 +175,13 @@ impl Writer {
             guard.settle(full || old).await;
         }
         if guard.batch.began.is_none() {
-            match guard.backend {
-                // IMMEDIATE: take the write lock now, so no other connection's write makes
-                // this transaction's snapshot stale ("database is locked" on its first write).
-                Backend::Sqlite => {
-                    sqlx::query("BEGIN IMMEDIATE")
-                        .execute(&mut guard.conn)
-                        .await?;
+            if let Err(e) = guard.begin_batch().await {
+                // No batch began: the next write begins afresh, on a new connection when
+                // PostgreSQL dropped this one (a restart, a terminated session).
+                if !guard.reconnected_after(&e).await {
+                    return Err(e.into());
                 }
-                // Every node's batches take one lock in turn until they commit: event ids
-                // (drawn from one sequence inside it) are then committed in the order they
-                // were drawn, and a reader never sees a later id before an earlier one. The
-                // key, 0x5b0a_4d00, is Switchboard's own.
-                Backend::Postgres => {
-                    sqlx::query("BEGIN").execute(&mut guard.conn).await?;
-                    let locked = sqlx::query(
-                        "SELECT 1 FROM (SELECT pg_advisory_xact_lock(1527401728)) AS locked",
-                    )
-                    .execute(&mut guard.conn)
-                    .await;
-                    let previous = match locked {
-                        Ok(_) => {
-                            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
-                                .fetch_one(&mut guard.conn)
-                                .await
-                        }
-                        Err(e) => Err(e),
-                    };
-                    match previous {
-                        Ok(previous) => guard.batch.previous = previous,
-                        Err(e) => {
-                            // No batch began: the next write begins afresh.
-                            let _ = sqlx::query("ROLLBACK").execute(&mut guard.conn).await;
-                            return Err(e.into());
-                        }
-                    }
-                }
+                guard.begin_batch().await?;
             }
             guard.batch.began = Some(Instant::now());
         }
@@ -215,6 +190,82 @@ impl Writer {
             return Err(e.into());
         }
         Ok(WriterGuard { guard: Some(guard) })
+    }
+
+    /// Opens the batch transaction.
+    async fn begin_batch(&mut self) -> Result<(), sqlx::Error> {
+        match self.backend {
+            // IMMEDIATE: take the write lock now, so no other connection's write makes this
+            // transaction's snapshot stale ("database is locked" on its first write).
+            Backend::Sqlite => {
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut self.conn)
+                    .await?;
+            }
+            // Every node's batches take one lock in turn until they commit: event ids (drawn
+            // from one sequence inside it) are then committed in the order they were drawn,
+            // and a reader never sees a later id before an earlier one. The key, 0x5b0a_4d00,
+            // is Switchboard's own. The newest id committed before is read after the lock
+            // (a statement of its own, so its snapshot has every earlier batch).
+            Backend::Postgres => {
+                // READ COMMITTED whatever the database's default: the read of the newest id
+                // below must see every batch committed while this one waited for the lock.
+                sqlx::query("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .execute(&mut self.conn)
+                    .await?;
+                let previous = match sqlx::query(
+                    "SELECT 1 FROM (SELECT pg_advisory_xact_lock(1527401728)) AS locked",
+                )
+                .execute(&mut self.conn)
+                .await
+                {
+                    Ok(_) => {
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+                            .fetch_one(&mut self.conn)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                match previous {
+                    Ok(previous) => self.batch.previous = previous,
+                    Err(e) => {
+                        let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After a failure to begin: when PostgreSQL dropped the connection, connects again and
+    /// says so (`true`); otherwise `false`.
+    async fn reconnected_after(&mut self, error: &sqlx::Error) -> bool {
+        let Some(url) = self.reconnect_url.as_deref() else {
+            return false;
+        };
+        let lost = match error {
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+            // Class 08 (connection exception) and 57P (the server ended the session).
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        };
+        if !lost {
+            return false;
+        }
+        match connect_postgres_writer(url).await {
+            Ok(conn) => {
+                tracing::warn!("the database dropped the writing connection: connected again");
+                self.conn = conn;
+                true
+            }
+            Err(e) => {
+                tracing::error!("cannot connect again to write: {e}");
+                false
+            }
+        }
     }
 
     /// Rolls back a dropped write's savepoint, then (when `commit`) commits the batch,
@@ -314,6 +365,22 @@ impl Writer {
             let _ = member.done.send(Err(why.clone()));
         }
     }
+}
+
+/// Connects the writing connection to PostgreSQL. A batch holds the lock every node's
+/// writes wait for, so a node that stops in the middle (a frozen process, a paused machine)
+/// must not hold it for ever: PostgreSQL ends a session idle in a transaction for 30 s, and a
+/// batch that waits for the lock more than 60 s fails instead of hanging its writes.
+pub(super) async fn connect_postgres_writer(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = AnyConnection::connect(url).await?;
+    sqlx::query("SET idle_in_transaction_session_timeout = '30s'")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("SET lock_timeout = '60s'")
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
 }
 
 /// Commits whatever waits, each time it is woken, after the writes already queued for the
