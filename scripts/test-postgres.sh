@@ -25,9 +25,12 @@ fi
 step "a throwaway PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT"
 "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres --locale=C.UTF-8 \
   -E UTF8 > "$PG_DIR/initdb.log"
-# Durability is not what these tests are about: no fsync, so they run at memory speed.
+# Durability is not what the tests are about: no fsync, so they run at memory speed. The
+# benchmark (PG_DURABLE=1, scripts/bench-postgres.sh) keeps PostgreSQL's durable defaults.
+PG_FAST="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${PG_DURABLE:-}" = 1 ] && PG_FAST=""
 "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
-  "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+  "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 $PG_FAST -c max_connections=400" \
   start > /dev/null
 stop_test_postgres() {
   "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop > /dev/null 2>&1 || true
