@@ -31,3 +31,6 @@ SWITCHBOARD_WIDGET_RELEASE=1 cargo leptos build --split
 
 step "end-to-end tests (Playwright, Debian chromium; each test on a fresh server)"
 (cd end2end && npx playwright test)
+
+step "the end-to-end tests again, every server on a PostgreSQL database of its own"
+(cd end2end && SWITCHBOARD_E2E_POSTGRES="$SWITCHBOARD_TEST_POSTGRES" PG_BIN="$PG_BIN" npx playwright test)

@@ -1,5 +1,5 @@
 import { test as base, expect } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -54,6 +54,23 @@ export const test = base.extend<Options & { server: Server }>({
 
 export { expect };
 
+/** With `SWITCHBOARD_E2E_POSTGRES` (the throwaway PostgreSQL of scripts/test.sh, its server's
+ * binaries in `PG_BIN`), each server gets a fresh PostgreSQL database instead of a SQLite
+ * file: the test command runs every spec once on each. */
+function freshPostgresDatabase(): string | null {
+  const admin = process.env.SWITCHBOARD_E2E_POSTGRES;
+  if (!admin) {
+    return null;
+  }
+  const url = new URL(admin);
+  const name = `e2e_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  execFileSync(path.join(process.env.PG_BIN ?? "", "createdb"), [
+    "-h", url.hostname, "-p", url.port, "-U", decodeURIComponent(url.username), name,
+  ]);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 async function startSwitchboard(withAdmin: boolean, smtpPort: number | null) {
   if (!fs.existsSync(BINARY)) {
     throw new Error(`${BINARY} is missing: run \`cargo leptos build\` first (scripts/test.sh does)`);
@@ -68,6 +85,10 @@ async function startSwitchboard(withAdmin: boolean, smtpPort: number | null) {
     SWITCHBOARD_LOG: "warn,switchboard::server=info",
     LEPTOS_SITE_ROOT: path.join(ROOT, "target/site"),
   };
+  const database = freshPostgresDatabase();
+  if (database) {
+    env.SWITCHBOARD_DATABASE_URL = database;
+  }
   if (withAdmin) {
     env.SWITCHBOARD_ADMIN_EMAIL = ADMIN.email;
     env.SWITCHBOARD_ADMIN_PASSWORD = ADMIN.password;
