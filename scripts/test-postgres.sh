@@ -28,9 +28,22 @@ step "a throwaway PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_
 # Durability is not what the tests are about: no fsync, so they run at memory speed. The
 # benchmark (PG_DURABLE=1, scripts/bench-postgres.sh) keeps PostgreSQL's durable defaults.
 PG_FAST="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# TLS on (a certificate of its own, made here), so a test can ask for an encrypted connection.
+if ! command -v openssl > /dev/null; then
+  step "installing Debian's openssl for the tests' PostgreSQL certificate"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q openssl
+fi
+openssl req -new -x509 -days 2 -nodes -subj "/CN=127.0.0.1" -keyout "$PG_DIR/server.key" \
+  -out "$PG_DIR/server.crt" > /dev/null 2>&1
+chmod 600 "$PG_DIR/server.key"
+[ "$(id -u)" = 0 ] && chown postgres "$PG_DIR/server.key" "$PG_DIR/server.crt"
+PG_TLS="-c ssl=on -c ssl_cert_file=$PG_DIR/server.crt -c ssl_key_file=$PG_DIR/server.key"
 [ "${PG_DURABLE:-}" = 1 ] && PG_FAST=""
 "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o \
-  "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 $PG_FAST -c max_connections=400" \
+  "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 $PG_FAST $PG_TLS -c max_connections=400" \
   start > /dev/null
 stop_test_postgres() {
   "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop > /dev/null 2>&1 || true

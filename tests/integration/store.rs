@@ -636,3 +636,20 @@ async fn a_writer_whose_postgresql_session_ended_connects_again() {
     tx.commit(&Hub::new()).await.expect("commit");
     assert_eq!(store.agent_count().await.expect("count"), 2);
 }
+
+#[tokio::test]
+async fn a_postgresql_connection_may_be_encrypted() {
+    let url = format!(
+        "{}?sslmode=require",
+        crate::common::postgres_database().await
+    );
+    let store = Store::open(&url).await.expect("store opens over TLS");
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(store.pool())
+            .await
+            .expect("the connection's state");
+    assert!(encrypted);
+    add_ana(&store).await;
+    ana_is_kept(&store).await;
+}
