@@ -408,6 +408,40 @@ async fn agent(
     }
 }
 
+/// Prints what a crash run counted and checks that every acknowledged message was stored
+/// once and delivered to the agent once, and nothing else was.
+fn each_once(
+    run: &str,
+    seen: &Seen,
+    acked: &HashMap<String, i64>,
+    acked_before_kill: usize,
+    stored: &HashMap<String, usize>,
+    delivered: &[(i64, String)],
+) {
+    let mut per_id: HashMap<&String, usize> = HashMap::new();
+    for (_, id) in delivered {
+        *per_id.entry(id).or_default() += 1;
+    }
+    let duplicates =
+        per_id.values().filter(|&&n| n > 1).count() + stored.values().filter(|&&n| n > 1).count();
+    let lost = acked.keys().filter(|id| !stored.contains_key(*id)).count();
+    eprintln!(
+        "{run}: sent {} (retries included), acked {} ({acked_before_kill} before the kill), stored {}, delivered {}, duplicates {duplicates}, lost {lost}",
+        seen.sent.load(Ordering::Relaxed),
+        acked.len(),
+        stored.len(),
+        delivered.len(),
+    );
+    assert_eq!(duplicates, 0, "each message stored and delivered once");
+    assert_eq!(lost, 0, "every acknowledged message stored");
+    assert_eq!(
+        stored.len(),
+        acked.len(),
+        "nothing stored that was not sent"
+    );
+    assert_eq!(delivered.len(), acked.len(), "each delivered once");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_ends_cleanly() {
     let (dir, port, base, ws_base) = fresh_site().await;
@@ -472,28 +506,14 @@ async fn killed_mid_stream_nothing_acknowledged_is_lost_or_doubled_and_sigterm_e
     agent.await.expect("the agent's socket ended");
 
     let delivered = seen.delivered.lock().expect("lock").clone();
-    let mut per_id: HashMap<&String, usize> = HashMap::new();
-    for (_, id) in &delivered {
-        *per_id.entry(id).or_default() += 1;
-    }
-    let duplicates =
-        per_id.values().filter(|&&n| n > 1).count() + stored.values().filter(|&&n| n > 1).count();
-    let lost = acked.keys().filter(|id| !stored.contains_key(*id)).count();
-    eprintln!(
-        "kill -9 under load: sent {} (retries included), acked {} ({acked_before_kill} before the kill), stored {}, delivered {}, duplicates {duplicates}, lost {lost}",
-        seen.sent.load(Ordering::Relaxed),
-        acked.len(),
-        stored.len(),
-        delivered.len(),
+    each_once(
+        "kill -9 under load",
+        &seen,
+        &acked,
+        acked_before_kill,
+        &stored,
+        &delivered,
     );
-    assert_eq!(duplicates, 0, "each message stored and delivered once");
-    assert_eq!(lost, 0, "every acknowledged message stored");
-    assert_eq!(
-        stored.len(),
-        acked.len(),
-        "nothing stored that was not sent"
-    );
-    assert_eq!(delivered.len(), acked.len(), "each delivered once");
     assert!(exit.success(), "SIGTERM ends the process cleanly: {exit}");
     assert_eq!(
         seen.agent_closes.lock().expect("lock").last(),
@@ -637,28 +657,14 @@ async fn two_nodes_chat_across_and_one_killed_loses_and_doubles_nothing() {
     // The agent read the log from its start: the first visitor's "hello" is there too.
     let mut delivered = seen.delivered.lock().expect("lock").clone();
     delivered.retain(|(_, id)| id != "hello");
-    let mut per_id: HashMap<&String, usize> = HashMap::new();
-    for (_, id) in &delivered {
-        *per_id.entry(id).or_default() += 1;
-    }
-    let duplicates =
-        per_id.values().filter(|&&n| n > 1).count() + stored.values().filter(|&&n| n > 1).count();
-    let lost = acked.keys().filter(|id| !stored.contains_key(*id)).count();
-    eprintln!(
-        "two nodes, A killed: sent {} (retries included), acked {} ({acked_before_kill} before the kill), stored {}, delivered on B {}, duplicates {duplicates}, lost {lost}",
-        seen.sent.load(Ordering::Relaxed),
-        acked.len(),
-        stored.len(),
-        delivered.len(),
+    each_once(
+        "two nodes, A killed",
+        &seen,
+        &acked,
+        acked_before_kill,
+        &stored,
+        &delivered,
     );
-    assert_eq!(duplicates, 0, "each message stored and delivered once");
-    assert_eq!(lost, 0, "every acknowledged message stored");
-    assert_eq!(
-        stored.len(),
-        acked.len(),
-        "nothing stored that was not sent"
-    );
-    assert_eq!(delivered.len(), acked.len(), "each delivered once");
     assert!(exit.success(), "SIGTERM ends node B cleanly: {exit}");
 }
 
