@@ -337,3 +337,60 @@ async fn a_node_that_dies_leaves_its_work_to_the_others() {
         .collect();
     assert_eq!(bodies, vec!["Before the crash"]);
 }
+
+/// A timer scheduled through one node fires once, on the node that runs the chores, and
+/// every node's agents see what it did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timer_fires_once_whichever_node_scheduled_it() {
+    let (a, b) = two_nodes().await;
+    let team = a.team().await;
+    eventually("node A runs the chores", || async {
+        a.running.state.chores.mine().then_some(())
+    })
+    .await;
+    let admin = b.sign_in("root@example.com").await;
+    let _: serde_json::Value = admin
+        .call(
+            "set_inbox_timers",
+            &[
+                ("inbox_id", &team.inbox.id.to_string()),
+                ("assignee_idle_secs", "3"),
+                ("visitor_idle_secs", "0"),
+            ],
+        )
+        .await
+        .expect("timers set");
+    let token = a.visitor_token(&team.inbox).await;
+    let mut chat = a.visitor_socket(&token, None).await;
+    chat.until_ready().await;
+    chat.send(&send("v-1", None, "Anyone?")).await;
+    let id = acked(&mut chat).await.conversation_id;
+    // Ana takes it on node B, which schedules the timer; node A fires it.
+    let ana = b.sign_in(&team.ana.email).await;
+    let _: switchboard::model::ConversationSummary = ana
+        .call("accept_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("accepted");
+    let unassigned = |detail: &switchboard::model::ConversationDetail| {
+        detail
+            .messages
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.system,
+                    Some(switchboard::model::SystemLine::AutoUnassigned { .. })
+                )
+            })
+            .count()
+    };
+    eventually("unassigned by its timer", || async {
+        (unassigned(&ana.detail(id).await) == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        unassigned(&ana.detail(id).await),
+        1,
+        "once, not once a node"
+    );
+}
