@@ -13,6 +13,7 @@ pub mod online_table;
 #[cfg(test)]
 mod properties;
 pub mod protocol;
+pub mod reports;
 pub mod rules;
 pub mod search;
 pub mod snapshot;

@@ -1,0 +1,683 @@
+//! How the team is doing, from what happened: the figures of the Reports page, computed from
+//! a history of records (read from the event log), so they can be recomputed at any time.
+//!
+//! Definitions (every figure counts the conversations *started* in the period, of the chosen
+//! inbox, and with an agent chosen, those that agent replied in or was assigned):
+//! - **answered**: a team member replied (notes do not count); **missed**: closed without a
+//!   team reply; the rest are still waiting.
+//! - **first response**: from the start to the first team reply; **wait**: from the start to
+//!   the first assignment to an agent; **duration**: from the start to the close.
+//! - **messages per conversation**: visitor and team messages, over the conversations started.
+//! - **busiest hours**: conversations started by weekday (Monday first) and hour, at the
+//!   report's offset from UTC.
+//! - per agent: **handled**, the conversations they replied in; **first response**, where
+//!   they gave the first team reply; **handling time**, from their assignment to the close or
+//!   to the next assignment, averaged over the stretches that ended; **online** and **away**,
+//!   the time their presence showed it within the period.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::calendar::Millis;
+use crate::model::Presence;
+
+/// Something that happened, as the report reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Happening {
+    /// A conversation started.
+    Opened {
+        /// Which.
+        conversation: i64,
+        /// Its inbox.
+        inbox: i64,
+    },
+    /// The visitor wrote.
+    VisitorWrote {
+        /// In which conversation.
+        conversation: i64,
+    },
+    /// A team member replied (not a note).
+    AgentWrote {
+        /// In which conversation.
+        conversation: i64,
+        /// Who.
+        agent: i64,
+    },
+    /// The conversation got an assignee, or lost it (`None`).
+    Assigned {
+        /// Which.
+        conversation: i64,
+        /// Who, if anyone.
+        agent: Option<i64>,
+    },
+    /// The conversation ended.
+    Closed {
+        /// Which.
+        conversation: i64,
+    },
+    /// The visitor rated the conversation.
+    Rated {
+        /// Which.
+        conversation: i64,
+        /// 1 to 5.
+        score: i64,
+    },
+    /// An agent's presence changed.
+    PresenceChanged {
+        /// Whose.
+        agent: i64,
+        /// To what.
+        presence: Presence,
+    },
+}
+
+/// A happening and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Milliseconds since the epoch.
+    pub at: Millis,
+    /// What.
+    pub what: Happening,
+}
+
+/// What a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    /// From this moment (included).
+    pub from: Millis,
+    /// To this moment (excluded).
+    pub to: Millis,
+    /// One inbox, or all given.
+    pub inbox: Option<i64>,
+    /// One agent, or the whole team.
+    pub agent: Option<i64>,
+    /// Minutes east of UTC at which the busiest hours are counted.
+    pub utc_offset_minutes: i64,
+}
+
+/// The middle and the 90th percentile of some durations (nearest rank), and how many there
+/// were; `None` figures when there were none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spread {
+    /// How many durations.
+    pub count: usize,
+    /// The median, in milliseconds.
+    pub p50: Option<Millis>,
+    /// The 90th percentile, in milliseconds.
+    pub p90: Option<Millis>,
+}
+
+impl Spread {
+    /// The spread of these durations.
+    pub fn of(mut values: Vec<Millis>) -> Spread {
+        values.sort_unstable();
+        Spread {
+            count: values.len(),
+            p50: nearest_rank(&values, 50),
+            p90: nearest_rank(&values, 90),
+        }
+    }
+}
+
+/// The `percent`th percentile of sorted values by the nearest-rank method.
+fn nearest_rank(sorted: &[Millis], percent: usize) -> Option<Millis> {
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// Ratings given to the conversations of the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ratings {
+    /// How many.
+    pub count: usize,
+    /// Their average score, 1 to 5.
+    pub average: Option<f64>,
+}
+
+/// One agent's row of the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentFigures {
+    /// Who.
+    pub agent: i64,
+    /// Conversations they replied in.
+    pub handled: usize,
+    /// Their first responses.
+    pub first_response: Spread,
+    /// Average handling time, in milliseconds.
+    pub average_handling: Option<Millis>,
+    /// Time shown online within the period, in milliseconds.
+    pub online: Millis,
+    /// Time shown away within the period, in milliseconds.
+    pub away: Millis,
+}
+
+/// The figures of a report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// Conversations started.
+    pub started: usize,
+    /// Of those, answered by the team.
+    pub answered: usize,
+    /// Of those, closed without a team reply.
+    pub missed: usize,
+    /// Start to first team reply.
+    pub first_response: Spread,
+    /// Start to first assignment.
+    pub wait: Spread,
+    /// Start to close.
+    pub duration: Spread,
+    /// Visitor and team messages per conversation started.
+    pub messages_per_conversation: Option<f64>,
+    /// Ratings of the conversations started.
+    pub ratings: Ratings,
+    /// Conversations started by weekday (Monday first) and hour.
+    pub busiest: [[usize; 24]; 7],
+    /// One row per agent who replied, was assigned or showed a presence, by id.
+    pub agents: Vec<AgentFigures>,
+}
+
+/// What the report keeps of one conversation.
+#[derive(Default)]
+struct Life {
+    opened: Millis,
+    first_reply: Option<(Millis, i64)>,
+    first_assigned: Option<Millis>,
+    closed: Option<Millis>,
+    messages: usize,
+    repliers: BTreeSet<i64>,
+    assignees: BTreeSet<i64>,
+    score: Option<i64>,
+    /// The current assignee and since when.
+    holder: Option<(i64, Millis)>,
+    /// Each assignee's stretches that ended (assignment to close or reassignment).
+    stretches: Vec<(i64, Millis)>,
+}
+
+/// Computes a report from `records` (in time order, or not: they are sorted), which should
+/// hold the history of the conversations started in the period and, for presence, at least
+/// each agent's last change before it.
+pub fn report(records: &[Record], scope: &Scope) -> Report {
+    let mut records: Vec<&Record> = records.iter().collect();
+    records.sort_by_key(|r| r.at);
+    let mut lives: BTreeMap<i64, Life> = BTreeMap::new();
+    let mut presence: BTreeMap<i64, (Presence, Millis)> = BTreeMap::new();
+    let mut shown: BTreeMap<i64, (Millis, Millis)> = BTreeMap::new();
+    for record in records {
+        let at = record.at;
+        match &record.what {
+            Happening::Opened {
+                conversation,
+                inbox,
+            } => {
+                let in_scope = (scope.from..scope.to).contains(&at)
+                    && scope.inbox.is_none_or(|wanted| wanted == *inbox);
+                if in_scope {
+                    lives.insert(
+                        *conversation,
+                        Life {
+                            opened: at,
+                            ..Life::default()
+                        },
+                    );
+                }
+            }
+            Happening::VisitorWrote { conversation } => {
+                if let Some(life) = lives.get_mut(conversation) {
+                    life.messages += 1;
+                }
+            }
+            Happening::AgentWrote {
+                conversation,
+                agent,
+            } => {
+                if let Some(life) = lives.get_mut(conversation) {
+                    life.messages += 1;
+                    life.repliers.insert(*agent);
+                    life.first_reply.get_or_insert((at, *agent));
+                }
+            }
+            Happening::Assigned {
+                conversation,
+                agent,
+            } => {
+                if let Some(life) = lives.get_mut(conversation) {
+                    if let Some((holder, since)) = life.holder.take() {
+                        life.stretches.push((holder, at - since));
+                    }
+                    if let Some(agent) = agent {
+                        life.first_assigned.get_or_insert(at);
+                        life.assignees.insert(*agent);
+                        life.holder = Some((*agent, at));
+                    }
+                }
+            }
+            Happening::Closed { conversation } => {
+                if let Some(life) = lives.get_mut(conversation) {
+                    life.closed.get_or_insert(at);
+                    if let Some((holder, since)) = life.holder.take() {
+                        life.stretches.push((holder, at - since));
+                    }
+                }
+            }
+            Happening::Rated {
+                conversation,
+                score,
+            } => {
+                if let Some(life) = lives.get_mut(conversation) {
+                    life.score = Some(*score);
+                }
+            }
+            Happening::PresenceChanged {
+                agent,
+                presence: now,
+            } => {
+                if let Some((before, since)) = presence.insert(*agent, (*now, at)) {
+                    add_shown(&mut shown, *agent, before, since, at, scope);
+                }
+            }
+        }
+    }
+    for (agent, (last, since)) in &presence {
+        add_shown(&mut shown, *agent, *last, *since, scope.to, scope);
+    }
+    if let Some(agent) = scope.agent {
+        lives.retain(|_, life| life.repliers.contains(&agent) || life.assignees.contains(&agent));
+    }
+    figures(&lives, &shown, scope)
+}
+
+/// Adds the time `agent` showed `presence` from `since` to `until`, within the period.
+fn add_shown(
+    shown: &mut BTreeMap<i64, (Millis, Millis)>,
+    agent: i64,
+    presence: Presence,
+    since: Millis,
+    until: Millis,
+    scope: &Scope,
+) {
+    let within = until.min(scope.to) - since.max(scope.from);
+    if within <= 0 {
+        return;
+    }
+    let (online, away) = shown.entry(agent).or_default();
+    match presence {
+        Presence::Online => *online += within,
+        Presence::Away => *away += within,
+        Presence::Offline => {}
+    }
+}
+
+/// The report's figures from the conversations' lives and the agents' shown presence.
+fn figures(
+    lives: &BTreeMap<i64, Life>,
+    shown: &BTreeMap<i64, (Millis, Millis)>,
+    scope: &Scope,
+) -> Report {
+    let mut report = Report {
+        started: lives.len(),
+        ..Report::default()
+    };
+    let mut first_responses = Vec::new();
+    let mut waits = Vec::new();
+    let mut durations = Vec::new();
+    let mut messages = 0;
+    let mut scores = Vec::new();
+    for life in lives.values() {
+        match (life.first_reply, life.closed) {
+            (Some((at, _)), _) => {
+                report.answered += 1;
+                first_responses.push(at - life.opened);
+            }
+            (None, Some(_)) => report.missed += 1,
+            (None, None) => {}
+        }
+        if let Some(at) = life.first_assigned {
+            waits.push(at - life.opened);
+        }
+        if let Some(at) = life.closed {
+            durations.push(at - life.opened);
+        }
+        messages += life.messages;
+        scores.extend(life.score);
+        let local = life.opened + scope.utc_offset_minutes * 60_000;
+        let day = local.div_euclid(86_400_000);
+        // 1970-01-01 was a Thursday: Monday is 0.
+        let weekday = usize::try_from((day + 3).rem_euclid(7)).unwrap_or(0);
+        let hour = usize::try_from(local.rem_euclid(86_400_000) / 3_600_000).unwrap_or(0);
+        report.busiest[weekday][hour] += 1;
+    }
+    report.first_response = Spread::of(first_responses);
+    report.wait = Spread::of(waits);
+    report.duration = Spread::of(durations);
+    report.messages_per_conversation =
+        (report.started > 0).then(|| messages as f64 / report.started as f64);
+    report.ratings = Ratings {
+        count: scores.len(),
+        average: (!scores.is_empty())
+            .then(|| scores.iter().sum::<i64>() as f64 / scores.len() as f64),
+    };
+    let mut agents: BTreeSet<i64> = shown.keys().copied().collect();
+    for life in lives.values() {
+        agents.extend(&life.repliers);
+        agents.extend(&life.assignees);
+    }
+    if let Some(agent) = scope.agent {
+        agents.retain(|a| *a == agent);
+    }
+    report.agents = agents
+        .into_iter()
+        .map(|agent| {
+            let firsts = lives
+                .values()
+                .filter_map(|life| {
+                    life.first_reply
+                        .filter(|(_, by)| *by == agent)
+                        .map(|(at, _)| at - life.opened)
+                })
+                .collect();
+            let stretches: Vec<Millis> = lives
+                .values()
+                .flat_map(|life| life.stretches.iter())
+                .filter(|(holder, _)| *holder == agent)
+                .map(|(_, length)| *length)
+                .collect();
+            let (online, away) = shown.get(&agent).copied().unwrap_or_default();
+            AgentFigures {
+                agent,
+                handled: lives
+                    .values()
+                    .filter(|life| life.repliers.contains(&agent))
+                    .count(),
+                first_response: Spread::of(firsts),
+                average_handling: (!stretches.is_empty())
+                    .then(|| stretches.iter().sum::<Millis>() / stretches.len() as Millis),
+                online,
+                away,
+            }
+        })
+        .collect();
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Millis = 60_000;
+    /// Monday 2026-11-30 09:00 UTC.
+    const MONDAY_9: Millis = 1_796_029_200_000;
+
+    fn at(minutes: Millis, what: Happening) -> Record {
+        Record {
+            at: MONDAY_9 + minutes * MINUTE,
+            what,
+        }
+    }
+
+    fn scope() -> Scope {
+        Scope {
+            from: MONDAY_9,
+            to: MONDAY_9 + 24 * 60 * MINUTE,
+            inbox: None,
+            agent: None,
+            utc_offset_minutes: 0,
+        }
+    }
+
+    /// Ana (1) answers conversation 10 after 2 minutes; Ben (2) takes 11 after 10 minutes and
+    /// hands it to Ana; 12 is closed without a reply; 13 waits; 14 is in another inbox; 15
+    /// started the day before.
+    fn history() -> Vec<Record> {
+        use Happening::*;
+        vec![
+            at(
+                -60,
+                PresenceChanged {
+                    agent: 1,
+                    presence: Presence::Online,
+                },
+            ),
+            at(
+                -24 * 60,
+                Opened {
+                    conversation: 15,
+                    inbox: 1,
+                },
+            ),
+            at(
+                0,
+                Opened {
+                    conversation: 10,
+                    inbox: 1,
+                },
+            ),
+            at(0, VisitorWrote { conversation: 10 }),
+            at(
+                1,
+                Assigned {
+                    conversation: 10,
+                    agent: Some(1),
+                },
+            ),
+            at(
+                2,
+                AgentWrote {
+                    conversation: 10,
+                    agent: 1,
+                },
+            ),
+            at(3, VisitorWrote { conversation: 10 }),
+            at(30, Closed { conversation: 10 }),
+            at(
+                31,
+                Rated {
+                    conversation: 10,
+                    score: 5,
+                },
+            ),
+            at(
+                60,
+                Opened {
+                    conversation: 11,
+                    inbox: 1,
+                },
+            ),
+            at(
+                60,
+                PresenceChanged {
+                    agent: 2,
+                    presence: Presence::Online,
+                },
+            ),
+            at(
+                70,
+                Assigned {
+                    conversation: 11,
+                    agent: Some(2),
+                },
+            ),
+            at(
+                70,
+                AgentWrote {
+                    conversation: 11,
+                    agent: 2,
+                },
+            ),
+            at(
+                80,
+                Assigned {
+                    conversation: 11,
+                    agent: Some(1),
+                },
+            ),
+            at(
+                84,
+                AgentWrote {
+                    conversation: 11,
+                    agent: 1,
+                },
+            ),
+            at(100, Closed { conversation: 11 }),
+            at(
+                101,
+                Rated {
+                    conversation: 11,
+                    score: 2,
+                },
+            ),
+            at(
+                120,
+                PresenceChanged {
+                    agent: 1,
+                    presence: Presence::Away,
+                },
+            ),
+            at(
+                180,
+                PresenceChanged {
+                    agent: 1,
+                    presence: Presence::Offline,
+                },
+            ),
+            at(
+                200,
+                Opened {
+                    conversation: 12,
+                    inbox: 1,
+                },
+            ),
+            at(201, VisitorWrote { conversation: 12 }),
+            at(230, Closed { conversation: 12 }),
+            at(
+                300,
+                Opened {
+                    conversation: 13,
+                    inbox: 1,
+                },
+            ),
+            at(300, VisitorWrote { conversation: 13 }),
+            at(
+                400,
+                Opened {
+                    conversation: 14,
+                    inbox: 2,
+                },
+            ),
+            at(
+                405,
+                AgentWrote {
+                    conversation: 14,
+                    agent: 2,
+                },
+            ),
+            at(
+                24 * 60 - 1,
+                PresenceChanged {
+                    agent: 2,
+                    presence: Presence::Offline,
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn conversations_are_counted_answered_missed_and_waiting() {
+        let report = report(&history(), &scope());
+        assert_eq!(report.started, 5, "10 to 14; 15 began the day before");
+        assert_eq!(report.answered, 3, "10, 11, 14");
+        assert_eq!(
+            report.missed, 1,
+            "12 closed without a reply; 13 still waits"
+        );
+        let one_inbox = super::report(
+            &history(),
+            &Scope {
+                inbox: Some(1),
+                ..scope()
+            },
+        );
+        assert_eq!((one_inbox.started, one_inbox.answered), (4, 2));
+    }
+
+    #[test]
+    fn times_are_spread_by_nearest_rank() {
+        let report = report(&history(), &scope());
+        // First responses: 2 (10), 10 (11), 5 (14) minutes.
+        assert_eq!(
+            report.first_response,
+            Spread {
+                count: 3,
+                p50: Some(5 * MINUTE),
+                p90: Some(10 * MINUTE)
+            }
+        );
+        // Waits: 1 (10) and 10 (11) minutes.
+        assert_eq!(report.wait.p50, Some(MINUTE));
+        assert_eq!(report.wait.p90, Some(10 * MINUTE));
+        // Durations: 30 (10), 40 (11), 30 (12) minutes.
+        assert_eq!(report.duration.count, 3);
+        assert_eq!(report.duration.p50, Some(30 * MINUTE));
+        assert_eq!(report.duration.p90, Some(40 * MINUTE));
+        assert_eq!(Spread::of(Vec::new()), Spread::default());
+    }
+
+    #[test]
+    fn messages_ratings_and_busiest_hours() {
+        let report = report(&history(), &scope());
+        // 3 (10) + 2 (11) + 1 (12) + 1 (13) + 1 (14) over 5.
+        assert_eq!(report.messages_per_conversation, Some(8.0 / 5.0));
+        assert_eq!(report.ratings.count, 2);
+        assert_eq!(report.ratings.average, Some(3.5));
+        assert_eq!(report.busiest[0][9], 1, "Monday 09:00: conversation 10");
+        assert_eq!(report.busiest[0][10], 1);
+        assert_eq!(report.busiest[0][12], 1);
+        assert_eq!(report.busiest[0][14], 1);
+        assert_eq!(report.busiest[0][15], 1);
+        let madrid = super::report(
+            &history(),
+            &Scope {
+                utc_offset_minutes: 60,
+                ..scope()
+            },
+        );
+        assert_eq!(madrid.busiest[0][9], 0);
+        assert_eq!(
+            madrid.busiest[0][10], 1,
+            "conversation 10 began at 10:00 in Madrid"
+        );
+        assert_eq!(madrid.busiest[0][11], 1);
+    }
+
+    #[test]
+    fn each_agent_has_a_row() {
+        let report = report(&history(), &scope());
+        let ana = &report.agents[0];
+        assert_eq!(ana.agent, 1);
+        assert_eq!(ana.handled, 2, "10 and 11");
+        assert_eq!(
+            ana.first_response.count, 1,
+            "only 10's first reply was hers"
+        );
+        // Her stretches: 10 from minute 1 to 30 (29), 11 from 80 to 100 (20).
+        assert_eq!(ana.average_handling, Some((29 + 20) * MINUTE / 2));
+        // Online from the start of the period (she was before it) to 120, away to 180.
+        assert_eq!(ana.online, 120 * MINUTE);
+        assert_eq!(ana.away, 60 * MINUTE);
+        let ben = &report.agents[1];
+        assert_eq!((ben.agent, ben.handled), (2, 2), "11 and 14");
+        assert_eq!(ben.average_handling, Some(10 * MINUTE), "11 from 70 to 80");
+        assert_eq!(ben.online, (24 * 60 - 1 - 60) * MINUTE);
+
+        let only_ben = super::report(
+            &history(),
+            &Scope {
+                agent: Some(2),
+                ..scope()
+            },
+        );
+        assert_eq!(
+            only_ben.started, 2,
+            "the conversations he replied in or was given"
+        );
+        assert_eq!(only_ben.agents.len(), 1);
+    }
+}
