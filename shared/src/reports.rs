@@ -70,6 +70,47 @@ pub enum Happening {
     },
 }
 
+impl Happening {
+    /// What a logged event says for the reports, if anything: a conversation started,
+    /// someone wrote (a team note or a system line is not a reply), the assignee changed, a
+    /// conversation closed, an agent's presence changed.
+    pub fn of_event(event: &crate::protocol::Event) -> Option<Happening> {
+        use crate::model::Author;
+        use crate::protocol::Event;
+        match event {
+            Event::ConversationOpened { conversation } => Some(Happening::Opened {
+                conversation: conversation.id,
+                inbox: conversation.inbox_id,
+            }),
+            Event::MessagePosted { message } if !message.note => match &message.author {
+                Author::Visitor => Some(Happening::VisitorWrote {
+                    conversation: message.conversation_id,
+                }),
+                Author::Agent { id, .. } => Some(Happening::AgentWrote {
+                    conversation: message.conversation_id,
+                    agent: *id,
+                }),
+                Author::System => None,
+            },
+            Event::ConversationAssigned {
+                conversation_id,
+                assignee,
+            } => Some(Happening::Assigned {
+                conversation: *conversation_id,
+                agent: assignee.as_ref().map(|a| a.id),
+            }),
+            Event::ConversationClosed { conversation_id } => Some(Happening::Closed {
+                conversation: *conversation_id,
+            }),
+            Event::PresenceChanged { agent_id, presence } => Some(Happening::PresenceChanged {
+                agent: *agent_id,
+                presence: *presence,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// A happening and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -577,6 +618,69 @@ mod tests {
                 },
             ),
         ]
+    }
+
+    #[test]
+    fn logged_events_become_happenings_and_notes_and_system_lines_do_not() {
+        use crate::model::{AgentRef, Author, Message};
+        use crate::protocol::Event;
+        let ana = Author::Agent {
+            id: 1,
+            name: "Ana".into(),
+        };
+        let reply = Message::plain(5, ana.clone(), "Hello", 10);
+        assert_eq!(
+            Happening::of_event(&Event::MessagePosted { message: reply }),
+            Some(Happening::AgentWrote {
+                conversation: 1,
+                agent: 1
+            })
+        );
+        let mut note = Message::plain(6, ana, "Between us", 10);
+        note.note = true;
+        assert_eq!(
+            Happening::of_event(&Event::MessagePosted { message: note }),
+            None
+        );
+        let line = Message::plain(7, Author::System, "", 10);
+        assert_eq!(
+            Happening::of_event(&Event::MessagePosted { message: line }),
+            None
+        );
+        let asked = Message::plain(8, Author::Visitor, "Hi", 10);
+        assert_eq!(
+            Happening::of_event(&Event::MessagePosted { message: asked }),
+            Some(Happening::VisitorWrote { conversation: 1 })
+        );
+        assert_eq!(
+            Happening::of_event(&Event::ConversationAssigned {
+                conversation_id: 10,
+                assignee: Some(AgentRef {
+                    id: 2,
+                    name: "Ben".into()
+                }),
+            }),
+            Some(Happening::Assigned {
+                conversation: 10,
+                agent: Some(2)
+            })
+        );
+        assert_eq!(
+            Happening::of_event(&Event::ConversationClosed {
+                conversation_id: 10
+            }),
+            Some(Happening::Closed { conversation: 10 })
+        );
+        assert_eq!(
+            Happening::of_event(&Event::PresenceChanged {
+                agent_id: 2,
+                presence: Presence::Away
+            }),
+            Some(Happening::PresenceChanged {
+                agent: 2,
+                presence: Presence::Away
+            })
+        );
     }
 
     #[test]
