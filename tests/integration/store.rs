@@ -653,3 +653,179 @@ async fn a_postgresql_connection_may_be_encrypted() {
     add_ana(&store).await;
     ana_is_kept(&store).await;
 }
+
+#[tokio::test]
+async fn what_the_reports_count_is_recorded_with_the_events_and_read_back_by_period() {
+    on_both(report_records_on).await;
+}
+
+async fn report_records_on(store: Store) {
+    use switchboard::model::{AgentRef, Presence};
+    use switchboard::reports::Happening;
+    let hub = Hub::new();
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(5));
+    let mut tx = store.write().await.expect("tx");
+    let inbox = tx.insert_inbox("Web", "key1", false).await.expect("inbox");
+    let ana = tx
+        .insert_agent("Ana", "ana@example.com", "hash", Role::Operator)
+        .await
+        .expect("agent");
+    // Before the period: Ana goes away, then online; an earlier conversation starts.
+    for presence in [Presence::Away, Presence::Online] {
+        tx.append_team_event(Event::PresenceChanged {
+            agent_id: ana,
+            presence,
+        })
+        .await
+        .expect("presence");
+    }
+    let early = tx.insert_visitor(inbox.id, "early").await.expect("visitor");
+    let early_id = tx
+        .insert_conversation(&early, inbox.id, 1)
+        .await
+        .expect("conversation");
+    let summary = tx
+        .conversation(early_id)
+        .await
+        .expect("read")
+        .expect("found");
+    tx.append_event(
+        inbox.id,
+        early.id,
+        true,
+        Event::ConversationOpened {
+            conversation: summary,
+        },
+    )
+    .await
+    .expect("event");
+    tx.commit(&hub).await.expect("commit");
+    pause().await;
+    let from = switchboard::server::store::now_millis();
+    pause().await;
+
+    // In the period: a conversation opened, a question, Ana assigned, her reply, a note, the
+    // close, a rating; Ana goes away.
+    let mut tx = store.write().await.expect("tx");
+    let visitor = tx.insert_visitor(inbox.id, "later").await.expect("visitor");
+    let id = tx
+        .insert_conversation(&visitor, inbox.id, 1)
+        .await
+        .expect("conversation");
+    let summary = tx.conversation(id).await.expect("read").expect("found");
+    tx.append_event(
+        inbox.id,
+        visitor.id,
+        true,
+        Event::ConversationOpened {
+            conversation: summary,
+        },
+    )
+    .await
+    .expect("event");
+    let as_ana = Author::Agent {
+        id: ana,
+        name: "Ana".into(),
+    };
+    for (author, body, note) in [
+        (&Author::Visitor, "Where is my parcel?", false),
+        (&as_ana, "On its way", false),
+        (&as_ana, "Check the courier", true),
+    ] {
+        if author == &as_ana && !note {
+            tx.append_event(
+                inbox.id,
+                visitor.id,
+                true,
+                Event::ConversationAssigned {
+                    conversation_id: id,
+                    assignee: Some(AgentRef {
+                        id: ana,
+                        name: "Ana".into(),
+                    }),
+                },
+            )
+            .await
+            .expect("event");
+        }
+        let message = tx
+            .insert_message(NewMessage {
+                conversation_id: id,
+                author,
+                body,
+                preview: body,
+                note,
+                system: None,
+                client_id: None,
+                dedup_key: None,
+            })
+            .await
+            .expect("message");
+        tx.append_event(
+            inbox.id,
+            visitor.id,
+            !note,
+            Event::MessagePosted { message },
+        )
+        .await
+        .expect("event");
+    }
+    tx.append_event(
+        inbox.id,
+        visitor.id,
+        true,
+        Event::ConversationClosed {
+            conversation_id: id,
+        },
+    )
+    .await
+    .expect("event");
+    let at = switchboard::server::store::now_millis();
+    assert!(tx.insert_rating(id, 4, "", at).await.expect("rated"));
+    pause().await;
+    tx.append_team_event(Event::PresenceChanged {
+        agent_id: ana,
+        presence: Presence::Away,
+    })
+    .await
+    .expect("presence");
+    tx.commit(&hub).await.expect("commit");
+    pause().await;
+    let to = switchboard::server::store::now_millis();
+
+    let records = store.report_records(from, to).await.expect("records");
+    let said: Vec<Happening> = records.into_iter().map(|r| r.what).collect();
+    assert_eq!(
+        said,
+        vec![
+            // Ana's last presence before the period.
+            Happening::PresenceChanged {
+                agent: ana,
+                presence: Presence::Online
+            },
+            Happening::Opened {
+                conversation: id,
+                inbox: inbox.id
+            },
+            Happening::VisitorWrote { conversation: id },
+            Happening::Assigned {
+                conversation: id,
+                agent: Some(ana)
+            },
+            Happening::AgentWrote {
+                conversation: id,
+                agent: ana
+            },
+            Happening::Closed { conversation: id },
+            Happening::Rated {
+                conversation: id,
+                score: 4
+            },
+            Happening::PresenceChanged {
+                agent: ana,
+                presence: Presence::Away
+            },
+        ],
+        "not the note, not the conversation started before"
+    );
+}

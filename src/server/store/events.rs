@@ -145,6 +145,11 @@ impl WriteTx {
                 events.len()
             ))));
         }
+        let said: Vec<(Option<i64>, &Event)> = events
+            .iter()
+            .map(|e| (Some(e.inbox_id), &e.event))
+            .collect();
+        self.record_for_reports(at, &said).await?;
         ids.sort_unstable();
         for (id, e) in ids.into_iter().zip(events) {
             self.events.push(StoredEvent {

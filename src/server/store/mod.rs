@@ -29,6 +29,7 @@ mod inboxes;
 mod labels;
 mod messages;
 mod outbox;
+mod reports;
 mod row;
 use row::RowExt;
 mod search;
@@ -444,6 +445,7 @@ impl WriteTx {
         .bind(at)
         .fetch_one(&mut *self.tx)
         .await?;
+        self.record_for_reports(at, &[(inbox_id, &event)]).await?;
         self.events.push(StoredEvent {
             id,
             at,
