@@ -675,6 +675,15 @@ pub async fn load_history(
     history::history(&state, &me, &filter, page).await
 }
 
+/// The Reports page's figures for a period (supervisors: their inboxes; admins: all).
+#[server(endpoint = "report")]
+pub async fn report(
+    request: crate::reports::ReportRequest,
+) -> Result<crate::reports::ReportView, AppError> {
+    let (state, me) = agent().await?;
+    crate::server::services::reports::report(&state, &me, &request).await
+}
+
 /// Saves a visitor as a contact (or updates the contact they are linked to).
 #[server(endpoint = "save_contact")]
 pub async fn save_contact(

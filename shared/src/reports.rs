@@ -121,14 +121,14 @@ pub struct Record {
 }
 
 /// What a report covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     /// From this moment (included).
     pub from: Millis,
     /// To this moment (excluded).
     pub to: Millis,
-    /// One inbox, or all given.
-    pub inbox: Option<i64>,
+    /// These inboxes, or all (`None`).
+    pub inboxes: Option<Vec<i64>>,
     /// One agent, or the whole team.
     pub agent: Option<i64>,
     /// Minutes east of UTC at which the busiest hours are counted.
@@ -137,7 +137,7 @@ pub struct Scope {
 
 /// The middle and the 90th percentile of some durations (nearest rank), and how many there
 /// were; `None` figures when there were none.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spread {
     /// How many durations.
     pub count: usize,
@@ -166,7 +166,7 @@ fn nearest_rank(sorted: &[Millis], percent: usize) -> Option<Millis> {
 }
 
 /// Ratings given to the conversations of the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ratings {
     /// How many.
     pub count: usize,
@@ -175,7 +175,7 @@ pub struct Ratings {
 }
 
 /// One agent's row of the report.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentFigures {
     /// Who.
     pub agent: i64,
@@ -192,7 +192,7 @@ pub struct AgentFigures {
 }
 
 /// The figures of a report.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// Conversations started.
     pub started: usize,
@@ -214,6 +214,60 @@ pub struct Report {
     pub busiest: [[usize; 24]; 7],
     /// One row per agent who replied, was assigned or showed a presence, by id.
     pub agents: Vec<AgentFigures>,
+}
+
+/// The longest period a report covers: a year and a day.
+pub const MAX_PERIOD_MS: Millis = 366 * 86_400_000;
+
+/// What a supervisor asks for: a period, an inbox or all they may see, an agent or the team,
+/// and their offset from UTC for the busiest hours.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportRequest {
+    /// From this moment (included), milliseconds since the epoch.
+    pub from: Millis,
+    /// To this moment (excluded).
+    pub to: Millis,
+    /// One inbox, or every one the asker may see.
+    #[serde(default)]
+    pub inbox: Option<i64>,
+    /// One agent, or the whole team.
+    #[serde(default)]
+    pub agent: Option<i64>,
+    /// Minutes east of UTC.
+    #[serde(default)]
+    pub utc_offset_minutes: i64,
+}
+
+impl ReportRequest {
+    /// Checks the period (it ends after it starts, and covers at most a year and a day) and
+    /// the offset (at most 14 hours either way).
+    pub fn validate(&self) -> Result<(), crate::error::AppError> {
+        if self.to <= self.from {
+            return Err(crate::error::AppError::invalid("to", "after the start"));
+        }
+        if self.to - self.from > MAX_PERIOD_MS {
+            return Err(crate::error::AppError::invalid(
+                "to",
+                "at most 366 days after the start",
+            ));
+        }
+        if self.utc_offset_minutes.abs() > 14 * 60 {
+            return Err(crate::error::AppError::invalid(
+                "utc_offset_minutes",
+                "at most 14 hours from UTC",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A report with the names of the agents in its rows.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReportView {
+    /// The figures.
+    pub report: Report,
+    /// Who the rows' agents are.
+    pub agents: Vec<crate::model::AgentRef>,
 }
 
 /// What the report keeps of one conversation.
@@ -250,7 +304,10 @@ pub fn report(records: &[Record], scope: &Scope) -> Report {
                 inbox,
             } => {
                 let in_scope = (scope.from..scope.to).contains(&at)
-                    && scope.inbox.is_none_or(|wanted| wanted == *inbox);
+                    && scope
+                        .inboxes
+                        .as_ref()
+                        .is_none_or(|wanted| wanted.contains(inbox));
                 if in_scope {
                     lives.insert(
                         *conversation,
@@ -458,7 +515,7 @@ mod tests {
         Scope {
             from: MONDAY_9,
             to: MONDAY_9 + 24 * 60 * MINUTE,
-            inbox: None,
+            inboxes: None,
             agent: None,
             utc_offset_minutes: 0,
         }
@@ -684,6 +741,32 @@ mod tests {
     }
 
     #[test]
+    fn a_request_covers_a_real_period_of_at_most_a_year() {
+        let request = ReportRequest {
+            from: MONDAY_9,
+            to: MONDAY_9 + 1,
+            ..ReportRequest::default()
+        };
+        assert!(request.validate().is_ok());
+        for wrong in [
+            ReportRequest {
+                to: MONDAY_9,
+                ..request.clone()
+            },
+            ReportRequest {
+                to: MONDAY_9 + MAX_PERIOD_MS + 1,
+                ..request.clone()
+            },
+            ReportRequest {
+                utc_offset_minutes: 15 * 60,
+                ..request.clone()
+            },
+        ] {
+            assert!(wrong.validate().is_err(), "{wrong:?}");
+        }
+    }
+
+    #[test]
     fn conversations_are_counted_answered_missed_and_waiting() {
         let report = report(&history(), &scope());
         assert_eq!(report.started, 5, "10 to 14; 15 began the day before");
@@ -695,7 +778,7 @@ mod tests {
         let one_inbox = super::report(
             &history(),
             &Scope {
-                inbox: Some(1),
+                inboxes: Some(vec![1]),
                 ..scope()
             },
         );

@@ -368,6 +368,14 @@ fn server_function(
         ),
         "search" => (Rule::Agents, vec![("query", s("hello"))]),
         "history" => (Rule::Agents, vec![]),
+        "report" => (
+            Rule::Supervisors,
+            vec![
+                ("request[from]", s("0")),
+                ("request[to]", s("1000")),
+                ("request[inbox]", inbox.clone()),
+            ],
+        ),
         "conversation" => (Rule::InboxAgents, vec![("id", conversation.clone())]),
         "accept_conversation" => (Rule::InboxAgents, vec![("id", conversation.clone())]),
         "close_conversation" => (

@@ -16,6 +16,7 @@ mod offline;
 mod pre_chat;
 mod ratings;
 mod realtime;
+mod reports;
 mod sessions;
 mod shutdown;
 mod store;

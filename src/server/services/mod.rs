@@ -19,6 +19,7 @@ pub mod messages;
 pub mod page_lane;
 pub mod presence;
 pub mod ratings;
+pub mod reports;
 pub mod snapshots;
 pub mod team;
 pub mod templates;
