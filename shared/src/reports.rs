@@ -6,7 +6,9 @@
 //! - **answered**: a team member replied (notes do not count); **missed**: closed without a
 //!   team reply; the rest are still waiting.
 //! - **first response**: from the start to the first team reply; **wait**: from the start to
-//!   the first assignment to an agent; **duration**: from the start to the close.
+//!   the first assignment to an agent; **duration**: from the start to the close. A
+//!   conversation an agent started (proactive chat) counts as started and, once they wrote,
+//!   answered, but has no first response or wait: no visitor waited.
 //! - **messages per conversation**: visitor and team messages, over the conversations started.
 //! - **busiest hours**: conversations started by weekday (Monday first) and hour, at the
 //!   report's offset from UTC.
@@ -23,12 +25,15 @@ use crate::model::Presence;
 /// Something that happened, as the report reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Happening {
-    /// A conversation started.
+    /// A conversation started: by the visitor, or by an agent (proactive chat), who is then
+    /// its assignee from the start.
     Opened {
         /// Which.
         conversation: i64,
         /// Its inbox.
         inbox: i64,
+        /// The agent who started it, if one did.
+        assignee: Option<i64>,
     },
     /// The visitor wrote.
     VisitorWrote {
@@ -81,6 +86,12 @@ impl Happening {
             Event::ConversationOpened { conversation } => Some(Happening::Opened {
                 conversation: conversation.id,
                 inbox: conversation.inbox_id,
+                assignee: conversation.assignee.as_ref().map(|a| a.id),
+            }),
+            // A move keeps the assignee only when they belong to the new inbox.
+            Event::ConversationMoved { conversation } => Some(Happening::Assigned {
+                conversation: conversation.id,
+                agent: conversation.assignee.as_ref().map(|a| a.id),
             }),
             Event::MessagePosted { message } if !message.note => match &message.author {
                 Author::Visitor => Some(Happening::VisitorWrote {
@@ -245,13 +256,17 @@ impl ReportRequest {
         if self.to <= self.from {
             return Err(crate::error::AppError::invalid("to", "after the start"));
         }
-        if self.to - self.from > MAX_PERIOD_MS {
+        if self
+            .to
+            .checked_sub(self.from)
+            .is_none_or(|length| length > MAX_PERIOD_MS)
+        {
             return Err(crate::error::AppError::invalid(
                 "to",
                 "at most 366 days after the start",
             ));
         }
-        if self.utc_offset_minutes.abs() > 14 * 60 {
+        if self.utc_offset_minutes.unsigned_abs() > 14 * 60 {
             return Err(crate::error::AppError::invalid(
                 "utc_offset_minutes",
                 "at most 14 hours from UTC",
@@ -276,6 +291,8 @@ struct Life {
     opened: Millis,
     first_reply: Option<(Millis, i64)>,
     first_assigned: Option<Millis>,
+    /// Started by an agent: the visitor waited for nobody.
+    proactive: bool,
     closed: Option<Millis>,
     messages: usize,
     repliers: BTreeSet<i64>,
@@ -302,6 +319,7 @@ pub fn report(records: &[Record], scope: &Scope) -> Report {
             Happening::Opened {
                 conversation,
                 inbox,
+                assignee,
             } => {
                 let in_scope = (scope.from..scope.to).contains(&at)
                     && scope
@@ -313,6 +331,9 @@ pub fn report(records: &[Record], scope: &Scope) -> Report {
                         *conversation,
                         Life {
                             opened: at,
+                            proactive: assignee.is_some(),
+                            assignees: assignee.iter().copied().collect(),
+                            holder: assignee.map(|agent| (agent, at)),
                             ..Life::default()
                         },
                     );
@@ -338,6 +359,14 @@ pub fn report(records: &[Record], scope: &Scope) -> Report {
                 agent,
             } => {
                 if let Some(life) = lives.get_mut(conversation) {
+                    // Told again who already holds it (a move within their inboxes): the
+                    // stretch goes on.
+                    if life
+                        .holder
+                        .is_some_and(|(holder, _)| Some(holder) == *agent)
+                    {
+                        continue;
+                    }
                     if let Some((holder, since)) = life.holder.take() {
                         life.stretches.push((holder, at - since));
                     }
@@ -393,7 +422,7 @@ fn add_shown(
     scope: &Scope,
 ) {
     let within = until.min(scope.to) - since.max(scope.from);
-    if within <= 0 {
+    if within <= 0 || presence == Presence::Offline {
         return;
     }
     let (online, away) = shown.entry(agent).or_default();
@@ -423,12 +452,14 @@ fn figures(
         match (life.first_reply, life.closed) {
             (Some((at, _)), _) => {
                 report.answered += 1;
-                first_responses.push(at - life.opened);
+                if !life.proactive {
+                    first_responses.push(at - life.opened);
+                }
             }
             (None, Some(_)) => report.missed += 1,
             (None, None) => {}
         }
-        if let Some(at) = life.first_assigned {
+        if let (Some(at), false) = (life.first_assigned, life.proactive) {
             waits.push(at - life.opened);
         }
         if let Some(at) = life.closed {
@@ -466,6 +497,7 @@ fn figures(
         .map(|agent| {
             let firsts = lives
                 .values()
+                .filter(|life| !life.proactive)
                 .filter_map(|life| {
                     life.first_reply
                         .filter(|(_, by)| *by == agent)
@@ -539,6 +571,7 @@ mod tests {
                 Opened {
                     conversation: 15,
                     inbox: 1,
+                    assignee: None,
                 },
             ),
             at(
@@ -546,6 +579,7 @@ mod tests {
                 Opened {
                     conversation: 10,
                     inbox: 1,
+                    assignee: None,
                 },
             ),
             at(0, VisitorWrote { conversation: 10 }),
@@ -577,6 +611,7 @@ mod tests {
                 Opened {
                     conversation: 11,
                     inbox: 1,
+                    assignee: None,
                 },
             ),
             at(
@@ -641,6 +676,7 @@ mod tests {
                 Opened {
                     conversation: 12,
                     inbox: 1,
+                    assignee: None,
                 },
             ),
             at(201, VisitorWrote { conversation: 12 }),
@@ -650,6 +686,7 @@ mod tests {
                 Opened {
                     conversation: 13,
                     inbox: 1,
+                    assignee: None,
                 },
             ),
             at(300, VisitorWrote { conversation: 13 }),
@@ -658,6 +695,7 @@ mod tests {
                 Opened {
                     conversation: 14,
                     inbox: 2,
+                    assignee: None,
                 },
             ),
             at(
@@ -832,6 +870,92 @@ mod tests {
             "conversation 10 began at 10:00 in Madrid"
         );
         assert_eq!(madrid.busiest[0][11], 1);
+    }
+
+    #[test]
+    fn a_chat_an_agent_started_has_no_wait_and_a_move_ends_a_stretch_only_when_it_changes_hands() {
+        use Happening::*;
+        let records = vec![
+            // Ben starts a chat with a browsing visitor and writes at once.
+            at(
+                0,
+                Opened {
+                    conversation: 20,
+                    inbox: 1,
+                    assignee: Some(2),
+                },
+            ),
+            at(
+                0,
+                AgentWrote {
+                    conversation: 20,
+                    agent: 2,
+                },
+            ),
+            // A move within Ben's inboxes keeps him; a move to an inbox of Ana's gives it to
+            // her, and then she closes it.
+            at(
+                10,
+                Assigned {
+                    conversation: 20,
+                    agent: Some(2),
+                },
+            ),
+            at(
+                20,
+                Assigned {
+                    conversation: 20,
+                    agent: Some(1),
+                },
+            ),
+            at(
+                25,
+                AgentWrote {
+                    conversation: 20,
+                    agent: 1,
+                },
+            ),
+            at(50, Closed { conversation: 20 }),
+        ];
+        let report = report(&records, &scope());
+        assert_eq!((report.started, report.answered), (1, 1));
+        assert_eq!(report.first_response.count, 0, "no visitor waited");
+        assert_eq!(report.wait.count, 0);
+        let ben = report.agents.iter().find(|a| a.agent == 2).expect("Ben");
+        assert_eq!(
+            ben.average_handling,
+            Some(20 * MINUTE),
+            "one stretch, 0 to 20"
+        );
+        let ana = report.agents.iter().find(|a| a.agent == 1).expect("Ana");
+        assert_eq!(ana.average_handling, Some(30 * MINUTE));
+        // Nobody showed a presence: nobody has a row of it.
+        assert!(report.agents.iter().all(|a| a.online == 0 && a.away == 0));
+    }
+
+    #[test]
+    fn an_agent_always_offline_has_no_row() {
+        let records = vec![at(
+            -10,
+            Happening::PresenceChanged {
+                agent: 9,
+                presence: Presence::Offline,
+            },
+        )];
+        assert!(report(&records, &scope()).agents.is_empty());
+    }
+
+    #[test]
+    fn extreme_requests_are_refused_not_overflowed() {
+        for (from, to, offset) in [(-1, i64::MAX, 0), (0, 1, i64::MIN), (i64::MIN, 0, 0)] {
+            let request = ReportRequest {
+                from,
+                to,
+                utc_offset_minutes: offset,
+                ..ReportRequest::default()
+            };
+            assert!(request.validate().is_err(), "{request:?}");
+        }
     }
 
     #[test]

@@ -64,6 +64,11 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
         acked(&mut waiting).await;
     }
 
+    // Sue, of the other inbox only, opens her workspace: her presence is recorded.
+    let sue = server.sign_in("sue@example.com").await;
+    let mut sue_tab = sue.socket(None).await;
+    sue_tab.until_ready().await;
+
     refused(last_hour(&ana, None).await, "forbidden");
     let sam = server.sign_in("sam@example.com").await;
     let view = last_hour(&sam, None).await.expect("Sam's report");
@@ -88,9 +93,17 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
     );
     refused(last_hour(&sam, Some(other.id)).await, "not_found");
 
+    assert!(
+        view.agents.iter().all(|a| a.name != "Sue"),
+        "not the agents of other inboxes"
+    );
     let root = server.sign_in("root@example.com").await;
     let all = last_hour(&root, None).await.expect("the admin's report");
     assert_eq!(all.report.started, 3, "every inbox");
+    assert!(
+        all.agents.iter().any(|a| a.name == "Sue"),
+        "an admin sees all"
+    );
     let theirs = last_hour(&root, Some(other.id)).await.expect("one inbox");
     assert_eq!((theirs.report.started, theirs.report.answered), (1, 0));
 

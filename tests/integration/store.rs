@@ -761,14 +761,26 @@ async fn report_records_on(store: Store) {
             })
             .await
             .expect("message");
-        tx.append_event(
-            inbox.id,
-            visitor.id,
-            !note,
-            Event::MessagePosted { message },
-        )
-        .await
-        .expect("event");
+        // The visitor's through the batch form the message lane uses.
+        if author == &Author::Visitor {
+            tx.append_events(vec![switchboard::server::store::ConversationEvent {
+                inbox_id: inbox.id,
+                visitor_id: visitor.id,
+                for_visitor: true,
+                event: Event::MessagePosted { message },
+            }])
+            .await
+            .expect("events");
+        } else {
+            tx.append_event(
+                inbox.id,
+                visitor.id,
+                !note,
+                Event::MessagePosted { message },
+            )
+            .await
+            .expect("event");
+        }
     }
     tx.append_event(
         inbox.id,
@@ -805,7 +817,8 @@ async fn report_records_on(store: Store) {
             },
             Happening::Opened {
                 conversation: id,
-                inbox: inbox.id
+                inbox: inbox.id,
+                assignee: None
             },
             Happening::VisitorWrote { conversation: id },
             Happening::Assigned {

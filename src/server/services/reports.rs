@@ -21,7 +21,7 @@ pub async fn report(
     let inboxes = match request.inbox {
         Some(inbox) if visible.contains(&inbox) => Some(vec![inbox]),
         Some(_) => return Err(AppError::not_found("inbox")),
-        // An admin's report counts every inbox, those deleted since included.
+        // An admin's report counts every inbox.
         None if agent.role == Role::Admin => None,
         None => Some(visible.clone()),
     };

@@ -126,6 +126,15 @@ impl WriteTx {
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
+        // The reports' rows go too: a later inbox or conversation may get the same id again
+        // (SQLite reuses the largest), and must not inherit them.
+        sqlx::query(
+            "DELETE FROM report_records WHERE conversation_id IN \
+             (SELECT id FROM conversations WHERE inbox_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
         sqlx::query("DELETE FROM inboxes WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)

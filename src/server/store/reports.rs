@@ -16,7 +16,11 @@ fn columns(
     happening: &Happening,
 ) -> (&'static str, Option<i64>, Option<i64>, Option<&'static str>) {
     match happening {
-        Happening::Opened { conversation, .. } => ("opened", Some(*conversation), None, None),
+        Happening::Opened {
+            conversation,
+            assignee,
+            ..
+        } => ("opened", Some(*conversation), *assignee, None),
         Happening::VisitorWrote { conversation } => {
             ("visitor_wrote", Some(*conversation), None, None)
         }
@@ -48,6 +52,7 @@ fn record_from_row(row: &AnyRow) -> StoreResult<Option<Record>> {
         ("opened", Some(conversation)) => inbox.map(|inbox| Happening::Opened {
             conversation,
             inbox,
+            assignee: agent,
         }),
         ("visitor_wrote", Some(conversation)) => Some(Happening::VisitorWrote { conversation }),
         ("agent_wrote", Some(conversation)) => agent.map(|agent| Happening::AgentWrote {
@@ -91,8 +96,8 @@ impl Store {
              UNION ALL \
              SELECT r.at, r.id, r.kind, r.conversation_id, r.inbox_id, r.agent_id, r.presence, \
              CAST(NULL AS BIGINT) FROM report_records r \
-             WHERE r.kind = 'presence' AND r.id = (SELECT MAX(p.id) FROM report_records p \
-             WHERE p.kind = 'presence' AND p.agent_id = r.agent_id AND p.at < $1) \
+             WHERE r.id IN (SELECT MAX(p.id) FROM report_records p \
+             WHERE p.kind = 'presence' AND p.at < $1 GROUP BY p.agent_id) \
              UNION ALL \
              SELECT created_at, CAST(9223372036854775807 AS BIGINT), 'rated', conversation_id, \
              CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), score FROM ratings \
