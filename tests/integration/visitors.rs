@@ -264,6 +264,17 @@ async fn visits_profiles_and_the_first_visit_are_recorded() {
         (!online.is_on_site(id)).then_some(())
     })
     .await;
+    // Their departure is written after they leave the table: aged before it, the visit
+    // would be seen again at the departure.
+    eventually("their departure is recorded", || async {
+        profile(&ana, id)
+            .await
+            .pages
+            .iter()
+            .all(|page| page.ended_at.is_some())
+            .then_some(())
+    })
+    .await;
     sqlx::query("UPDATE visits SET started_at = started_at - 7200000, last_seen_at = last_seen_at - 7200000")
         .execute(server.running.state.store.pool())
         .await
