@@ -178,48 +178,31 @@ fn encode(node: &str, news: News) -> Vec<String> {
         return vec![text];
     }
     match envelope.news {
-        // Rows and departures go separately, each list halved until its notices fit; a
+        // Split in two smaller parts until the notices fit (rows first, then departures); a
         // single row too long for a notice is dropped (its node sends it again when it
         // changes).
-        News::Online { changed, left } if !changed.is_empty() && !left.is_empty() => {
-            let mut notices = encode(
-                node,
+        News::Online {
+            mut changed,
+            mut left,
+        } if changed.len() + left.len() > 1 => {
+            let second = if changed.len() > 1 {
                 News::Online {
-                    changed,
+                    changed: changed.split_off(changed.len() / 2),
                     left: Vec::new(),
-                },
-            );
-            notices.extend(encode(
-                node,
+                }
+            } else if changed.is_empty() {
                 News::Online {
                     changed: Vec::new(),
-                    left,
-                },
-            ));
-            notices
-        }
-        News::Online { mut changed, left } if changed.len() > 1 => {
-            let second = changed.split_off(changed.len() / 2);
-            let mut notices = encode(node, News::Online { changed, left });
-            notices.extend(encode(
-                node,
-                News::Online {
-                    changed: second,
-                    left: Vec::new(),
-                },
-            ));
-            notices
-        }
-        News::Online { changed, mut left } if left.len() > 1 => {
-            let second = left.split_off(left.len() / 2);
-            let mut notices = encode(node, News::Online { changed, left });
-            notices.extend(encode(
-                node,
+                    left: left.split_off(left.len() / 2),
+                }
+            } else {
                 News::Online {
                     changed: Vec::new(),
-                    left: second,
-                },
-            ));
+                    left: std::mem::take(&mut left),
+                }
+            };
+            let mut notices = encode(node, News::Online { changed, left });
+            notices.extend(encode(node, second));
             notices
         }
         _ => {

@@ -273,33 +273,17 @@ impl Connections {
     /// The agents who have a conversation on screen, on any node, by name, each once.
     pub fn viewers(&self, conversation_id: i64) -> Vec<AgentRef> {
         let inner = self.lock();
-        let local = inner
-            .viewing
-            .values()
-            .filter(|(_, conversations)| conversations.iter().any(|(c, _)| *c == conversation_id))
-            .map(|(agent, _)| agent);
         let remote = inner
             .remote_viewers
             .values()
             .filter_map(|conversations| conversations.get(&conversation_id))
             .flat_map(|(_, agents)| agents);
-        let agents: BTreeMap<(String, i64), AgentRef> = local
-            .chain(remote)
-            .map(|agent| ((agent.name.clone(), agent.id), agent.clone()))
-            .collect();
-        agents.into_values().collect()
+        by_name(local_viewers_in(&inner, conversation_id).chain(remote))
     }
 
-    /// The agents who have a conversation on screen on this node.
+    /// The agents who have a conversation on screen on this node, by name, each once.
     fn local_viewers(&self, conversation_id: i64) -> Vec<AgentRef> {
-        let inner = self.lock();
-        let agents: BTreeMap<(String, i64), AgentRef> = inner
-            .viewing
-            .values()
-            .filter(|(_, conversations)| conversations.iter().any(|(c, _)| *c == conversation_id))
-            .map(|(agent, _)| ((agent.name.clone(), agent.id), agent.clone()))
-            .collect();
-        agents.into_values().collect()
+        by_name(local_viewers_in(&self.lock(), conversation_id))
     }
 
     /// Tells the other nodes every conversation on screen on this node, with its viewers
@@ -418,6 +402,23 @@ impl Connections {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The agents with a connection of this node that has the conversation on screen.
+fn local_viewers_in(inner: &Inner, conversation_id: i64) -> impl Iterator<Item = &AgentRef> {
+    inner
+        .viewing
+        .values()
+        .filter(move |(_, conversations)| conversations.iter().any(|(c, _)| *c == conversation_id))
+        .map(|(agent, _)| agent)
+}
+
+/// Agents by name, each once.
+fn by_name<'a>(agents: impl Iterator<Item = &'a AgentRef>) -> Vec<AgentRef> {
+    let agents: BTreeMap<(String, i64), AgentRef> = agents
+        .map(|agent| ((agent.name.clone(), agent.id), agent.clone()))
+        .collect();
+    agents.into_values().collect()
 }
 
 #[cfg(test)]
