@@ -675,13 +675,22 @@ pub async fn load_history(
     history::history(&state, &me, &filter, page).await
 }
 
-/// The Reports page's figures for a period (supervisors: their inboxes; admins: all).
+/// The Reports page's figures and charts for a period (supervisors: their inboxes; admins:
+/// all), the charts worded in `language`.
 #[server(endpoint = "report")]
 pub async fn report(
     request: crate::reports::ReportRequest,
-) -> Result<crate::reports::ReportView, AppError> {
+    #[server(default)] language: String,
+) -> Result<crate::reports::ReportPage, AppError> {
     let (state, me) = agent().await?;
-    crate::server::services::reports::report(&state, &me, &request).await
+    let view = crate::server::services::reports::report(&state, &me, &request).await?;
+    let charts = crate::server::report_charts::charts(
+        &view.report,
+        request.from,
+        request.utc_offset_minutes,
+        crate::wording::locale_of(&language),
+    );
+    Ok(crate::reports::ReportPage { view, charts })
 }
 
 /// Saves a visitor as a contact (or updates the contact they are linked to).

@@ -7,8 +7,19 @@ pub type Millis = i64;
 
 /// A moment as `2026-11-22 14:05 UTC` (the server's way of writing times: emails, SSR).
 pub fn utc_text(at: Millis) -> String {
-    let secs = at.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_date(at);
+    let rest = at.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+/// The UTC calendar date of a moment: year, month (1–12), day (1–31). Add an offset to the
+/// moment first for a date in another zone.
+pub fn civil_date(at: Millis) -> (i64, i64, i64) {
+    let days = at.div_euclid(86_400_000);
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -19,11 +30,7 @@ pub fn utc_text(at: Millis) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
+    (year, month, day)
 }
 
 #[cfg(test)]
@@ -38,5 +45,7 @@ mod tests {
             "2026-11-22 01:02 UTC"
         );
         assert_eq!(utc_text(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_text(-60_000), "1969-12-31 23:59 UTC");
+        assert_eq!(civil_date(1_795_305_600_000), (2026, 11, 22));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod calendar;
+pub mod csv;
 pub mod error;
 pub mod files;
 pub mod format;

@@ -202,6 +202,17 @@ pub struct AgentFigures {
     pub away: Millis,
 }
 
+/// One day's conversations, for the chart of the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DayFigures {
+    /// Conversations started that day.
+    pub started: usize,
+    /// Of those, answered by the team.
+    pub answered: usize,
+    /// Of those, closed without a team reply.
+    pub missed: usize,
+}
+
 /// The figures of a report.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
@@ -223,12 +234,17 @@ pub struct Report {
     pub ratings: Ratings,
     /// Conversations started by weekday (Monday first) and hour.
     pub busiest: [[usize; 24]; 7],
+    /// Each day of the period (24-hour steps from its start), oldest first.
+    pub daily: Vec<DayFigures>,
     /// One row per agent who replied, was assigned or showed a presence, by id.
     pub agents: Vec<AgentFigures>,
 }
 
+/// A day in milliseconds.
+const DAY: Millis = 86_400_000;
+
 /// The longest period a report covers: a year and a day.
-pub const MAX_PERIOD_MS: Millis = 366 * 86_400_000;
+pub const MAX_PERIOD_MS: Millis = 366 * DAY;
 
 /// What a supervisor asks for: a period, an inbox or all they may see, an agent or the team,
 /// and their offset from UTC for the busiest hours.
@@ -283,6 +299,24 @@ pub struct ReportView {
     pub report: Report,
     /// Who the rows' agents are.
     pub agents: Vec<crate::model::AgentRef>,
+}
+
+/// A report's charts as SVG markup, drawn by the server in the reader's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Charts {
+    /// Conversations per day.
+    pub daily: String,
+    /// The busiest hours.
+    pub busiest: String,
+}
+
+/// What the Reports page shows: the figures, the agents' names and the charts.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReportPage {
+    /// The figures and names.
+    pub view: ReportView,
+    /// The charts.
+    pub charts: Charts,
 }
 
 /// What the report keeps of one conversation.
@@ -439,8 +473,16 @@ fn figures(
     shown: &BTreeMap<i64, (Millis, Millis)>,
     scope: &Scope,
 ) -> Report {
+    let days = usize::try_from(
+        (scope.to - scope.from)
+            .max(0)
+            .unsigned_abs()
+            .div_ceil(DAY as u64),
+    )
+    .unwrap_or(0);
     let mut report = Report {
         started: lives.len(),
+        daily: vec![DayFigures::default(); days],
         ..Report::default()
     };
     let mut first_responses = Vec::new();
@@ -449,14 +491,28 @@ fn figures(
     let mut messages = 0;
     let mut scores = Vec::new();
     for life in lives.values() {
+        let mut day = usize::try_from((life.opened - scope.from) / DAY)
+            .ok()
+            .and_then(|day| report.daily.get_mut(day));
+        if let Some(day) = day.as_deref_mut() {
+            day.started += 1;
+        }
         match (life.first_reply, life.closed) {
             (Some((at, _)), _) => {
                 report.answered += 1;
+                if let Some(day) = day {
+                    day.answered += 1;
+                }
                 if !life.proactive {
                     first_responses.push(at - life.opened);
                 }
             }
-            (None, Some(_)) => report.missed += 1,
+            (None, Some(_)) => {
+                report.missed += 1;
+                if let Some(day) = day {
+                    day.missed += 1;
+                }
+            }
             (None, None) => {}
         }
         if let (Some(at), false) = (life.first_assigned, life.proactive) {
@@ -468,10 +524,9 @@ fn figures(
         messages += life.messages;
         scores.extend(life.score);
         let local = life.opened + scope.utc_offset_minutes * 60_000;
-        let day = local.div_euclid(86_400_000);
         // 1970-01-01 was a Thursday: Monday is 0.
-        let weekday = usize::try_from((day + 3).rem_euclid(7)).unwrap_or(0);
-        let hour = usize::try_from(local.rem_euclid(86_400_000) / 3_600_000).unwrap_or(0);
+        let weekday = usize::try_from((local.div_euclid(DAY) + 3).rem_euclid(7)).unwrap_or(0);
+        let hour = usize::try_from(local.rem_euclid(DAY) / 3_600_000).unwrap_or(0);
         report.busiest[weekday][hour] += 1;
     }
     report.first_response = Spread::of(first_responses);
@@ -870,6 +925,45 @@ mod tests {
             "conversation 10 began at 10:00 in Madrid"
         );
         assert_eq!(madrid.busiest[0][11], 1);
+    }
+
+    #[test]
+    fn each_day_of_the_period_counts_its_conversations() {
+        // Two days from Sunday 09:00: conversation 15 (still waiting) on the first; 10 to 14
+        // on the second.
+        let two_days = Scope {
+            from: MONDAY_9 - 24 * 60 * MINUTE,
+            ..scope()
+        };
+        let report = report(&history(), &two_days);
+        assert_eq!(
+            report.daily,
+            vec![
+                DayFigures {
+                    started: 1,
+                    answered: 0,
+                    missed: 0
+                },
+                DayFigures {
+                    started: 5,
+                    answered: 3,
+                    missed: 1
+                }
+            ]
+        );
+        // A period that ends within a day still has that day.
+        let short = Scope {
+            to: MONDAY_9 + 90 * MINUTE,
+            ..scope()
+        };
+        assert_eq!(
+            super::report(&history(), &short).daily,
+            vec![DayFigures {
+                started: 2,
+                answered: 2,
+                missed: 0
+            }]
+        );
     }
 
     #[test]

@@ -449,17 +449,7 @@ pub async fn avatar(State(state): State<AppState>, UrlPath(agent_id): UrlPath<i6
 
 /// A round picture with `initials` on it, as SVG (text only, escaped: nothing in it runs).
 fn initials_picture(initials: &str) -> String {
-    let text: String = initials
-        .chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect();
+    let text = crate::server::markup::escape(initials);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 40 40\" width=\"40\" height=\"40\">\
          <circle cx=\"20\" cy=\"20\" r=\"20\" fill=\"#cbd5e1\"/>\

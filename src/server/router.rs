@@ -16,7 +16,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::error::AppError;
 use crate::server::session_store::Sessions;
 use crate::server::state::AppState;
-use crate::server::{StartError, csrf, demo, files, headers, socket, tracker, widget_page, wire};
+use crate::server::{
+    StartError, csrf, demo, files, headers, report_export, socket, tracker, widget_page, wire,
+};
 use crate::ui::app::{App, shell};
 
 /// Builds the whole router on a prepared state.
@@ -82,6 +84,7 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/files/{id}", get(files::download))
         .route("/avatar", post(files::upload_avatar))
         .route("/avatars/{agent_id}", get(files::avatar))
+        .route("/reports/{table}", get(report_export::download))
         .layer(sessions)
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn_with_state(

@@ -28,7 +28,7 @@ pub async fn page(State(state): State<AppState>, Path(key): Path<String>) -> Res
     // Checked on saving (`parse_kept_params`): names of letters, digits, `_-.*`, commas and
     // spaces only, so it is safe inside the attribute.
     let keep = inbox.kept_query_params;
-    let look = attribute(&launcher_look(&inbox.widget.look));
+    let look = crate::server::markup::escape(&launcher_look(&inbox.widget.look));
     let html = format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -50,14 +50,6 @@ fn launcher_look(look: &Look) -> String {
         "label": look.launcher,
     })
     .to_string()
-}
-
-/// `text` made safe inside a double-quoted HTML attribute.
-fn attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Widget keys are short runs of letters, digits, `-` and `_`; anything else is not one (and
@@ -84,7 +76,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&json).expect("json");
         assert_eq!(value["ink"], "#000000", "dark text on yellow");
         assert_eq!(value["side"], "right");
-        let escaped = attribute(&json);
+        let escaped = crate::server::markup::escape(&json);
         assert!(
             !escaped.contains('"') && !escaped.contains('<'),
             "{escaped}"

@@ -3,7 +3,7 @@
 //! `shared/src/reports.rs`).
 
 use switchboard::model::{ConversationSummary, Role};
-use switchboard::reports::ReportView;
+use switchboard::reports::{ReportPage, ReportView};
 
 use crate::common::{TestServer, acked, refused, send};
 
@@ -12,6 +12,15 @@ async fn last_hour(
     agent: &crate::common::Agent,
     inbox: Option<i64>,
 ) -> Result<ReportView, serde_json::Value> {
+    last_hour_page(agent, inbox, "en").await.map(|page| page.view)
+}
+
+/// [`last_hour`] with its charts, worded in `language`.
+async fn last_hour_page(
+    agent: &crate::common::Agent,
+    inbox: Option<i64>,
+    language: &str,
+) -> Result<ReportPage, serde_json::Value> {
     let now = switchboard::server::store::now_millis();
     let from = (now - 3_600_000).to_string();
     let to = (now + 1_000).to_string();
@@ -19,6 +28,7 @@ async fn last_hour(
     let mut form = vec![
         ("request[from]", from.as_str()),
         ("request[to]", to.as_str()),
+        ("language", language),
     ];
     if let Some(inbox) = &inbox {
         form.push(("request[inbox]", inbox));
@@ -92,6 +102,11 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
         "every row is named"
     );
     refused(last_hour(&sam, Some(other.id)).await, "not_found");
+    // The charts come drawn, in the asker's language.
+    let page = last_hour_page(&sam, None, "es").await.expect("Sam's charts");
+    assert!(page.charts.daily.contains(r#"aria-label="Conversaciones por día""#));
+    assert!(page.charts.daily.contains("iniciadas 2, atendidas 1, perdidas 0"));
+    assert_eq!(page.charts.busiest.matches("<title>").count(), 7 * 24);
 
     assert!(
         view.agents.iter().all(|a| a.name != "Sue"),
@@ -109,8 +124,104 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
 
     // A period that ends before it starts changes nothing and says why.
     let error = root
-        .call::<ReportView>("report", &[("request[from]", "10"), ("request[to]", "5")])
+        .call::<ReportPage>("report", &[("request[from]", "10"), ("request[to]", "5")])
         .await
         .expect_err("refused");
     assert_eq!(error["error"], "invalid");
+}
+
+#[tokio::test]
+async fn every_table_downloads_as_csv_for_those_who_may_see_it() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let other = server.other_inbox_with_sue(&team).await;
+    server
+        .agent(
+            &team.admin,
+            "Sam",
+            "sam@example.com",
+            Role::Supervisor,
+            &[team.inbox.id],
+        )
+        .await;
+    // Ana answers one conversation.
+    let token = server.visitor_token(&team.inbox).await;
+    let mut visitor = server.visitor_socket(&token, None).await;
+    visitor.until_ready().await;
+    visitor.send(&send("v-1", None, "Hello")).await;
+    let id = acked(&mut visitor).await.conversation_id;
+    let ana = server.sign_in(&team.ana.email).await;
+    let _: ConversationSummary = ana
+        .call("accept_conversation", &[("id", &id.to_string())])
+        .await
+        .expect("accepted");
+    let mut tab = ana.socket(None).await;
+    tab.until_ready().await;
+    tab.send(&send("a-1", Some(id), "Hi!")).await;
+    acked(&mut tab).await;
+
+    let now = switchboard::server::store::now_millis();
+    let period = format!("from={}&to={}", now - 3_600_000, now + 1_000);
+    let get = |agent: &crate::common::Agent, path: String| {
+        let request = agent.http.get(server.url(&path));
+        async move {
+            let response = request.send().await.expect("response");
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.text().await.expect("body");
+            (status, headers, body)
+        }
+    };
+
+    let sam = server.sign_in("sam@example.com").await;
+    let (status, headers, body) = get(&sam, format!("/reports/agents.csv?{period}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = headers["content-disposition"].to_str().expect("ascii");
+    assert!(
+        disposition.starts_with("attachment; filename=\"switchboard-agents-"),
+        "{disposition}"
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "\u{feff}Agent,Conversations handled,First response (median) (seconds),\
+             Average handling time (seconds),Time online (seconds),Time away (seconds)"
+        )
+    );
+    assert!(
+        lines.any(|line| line.starts_with("Ana,1,")),
+        "Ana handled one: {body}"
+    );
+
+    let (status, _, body) = get(&sam, format!("/reports/summary.csv?{period}&lang=es")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Conversaciones iniciadas,1\r\n"), "{body}");
+    assert!(body.contains("Atendidas,1\r\n"), "{body}");
+    let (_, _, body) = get(&sam, format!("/reports/daily.csv?{period}")).await;
+    assert_eq!(body.lines().count(), 2, "a header and the one day: {body}");
+    let (_, _, body) = get(&sam, format!("/reports/hours.csv?{period}")).await;
+    assert_eq!(body.lines().count(), 1 + 7 * 24);
+
+    // Refusals, as the page's: an operator, another inbox, a bad period or table, no session.
+    let (status, _, body) = get(&ana, format!("/reports/agents.csv?{period}")).await;
+    assert_eq!((status, body.contains("forbidden")), (403, true), "{body}");
+    let (status, _, _) = get(
+        &sam,
+        format!("/reports/agents.csv?{period}&inbox={}", other.id),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _, body) = get(&sam, "/reports/agents.csv?from=10&to=5".to_owned()).await;
+    assert_eq!((status, body.contains("invalid")), (400, true), "{body}");
+    let (status, _, body) = get(&sam, "/reports/agents.csv?from=soon".to_owned()).await;
+    assert_eq!((status, body.contains("invalid")), (400, true), "{body}");
+    let (status, _, _) = get(&sam, format!("/reports/secrets.csv?{period}")).await;
+    assert_eq!(status, 404);
+    let anonymous = reqwest::get(server.url(&format!("/reports/agents.csv?{period}")))
+        .await
+        .expect("response");
+    assert_eq!(anonymous.status().as_u16(), 401);
 }
