@@ -72,3 +72,43 @@ test("the workspace, the widget and the admin page", async ({ browser }) => {
   await expect(small.getByRole("heading", { name: "Widget code" })).toBeVisible();
   await small.screenshot({ path: `${OUT}/admin-inbox-390x844.png` });
 });
+
+test("the reports and chat logs pages", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const agent = await agentAt(browser, 1280, 720);
+  // Three chats: two answered, one left waiting.
+  for (const [text, reply] of [
+    ["Can I change my delivery address?", "Yes, I've updated it for you."],
+    ["Do you have the grinder in black?", "We do, back in stock on Friday."],
+    ["Is anyone there?", null],
+  ] as const) {
+    const context = await browser.newContext({ locale: "en-US" });
+    const visitor = await context.newPage();
+    await visitor.goto("/demo");
+    await visitor.getByRole("button", { name: "Open chat" }).click();
+    await say(visitor.frameLocator("iframe.sb-frame"), /type your message/i, text);
+    const item = agent.getByRole("list", { name: "Conversations" }).getByRole("button", { name: new RegExp(text.slice(0, 12)) });
+    await item.click();
+    if (reply) {
+      await agent.getByRole("button", { name: "Accept" }).click();
+      await say(agent, /^Reply$/, reply);
+      await expect(agent.getByRole("log").getByText(reply)).toBeVisible();
+    }
+  }
+  await agent.getByRole("navigation").getByRole("link", { name: "Reports" }).click();
+  await expect(agent.getByRole("img", { name: "Busiest hours" })).toBeVisible();
+  await agent.screenshot({ path: `${OUT}/reports-1280x720.png` });
+  await agent.screenshot({ path: `${OUT}/reports-full-1280x720.png`, fullPage: true });
+  const dark = await agentAt(browser, 1280, 720, "dark");
+  await dark.goto("/reports");
+  await expect(dark.getByRole("img", { name: "Busiest hours" })).toBeVisible();
+  await dark.screenshot({ path: `${OUT}/reports-dark-1280x720.png`, fullPage: true });
+  const small = await agentAt(browser, 390, 844);
+  await small.goto("/reports");
+  await expect(small.getByRole("img", { name: "Busiest hours" })).toBeVisible();
+  await small.screenshot({ path: `${OUT}/reports-390x844.png`, fullPage: true });
+  // The chat logs, which share the page's layout.
+  await agent.getByRole("navigation").getByRole("link", { name: "Chat logs" }).click();
+  await expect(agent.getByRole("cell", { name: "Is anyone there?" }).or(agent.getByRole("table"))).toBeVisible();
+  await agent.screenshot({ path: `${OUT}/chat-logs-1280x720.png` });
+});

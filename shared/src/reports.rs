@@ -144,6 +144,9 @@ pub struct Scope {
     pub agent: Option<i64>,
     /// Minutes east of UTC at which the busiest hours are counted.
     pub utc_offset_minutes: i64,
+    /// When the report is made: a presence still shown is counted up to now, not to the end
+    /// of a period that has not ended.
+    pub now: Millis,
 }
 
 /// The middle and the 90th percentile of some durations (nearest rank), and how many there
@@ -455,7 +458,7 @@ fn add_shown(
     until: Millis,
     scope: &Scope,
 ) {
-    let within = until.min(scope.to) - since.max(scope.from);
+    let within = until.min(scope.to).min(scope.now) - since.max(scope.from);
     if within <= 0 || presence == Presence::Offline {
         return;
     }
@@ -605,6 +608,7 @@ mod tests {
             inboxes: None,
             agent: None,
             utc_offset_minutes: 0,
+            now: Millis::MAX,
         }
     }
 
@@ -1071,6 +1075,17 @@ mod tests {
         assert_eq!((ben.agent, ben.handled), (2, 2), "11 and 14");
         assert_eq!(ben.average_handling, Some(10 * MINUTE), "11 from 70 to 80");
         assert_eq!(ben.online, (24 * 60 - 1 - 60) * MINUTE);
+        // Asked for at minute 150 of a period that ends tomorrow: Ben has been online 90
+        // minutes, not until the end.
+        let early = super::report(
+            &history(),
+            &Scope {
+                now: MONDAY_9 + 150 * MINUTE,
+                ..scope()
+            },
+        );
+        assert_eq!(early.agents[1].online, 90 * MINUTE);
+        assert_eq!(early.agents[0].away, 30 * MINUTE);
 
         let only_ben = super::report(
             &history(),

@@ -35,7 +35,10 @@ fn daily(report: &Report, from: Millis, utc_offset_minutes: i64, locale: Locale)
     const BOTTOM: f64 = 22.0;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let days = report.daily.len().max(1);
-    let top = nice_ceiling(report.daily.iter().map(|d| d.started).max().unwrap_or(0));
+    let most = report.daily.iter().map(|d| d.started).max().unwrap_or(0);
+    // Up to four steps of a round size.
+    let tick = round_step(most.div_ceil(4));
+    let top = tick * most.div_ceil(tick).max(1);
     let scale = plot_height / top as f64;
     let step = (WIDTH - LEFT - 8.0) / days as f64;
     let bar = (step * 0.7).max(1.0);
@@ -59,8 +62,8 @@ fn daily(report: &Report, from: Millis, utc_offset_minutes: i64, locale: Locale)
         );
         x += 28.0 + 7.0 * words.chars().count() as f64;
     }
-    // The scale: zero, half and the top.
-    for value in [0, top / 2, top] {
+    // The scale.
+    for value in (0..=top).step_by(tick) {
         let y = TOP + plot_height - value as f64 * scale;
         let _ = write!(
             svg,
@@ -231,15 +234,14 @@ fn heat_opacity(count: usize, most: usize) -> String {
     format!(r#" fill-opacity="{:.2}""#, 0.2 + 0.8 * share)
 }
 
-/// The smallest of 1, 2, 5, 10, 20, 50… at or above `value` (at least 2, so the scale's half
-/// is a whole number).
-fn nice_ceiling(value: usize) -> usize {
+/// The smallest of 1, 2, 5, 10, 20, 50… at or above `value`.
+fn round_step(value: usize) -> usize {
     let mut magnitude = 1;
     loop {
         for step in [1, 2, 5] {
-            let nice = step * magnitude;
-            if nice >= value.max(2) {
-                return nice;
+            let round = step * magnitude;
+            if round >= value {
+                return round;
             }
         }
         magnitude = magnitude.saturating_mul(10);
@@ -284,8 +286,11 @@ mod tests {
         assert_eq!(svg.matches("<title>").count(), 3, "one per day");
         assert!(svg.contains("<title>11/30: 4 started, 2 answered, 1 missed</title>"));
         assert!(svg.contains("<title>12/2: 7 started, 7 answered, 0 missed</title>"));
-        // The scale tops at 10 (the next round figure above 7), halved at 5.
-        assert!(svg.contains(">10</text>") && svg.contains(">5</text>"));
+        // The scale: steps of 2 (7 in four round steps) up to 8.
+        for tick in ["0", "2", "4", "6", "8"] {
+            assert!(svg.contains(&format!(">{tick}</text>")), "{tick}");
+        }
+        assert!(!svg.contains(">10</text>"));
         // Day 1: answered, missed and open bars; day 3: answered only (and the legend's).
         assert_eq!(svg.matches(r#"class="answered""#).count(), 3);
         assert_eq!(svg.matches(r#"class="missed""#).count(), 2);
@@ -316,12 +321,24 @@ mod tests {
     }
 
     #[test]
-    fn scales_end_at_round_figures() {
-        assert_eq!(nice_ceiling(0), 2);
-        assert_eq!(nice_ceiling(2), 2);
-        assert_eq!(nice_ceiling(3), 5);
-        assert_eq!(nice_ceiling(7), 10);
-        assert_eq!(nice_ceiling(11), 20);
-        assert_eq!(nice_ceiling(499), 500);
+    fn scales_step_by_round_figures() {
+        assert_eq!(round_step(0), 1);
+        assert_eq!(round_step(1), 1);
+        assert_eq!(round_step(3), 5);
+        assert_eq!(round_step(7), 10);
+        assert_eq!(round_step(11), 20);
+        assert_eq!(round_step(499), 500);
+        // An empty period still has a scale, 0 to 1.
+        let empty = charts(
+            &Report {
+                daily: vec![DayFigures::default()],
+                ..Report::default()
+            },
+            MONDAY,
+            0,
+            Locale::en,
+        )
+        .daily;
+        assert!(empty.contains(">0</text>") && empty.contains(">1</text>"));
     }
 }

@@ -104,6 +104,7 @@ pub fn TopBar(
         }
     });
     let is_admin = me.role == Role::Admin;
+    let sees_reports = me.role != Role::Operator;
     view! {
         <header class="topbar">
             <strong class="brand">{t!(i18n, app_name)}</strong>
@@ -126,6 +127,9 @@ pub fn TopBar(
                 <A href="/tickets">{t!(i18n, tickets_link)}</A>
                 <A href="/history">{t!(i18n, history_link)}</A>
                 <A href="/contacts">{t!(i18n, contacts_link)}</A>
+                <Show when=move || sees_reports>
+                    <A href="/reports">{t!(i18n, reports_link)}</A>
+                </Show>
                 <A href="/settings">{t!(i18n, settings_link)}</A>
                 <Show when=move || is_admin>
                     <A href="/admin">{t!(i18n, admin_link)}</A>

@@ -12,6 +12,7 @@ use crate::ui::auth_pages::{SetupPage, SignInPage};
 use crate::ui::chat_logs::ChatLogsPage;
 use crate::ui::contacts_page::{ContactPage, ContactsPage};
 use crate::ui::log_page::LogPage;
+use crate::ui::reports_page::ReportsPage;
 use crate::ui::settings::SettingsPage;
 use crate::ui::tickets_page::{TicketPage, TicketsPage};
 use crate::ui::workspace::WorkspacePage;
@@ -45,6 +46,7 @@ lazy_page!(TicketsRoute => TicketsPage);
 lazy_page!(TicketRoute => TicketPage);
 lazy_page!(ContactsRoute => ContactsPage);
 lazy_page!(ContactRoute => ContactPage);
+lazy_page!(ReportsRoute => ReportsPage);
 
 /// The document around every page, rendered on the server, in the agent's theme when they
 /// chose one.
@@ -94,6 +96,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/contacts") view={Lazy::<ContactsRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/contacts/:id") view={Lazy::<ContactRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -79,9 +79,9 @@ fn ChatLogs(me: Me) -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, history_link).to_string() />
         <TopBar me />
-        <main class="history">
+        <main class="chat-logs">
             <h1>{t!(i18n, history_link)}</h1>
-            <form class="history-filter" on:submit=submit>
+            <form class="page-filter" on:submit=submit>
                 <Transition>
                     {move || Suspend::new(async move {
                         let options = options.await.unwrap_or(HistoryOptions {
@@ -183,55 +183,57 @@ fn Rows(rows: Vec<HistoryRow>) -> impl IntoView {
         return view! { <p class="empty">{t!(i18n, history_empty)}</p> }.into_any();
     }
     view! {
-        <table class="data">
-            <thead>
-                <tr>
-                    <th>{t!(i18n, conversation_id)}</th>
-                    <th>{t!(i18n, history_visitor)}</th>
-                    <th>{t!(i18n, history_agent)}</th>
-                    <th>{t!(i18n, log_status)}</th>
-                    <th>{t!(i18n, field_labels)}</th>
-                    <th>{t!(i18n, history_rating)}</th>
-                    <th>{t!(i18n, log_started)}</th>
-                    <th>{t!(i18n, history_length)}</th>
-                    <th>{t!(i18n, history_messages)}</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {rows
-                    .into_iter()
-                    .map(|row| {
-                        let summary = row.summary;
-                        let started = summary.created_at;
-                        let ended = row.closed_at.unwrap_or(summary.last_message_at);
-                        let status = summary.status;
-                        view! {
-                            <tr>
-                                <td>{format!("#{}", summary.id)}</td>
-                                <td>{summary.visitor_label.clone()}</td>
-                                <td>{summary.assignee.map(|a| a.name).unwrap_or_else(|| "—".into())}</td>
-                                <td>{move || match status {
-                                    ConversationStatus::Unassigned => t_string!(i18n, status_unassigned).to_string(),
-                                    ConversationStatus::Assigned => t_string!(i18n, status_assigned).to_string(),
-                                    ConversationStatus::Closed => t_string!(i18n, conversation_is_closed).to_string(),
-                                }}</td>
-                                <td>{summary.labels.join(", ")}</td>
-                                <td>{summary.rating.map(|score| crate::ui::chat_details::rating_words(i18n, score))}</td>
-                                <td>{move || clock::date_time(i18n, started)}</td>
-                                <td>{move || clock::elapsed_text(i18n, ended - started)}</td>
-                                <td>{row.messages}</td>
-                                <td>
-                                    <a href=format!("/conversations/{}/log", summary.id) target="_blank" rel="noopener">
-                                        {t!(i18n, view_log)}
-                                    </a>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-frame">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th>{t!(i18n, conversation_id)}</th>
+                        <th>{t!(i18n, history_visitor)}</th>
+                        <th>{t!(i18n, history_agent)}</th>
+                        <th>{t!(i18n, log_status)}</th>
+                        <th>{t!(i18n, field_labels)}</th>
+                        <th>{t!(i18n, history_rating)}</th>
+                        <th>{t!(i18n, log_started)}</th>
+                        <th>{t!(i18n, history_length)}</th>
+                        <th>{t!(i18n, history_messages)}</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|row| {
+                            let summary = row.summary;
+                            let started = summary.created_at;
+                            let ended = row.closed_at.unwrap_or(summary.last_message_at);
+                            let status = summary.status;
+                            view! {
+                                <tr>
+                                    <td>{format!("#{}", summary.id)}</td>
+                                    <td>{summary.visitor_label.clone()}</td>
+                                    <td>{summary.assignee.map(|a| a.name).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{move || match status {
+                                        ConversationStatus::Unassigned => t_string!(i18n, status_unassigned).to_string(),
+                                        ConversationStatus::Assigned => t_string!(i18n, status_assigned).to_string(),
+                                        ConversationStatus::Closed => t_string!(i18n, conversation_is_closed).to_string(),
+                                    }}</td>
+                                    <td>{summary.labels.join(", ")}</td>
+                                    <td>{summary.rating.map(|score| crate::ui::chat_details::rating_words(i18n, score))}</td>
+                                    <td>{move || clock::date_time(i18n, started)}</td>
+                                    <td>{move || clock::elapsed_text(i18n, ended - started)}</td>
+                                    <td>{row.messages}</td>
+                                    <td>
+                                        <a href=format!("/conversations/{}/log", summary.id) target="_blank" rel="noopener">
+                                            {t!(i18n, view_log)}
+                                        </a>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -24,6 +24,7 @@ pub mod log_page;
 pub mod outgoing;
 pub mod password_field;
 pub mod profile;
+pub mod reports_page;
 pub mod search_box;
 pub mod settings;
 pub mod shortcuts;

@@ -12,7 +12,9 @@ async fn last_hour(
     agent: &crate::common::Agent,
     inbox: Option<i64>,
 ) -> Result<ReportView, serde_json::Value> {
-    last_hour_page(agent, inbox, "en").await.map(|page| page.view)
+    last_hour_page(agent, inbox, "en")
+        .await
+        .map(|page| page.view)
 }
 
 /// [`last_hour`] with its charts, worded in `language`.
@@ -103,9 +105,19 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
     );
     refused(last_hour(&sam, Some(other.id)).await, "not_found");
     // The charts come drawn, in the asker's language.
-    let page = last_hour_page(&sam, None, "es").await.expect("Sam's charts");
-    assert!(page.charts.daily.contains(r#"aria-label="Conversaciones por día""#));
-    assert!(page.charts.daily.contains("iniciadas 2, atendidas 1, perdidas 0"));
+    let page = last_hour_page(&sam, None, "es")
+        .await
+        .expect("Sam's charts");
+    assert!(
+        page.charts
+            .daily
+            .contains(r#"aria-label="Conversaciones por día""#)
+    );
+    assert!(
+        page.charts
+            .daily
+            .contains("iniciadas 2, atendidas 1, perdidas 0")
+    );
     assert_eq!(page.charts.busiest.matches("<title>").count(), 7 * 24);
 
     assert!(

@@ -34,6 +34,7 @@ pub async fn report(
             inboxes,
             agent: request.agent,
             utc_offset_minutes: request.utc_offset_minutes,
+            now: crate::server::store::now_millis(),
         },
     );
     let accounts = state.store.agent_accounts().await?;
