@@ -688,7 +688,7 @@ pub async fn report(
         &view.report,
         request.from,
         request.utc_offset_minutes,
-        crate::wording::locale_of(&language),
+        crate::server::services::transcripts::locale_of(Some(&language)),
     );
     Ok(crate::reports::ReportPage { view, charts })
 }

@@ -5,15 +5,6 @@
 use crate::i18n::*;
 use crate::model::SystemLine;
 
-/// The language a tag names (`es`, `es-MX`, `en`…): Spanish or else English.
-pub fn locale_of(tag: &str) -> Locale {
-    if tag.to_ascii_lowercase().starts_with("es") {
-        Locale::es
-    } else {
-        Locale::en
-    }
-}
-
 /// What a system line says in one language (the workspace's timeline, mailed transcripts).
 pub fn system_line(locale: Locale, line: &SystemLine) -> String {
     match line {

@@ -97,7 +97,7 @@ async fn export(
         utc_offset_minutes: query.offset,
     };
     let view = services::reports::report(state, &me, &request).await?;
-    let locale = crate::wording::locale_of(&query.lang);
+    let locale = services::transcripts::locale_of(Some(&query.lang));
     let body = table_csv(table, &view, &request, locale);
     let day = |at: Millis| {
         let (year, month, day) = civil_date(at + request.utc_offset_minutes * 60_000);
