@@ -684,10 +684,10 @@ pub async fn report(
 ) -> Result<crate::reports::ReportPage, AppError> {
     let (state, me) = agent().await?;
     let view = crate::server::services::reports::report(&state, &me, &request).await?;
+    let (first_day, _) = request.days()?;
     let charts = crate::server::report_charts::charts(
         &view.report,
-        request.from,
-        request.utc_offset_minutes,
+        first_day,
         crate::server::services::transcripts::locale_of(Some(&language)),
     );
     Ok(crate::reports::ReportPage { view, charts })
@@ -747,4 +747,31 @@ pub async fn load_contacts(#[server(default)] query: String) -> Result<Vec<Conta
 pub async fn load_contact(id: i64) -> Result<ContactDetail, AppError> {
     let (state, me) = agent().await?;
     contacts::detail(&state, &me, id).await
+}
+
+/// The signed-in agent's personal access tokens (never their secrets).
+#[server(endpoint = "api_tokens")]
+pub async fn load_api_tokens() -> Result<Vec<crate::api_tokens::ApiToken>, AppError> {
+    let (state, me) = agent().await?;
+    services::api_tokens::list(&state, &me).await
+}
+
+/// Makes a personal access token for the signed-in agent (`read` or `write`); the answer holds
+/// its secret, shown once.
+#[server(endpoint = "create_api_token")]
+pub async fn create_api_token(
+    name: String,
+    scope: String,
+) -> Result<crate::api_tokens::NewApiToken, AppError> {
+    let (state, me) = agent().await?;
+    let scope = crate::api_tokens::TokenScope::parse(&scope)
+        .ok_or_else(|| AppError::invalid("scope", "read or write"))?;
+    services::api_tokens::create(&state, &me, &name, scope).await
+}
+
+/// Revokes one of the signed-in agent's tokens: it stops working at once.
+#[server(endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    services::api_tokens::revoke(&state, &me, id).await
 }

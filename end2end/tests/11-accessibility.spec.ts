@@ -107,6 +107,9 @@ test("the workspace, a conversation, the widget and the admin pages have no seri
   await agent.goto(inboxPage!);
   await expect(agent.getByRole("heading", { name: "Widget code" })).toBeVisible();
   expect(await serious(agent), "an inbox's page").toEqual([]);
+  await agent.getByRole("navigation").getByRole("link", { name: "Reports" }).click();
+  await expect(agent.getByRole("img", { name: "Busiest hours" })).toBeVisible();
+  expect(await serious(agent), "the reports page").toEqual([]);
   expect(refusedByPolicy).toEqual([]);
 });
 

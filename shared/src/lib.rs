@@ -2,6 +2,7 @@
 //! protocol, the snapshots pages start from, and the rules (plain functions). No Leptos, no
 //! database: the widget's small bundle is built from this crate and little else.
 
+pub mod api_tokens;
 pub mod blocking;
 pub mod calendar;
 pub mod csv;

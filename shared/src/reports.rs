@@ -10,8 +10,10 @@
 //!   conversation an agent started (proactive chat) counts as started and, once they wrote,
 //!   answered, but has no first response or wait: no visitor waited.
 //! - **messages per conversation**: visitor and team messages, over the conversations started.
-//! - **busiest hours**: conversations started by weekday (Monday first) and hour, at the
-//!   report's offset from UTC.
+//! - **busiest hours**: conversations started by weekday (Monday first) and hour, in the
+//!   reader's time zone (days start at its midnights, so a period across a change to or from
+//!   summer time keeps whole days; on the day of the change itself, the hours after it are
+//!   counted from midnight as they pass, one early or late).
 //! - per agent: **handled**, the conversations they replied in; **first response**, where
 //!   they gave the first team reply; **handling time**, from their assignment to the close or
 //!   to the next assignment, averaged over the stretches that ended; **online** and **away**,
@@ -134,19 +136,36 @@ pub struct Record {
 /// What a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
-    /// From this moment (included).
-    pub from: Millis,
-    /// To this moment (excluded).
-    pub to: Millis,
+    /// The reader's midnights that start each day of the period, then the end of the last
+    /// day: one more than there are days, in order.
+    pub day_starts: Vec<Millis>,
+    /// The weekday of the first day, 0 for Monday.
+    pub first_weekday: usize,
     /// These inboxes, or all (`None`).
     pub inboxes: Option<Vec<i64>>,
     /// One agent, or the whole team.
     pub agent: Option<i64>,
-    /// Minutes east of UTC at which the busiest hours are counted.
-    pub utc_offset_minutes: i64,
     /// When the report is made: a presence still shown is counted up to now, not to the end
     /// of a period that has not ended.
     pub now: Millis,
+}
+
+impl Scope {
+    /// The period's first moment.
+    pub fn from(&self) -> Millis {
+        self.day_starts.first().copied().unwrap_or(0)
+    }
+
+    /// The moment after the period.
+    pub fn to(&self) -> Millis {
+        self.day_starts.last().copied().unwrap_or(0)
+    }
+
+    /// The day of the period a moment of it falls on.
+    fn day_of(&self, at: Millis) -> Option<usize> {
+        let after = self.day_starts.partition_point(|start| *start <= at);
+        (after >= 1 && after < self.day_starts.len()).then(|| after - 1)
+    }
 }
 
 /// The middle and the 90th percentile of some durations (nearest rank), and how many there
@@ -246,52 +265,53 @@ pub struct Report {
 /// A day in milliseconds.
 const DAY: Millis = 86_400_000;
 
-/// The longest period a report covers: a year and a day.
-pub const MAX_PERIOD_MS: Millis = 366 * DAY;
+/// The most days a report covers: a year and a day.
+pub const MAX_DAYS: usize = 366;
 
-/// What a supervisor asks for: a period, an inbox or all they may see, an agent or the team,
-/// and their offset from UTC for the busiest hours.
+/// What a supervisor asks for: the days of a period in their time zone, an inbox or all they
+/// may see, an agent or the team.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportRequest {
-    /// From this moment (included), milliseconds since the epoch.
-    pub from: Millis,
-    /// To this moment (excluded).
-    pub to: Millis,
+    /// The first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The last day (included), `YYYY-MM-DD`.
+    pub to: String,
+    /// The time zone whose days and hours are counted (`Europe/Madrid`); UTC when empty.
+    #[serde(default)]
+    pub time_zone: String,
     /// One inbox, or every one the asker may see.
     #[serde(default)]
     pub inbox: Option<i64>,
     /// One agent, or the whole team.
     #[serde(default)]
     pub agent: Option<i64>,
-    /// Minutes east of UTC.
-    #[serde(default)]
-    pub utc_offset_minutes: i64,
 }
 
 impl ReportRequest {
-    /// Checks the period (it ends after it starts, and covers at most a year and a day) and
-    /// the offset (at most 14 hours either way).
-    pub fn validate(&self) -> Result<(), crate::error::AppError> {
-        if self.to <= self.from {
-            return Err(crate::error::AppError::invalid("to", "after the start"));
+    /// Checks the days (real dates, the last not before the first, at most 366 of them) and
+    /// the zone's name (at most 64 characters; the server checks that it names a zone), and
+    /// gives midnight UTC of the first day and how many days there are.
+    pub fn days(&self) -> Result<(Millis, usize), crate::error::AppError> {
+        use crate::calendar::date_start_utc;
+        use crate::error::AppError;
+        let from = date_start_utc(&self.from)
+            .ok_or_else(|| AppError::invalid("from", "a date such as 2026-11-30"))?;
+        let to = date_start_utc(&self.to)
+            .ok_or_else(|| AppError::invalid("to", "a date such as 2026-11-30"))?;
+        if to < from {
+            return Err(AppError::invalid("to", "on or after the first day"));
         }
-        if self
-            .to
-            .checked_sub(self.from)
-            .is_none_or(|length| length > MAX_PERIOD_MS)
-        {
-            return Err(crate::error::AppError::invalid(
-                "to",
-                "at most 366 days after the start",
+        let days = usize::try_from((to - from) / DAY + 1).unwrap_or(usize::MAX);
+        if days > MAX_DAYS {
+            return Err(AppError::invalid("to", "at most 366 days after the first"));
+        }
+        if self.time_zone.chars().count() > 64 {
+            return Err(AppError::invalid(
+                "time_zone",
+                "a time zone such as Europe/Madrid",
             ));
         }
-        if self.utc_offset_minutes.unsigned_abs() > 14 * 60 {
-            return Err(crate::error::AppError::invalid(
-                "utc_offset_minutes",
-                "at most 14 hours from UTC",
-            ));
-        }
-        Ok(())
+        Ok((from, days))
     }
 }
 
@@ -358,7 +378,7 @@ pub fn report(records: &[Record], scope: &Scope) -> Report {
                 inbox,
                 assignee,
             } => {
-                let in_scope = (scope.from..scope.to).contains(&at)
+                let in_scope = (scope.from()..scope.to()).contains(&at)
                     && scope
                         .inboxes
                         .as_ref()
@@ -441,7 +461,7 @@ pub fn report(records: &[Record], scope: &Scope) -> Report {
         }
     }
     for (agent, (last, since)) in &presence {
-        add_shown(&mut shown, *agent, *last, *since, scope.to, scope);
+        add_shown(&mut shown, *agent, *last, *since, scope.to(), scope);
     }
     if let Some(agent) = scope.agent {
         lives.retain(|_, life| life.repliers.contains(&agent) || life.assignees.contains(&agent));
@@ -458,7 +478,7 @@ fn add_shown(
     until: Millis,
     scope: &Scope,
 ) {
-    let within = until.min(scope.to).min(scope.now) - since.max(scope.from);
+    let within = until.min(scope.to()).min(scope.now) - since.max(scope.from());
     if within <= 0 || presence == Presence::Offline {
         return;
     }
@@ -476,13 +496,7 @@ fn figures(
     shown: &BTreeMap<i64, (Millis, Millis)>,
     scope: &Scope,
 ) -> Report {
-    let days = usize::try_from(
-        (scope.to - scope.from)
-            .max(0)
-            .unsigned_abs()
-            .div_ceil(DAY as u64),
-    )
-    .unwrap_or(0);
+    let days = scope.day_starts.len().saturating_sub(1);
     let mut report = Report {
         started: lives.len(),
         daily: vec![DayFigures::default(); days],
@@ -494,9 +508,8 @@ fn figures(
     let mut messages = 0;
     let mut scores = Vec::new();
     for life in lives.values() {
-        let mut day = usize::try_from((life.opened - scope.from) / DAY)
-            .ok()
-            .and_then(|day| report.daily.get_mut(day));
+        let index = scope.day_of(life.opened);
+        let mut day = index.and_then(|day| report.daily.get_mut(day));
         if let Some(day) = day.as_deref_mut() {
             day.started += 1;
         }
@@ -526,11 +539,11 @@ fn figures(
         }
         messages += life.messages;
         scores.extend(life.score);
-        let local = life.opened + scope.utc_offset_minutes * 60_000;
-        // 1970-01-01 was a Thursday: Monday is 0.
-        let weekday = usize::try_from((local.div_euclid(DAY) + 3).rem_euclid(7)).unwrap_or(0);
-        let hour = usize::try_from(local.rem_euclid(DAY) / 3_600_000).unwrap_or(0);
-        report.busiest[weekday][hour] += 1;
+        if let Some(index) = index {
+            let since_midnight = life.opened - scope.day_starts[index];
+            let hour = usize::try_from(since_midnight / 3_600_000).map_or(0, |h| h.min(23));
+            report.busiest[(scope.first_weekday + index) % 7][hour] += 1;
+        }
     }
     report.first_response = Spread::of(first_responses);
     report.wait = Spread::of(waits);
@@ -593,6 +606,13 @@ mod tests {
     const MINUTE: Millis = 60_000;
     /// Monday 2026-11-30 09:00 UTC.
     const MONDAY_9: Millis = 1_796_029_200_000;
+    /// Its midnight.
+    const MONDAY_0: Millis = MONDAY_9 - 9 * 60 * MINUTE;
+
+    /// The starts of `count` days of 24 hours from `first`, and the end of the last.
+    fn days(first: Millis, count: i64) -> Vec<Millis> {
+        (0..=count).map(|i| first + i * 24 * 60 * MINUTE).collect()
+    }
 
     fn at(minutes: Millis, what: Happening) -> Record {
         Record {
@@ -601,13 +621,13 @@ mod tests {
         }
     }
 
+    /// Monday, in UTC.
     fn scope() -> Scope {
         Scope {
-            from: MONDAY_9,
-            to: MONDAY_9 + 24 * 60 * MINUTE,
+            day_starts: days(MONDAY_0, 1),
+            first_weekday: 0,
             inboxes: None,
             agent: None,
-            utc_offset_minutes: 0,
             now: Millis::MAX,
         }
     }
@@ -838,28 +858,52 @@ mod tests {
     }
 
     #[test]
-    fn a_request_covers_a_real_period_of_at_most_a_year() {
+    fn a_request_covers_real_days_at_most_a_year() {
         let request = ReportRequest {
-            from: MONDAY_9,
-            to: MONDAY_9 + 1,
+            from: "2026-11-30".into(),
+            to: "2026-12-06".into(),
+            time_zone: "Europe/Madrid".into(),
             ..ReportRequest::default()
         };
-        assert!(request.validate().is_ok());
+        assert_eq!(request.days().ok(), Some((MONDAY_0, 7)));
+        let one_day = ReportRequest {
+            to: "2026-11-30".into(),
+            ..request.clone()
+        };
+        assert_eq!(one_day.days().ok(), Some((MONDAY_0, 1)));
+        let year = ReportRequest {
+            from: "2024-01-01".into(),
+            to: "2024-12-31".into(),
+            ..request.clone()
+        };
+        assert_eq!(year.days().ok().map(|(_, n)| n), Some(366));
         for wrong in [
             ReportRequest {
-                to: MONDAY_9,
+                to: "2026-11-29".into(),
                 ..request.clone()
             },
             ReportRequest {
-                to: MONDAY_9 + MAX_PERIOD_MS + 1,
+                to: "2027-12-01".into(),
                 ..request.clone()
             },
             ReportRequest {
-                utc_offset_minutes: 15 * 60,
+                from: "2026-02-30".into(),
+                ..request.clone()
+            },
+            ReportRequest {
+                from: "-9999-01-01".into(),
+                ..request.clone()
+            },
+            ReportRequest {
+                to: "soon".into(),
+                ..request.clone()
+            },
+            ReportRequest {
+                time_zone: "x".repeat(65),
                 ..request.clone()
             },
         ] {
-            assert!(wrong.validate().is_err(), "{wrong:?}");
+            assert!(wrong.days().is_err(), "{wrong:?}");
         }
     }
 
@@ -916,10 +960,11 @@ mod tests {
         assert_eq!(report.busiest[0][12], 1);
         assert_eq!(report.busiest[0][14], 1);
         assert_eq!(report.busiest[0][15], 1);
+        // Madrid (UTC+1): the day starts an hour before UTC midnight.
         let madrid = super::report(
             &history(),
             &Scope {
-                utc_offset_minutes: 60,
+                day_starts: days(MONDAY_0 - 60 * MINUTE, 1),
                 ..scope()
             },
         );
@@ -933,10 +978,11 @@ mod tests {
 
     #[test]
     fn each_day_of_the_period_counts_its_conversations() {
-        // Two days from Sunday 09:00: conversation 15 (still waiting) on the first; 10 to 14
-        // on the second.
+        // Sunday and Monday: conversation 15 (still waiting) on the first; 10 to 14 on the
+        // second. Sunday's hours count on Sunday's row of the busiest hours.
         let two_days = Scope {
-            from: MONDAY_9 - 24 * 60 * MINUTE,
+            day_starts: days(MONDAY_0 - 24 * 60 * MINUTE, 2),
+            first_weekday: 6,
             ..scope()
         };
         let report = report(&history(), &two_days);
@@ -955,9 +1001,11 @@ mod tests {
                 }
             ]
         );
-        // A period that ends within a day still has that day.
+        assert_eq!(report.busiest[6][9], 1, "15, Sunday 09:00");
+        assert_eq!(report.busiest[0][9], 1, "10, Monday 09:00");
+        // A day that is not 24 hours long (a change to summer time) is still one day.
         let short = Scope {
-            to: MONDAY_9 + 90 * MINUTE,
+            day_starts: vec![MONDAY_0, MONDAY_9 + 90 * MINUTE],
             ..scope()
         };
         assert_eq!(
@@ -1044,19 +1092,6 @@ mod tests {
     }
 
     #[test]
-    fn extreme_requests_are_refused_not_overflowed() {
-        for (from, to, offset) in [(-1, i64::MAX, 0), (0, 1, i64::MIN), (i64::MIN, 0, 0)] {
-            let request = ReportRequest {
-                from,
-                to,
-                utc_offset_minutes: offset,
-                ..ReportRequest::default()
-            };
-            assert!(request.validate().is_err(), "{request:?}");
-        }
-    }
-
-    #[test]
     fn each_agent_has_a_row() {
         let report = report(&history(), &scope());
         let ana = &report.agents[0];
@@ -1068,13 +1103,23 @@ mod tests {
         );
         // Her stretches: 10 from minute 1 to 30 (29), 11 from 80 to 100 (20).
         assert_eq!(ana.average_handling, Some((29 + 20) * MINUTE / 2));
-        // Online from the start of the period (she was before it) to 120, away to 180.
-        assert_eq!(ana.online, 120 * MINUTE);
+        // Online from 08:00 to 11:00 (minute 120), away to 12:00.
+        assert_eq!(ana.online, 180 * MINUTE);
         assert_eq!(ana.away, 60 * MINUTE);
         let ben = &report.agents[1];
         assert_eq!((ben.agent, ben.handled), (2, 2), "11 and 14");
         assert_eq!(ben.average_handling, Some(10 * MINUTE), "11 from 70 to 80");
-        assert_eq!(ben.online, (24 * 60 - 1 - 60) * MINUTE);
+        // Online from 10:00 to the end of the day (he went offline the next morning).
+        assert_eq!(ben.online, 14 * 60 * MINUTE);
+        // A period from 09:00: Ana, online since before it, counts from its start.
+        let from_nine = super::report(
+            &history(),
+            &Scope {
+                day_starts: days(MONDAY_9, 1),
+                ..scope()
+            },
+        );
+        assert_eq!(from_nine.agents[0].online, 120 * MINUTE);
         // Asked for at minute 150 of a period that ends tomorrow: Ben has been online 90
         // minutes, not until the end.
         let early = super::report(

@@ -103,6 +103,14 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_SOCKETS_PER_ADDRESS", default_value_t = 50)]
     pub sockets_per_address: usize,
 
+    /// Requests one API token may make per minute (0: no limit).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_API_REQUESTS_PER_MINUTE",
+        default_value_t = 300
+    )]
+    pub api_requests_per_minute: usize,
+
     /// Messages a socket may send per second (page views and typing notices: the same; 0: no
     /// limit).
     #[arg(long, env = "SWITCHBOARD_MESSAGES_PER_SECOND", default_value_t = 5)]
@@ -243,6 +251,7 @@ impl Config {
             new_visitors_per_minute: 60,
             sockets_per_address: 50,
             messages_per_second: 5,
+            api_requests_per_minute: 300,
             socket_idle_seconds: 75,
             upload_mb_per_visitor_hour: 50,
             upload_mb_per_conversation: 200,

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod relay;
 pub mod report_charts;
 pub mod report_export;
+pub mod rest;
 pub mod router;
 pub mod services;
 pub mod session_store;
@@ -159,6 +160,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             },
         }),
         sign_in_guard: Arc::new(sign_in_guard::SignInGuard::default()),
+        api_limits: Arc::new(rest::limits::ApiLimits::new(config.api_requests_per_minute)),
         visitor_limits: Arc::new(visitor_limits::VisitorLimits::new(
             config.new_visitors_per_minute,
             config.sockets_per_address,

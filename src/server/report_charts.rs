@@ -9,10 +9,11 @@ use crate::i18n::{Locale, td_string};
 use crate::reports::{Charts, Report};
 use crate::server::markup::escape;
 
-/// Both charts of a report whose period starts at `from`, in `locale`.
-pub fn charts(report: &Report, from: Millis, utc_offset_minutes: i64, locale: Locale) -> Charts {
+/// Both charts of a report whose first day starts at midnight UTC `first_day` (the day's
+/// date, whatever the reader's zone), in `locale`.
+pub fn charts(report: &Report, first_day: Millis, locale: Locale) -> Charts {
     Charts {
-        daily: daily(report, from, utc_offset_minutes, locale),
+        daily: daily(report, first_day, locale),
         busiest: busiest(report, locale),
     }
 }
@@ -21,14 +22,14 @@ pub fn charts(report: &Report, from: Millis, utc_offset_minutes: i64, locale: Lo
 const WIDTH: f64 = 720.0;
 const DAY: Millis = 86_400_000;
 
-/// The label of the day starting at `at` (already moved to the reader's zone).
+/// The label of the date whose midnight UTC is `at`.
 fn day_label(at: Millis, locale: Locale) -> String {
     let (_, month, day) = civil_date(at);
     td_string!(locale, report_date, month = month, day = day).to_string()
 }
 
 /// Conversations per day: a bar per day, answered, missed and still open stacked.
-fn daily(report: &Report, from: Millis, utc_offset_minutes: i64, locale: Locale) -> String {
+fn daily(report: &Report, first_day: Millis, locale: Locale) -> String {
     const HEIGHT: f64 = 240.0;
     const LEFT: f64 = 40.0;
     const TOP: f64 = 34.0;
@@ -75,8 +76,7 @@ fn daily(report: &Report, from: Millis, utc_offset_minutes: i64, locale: Locale)
     }
     let label_every = days.div_ceil(8);
     for (i, day) in report.daily.iter().enumerate() {
-        let start = from + i as Millis * DAY + utc_offset_minutes * 60_000;
-        let label = day_label(start, locale);
+        let label = day_label(first_day + i as Millis * DAY, locale);
         let x = LEFT + i as f64 * step + (step - bar) / 2.0;
         let open = day.started.saturating_sub(day.answered + day.missed);
         let words = td_string!(
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn the_daily_chart_has_a_titled_column_per_day_stacked_by_outcome() {
-        let svg = charts(&sample(), MONDAY, 0, Locale::en).daily;
+        let svg = charts(&sample(), MONDAY, Locale::en).daily;
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains(r#"aria-label="Conversations per day""#));
         assert_eq!(svg.matches("<title>").count(), 3, "one per day");
@@ -295,15 +295,14 @@ mod tests {
         assert_eq!(svg.matches(r#"class="answered""#).count(), 3);
         assert_eq!(svg.matches(r#"class="missed""#).count(), 2);
         assert_eq!(svg.matches(r#"class="open""#).count(), 2);
-        // Spanish, and a zone east of UTC: the days are still the period's.
-        let es = charts(&sample(), MONDAY - 3_600_000, 60, Locale::es).daily;
+        let es = charts(&sample(), MONDAY, Locale::es).daily;
         assert!(es.contains(r#"aria-label="Conversaciones por día""#));
         assert!(es.contains("<title>30/11: iniciadas 4, atendidas 2, perdidas 1</title>"));
     }
 
     #[test]
     fn the_heat_map_has_a_cell_per_weekday_and_hour_darker_when_busier() {
-        let svg = charts(&sample(), MONDAY, 0, Locale::en).busiest;
+        let svg = charts(&sample(), MONDAY, Locale::en).busiest;
         assert!(svg.contains(r#"aria-label="Busiest hours""#));
         assert_eq!(svg.matches("<title>").count(), 7 * 24);
         assert!(svg.contains("<title>Monday 09:00: 3 started</title>"));
@@ -316,7 +315,7 @@ mod tests {
             7 * 24 - 2 + 1,
             "empty cells, and the scale's first swatch"
         );
-        let es = charts(&sample(), MONDAY, 0, Locale::es).busiest;
+        let es = charts(&sample(), MONDAY, Locale::es).busiest;
         assert!(es.contains(">Lun</text>") && es.contains(">Dom</text>"));
     }
 
@@ -335,7 +334,6 @@ mod tests {
                 ..Report::default()
             },
             MONDAY,
-            0,
             Locale::en,
         )
         .daily;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::calendar::{Millis, civil_date};
+use crate::calendar::{Millis, date_text};
 use crate::csv::{self, Cell};
 use crate::error::AppError;
 use crate::i18n::{Locale, td_string};
@@ -21,12 +21,12 @@ use crate::server::state::AppState;
 /// What the page's download links carry: the report's request and the reader's language.
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
-    from: Millis,
-    to: Millis,
+    from: String,
+    to: String,
+    #[serde(default)]
+    tz: String,
     inbox: Option<i64>,
     agent: Option<i64>,
-    #[serde(default)]
-    offset: i64,
     #[serde(default)]
     lang: String,
 }
@@ -87,27 +87,26 @@ async fn export(
 ) -> Result<Response, AppError> {
     let me = crate::server::auth::current_agent(state, session).await?;
     let table = Table::from_file(file).ok_or_else(|| AppError::not_found("table"))?;
-    let Query(query) =
-        query.map_err(|_| AppError::invalid("query", "a period (from, to) in milliseconds"))?;
+    let Query(query) = query.map_err(|_| {
+        AppError::invalid("query", "the first and last days (from, to) as 2026-11-30")
+    })?;
     let request = ReportRequest {
         from: query.from,
         to: query.to,
+        time_zone: query.tz,
         inbox: query.inbox,
         agent: query.agent,
-        utc_offset_minutes: query.offset,
     };
     let view = services::reports::report(state, &me, &request).await?;
+    let (first_day, _) = request.days()?;
     let locale = services::transcripts::locale_of(Some(&query.lang));
-    let body = table_csv(table, &view, &request, locale);
-    let day = |at: Millis| {
-        let (year, month, day) = civil_date(at + request.utc_offset_minutes * 60_000);
-        format!("{year:04}-{month:02}-{day:02}")
-    };
+    let body = table_csv(table, &view, first_day, locale);
+    // Both dates were read as real dates: digits and dashes only.
     let filename = format!(
         "switchboard-{}-{}-{}.csv",
         table.name(),
-        day(request.from),
-        day(request.to - 1)
+        request.from,
+        request.to
     );
     Ok((
         [
@@ -124,7 +123,7 @@ async fn export(
 }
 
 /// A table of the report as CSV, headed in `locale`.
-fn table_csv(table: Table, view: &ReportView, request: &ReportRequest, locale: Locale) -> String {
+fn table_csv(table: Table, view: &ReportView, first_day: Millis, locale: Locale) -> String {
     let report = &view.report;
     let seconds =
         |figure: &str| Cell::text(td_string!(locale, report_seconds, figure = figure).to_string());
@@ -171,10 +170,7 @@ fn table_csv(table: Table, view: &ReportView, request: &ReportRequest, locale: L
                 Cell::decimal(report.ratings.average),
             ]);
             rows.push(vec![
-                text(
-                    &td_string!(locale, report_ratings_given, count = report.ratings.count)
-                        .to_string(),
-                ),
+                text(td_string!(locale, report_ratings_count)),
                 Cell::count(count(report.ratings.count)),
             ]);
             csv::table(rows)
@@ -187,10 +183,8 @@ fn table_csv(table: Table, view: &ReportView, request: &ReportRequest, locale: L
                 text(td_string!(locale, report_missed)),
             ]];
             for (i, day) in report.daily.iter().enumerate() {
-                let start = request.from + i as Millis * 86_400_000;
-                let (year, month, date) = civil_date(start + request.utc_offset_minutes * 60_000);
                 rows.push(vec![
-                    Cell::Number(format!("{year:04}-{month:02}-{date:02}")),
+                    Cell::Number(date_text(first_day + i as Millis * 86_400_000)),
                     Cell::count(count(day.started)),
                     Cell::count(count(day.answered)),
                     Cell::count(count(day.missed)),
@@ -308,38 +302,30 @@ mod tests {
         }
     }
 
-    fn request() -> ReportRequest {
-        ReportRequest {
-            // 2026-11-29 23:00 UTC: midnight of the 30th in Madrid; two days.
-            from: 1_795_996_800_000 - 3_600_000,
-            to: 1_795_996_800_000 - 3_600_000 + 2 * 86_400_000,
-            inbox: None,
-            agent: None,
-            utc_offset_minutes: 60,
-        }
-    }
+    /// Monday 2026-11-30, midnight UTC.
+    const MONDAY: Millis = 1_795_996_800_000;
 
     #[test]
     fn every_table_has_translated_headers_and_figures_a_spreadsheet_can_use() {
-        let summary = table_csv(Table::Summary, &view(), &request(), Locale::en);
+        let summary = table_csv(Table::Summary, &view(), MONDAY, Locale::en);
         assert!(summary.starts_with("\u{feff}Figure,Value\r\nConversations started,3\r\n"));
         assert!(summary.contains("\"First response, Median (seconds)\",90\r\n"));
         assert!(summary.contains("\"First response, 90th percentile (seconds)\",600\r\n"));
         assert!(summary.contains("\"Wait for an agent, Median (seconds)\",\r\n"));
         assert!(summary.contains("Messages per conversation,2.67\r\n"));
 
-        let daily = table_csv(Table::Daily, &view(), &request(), Locale::es);
+        let daily = table_csv(Table::Daily, &view(), MONDAY, Locale::es);
         assert_eq!(
             daily,
             "\u{feff}Día,Conversaciones iniciadas,Atendidas,Perdidas\r\n\
              2026-11-30,3,2,1\r\n2026-12-01,0,0,0\r\n"
         );
 
-        let hours = table_csv(Table::Hours, &view(), &request(), Locale::en);
+        let hours = table_csv(Table::Hours, &view(), MONDAY, Locale::en);
         assert_eq!(hours.lines().count(), 1 + 7 * 24);
         assert!(hours.contains("Tuesday,14:00,3\r\n"));
 
-        let agents = table_csv(Table::Agents, &view(), &request(), Locale::en);
+        let agents = table_csv(Table::Agents, &view(), MONDAY, Locale::en);
         assert_eq!(
             agents,
             "\u{feff}Agent,Conversations handled,First response (median) (seconds),\

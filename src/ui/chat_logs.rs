@@ -23,22 +23,7 @@ pub fn ChatLogsPage() -> impl IntoView {
 
 /// Milliseconds at the start of a `YYYY-MM-DD` day in a zone `offset_minutes` east of UTC.
 pub fn day_start_millis(date: &str, offset_minutes: i64) -> Option<i64> {
-    let mut parts = date.splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: i64 = parts.next()?.parse().ok()?;
-    let day: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400_000 - offset_minutes * 60_000)
+    Some(crate::calendar::date_start_utc(date)? - offset_minutes * 60_000)
 }
 
 #[component]

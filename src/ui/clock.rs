@@ -57,6 +57,25 @@ pub fn offset_minutes(at: Millis) -> i64 {
     }
 }
 
+/// The reader's time zone (`Europe/Madrid`), as the browser names it; `UTC` on the server or
+/// when the browser does not say.
+pub fn time_zone() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+            .unwrap_or_else(|| "UTC".to_owned())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        "UTC".to_owned()
+    }
+}
+
 /// The reader's calendar day of a moment, as days since 1970-01-01 in their zone.
 pub fn local_day(at: Millis, offset_minutes: i64) -> i64 {
     (at + offset_minutes * 60_000).div_euclid(86_400_000)

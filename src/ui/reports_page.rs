@@ -4,16 +4,16 @@
 //! page only places them.
 
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 
 use crate::api::{HistoryOptions, load_history_options, report};
-use crate::calendar::{Millis, civil_date};
+use crate::calendar::{Millis, date_text};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::model::{Me, Role};
 use crate::reports::{ReportPage, ReportRequest, Spread};
 use crate::ui::agent_page::{AgentPage, TopBar};
-use crate::ui::chat_logs::day_start_millis;
 use crate::ui::clock;
 use crate::ui::errors::error_text;
 
@@ -27,35 +27,41 @@ pub fn ReportsPage() -> impl IntoView {
 
 /// A moment's date in the reader's zone as `YYYY-MM-DD`, what a date field holds.
 fn date_field(at: Millis, offset_minutes: i64) -> String {
-    let (year, month, day) = civil_date(at + offset_minutes * 60_000);
-    format!("{year:04}-{month:02}-{day:02}")
+    date_text(at + offset_minutes * 60_000)
 }
 
-/// The request for the days `from` to `to` (both included, `YYYY-MM-DD`) in the reader's
-/// zone, or `None` when a date is missing or not one.
-fn request_for(
-    from: &str,
-    to: &str,
-    inbox: &str,
-    agent: &str,
-    offset_minutes: i64,
-) -> Option<ReportRequest> {
-    Some(ReportRequest {
-        from: day_start_millis(from, offset_minutes)?,
-        to: day_start_millis(to, offset_minutes)? + DAY,
+/// The request for the days `from` to `to` (both included, `YYYY-MM-DD`, as the date fields
+/// hold them) in the reader's time zone; the server checks the dates.
+fn request_for(from: &str, to: &str, inbox: &str, agent: &str, zone: &str) -> ReportRequest {
+    ReportRequest {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        time_zone: zone.to_owned(),
         inbox: inbox.parse().ok(),
         agent: agent.parse().ok(),
-        utc_offset_minutes: offset_minutes,
-    })
+    }
+}
+
+/// Text as a query parameter's value: letters, digits and `/_-.` as they are, the rest
+/// percent-encoded (a zone such as `Etc/GMT+3` keeps its `+`).
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'_' | b'-' | b'.' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Where a table of the report shown downloads as CSV.
 fn csv_href(table: &str, request: &ReportRequest, locale: Locale) -> String {
     let mut href = format!(
-        "/reports/{table}.csv?from={}&to={}&offset={}&lang={}",
-        request.from,
-        request.to,
-        request.utc_offset_minutes,
+        "/reports/{table}.csv?from={}&to={}&tz={}&lang={}",
+        query_value(&request.from),
+        query_value(&request.to),
+        query_value(&request.time_zone),
         locale.as_str()
     );
     if let Some(inbox) = request.inbox {
@@ -65,6 +71,15 @@ fn csv_href(table: &str, request: &ReportRequest, locale: Locale) -> String {
         href.push_str(&format!("&agent={agent}"));
     }
     href
+}
+
+/// A figure with one decimal, written as the reader's language writes it (`2.5`, `2,5`).
+fn one_decimal(i18n: I18nContext<Locale>, n: f64) -> String {
+    let text = format!("{n:.1}");
+    match i18n.get_locale() {
+        Locale::es => text.replace('.', ","),
+        Locale::en => text,
+    }
 }
 
 #[component]
@@ -79,10 +94,11 @@ fn Reports(me: Me) -> impl IntoView {
         agents: Vec::new(),
         labels: Vec::new(),
     });
+    // The page may be gone when an answer comes: `try_` leaves it then.
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             if let Ok(loaded) = load_history_options().await {
-                options.set(loaded);
+                options.try_set(loaded);
             }
         });
     });
@@ -98,7 +114,7 @@ fn Reports(me: Me) -> impl IntoView {
         &to.get_untracked(),
         "",
         "",
-        offset,
+        &clock::time_zone(),
     ));
     // The report shown (with what it was asked for), or `None` while the first loads.
     let shown = RwSignal::new(None::<Result<Option<(ReportRequest, ReportPage)>, AppError>>);
@@ -109,27 +125,27 @@ fn Reports(me: Me) -> impl IntoView {
         asking.update_value(|n| *n += 1);
         let this = asking.get_value();
         leptos::task::spawn_local(async move {
-            let answer = match request {
-                Some(request) if may_see => report(request.clone(), language)
+            let answer = if may_see {
+                report(request.clone(), language)
                     .await
-                    .map(|page| Some((request, page))),
-                _ => Ok(None),
+                    .map(|page| Some((request, page)))
+            } else {
+                Ok(None)
             };
             // An answer to an earlier question that came late is not shown.
-            if asking.get_value() == this {
-                shown.set(Some(answer));
+            if asking.try_get_value() == Some(this) {
+                shown.try_set(Some(answer));
             }
         });
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let offset = clock::offset_minutes(clock::now_millis());
         asked.set(request_for(
             &from.get_untracked(),
             &to.get_untracked(),
             &inbox.get_untracked(),
             &agent.get_untracked(),
-            offset,
+            &clock::time_zone(),
         ));
     };
     view! {
@@ -219,17 +235,20 @@ fn Figures(shown: ReportPage, request: ReportRequest) -> impl IntoView {
     let ratings = report.ratings;
     let messages = report
         .messages_per_conversation
-        .map(|n| format!("{n:.1}"))
+        .map(|n| one_decimal(i18n, n))
         .unwrap_or_else(|| "—".to_owned());
     let rating = ratings
         .average
-        .map(|n| format!("{n:.1} / 5"))
+        .map(|n| t_string!(i18n, report_out_of_five, value = one_decimal(i18n, n)).to_string())
         .unwrap_or_else(|| "—".to_owned());
+    let first_day = crate::calendar::date_start_utc(&request.from).unwrap_or(0);
+    let daily = report.daily.clone();
+    let busiest = report.busiest;
     let agents = report.agents.clone();
     view! {
         <section class="report-section" aria-labelledby="report-summary">
             <SectionHead id="report-summary" title=Signal::derive(move || t_string!(i18n, report_summary).to_string()) table="summary" request=request.clone() />
-            <dl class="cards">
+            <div class="cards">
                 <Card label=Signal::derive(move || t_string!(i18n, report_started).to_string()) figure=report.started.to_string() />
                 <Card label=Signal::derive(move || t_string!(i18n, report_answered).to_string()) figure=report.answered.to_string() aside=answered_share />
                 <Card label=Signal::derive(move || t_string!(i18n, report_missed).to_string()) figure=report.missed.to_string() aside=missed_share />
@@ -242,7 +261,7 @@ fn Figures(shown: ReportPage, request: ReportRequest) -> impl IntoView {
                     figure=rating
                     aside=Some(t_string!(i18n, report_ratings_given, count = ratings.count).to_string())
                 />
-            </dl>
+            </div>
             <details class="definitions">
                 <summary>{t!(i18n, report_definitions)}</summary>
                 <p>{t!(i18n, report_definitions_text)}</p>
@@ -250,11 +269,65 @@ fn Figures(shown: ReportPage, request: ReportRequest) -> impl IntoView {
         </section>
         <section class="report-section" aria-labelledby="report-daily">
             <SectionHead id="report-daily" title=Signal::derive(move || t_string!(i18n, report_daily_chart).to_string()) table="daily" request=request.clone() />
-            <div class="chart-frame latest" inner_html=shown.charts.daily></div>
+            <div class="chart-frame latest" role="group" tabindex="0" aria-labelledby="report-daily" inner_html=shown.charts.daily></div>
+            <details class="figures">
+                <summary>{t!(i18n, report_as_table)}</summary>
+                <div class="table-frame" role="group" tabindex="0" aria-labelledby="report-daily">
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">{t!(i18n, report_day)}</th>
+                                <th scope="col">{t!(i18n, report_started)}</th>
+                                <th scope="col">{t!(i18n, report_answered)}</th>
+                                <th scope="col">{t!(i18n, report_missed)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {daily
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, day)| view! {
+                                    <tr>
+                                        <th scope="row">{date_text(first_day + i as Millis * DAY)}</th>
+                                        <td class="number">{day.started}</td>
+                                        <td class="number">{day.answered}</td>
+                                        <td class="number">{day.missed}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </details>
         </section>
         <section class="report-section" aria-labelledby="report-busiest">
             <SectionHead id="report-busiest" title=Signal::derive(move || t_string!(i18n, report_busiest_chart).to_string()) table="hours" request=request.clone() />
-            <div class="chart-frame" inner_html=shown.charts.busiest></div>
+            <div class="chart-frame" role="group" tabindex="0" aria-labelledby="report-busiest" inner_html=shown.charts.busiest></div>
+            <details class="figures">
+                <summary>{t!(i18n, report_as_table)}</summary>
+                <div class="table-frame" role="group" tabindex="0" aria-labelledby="report-busiest">
+                    <table class="data heat-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">{t!(i18n, report_weekday)}</th>
+                                {(0..24).map(|hour| view! { <th scope="col">{format!("{hour:02}")}</th> }).collect_view()}
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {busiest
+                                .into_iter()
+                                .enumerate()
+                                .map(|(weekday, hours)| view! {
+                                    <tr>
+                                        <th scope="row">{move || weekday_name(i18n, weekday)}</th>
+                                        {hours.into_iter().map(|n| view! { <td class="number">{n}</td> }).collect_view()}
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </details>
         </section>
         <section class="report-section" aria-labelledby="report-agents">
             <SectionHead id="report-agents" title=Signal::derive(move || t_string!(i18n, report_agents).to_string()) table="agents" request />
@@ -262,7 +335,7 @@ fn Figures(shown: ReportPage, request: ReportRequest) -> impl IntoView {
                 view! { <p class="empty">{t!(i18n, report_no_agents)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-frame">
+                    <div class="table-frame" role="group" tabindex="0" aria-labelledby="report-agents">
                         <table class="data" aria-labelledby="report-agents">
                             <thead>
                                 <tr>
@@ -308,6 +381,20 @@ fn Figures(shown: ReportPage, request: ReportRequest) -> impl IntoView {
     }
 }
 
+/// A weekday's name, Monday 0.
+fn weekday_name(i18n: I18nContext<Locale>, weekday: usize) -> String {
+    match weekday {
+        0 => t_string!(i18n, day_monday),
+        1 => t_string!(i18n, day_tuesday),
+        2 => t_string!(i18n, day_wednesday),
+        3 => t_string!(i18n, day_thursday),
+        4 => t_string!(i18n, day_friday),
+        5 => t_string!(i18n, day_saturday),
+        _ => t_string!(i18n, day_sunday),
+    }
+    .to_string()
+}
+
 /// A summary figure: its name, the figure, and a line under it.
 #[component]
 fn Card(
@@ -320,10 +407,10 @@ fn Card(
     aside: Option<String>,
 ) -> impl IntoView {
     view! {
-        <div class="card" role="group" aria-label=label>
-            <dt>{label}</dt>
-            <dd class="figure">{figure}</dd>
-            {aside.map(|aside| view! { <dd class="aside">{aside}</dd> })}
+        <div class="figure-card" role="group" aria-label=label>
+            <p class="label">{label}</p>
+            <p class="figure">{figure}</p>
+            {aside.map(|aside| view! { <p class="aside">{aside}</p> })}
         </div>
     }
 }
@@ -338,9 +425,9 @@ fn TimeCard(
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="card" role="group" aria-label=label>
-            <dt>{label}</dt>
-            <dd class="figure">
+        <div class="figure-card" role="group" aria-label=label>
+            <p class="label">{label}</p>
+            <p class="figure">
                 {match spread.p50 {
                     Some(ms) => view! {
                         {move || clock::elapsed_text(i18n, ms)}
@@ -349,9 +436,9 @@ fn TimeCard(
                     .into_any(),
                     None => "—".into_any(),
                 }}
-            </dd>
+            </p>
             {spread.p90.map(|ms| view! {
-                <dd class="aside">{move || t_string!(i18n, report_nine_in_ten, time = clock::elapsed_text(i18n, ms)).to_string()}</dd>
+                <p class="aside">{move || t_string!(i18n, report_nine_in_ten, time = clock::elapsed_text(i18n, ms)).to_string()}</p>
             })}
         </div>
     }
@@ -362,20 +449,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_period_of_days_is_asked_from_the_first_midnight_to_the_one_after_the_last() {
-        let request = request_for("2026-11-23", "2026-11-29", "3", "", 60).expect("dates");
-        assert_eq!(request.from, 1_795_305_600_000 + DAY - 3_600_000);
-        assert_eq!(request.to - request.from, 7 * DAY);
+    fn the_downloads_carry_the_days_the_zone_and_the_filters() {
+        let request = request_for("2026-11-23", "2026-11-29", "3", "", "Etc/GMT+3");
         assert_eq!((request.inbox, request.agent), (Some(3), None));
-        assert_eq!(request_for("", "2026-11-29", "", "", 0), None);
-        assert_eq!(date_field(1_795_305_600_000 - 1, 60), "2026-11-22");
-        assert_eq!(date_field(1_795_305_600_000 - 1, 0), "2026-11-21");
         assert_eq!(
             csv_href("agents", &request, Locale::es),
-            format!(
-                "/reports/agents.csv?from={}&to={}&offset=60&lang=es&inbox=3",
-                request.from, request.to
-            )
+            "/reports/agents.csv?from=2026-11-23&to=2026-11-29&tz=Etc/GMT%2B3&lang=es&inbox=3"
         );
+        assert_eq!(date_field(1_795_305_600_000 - 1, 60), "2026-11-22");
+        assert_eq!(date_field(1_795_305_600_000 - 1, 0), "2026-11-21");
     }
 }

@@ -100,6 +100,8 @@ struct Fixture {
     /// Per caller: a block only they lift, and a template of their own.
     blocks: Vec<(Who, i64)>,
     templates: Vec<(Who, i64)>,
+    /// Per caller: a personal access token of their own.
+    tokens: Vec<(Who, i64)>,
     agents: Vec<(Who, Agent)>,
     ana: Me,
 }
@@ -192,6 +194,7 @@ impl Fixture {
             .expect("contact");
         let mut blocks = Vec::new();
         let mut templates = Vec::new();
+        let mut tokens = Vec::new();
         for (who, agent) in &agents {
             if *who == Who::Disabled {
                 continue;
@@ -224,6 +227,11 @@ impl Fixture {
                 .await
                 .expect("template");
             templates.push((*who, template["id"].as_i64().expect("template id")));
+            let token: Value = agent
+                .call("create_api_token", &[("name", "CRM"), ("scope", "read")])
+                .await
+                .expect("token");
+            tokens.push((*who, token["token"]["id"].as_i64().expect("token id")));
         }
         agents.sort_by_key(|(who, _)| EVERYONE.iter().position(|w| w == who));
         Fixture {
@@ -242,6 +250,7 @@ impl Fixture {
             victims,
             blocks,
             templates,
+            tokens,
             agents,
             ana: team.ana,
             server,
@@ -347,9 +356,16 @@ fn server_function(
                 ("new", s("a new long secret")),
             ],
         ),
-        "load_workspace" | "templates" | "labels" | "history_options" | "tickets" | "contacts" => {
-            (Rule::Agents, vec![])
-        }
+        "load_workspace" | "templates" | "labels" | "history_options" | "tickets" | "contacts"
+        | "api_tokens" => (Rule::Agents, vec![]),
+        "create_api_token" => (
+            Rule::Agents,
+            vec![("name", s("Shop")), ("scope", s("write"))],
+        ),
+        "revoke_api_token" => (
+            Rule::Agents,
+            vec![("id", Fixture::per_caller(&f.tokens, who, 1))],
+        ),
         "set_presence" => (Rule::Agents, vec![("presence", s("online"))]),
         "set_sound" => (Rule::Agents, vec![("on", s("true"))]),
         "load_presence_settings" => (Rule::Agents, vec![]),
@@ -371,8 +387,8 @@ fn server_function(
         "report" => (
             Rule::Supervisors,
             vec![
-                ("request[from]", s("0")),
-                ("request[to]", s("1000")),
+                ("request[from]", s("2026-11-30")),
+                ("request[to]", s("2026-11-30")),
                 ("request[inbox]", inbox.clone()),
             ],
         ),

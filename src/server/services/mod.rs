@@ -7,6 +7,7 @@
 //! features whose verbs are generic are called through their module
 //! (`services::tickets::list`, `services::blocking::unblock`).
 
+pub mod api_tokens;
 pub mod blocking;
 pub mod chat_details;
 pub mod contacts;

@@ -385,8 +385,8 @@ impl WriteTx {
     }
 
     /// Makes an account a former agent: no sign-in, no email (free for someone else), no
-    /// picture (the files sweep deletes its bytes), no inboxes, no sessions; its messages keep
-    /// their names.
+    /// picture (the files sweep deletes its bytes), no inboxes, no sessions, no API tokens; its
+    /// messages keep their names.
     pub async fn forget_agent(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE agents SET state = 'deleted', email = 'former-' || id || '@invalid', \
@@ -397,6 +397,10 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         sqlx::query("DELETE FROM inbox_agents WHERE agent_id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM api_tokens WHERE agent_id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;

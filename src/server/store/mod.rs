@@ -16,6 +16,7 @@ use crate::protocol::Event;
 use crate::server::hub::{Hub, StoredEvent};
 
 mod agents;
+mod api_tokens;
 mod audit;
 mod blocking;
 mod cluster;
@@ -39,6 +40,7 @@ mod timers;
 mod visitors;
 mod writer;
 pub use agents::{Credentials, PresenceState};
+pub use api_tokens::TokenHolder;
 pub use blocking::NewBlock;
 pub use cluster::{BUS_MAX_BYTES, Leadership};
 pub use contacts::ContactFields;
