@@ -934,6 +934,9 @@ pub struct HistoryFilter {
     /// Rated good (4 or 5), okay (3), bad (1 or 2), or at all (`rated`).
     #[serde(default)]
     pub rating: Option<String>,
+    /// Only conversations with a smaller id (the API's cursor).
+    #[serde(default)]
+    pub before: Option<i64>,
 }
 
 /// What a search found.

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::server::session_store::Sessions;
 use crate::server::state::AppState;
 use crate::server::{
-    StartError, csrf, demo, files, headers, report_export, socket, tracker, widget_page, wire,
+    StartError, csrf, demo, files, headers, report_export, rest, socket, tracker, widget_page, wire,
 };
 use crate::ui::app::{App, shell};
 
@@ -85,6 +85,7 @@ pub async fn build(state: AppState) -> Result<Router, StartError> {
         .route("/avatar", post(files::upload_avatar))
         .route("/avatars/{agent_id}", get(files::avatar))
         .route("/reports/{table}", get(report_export::download))
+        .merge(rest::router())
         .layer(sessions)
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(axum::middleware::from_fn_with_state(

@@ -54,6 +54,7 @@ fn ChatLogs(me: Me) -> impl IntoView {
             label: Some(label.get_untracked()).filter(|l| !l.is_empty()),
             visitor: Some(visitor.get_untracked()).filter(|v| !v.trim().is_empty()),
             rating: Some(rating.get_untracked()).filter(|r| !r.is_empty()),
+            before: None,
         }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {

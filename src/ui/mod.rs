@@ -5,6 +5,7 @@ pub mod actions_menu;
 pub mod address;
 pub mod admin;
 pub mod agent_page;
+pub mod api_tokens;
 pub mod app;
 pub mod auth_pages;
 pub mod chat_boxes;

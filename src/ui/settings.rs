@@ -1,6 +1,6 @@
 //! `/settings`: what an agent sets for themselves: their picture (shown beside their replies
-//! instead of their initials), their password, and their templates, personal or shared with
-//! an inbox.
+//! instead of their initials), their password, their templates, personal or shared with an
+//! inbox, and their API tokens.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,6 +35,7 @@ fn Settings(me: Me) -> impl IntoView {
             <Password />
             <OnlineStatus />
             <Templates />
+            <crate::ui::api_tokens::ApiTokens />
         </main>
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod after_chat;
+mod api;
 mod authorization;
 mod cluster;
 mod conversation_tools;

@@ -33,6 +33,16 @@ pub async fn conversation_for_agent(
     }
 }
 
+/// A conversation's messages, oldest first, for an agent who may see it.
+pub async fn messages_for_agent(
+    state: &AppState,
+    agent: &Me,
+    conversation_id: i64,
+) -> Result<Vec<crate::model::Message>, AppError> {
+    conversation_for_agent(state, agent, conversation_id).await?;
+    Ok(state.store.messages(conversation_id).await?)
+}
+
 /// A conversation with its timeline, for an agent who may see it.
 pub async fn conversation_detail(
     state: &AppState,

@@ -77,6 +77,18 @@ pub async fn history(
         .checked_mul(HISTORY_PAGE)
         .filter(|offset| *offset >= 0)
         .ok_or_else(|| AppError::invalid("page", "0 or more"))?;
+    history_rows(state, agent, filter, HISTORY_PAGE, offset).await
+}
+
+/// Up to `limit` conversations of the agent's inboxes matching the filter, newest first,
+/// from `offset` (its `before` is the API's cursor).
+pub async fn history_rows(
+    state: &AppState,
+    agent: &Me,
+    filter: &HistoryFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<HistoryRow>, AppError> {
     let mut filter = filter.clone();
     filter.label = filter.label.filter(|l| !l.trim().is_empty());
     let filter = &filter;
@@ -86,6 +98,6 @@ pub async fn history(
     }
     Ok(state
         .store
-        .history(&inbox_ids, filter, HISTORY_PAGE, offset)
+        .history(&inbox_ids, filter, limit, offset)
         .await?)
 }

@@ -211,6 +211,7 @@ impl Store {
              OR '#' || v.id = $9) \
              AND ($12 IS NULL OR EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id \
              AND r.score BETWEEN $12 AND $13)) \
+             AND ($14 IS NULL OR c.id < $14) \
              ORDER BY c.id DESC LIMIT $10 OFFSET $11) x ORDER BY x.id DESC",
             ids1 = self.backend.ids(1),
             like = self.backend.like(),
@@ -229,6 +230,7 @@ impl Store {
         .bind(offset)
         .bind(scores.map(|(low, _)| low))
         .bind(scores.map(|(_, high)| high))
+        .bind(filter.before)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -1,0 +1,245 @@
+//! `/conversations`: list them (filtered, by cursor), read one, assign, close, label.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::AppError;
+use crate::model::{ConversationStatus, HistoryFilter};
+use crate::server::rest::caller::{Body, Caller, Id, Params};
+use crate::server::rest::error::{ApiError, ErrorBody};
+use crate::server::rest::schema::{ApiConversation, ConversationPage};
+use crate::server::services::{self, chat_details, history};
+use crate::server::state::AppState;
+
+/// Rows a page holds when the caller does not say.
+pub const DEFAULT_LIMIT: i64 = 25;
+/// The most rows a page holds.
+pub const MAX_LIMIT: i64 = 100;
+
+/// A page's size: 1 to 100, 25 when not given.
+pub fn limit_of(limit: Option<i64>) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid("limit", "1 to 100")),
+    }
+}
+
+/// A cursor the API gave (an id, written as text), or none.
+pub fn cursor_of(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
+    cursor
+        .map(|text| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| AppError::invalid("cursor", "a cursor this API gave"))
+        })
+        .transpose()
+}
+
+/// Which conversations to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationQuery {
+    /// Of this inbox only.
+    inbox_id: Option<i64>,
+    /// That this agent was assigned or replied in.
+    agent_id: Option<i64>,
+    /// `unassigned`, `assigned` or `closed`.
+    status: Option<String>,
+    /// Carrying this label.
+    label: Option<String>,
+    /// Started at or after, milliseconds since 1970-01-01 UTC.
+    from: Option<i64>,
+    /// Started before, milliseconds since 1970-01-01 UTC.
+    to: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// How many, 1 to 100 (25).
+    limit: Option<i64>,
+}
+
+/// The conversations of the caller's inboxes, newest first.
+#[utoipa::path(
+    get,
+    path = "/conversations",
+    tag = "conversations",
+    params(ConversationQuery),
+    responses(
+        (status = 200, description = "A page of conversations", body = ConversationPage),
+        (status = 400, description = "A filter is not valid", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "The inbox is not one the caller may see", body = ErrorBody),
+        (status = 429, description = "Over the token's limit", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(query): Params<ConversationQuery>,
+) -> Result<Json<ConversationPage>, ApiError> {
+    let limit = limit_of(query.limit)?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| {
+            ConversationStatus::parse(s)
+                .ok_or_else(|| AppError::invalid("status", "unassigned, assigned or closed"))
+        })
+        .transpose()?;
+    let filter = HistoryFilter {
+        inbox_id: query.inbox_id,
+        agent_id: query.agent_id,
+        status,
+        from: query.from,
+        to: query.to,
+        label: query.label,
+        visitor: None,
+        rating: None,
+        before: cursor_of(query.cursor.as_deref())?,
+    };
+    let mut rows = history::history_rows(&state, &caller.agent, &filter, limit + 1, 0).await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = more
+        .then(|| rows.last().map(|row| row.summary.id.to_string()))
+        .flatten();
+    Ok(Json(ConversationPage {
+        items: rows.into_iter().map(ApiConversation::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One conversation.
+#[utoipa::path(
+    get,
+    path = "/conversations/{id}",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "The conversation")),
+    responses(
+        (status = 200, description = "The conversation", body = ApiConversation),
+        (status = 400, description = "Not a valid id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such conversation the caller may see", body = ErrorBody),
+        (status = 429, description = "Over the token's limit", body = ErrorBody),
+    )
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<ApiConversation>, ApiError> {
+    let summary = services::conversation_for_agent(&state, &caller.agent, id).await?;
+    Ok(Json(summary.into()))
+}
+
+/// Whom to give a conversation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Assignment {
+    /// An online member of its inbox; none (or `null`) to leave it unassigned.
+    #[serde(default)]
+    pub agent_id: Option<i64>,
+}
+
+/// Gives a conversation to an agent, or takes it from whoever has it.
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/assign",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "The conversation")),
+    request_body = Assignment,
+    responses(
+        (status = 200, description = "The conversation, assigned", body = ApiConversation),
+        (status = 400, description = "Not a valid body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "A read-only token", body = ErrorBody),
+        (status = 404, description = "No such conversation the caller may see", body = ErrorBody),
+        (status = 409, description = "The agent is not online, or the conversation is closed", body = ErrorBody),
+        (status = 429, description = "Over the token's limit", body = ErrorBody),
+    )
+)]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    Body(assignment): Body<Assignment>,
+) -> Result<Json<ApiConversation>, ApiError> {
+    let summary = services::assign(&state, &caller.agent, id, assignment.agent_id).await?;
+    Ok(Json(summary.into()))
+}
+
+/// Closes a conversation.
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/close",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "The conversation")),
+    responses(
+        (status = 200, description = "The conversation, closed", body = ApiConversation),
+        (status = 400, description = "Not a valid id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "A read-only token, or not the caller's to close", body = ErrorBody),
+        (status = 404, description = "No such conversation the caller may see", body = ErrorBody),
+        (status = 409, description = "Already closed", body = ErrorBody),
+        (status = 429, description = "Over the token's limit", body = ErrorBody),
+    )
+)]
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<ApiConversation>, ApiError> {
+    services::close(&state, &caller.agent, id).await?;
+    let summary = services::conversation_for_agent(&state, &caller.agent, id).await?;
+    Ok(Json(summary.into()))
+}
+
+/// A conversation's labels.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Labels {
+    /// Every label it should carry (the others are taken off).
+    pub labels: Vec<String>,
+}
+
+/// Sets a conversation's labels.
+#[utoipa::path(
+    put,
+    path = "/conversations/{id}/labels",
+    tag = "conversations",
+    params(("id" = i64, Path, description = "The conversation")),
+    request_body = Labels,
+    responses(
+        (status = 200, description = "The conversation, labelled", body = ApiConversation),
+        (status = 400, description = "A label is not valid", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "A read-only token", body = ErrorBody),
+        (status = 404, description = "No such conversation the caller may see", body = ErrorBody),
+        (status = 429, description = "Over the token's limit", body = ErrorBody),
+    )
+)]
+pub async fn labels(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    Body(labels): Body<Labels>,
+) -> Result<Json<ApiConversation>, ApiError> {
+    let summary = chat_details::set_labels(&state, &caller.agent, id, &labels.labels).await?;
+    Ok(Json(summary.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_one_to_a_hundred_rows_and_cursors_are_ids() {
+        assert_eq!(limit_of(None).ok(), Some(25));
+        assert_eq!(limit_of(Some(100)).ok(), Some(100));
+        assert!(limit_of(Some(0)).is_err() && limit_of(Some(101)).is_err());
+        assert_eq!(cursor_of(None).ok(), Some(None));
+        assert_eq!(cursor_of(Some("42")).ok(), Some(Some(42)));
+        assert!(cursor_of(Some("-1")).is_err() && cursor_of(Some("x")).is_err());
+    }
+}
