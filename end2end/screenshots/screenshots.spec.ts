@@ -111,4 +111,17 @@ test("the reports and chat logs pages", async ({ browser }) => {
   await agent.getByRole("navigation").getByRole("link", { name: "Chat logs" }).click();
   await expect(agent.getByRole("cell", { name: "Is anyone there?" }).or(agent.getByRole("table"))).toBeVisible();
   await agent.screenshot({ path: `${OUT}/chat-logs-1280x720.png` });
+  // My settings with a token just made, and the API reference.
+  await agent.getByRole("link", { name: "My settings" }).click();
+  const tokens = agent.getByRole("region", { name: "API tokens" });
+  await tokens.getByLabel("Token name").fill("Shop backend");
+  await tokens.getByRole("button", { name: "Create token" }).click();
+  await expect(tokens.getByRole("status")).toBeVisible();
+  await tokens.scrollIntoViewIfNeeded();
+  await agent.screenshot({ path: `${OUT}/settings-api-tokens-1280x720.png` });
+  await small.goto("/settings");
+  await small.getByRole("region", { name: "API tokens" }).scrollIntoViewIfNeeded();
+  await small.screenshot({ path: `${OUT}/settings-api-tokens-390x844.png` });
+  await agent.goto("/api/v1/reference");
+  await agent.screenshot({ path: `${OUT}/api-reference-1280x720.png` });
 });
