@@ -29,14 +29,20 @@ pub fn ApiTokens() -> impl IntoView {
             scope: scope.get_untracked(),
         });
     };
-    // The secret of the token just made: shown until the next one.
-    let secret = move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|made| made.secret)
-    };
+    // The secret of the token just made: shown until the next one, or until a token is
+    // revoked.
+    let revealed = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(made)) = create.value().get() {
+            revealed.set(Some(made.secret));
+        }
+    });
+    Effect::new(move |_| {
+        if revoke.version().get() > 0 {
+            revealed.set(None);
+        }
+    });
+    let secret = move || revealed.get();
     Effect::new(move |_| {
         if let Some(Ok(_)) = create.value().get() {
             name.set(String::new());
@@ -45,11 +51,13 @@ pub fn ApiTokens() -> impl IntoView {
     view! {
         <section aria-labelledby="api-tokens-heading">
             <h2 id="api-tokens-heading">{t!(i18n, api_tokens_heading)}</h2>
-            <p>{t!(i18n, api_tokens_intro)} " " <a href="/api/v1/reference">{t!(i18n, api_reference_link)}</a></p>
+            <p>{t!(i18n, api_tokens_intro)} " " <a href="/api/v1/reference" rel="external">{t!(i18n, api_reference_link)}</a></p>
             {move || secret().map(|secret| view! {
                 <div class="token-secret" role="status">
-                    <p>{t!(i18n, api_token_copy_now)}</p>
-                    <code aria-label=move || t_string!(i18n, api_token_secret).to_string()>{secret}</code>
+                    <label>
+                        {t!(i18n, api_token_copy_now)}
+                        <input type="text" readonly class="secret" prop:value=secret on:focus=move |ev| select_all(&ev) />
+                    </label>
                 </div>
             })}
             <Transition>
@@ -120,4 +128,20 @@ pub fn ApiTokens() -> impl IntoView {
             <ErrorNote error=Signal::derive(move || revoke.value().get().and_then(Result::err)) />
         </section>
     }
+}
+
+/// Selects a field's whole text (the secret, ready to copy).
+fn select_all(ev: &leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.select();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
 }

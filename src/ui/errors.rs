@@ -12,6 +12,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::Invalid { field, .. } if field == "password" => {
             t_string!(i18n, err_invalid_password).to_string()
         }
+        AppError::Invalid { field, .. } if field == "api_tokens" => {
+            t_string!(i18n, err_too_many_tokens).to_string()
+        }
         AppError::Invalid { field, .. } => {
             let field = field_label(i18n, field);
             t_string!(i18n, err_invalid, field = field).to_string()

@@ -23,6 +23,17 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        let ip = crate::server::client_info::ClientInfo::from_request(
+            &parts.headers,
+            peer,
+            state.settings.client_ip_header.as_deref(),
+        )
+        .ip;
+        state.api_limits.failing(ip).map_err(ApiError::limited)?;
         let secret = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -30,7 +41,14 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthenticated)?;
-        let holder = services::api_tokens::holder(state, secret).await?;
+        let holder = match services::api_tokens::holder(state, secret).await {
+            Ok(holder) => holder,
+            Err(AppError::Unauthenticated) => {
+                state.api_limits.failed(ip);
+                return Err(AppError::Unauthenticated.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         state
             .api_limits
             .admit(holder.token_id)

@@ -137,10 +137,18 @@ pub async fn get(
 
 /// Whom to give a conversation.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Assignment {
-    /// An online member of its inbox; none (or `null`) to leave it unassigned.
-    #[serde(default)]
+    /// An online member of its inbox, or `null` to leave it unassigned (required: a body
+    /// without it changes nothing).
+    #[serde(deserialize_with = "present")]
+    #[schema(required = true)]
     pub agent_id: Option<i64>,
+}
+
+/// A field that must be given, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(deserializer)
 }
 
 /// Gives a conversation to an agent, or takes it from whoever has it.
@@ -155,7 +163,7 @@ pub struct Assignment {
         (status = 400, description = "Not a valid body", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "A read-only token", body = ErrorBody),
-        (status = 404, description = "No such conversation the caller may see", body = ErrorBody),
+        (status = 404, description = "No such conversation the caller may see, or no such agent in its inbox", body = ErrorBody),
         (status = 409, description = "The agent is not online, or the conversation is closed", body = ErrorBody),
         (status = 429, description = "Over the token's limit", body = ErrorBody),
     )
@@ -180,9 +188,9 @@ pub async fn assign(
         (status = 200, description = "The conversation, closed", body = ApiConversation),
         (status = 400, description = "Not a valid id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 403, description = "A read-only token, or not the caller's to close", body = ErrorBody),
+        (status = 403, description = "A read-only token", body = ErrorBody),
         (status = 404, description = "No such conversation the caller may see", body = ErrorBody),
-        (status = 409, description = "Already closed", body = ErrorBody),
+        (status = 409, description = "Already closed, or another agent holds it", body = ErrorBody),
         (status = 429, description = "Over the token's limit", body = ErrorBody),
     )
 )]
@@ -198,6 +206,7 @@ pub async fn close(
 
 /// A conversation's labels.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Labels {
     /// Every label it should carry (the others are taken off).
     pub labels: Vec<String>,

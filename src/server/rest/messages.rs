@@ -45,10 +45,11 @@ pub async fn list(
     Id(id): Id,
     Params(query): Params<MessageQuery>,
 ) -> Result<Json<MessagePage>, ApiError> {
-    let limit = usize::try_from(limit_of(query.limit)?).unwrap_or(1);
+    let limit = limit_of(query.limit)?;
     let after = cursor_of(query.cursor.as_deref())?.unwrap_or(0);
-    let messages = services::messages_for_agent(&state, &caller.agent, id).await?;
-    let mut page: Vec<_> = messages.into_iter().filter(|m| m.id > after).collect();
+    let mut page =
+        services::messages_for_agent(&state, &caller.agent, id, after, limit + 1).await?;
+    let limit = usize::try_from(limit).unwrap_or(1);
     let more = page.len() > limit;
     page.truncate(limit);
     let next_cursor = more
@@ -62,6 +63,7 @@ pub async fn list(
 
 /// What to write.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewText {
     /// The text (a small markdown: bold, italic, code, links, lists).
     pub body: String,

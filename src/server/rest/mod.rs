@@ -8,9 +8,11 @@ pub mod conversations;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod people;
 pub mod reference;
 pub mod schema;
 pub mod team;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -32,7 +34,8 @@ pub const PREFIX: &str = "/api/v1";
     info(
         title = "Switchboard API",
         version = "1",
-        description = "Read and change conversations, messages and the team as an agent. \
+        description = "Read and change conversations, messages, tickets, visitors and \
+                       contacts as an agent. \
                        Send a personal access token (My settings → API tokens) as \
                        `Authorization: Bearer <token>`: a request sees and changes what its \
                        agent may in the workspace; a read-only token may only make GET \
@@ -48,6 +51,8 @@ pub const PREFIX: &str = "/api/v1";
         (name = "conversations", description = "Conversations of the caller's inboxes"),
         (name = "messages", description = "What was written in a conversation"),
         (name = "team", description = "Inboxes and agents"),
+        (name = "tickets", description = "Requests the team follows up by email"),
+        (name = "people", description = "Visitors and contacts"),
     )
 )]
 struct ApiDoc;
@@ -81,7 +86,13 @@ fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(messages::list, messages::reply))
         .routes(routes!(messages::note))
         .routes(routes!(team::inboxes))
-        .routes(routes!(team::agents));
+        .routes(routes!(team::agents))
+        .routes(routes!(tickets::list, tickets::create))
+        .routes(routes!(tickets::get, tickets::update))
+        .routes(routes!(tickets::comment))
+        .routes(routes!(people::visitor, people::update_visitor))
+        .routes(routes!(people::contacts))
+        .routes(routes!(people::contact, people::update_contact));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(PREFIX, api)
         .split_for_parts()
@@ -108,5 +119,13 @@ pub fn router() -> axum::Router<AppState> {
         .route(
             &format!("{PREFIX}/reference"),
             get(move || async move { Html(page.as_ref().clone()).into_response() }),
+        )
+        // Anything else under the prefix: the API's error, not the pages' 404.
+        .route(
+            &format!("{PREFIX}/{{*rest}}"),
+            axum::routing::any(|| async {
+                error::ApiError::from(crate::error::AppError::not_found("operation"))
+                    .into_response()
+            }),
         )
 }

@@ -227,3 +227,168 @@ pub struct MessagePage {
     /// Pass as `cursor` for the next page; none on the last.
     pub next_cursor: Option<String>,
 }
+
+/// A ticket: a request the team follows up by email.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiTicket {
+    /// Its number.
+    pub id: i64,
+    /// Its inbox.
+    pub inbox_id: i64,
+    /// The conversation it came from, if any.
+    pub conversation_id: Option<i64>,
+    /// What it is about.
+    pub subject: String,
+    /// What was asked.
+    pub body: String,
+    /// Whom replies go to.
+    pub requester_email: String,
+    /// `open`, `pending` or `closed`.
+    pub status: String,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    /// Its type, one of its inbox's, if any.
+    pub kind: Option<String>,
+    /// Who follows it up, if anyone.
+    pub assignee: Option<ApiAgentRef>,
+    /// When it was made, milliseconds since 1970-01-01 UTC.
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+}
+
+impl From<crate::model::Ticket> for ApiTicket {
+    fn from(ticket: crate::model::Ticket) -> ApiTicket {
+        ApiTicket {
+            id: ticket.id,
+            inbox_id: ticket.inbox_id,
+            conversation_id: ticket.conversation_id,
+            subject: ticket.subject,
+            body: ticket.body,
+            requester_email: ticket.requester_email,
+            status: ticket.status.as_str().to_owned(),
+            priority: ticket.priority.as_str().to_owned(),
+            kind: ticket.kind,
+            assignee: ticket.assignee.map(|a| ApiAgentRef {
+                id: a.id,
+                name: a.name,
+            }),
+            created_at: ticket.created_at,
+            updated_at: ticket.updated_at,
+        }
+    }
+}
+
+/// A comment on a ticket.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiTicketComment {
+    /// Its id.
+    pub id: i64,
+    /// Who wrote it.
+    pub author: String,
+    /// Its text.
+    pub body: String,
+    /// When, milliseconds since 1970-01-01 UTC.
+    pub created_at: i64,
+    /// Whether it was emailed to the requester.
+    pub emailed: bool,
+}
+
+impl From<crate::model::TicketComment> for ApiTicketComment {
+    fn from(comment: crate::model::TicketComment) -> ApiTicketComment {
+        ApiTicketComment {
+            id: comment.id,
+            author: comment.author,
+            body: comment.body,
+            created_at: comment.created_at,
+            emailed: comment.emailed,
+        }
+    }
+}
+
+/// A ticket with its comments.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiTicketDetail {
+    /// The ticket.
+    pub ticket: ApiTicket,
+    /// Its comments, oldest first.
+    pub comments: Vec<ApiTicketComment>,
+}
+
+/// A visitor, as far as the caller may see them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiVisitor {
+    /// Their id.
+    pub id: i64,
+    /// The inbox whose widget they use.
+    pub inbox_id: i64,
+    /// Their name, if they gave one.
+    pub name: Option<String>,
+    /// Their email, if they gave one.
+    pub email: Option<String>,
+    /// Their phone, if they gave one.
+    pub phone: Option<String>,
+    /// The team's notes about them.
+    pub notes: String,
+    /// Whether they are on the site now.
+    pub online: bool,
+    /// Their browser's language, if known.
+    pub language: Option<String>,
+    /// Their time zone, if known.
+    pub time_zone: Option<String>,
+    /// The contact they are linked to, if any.
+    pub contact_id: Option<i64>,
+    /// Their conversations the caller may see, newest first.
+    pub conversation_ids: Vec<i64>,
+}
+
+impl From<crate::model::VisitorProfile> for ApiVisitor {
+    fn from(profile: crate::model::VisitorProfile) -> ApiVisitor {
+        ApiVisitor {
+            id: profile.id,
+            inbox_id: profile.inbox_id,
+            name: profile.name,
+            email: profile.email,
+            phone: profile.phone,
+            notes: profile.notes,
+            online: profile.online,
+            language: profile.language,
+            time_zone: profile.time_zone,
+            contact_id: profile.contact.map(|c| c.id),
+            conversation_ids: profile.conversations.iter().map(|c| c.id).collect(),
+        }
+    }
+}
+
+/// A contact: a person the team knows, across their visits.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiContact {
+    /// Their id.
+    pub id: i64,
+    /// Their name.
+    pub name: String,
+    /// Their email.
+    pub email: Option<String>,
+    /// Their phone.
+    pub phone: Option<String>,
+    /// Their company.
+    pub company: Option<String>,
+    /// The team's notes.
+    pub notes: String,
+    /// When the team first saved them, milliseconds since 1970-01-01 UTC.
+    pub created_at: i64,
+}
+
+impl From<crate::model::Contact> for ApiContact {
+    fn from(contact: crate::model::Contact) -> ApiContact {
+        ApiContact {
+            id: contact.id,
+            name: contact.name,
+            email: contact.email,
+            phone: contact.phone,
+            company: contact.company,
+            notes: contact.notes,
+            created_at: contact.created_at,
+        }
+    }
+}

@@ -54,7 +54,7 @@ pub async fn revoke(state: &AppState, agent: &Me, id: i64) -> Result<(), AppErro
 }
 
 /// The holder of a presented secret, or `Unauthenticated` (unknown, revoked, or its agent's
-/// account disabled or deleted). Notes the use, at most once a minute.
+/// account disabled or deleted). Notes the use, at most once a minute, without waiting.
 pub async fn holder(state: &AppState, secret: &str) -> Result<TokenHolder, AppError> {
     if !secret.starts_with(SECRET_PREFIX) {
         return Err(AppError::Unauthenticated);
@@ -69,9 +69,19 @@ pub async fn holder(state: &AppState, secret: &str) -> Result<TokenHolder, AppEr
         .last_used_at
         .is_none_or(|used| now - used >= TOUCH_EVERY_MS)
     {
-        let mut tx = state.store.write().await?;
-        tx.touch_api_token(holder.token_id, now).await?;
-        tx.commit(&state.hub).await?;
+        // Noted on the side: a read must not wait for, or fail with, this write.
+        let state = state.clone();
+        let token = holder.token_id;
+        tokio::spawn(async move {
+            let noted = async {
+                let mut tx = state.store.write().await?;
+                tx.touch_api_token(token, now).await?;
+                tx.commit(&state.hub).await
+            };
+            if let Err(e) = noted.await {
+                tracing::warn!("noting an API token's use: {e}");
+            }
+        });
     }
     Ok(holder)
 }

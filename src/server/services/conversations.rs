@@ -33,14 +33,20 @@ pub async fn conversation_for_agent(
     }
 }
 
-/// A conversation's messages, oldest first, for an agent who may see it.
+/// Up to `limit` of a conversation's messages after the one with id `after`, oldest first,
+/// for an agent who may see it.
 pub async fn messages_for_agent(
     state: &AppState,
     agent: &Me,
     conversation_id: i64,
+    after: i64,
+    limit: i64,
 ) -> Result<Vec<crate::model::Message>, AppError> {
     conversation_for_agent(state, agent, conversation_id).await?;
-    Ok(state.store.messages(conversation_id).await?)
+    Ok(state
+        .store
+        .messages_after(conversation_id, after, limit)
+        .await?)
 }
 
 /// A conversation with its timeline, for an agent who may see it.

@@ -94,7 +94,8 @@ pub async fn update_agent(
     })
 }
 
-/// Gives an account a new password and ends every session it has. Admins only.
+/// Gives an account a new password and ends every session it has, and its API tokens (what
+/// an admin does when an account may be in other hands). Admins only.
 pub async fn reset_password(
     state: &AppState,
     actor: &Me,
@@ -107,6 +108,7 @@ pub async fn reset_password(
     let mut tx = state.store.write().await?;
     let (agent, _) = account(&mut tx, agent_id).await?;
     tx.set_password_hash(agent_id, &hash).await?;
+    tx.delete_api_tokens_of(agent_id).await?;
     tx.audit(actor, "password_reset", &agent.name, &AuditDetail::Nothing)
         .await?;
     tx.commit(&state.hub).await?;
@@ -143,8 +145,9 @@ pub async fn change_own_password(
     Ok(version)
 }
 
-/// Disables an account (it keeps its history, cannot sign in, shows offline, and its open
-/// conversations go back to the queue) or enables it again. Admins only; never oneself.
+/// Disables an account (it keeps its history, cannot sign in, shows offline, its open
+/// conversations go back to the queue and its API tokens are revoked) or enables it again.
+/// Admins only; never oneself.
 pub async fn set_agent_enabled(
     state: &AppState,
     actor: &Me,
@@ -171,6 +174,7 @@ pub async fn set_agent_enabled(
         keeps_an_admin(tx.active_admin_count().await?, agent.role == Role::Admin)?;
         release_conversations(&mut tx, actor, agent_id).await?;
         tx.unassign_tickets_of(agent_id).await?;
+        tx.delete_api_tokens_of(agent_id).await?;
         went_offline(&mut tx, agent_id).await?;
     }
     tx.set_account_state(agent_id, after).await?;

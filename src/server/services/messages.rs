@@ -184,6 +184,14 @@ pub async fn post_agent_message(
     let dedup_key = format!("a{}:{client_id}", agent.id);
     let mut tx = state.store.write().await?;
     if let Some(existing) = tx.message_by_dedup_key(&dedup_key).await? {
+        // The same id for another message (an API caller reusing its own ids) is a mistake
+        // to say, not a retry to answer with the first message.
+        if existing.conversation_id != conversation_id || existing.note != note {
+            return Err(AppError::invalid(
+                "client_id",
+                "already used for another message",
+            ));
+        }
         // A retry: the first send may still wait in the open batch, and an acknowledgement
         // means committed, so this one waits for that batch too.
         tx.commit(&state.hub).await?;

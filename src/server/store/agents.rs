@@ -400,10 +400,7 @@ impl WriteTx {
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
-        sqlx::query("DELETE FROM api_tokens WHERE agent_id = $1")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
+        self.delete_api_tokens_of(id).await?;
         Ok(())
     }
 

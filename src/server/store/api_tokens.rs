@@ -109,6 +109,15 @@ impl WriteTx {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Revokes every token of an agent (a password reset, a disabled account).
+    pub async fn delete_api_tokens_of(&mut self, agent_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM api_tokens WHERE agent_id = $1")
+            .bind(agent_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Notes that a token was used now.
     pub async fn touch_api_token(&mut self, id: i64, at: i64) -> StoreResult<()> {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")

@@ -102,6 +102,25 @@ impl Store {
         rows.iter().map(message_from_row).collect()
     }
 
+    /// Up to `limit` messages of a conversation after the one with id `after`, oldest first.
+    pub async fn messages_after(
+        &self,
+        conversation_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "{message_columns} WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            message_columns = message_columns(self.backend)
+        ))
+        .bind(conversation_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
     /// Every message of a visitor's conversations, oldest first.
     pub async fn messages_of_visitor(&self, visitor_id: i64) -> StoreResult<Vec<Message>> {
         let rows = sqlx::query(&format!(
