@@ -324,6 +324,25 @@ pub async fn set_inbox_timers(
     services::set_inbox_timers(&state, &me, inbox_id, assignee_idle_secs, visitor_idle_secs).await
 }
 
+/// Sets how an inbox gives out waiting conversations (`off`, `round_robin`, `least_busy`) and
+/// the open conversations per agent. Admins only.
+#[server(endpoint = "set_inbox_auto_assign")]
+pub async fn set_inbox_auto_assign(
+    inbox_id: i64,
+    mode: String,
+    capacity: i64,
+) -> Result<Inbox, AppError> {
+    let (state, me) = agent().await?;
+    let mode = match mode.as_str() {
+        "off" | "" => None,
+        word => Some(
+            crate::auto_assign::AssignMode::parse(word)
+                .ok_or_else(|| AppError::invalid("mode", "off, round_robin or least_busy"))?,
+        ),
+    };
+    services::auto_assign::set(&state, &me, inbox_id, mode, capacity).await
+}
+
 /// Sets the query parameters an inbox keeps in the page addresses it records. Admins only.
 #[server(endpoint = "set_inbox_privacy")]
 pub async fn set_inbox_privacy(

@@ -13,9 +13,9 @@ pub mod wording;
 // The model, the wire protocol and the rules live in their own crate (`shared/`), which the
 // widget uses too; they keep their paths here.
 pub use switchboard_shared::{
-    api_tokens, blocking, calendar, csv, error, files, format, live, model, online_table, protocol,
-    reports, rules, search, snapshot, templates, tracking, transcript, units, widget_settings,
-    widget_text,
+    api_tokens, auto_assign, blocking, calendar, csv, error, files, format, live, model,
+    online_table, protocol, reports, rules, search, snapshot, templates, tracking, transcript,
+    units, widget_settings, widget_text,
 };
 
 #[cfg(feature = "ssr")]

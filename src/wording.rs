@@ -20,6 +20,12 @@ pub fn system_line(locale: Locale, line: &SystemLine) -> String {
         SystemLine::Unassigned { by } => {
             td_string!(locale, system_unassigned, by = by.clone()).to_string()
         }
+        SystemLine::AutoAssigned { to, mode } => match mode.as_str() {
+            "least_busy" => {
+                td_string!(locale, system_auto_assigned_least_busy, to = to.clone()).to_string()
+            }
+            _ => td_string!(locale, system_auto_assigned_round_robin, to = to.clone()).to_string(),
+        },
         SystemLine::AutoUnassigned { agent, after_secs } => {
             let duration = duration_text(locale, *after_secs);
             td_string!(

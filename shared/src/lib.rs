@@ -3,6 +3,7 @@
 //! database: the widget's small bundle is built from this crate and little else.
 
 pub mod api_tokens;
+pub mod auto_assign;
 pub mod blocking;
 pub mod calendar;
 pub mod csv;

@@ -262,6 +262,9 @@ pub struct Inbox {
     /// What the widget asks and shows (pre-chat form, departments).
     #[serde(default)]
     pub widget: crate::widget_settings::WidgetSettings,
+    /// Whether waiting conversations are given to online members automatically, and how.
+    #[serde(default)]
+    pub auto_assign: crate::auto_assign::AutoAssign,
 }
 
 /// An agent account as the admin page lists it.
@@ -325,6 +328,13 @@ pub enum SystemLine {
         /// Who cleared it.
         by: String,
     },
+    /// The inbox gave the waiting conversation to an online member on its own.
+    AutoAssigned {
+        /// Who got it.
+        to: String,
+        /// How they were picked: `round_robin` or `least_busy`.
+        mode: String,
+    },
     /// The timer took the conversation back from an assignee who left the visitor waiting.
     AutoUnassigned {
         /// The assignee who did not answer.
@@ -383,6 +393,7 @@ impl SystemLine {
         !matches!(
             self,
             SystemLine::Unassigned { .. }
+                | SystemLine::AutoAssigned { .. }
                 | SystemLine::AutoUnassigned { .. }
                 | SystemLine::PageViewed { .. }
                 | SystemLine::Moved { .. }

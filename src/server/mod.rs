@@ -2,6 +2,7 @@
 //! the HTTP router. Gated once, here (`#[cfg(feature = "ssr")] pub mod server;` in lib.rs).
 
 pub mod auth;
+pub mod auto_assigner;
 pub mod business_hours;
 pub mod client_info;
 pub mod cluster;
@@ -161,6 +162,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         }),
         sign_in_guard: Arc::new(sign_in_guard::SignInGuard::default()),
         api_limits: Arc::new(rest::limits::ApiLimits::new(config.api_requests_per_minute)),
+        auto_assign: Arc::new(auto_assigner::AutoAssigner::default()),
         visitor_limits: Arc::new(visitor_limits::VisitorLimits::new(
             config.new_visitors_per_minute,
             config.sockets_per_address,
@@ -222,6 +224,8 @@ pub struct Running {
     pub online: tokio::task::JoinHandle<()>,
     /// The outbox worker (emails, webhooks).
     pub outbox: tokio::task::JoinHandle<()>,
+    /// Automatic assignment.
+    pub assigner: tokio::task::JoinHandle<()>,
     /// In a cluster, the tasks that keep this node in it.
     pub cluster: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -273,10 +277,14 @@ impl Running {
             timers,
             online,
             outbox,
+            assigner,
             cluster,
             ..
         } = self;
-        for work in [timers, online, outbox].into_iter().chain(cluster) {
+        for work in [timers, online, outbox, assigner]
+            .into_iter()
+            .chain(cluster)
+        {
             work.abort();
             let _ = work.await;
         }
@@ -305,6 +313,7 @@ pub async fn serve(
     let timers = timers::start(state.clone());
     let online = services::tracking::start_ticker(state.clone());
     let outbox = outbox::start(state.clone());
+    let assigner = auto_assigner::start(state.clone());
     let cluster = cluster::join(&state).await?;
     let stop = state.shutdown.clone();
     let shutdown = async move {
@@ -329,6 +338,7 @@ pub async fn serve(
         timers,
         online,
         outbox,
+        assigner,
         cluster,
     })
 }

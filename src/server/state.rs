@@ -61,6 +61,8 @@ pub struct Shared {
     pub sign_in_guard: Arc<crate::server::sign_in_guard::SignInGuard>,
     /// New visitors, sockets and frames per address and socket.
     pub visitor_limits: Arc<crate::server::visitor_limits::VisitorLimits>,
+    /// The inboxes whose waiting conversations to give out soon.
+    pub auto_assign: Arc<crate::server::auto_assigner::AutoAssigner>,
     /// Requests per API token per minute.
     pub api_limits: Arc<crate::server::rest::limits::ApiLimits>,
     /// The stop signal the sockets watch, and the sockets a graceful stop waits for.

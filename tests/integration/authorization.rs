@@ -548,6 +548,14 @@ fn server_function(
                 ("visitor_idle_secs", s("0")),
             ],
         ),
+        "set_inbox_auto_assign" => (
+            Rule::Admins,
+            vec![
+                ("inbox_id", inbox.clone()),
+                ("mode", s("off")),
+                ("capacity", s("3")),
+            ],
+        ),
         "set_inbox_privacy" => (Rule::Admins, vec![("inbox_id", inbox.clone())]),
         "set_inbox_ticket_types" => (Rule::Admins, vec![("inbox_id", inbox.clone())]),
         "set_widget_settings" => (

@@ -7,6 +7,7 @@ mod common;
 mod after_chat;
 mod api;
 mod authorization;
+mod auto_assign;
 mod cluster;
 mod conversation_tools;
 mod faults;

@@ -190,17 +190,6 @@ pub async fn assign(
         target.as_ref(),
     )?;
     let assignee = target.map(|t| t.agent);
-    tx.set_assignee(conversation_id, assignee.as_ref().map(|a| a.id))
-        .await?;
-    post_event(
-        &mut tx,
-        &conversation,
-        Event::ConversationAssigned {
-            conversation_id,
-            assignee: assignee.clone(),
-        },
-    )
-    .await?;
     let line = match &assignee {
         Some(to) => SystemLine::Assigned {
             by: actor.name.clone(),
@@ -210,17 +199,41 @@ pub async fn assign(
             by: actor.name.clone(),
         },
     };
-    system_line(&mut tx, &conversation, line).await?;
-    if let Some(assignee) = &assignee {
-        start_assignee_clock(&mut tx, &conversation).await?;
-        assignee_has_read(&mut tx, &conversation, assignee.id).await?;
+    hand_over(&mut tx, &conversation, assignee.as_ref(), line).await?;
+    let updated = conversation_in(&mut tx, conversation_id).await?;
+    tx.commit(&state.hub).await?;
+    Ok(updated)
+}
+
+/// Gives a conversation to `assignee` (or nobody) inside a write, with the line saying so:
+/// the event colleagues see, the assignee's answer clock, their unread count.
+pub async fn hand_over(
+    tx: &mut WriteTx,
+    conversation: &ConversationSummary,
+    assignee: Option<&AgentRef>,
+    line: SystemLine,
+) -> Result<(), AppError> {
+    let conversation_id = conversation.id;
+    tx.set_assignee(conversation_id, assignee.map(|a| a.id))
+        .await?;
+    post_event(
+        tx,
+        conversation,
+        Event::ConversationAssigned {
+            conversation_id,
+            assignee: assignee.cloned(),
+        },
+    )
+    .await?;
+    system_line(tx, conversation, line).await?;
+    if let Some(assignee) = assignee {
+        start_assignee_clock(tx, conversation).await?;
+        assignee_has_read(tx, conversation, assignee.id).await?;
     } else {
         tx.cancel_timer(TimerKind::AssigneeIdle, conversation_id)
             .await?;
     }
-    let updated = conversation_in(&mut tx, conversation_id).await?;
-    tx.commit(&state.hub).await?;
-    Ok(updated)
+    Ok(())
 }
 
 /// Records that the agent has read a conversation up to a message (their unread count for it

@@ -8,6 +8,7 @@
 //! (`services::tickets::list`, `services::blocking::unblock`).
 
 pub mod api_tokens;
+pub mod auto_assign;
 pub mod blocking;
 pub mod chat_details;
 pub mod contacts;

@@ -8,7 +8,8 @@ use crate::model::{Inbox, InboxContents};
 use super::*;
 
 pub(super) const INBOX_COLUMNS: &str = "SELECT i.id, i.name, i.key, i.assignee_idle_secs, i.visitor_idle_secs, \
-     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled, i.ticket_types, i.widget_settings FROM inboxes i";
+     i.max_file_bytes, i.allowed_file_types, i.typing_preview, i.kept_query_params, i.disabled, i.ticket_types, i.widget_settings, \
+     i.auto_assign, i.agent_capacity FROM inboxes i";
 
 pub(super) fn inbox_from_row(row: &AnyRow) -> StoreResult<Inbox> {
     Ok(Inbox {
@@ -28,10 +29,37 @@ pub(super) fn inbox_from_row(row: &AnyRow) -> StoreResult<Inbox> {
         // A document this version cannot read (written by a newer one) counts as defaults.
         widget: serde_json::from_str(row.col::<String, _>("widget_settings")?.as_str())
             .unwrap_or_default(),
+        auto_assign: crate::auto_assign::AutoAssign {
+            mode: row
+                .col::<Option<String>, _>("auto_assign")?
+                .as_deref()
+                .and_then(crate::auto_assign::AssignMode::parse),
+            capacity: row.col("agent_capacity")?,
+        },
     })
 }
 
 impl Store {
+    /// Whether a conversation of the inbox waits for an agent.
+    pub async fn has_waiting(&self, inbox_id: i64) -> StoreResult<bool> {
+        let waiting: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE inbox_id = $1 AND status = 'unassigned' LIMIT 1",
+        )
+        .bind(inbox_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(waiting.is_some())
+    }
+
+    /// The inboxes that assign automatically.
+    pub async fn auto_assign_inboxes(&self) -> StoreResult<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM inboxes WHERE auto_assign IS NOT NULL ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// Every inbox, by name.
     pub async fn inboxes(&self) -> StoreResult<Vec<Inbox>> {
         let rows = sqlx::query(&format!("{INBOX_COLUMNS} ORDER BY lower(i.name), i.id"))
@@ -198,6 +226,74 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Sets how an inbox assigns automatically.
+    pub async fn set_inbox_auto_assign(
+        &mut self,
+        inbox_id: i64,
+        auto_assign: crate::auto_assign::AutoAssign,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE inboxes SET auto_assign = $1, agent_capacity = $2 WHERE id = $3")
+            .bind(auto_assign.mode.map(|m| m.as_str()))
+            .bind(auto_assign.capacity)
+            .bind(inbox_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The oldest conversation of an inbox waiting for an agent, if any.
+    pub async fn oldest_waiting(&mut self, inbox_id: i64) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE inbox_id = $1 AND status = 'unassigned' \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(inbox_id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// The inbox's active members shown online, with their open (assigned) conversations in
+    /// every inbox; and who the inbox gave its last conversation to.
+    pub async fn assignment_candidates(
+        &mut self,
+        inbox_id: i64,
+    ) -> StoreResult<(Vec<crate::auto_assign::Candidate>, Option<i64>)> {
+        let rows = sqlx::query(
+            "SELECT a.id, (SELECT COUNT(*) FROM conversations c \
+             WHERE c.assignee_id = a.id AND c.status = 'assigned') AS open \
+             FROM agents a JOIN inbox_agents m ON m.agent_id = a.id \
+             WHERE m.inbox_id = $1 AND a.state = 'active' AND a.presence = 'online'",
+        )
+        .bind(inbox_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let candidates = rows
+            .iter()
+            .map(|row| {
+                Ok(crate::auto_assign::Candidate {
+                    agent_id: row.col("id")?,
+                    open: row.col("open")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT auto_assign_last FROM inboxes WHERE id = $1")
+                .bind(inbox_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok((candidates, last))
+    }
+
+    /// Notes who the inbox gave its last conversation to (the next turn starts after them).
+    pub async fn set_auto_assign_last(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE inboxes SET auto_assign_last = $1 WHERE id = $2")
+            .bind(agent_id)
+            .bind(inbox_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Sets an inbox's timer durations (seconds, validated by the caller).
     pub async fn set_inbox_timers(
         &mut self,
@@ -251,7 +347,8 @@ impl WriteTx {
         let row = sqlx::query(
             "INSERT INTO inboxes (name, key, is_demo, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id, name, key, assignee_idle_secs, visitor_idle_secs, max_file_bytes, \
-             allowed_file_types, typing_preview, kept_query_params, disabled, ticket_types, widget_settings",
+             allowed_file_types, typing_preview, kept_query_params, disabled, ticket_types, widget_settings, \
+             auto_assign, agent_capacity",
         )
         .bind(name)
         .bind(key)

@@ -1,6 +1,6 @@
 //! The administration's inboxes: the list (with a form creating one) and each inbox's own
 //! page: its name and whether visitors can chat, the snippet to paste into a website, what
-//! chats accept, timers, the ticket webhook, and deleting it (after typing its name).
+//! chats accept, timers, automatic assignment, the ticket webhook, and deleting it (after typing its name).
 
 use leptos::prelude::*;
 
@@ -91,6 +91,7 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
             <pre><code>{snippet}</code></pre>
             <ChatSettingsForm inbox=inbox.clone() />
             <TimerForm inbox=inbox.clone() />
+            <crate::ui::admin::auto_assign::AutoAssignForm inbox=inbox.clone() />
             <PrivacyForm inbox=inbox.clone() />
             <PreChatForm inbox=inbox.clone() inboxes=overview.inboxes.clone() saved=widget />
             <HoursForm inbox=inbox.clone() saved=widget />

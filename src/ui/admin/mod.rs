@@ -5,6 +5,7 @@
 
 mod agents;
 mod audit;
+pub mod auto_assign;
 mod blocking;
 mod hours;
 mod inboxes;

@@ -1,0 +1,95 @@
+//! Automatic assignment: an admin sets how an inbox gives out waiting conversations, and
+//! [`settle`] gives each waiting one, oldest first, to an online member with room, until none
+//! waits or nobody has room. Each assignment is one write that reads the waiting conversation
+//! and the members' open counts itself, and writes take turns (across nodes too), so no
+//! conversation goes twice and nobody goes past their capacity.
+
+use crate::auto_assign::{AssignMode, AutoAssign, pick, valid_capacity};
+use crate::error::AppError;
+use crate::model::{AgentRef, ConversationStatus, Inbox, Me, SystemLine};
+use crate::server::services::{self, conversations::hand_over, team::require_admin};
+use crate::server::state::AppState;
+
+/// Sets how an inbox assigns automatically (`None`: off) and the capacity per agent. Admins
+/// only. Conversations already waiting are given out at once.
+pub async fn set(
+    state: &AppState,
+    actor: &Me,
+    inbox_id: i64,
+    mode: Option<AssignMode>,
+    capacity: i64,
+) -> Result<Inbox, AppError> {
+    require_admin(actor)?;
+    let capacity = valid_capacity(capacity)?;
+    let mut tx = state.store.write().await?;
+    tx.set_inbox_auto_assign(inbox_id, AutoAssign { mode, capacity })
+        .await?;
+    let inbox = services::team::commit_inbox(state, tx, inbox_id).await?;
+    state.auto_assign.poke(inbox_id);
+    Ok(inbox)
+}
+
+/// Gives out an inbox's waiting conversations while someone has room; how many it gave.
+pub async fn settle(state: &AppState, inbox_id: i64) -> Result<usize, AppError> {
+    // Read first, outside the writer: most calls find nothing to do.
+    let assigns = state
+        .store
+        .inbox(inbox_id)
+        .await?
+        .is_some_and(|inbox| inbox.auto_assign.mode.is_some() && !inbox.disabled);
+    if !assigns || !state.store.has_waiting(inbox_id).await? {
+        return Ok(0);
+    }
+    let mut given = 0;
+    loop {
+        let mut tx = state.store.write().await?;
+        let Some(inbox) = tx.inbox(inbox_id).await? else {
+            tx.commit(&state.hub).await?;
+            return Ok(given);
+        };
+        let Some(mode) = inbox.auto_assign.mode.filter(|_| !inbox.disabled) else {
+            tx.commit(&state.hub).await?;
+            return Ok(given);
+        };
+        let Some(waiting) = tx.oldest_waiting(inbox_id).await? else {
+            tx.commit(&state.hub).await?;
+            return Ok(given);
+        };
+        let (candidates, last) = tx.assignment_candidates(inbox_id).await?;
+        let Some(agent_id) = pick(mode, &candidates, inbox.auto_assign.capacity, last) else {
+            tx.commit(&state.hub).await?;
+            return Ok(given);
+        };
+        let conversation = services::conversation_in(&mut tx, waiting).await?;
+        let agent = tx
+            .agent(agent_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("agent"))?;
+        let to = AgentRef {
+            id: agent.id,
+            name: agent.name,
+        };
+        if conversation.status != ConversationStatus::Unassigned {
+            tx.commit(&state.hub).await?;
+            continue;
+        }
+        let line = SystemLine::AutoAssigned {
+            to: to.name.clone(),
+            mode: mode.as_str().to_owned(),
+        };
+        hand_over(&mut tx, &conversation, Some(&to), line).await?;
+        tx.set_auto_assign_last(inbox_id, agent_id).await?;
+        tx.commit(&state.hub).await?;
+        given += 1;
+    }
+}
+
+/// Gives out what waits in every inbox that assigns automatically (the periodic sweep: an
+/// agent who came online on another node, a conversation closed there).
+pub async fn settle_all(state: &AppState) -> Result<usize, AppError> {
+    let mut given = 0;
+    for inbox_id in state.store.auto_assign_inboxes().await? {
+        given += settle(state, inbox_id).await?;
+    }
+    Ok(given)
+}
