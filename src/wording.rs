@@ -5,6 +5,17 @@
 use crate::i18n::*;
 use crate::model::SystemLine;
 
+/// What a system line says to the visitor (a transcript): how the team shares its work stays
+/// the team's, so an automatic assignment reads as the agent joining.
+pub fn visitor_system_line(locale: Locale, line: &SystemLine) -> String {
+    match line {
+        SystemLine::AutoAssigned { to, .. } => {
+            td_string!(locale, system_accepted, agent = to.clone()).to_string()
+        }
+        other => system_line(locale, other),
+    }
+}
+
 /// What a system line says in one language (the workspace's timeline, mailed transcripts).
 pub fn system_line(locale: Locale, line: &SystemLine) -> String {
     match line {

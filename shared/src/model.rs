@@ -328,7 +328,8 @@ pub enum SystemLine {
         /// Who cleared it.
         by: String,
     },
-    /// The inbox gave the waiting conversation to an online member on its own.
+    /// The inbox gave the waiting conversation to an online member on its own. The visitor
+    /// reads it as the agent joining; the team reads who got it and why.
     AutoAssigned {
         /// Who got it.
         to: String,
@@ -393,7 +394,6 @@ impl SystemLine {
         !matches!(
             self,
             SystemLine::Unassigned { .. }
-                | SystemLine::AutoAssigned { .. }
                 | SystemLine::AutoUnassigned { .. }
                 | SystemLine::PageViewed { .. }
                 | SystemLine::Moved { .. }

@@ -90,9 +90,11 @@ async fn conversations_go_in_turn_up_to_each_capacity_and_wait_until_someone_fre
         switchboard::wording::system_line(switchboard::i18n::Locale::en, &line),
         format!("Assigned automatically to {first_to}: their turn (round robin)")
     );
-    assert!(
-        !line.for_visitor(),
-        "how the team shares work stays internal"
+    // The visitor reads it as the agent joining.
+    assert!(line.for_visitor());
+    assert_eq!(
+        switchboard::wording::visitor_system_line(switchboard::i18n::Locale::en, &line),
+        format!("{first_to} joined the chat")
     );
 
     // Both are full: the third waits, and someone may still take it by hand.

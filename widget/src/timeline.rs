@@ -243,7 +243,9 @@ fn system_text(line: &SystemLine, text: &WidgetText) -> String {
         }
     };
     match line {
-        SystemLine::Accepted { agent } => fill(&template("accepted"), &[("agent", agent)]),
+        SystemLine::Accepted { agent } | SystemLine::AutoAssigned { to: agent, .. } => {
+            fill(&template("accepted"), &[("agent", agent)])
+        }
         SystemLine::ClosedByAgent { agent } => fill(&template("closed"), &[("agent", agent)]),
         SystemLine::Assigned { by, to } => fill(&template("assigned"), &[("by", by), ("to", to)]),
         SystemLine::Unassigned { by } => fill(&template("unassigned"), &[("by", by)]),

@@ -12,7 +12,7 @@ use crate::server::outbox::Item;
 use crate::server::services;
 use crate::server::state::AppState;
 use crate::server::store::WriteTx;
-use crate::wording::system_line;
+use crate::wording::visitor_system_line;
 
 /// The widget's language for a stored locale tag (English when unknown).
 pub fn locale_of(tag: Option<&str>) -> Locale {
@@ -45,7 +45,11 @@ pub fn render(
             _ => you.clone(),
         },
         utc_text,
-        |m| m.system.as_ref().map(|line| system_line(locale, line)),
+        |m| {
+            m.system
+                .as_ref()
+                .map(|line| visitor_system_line(locale, line))
+        },
     );
     let subject = td_string!(
         locale,
