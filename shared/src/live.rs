@@ -450,6 +450,9 @@ pub enum AlertKind {
     NewConversation,
     /// The visitor of a conversation this agent has wrote again.
     NewMessage,
+    /// A conversation was given to this agent (by the inbox's automatic assignment, or by a
+    /// colleague).
+    AssignedToYou,
 }
 
 /// A sound and a desktop notification to give.
@@ -473,6 +476,9 @@ impl WorkspaceData {
         let Event::MessagePosted { message } = event else {
             return None;
         };
+        if let Some(line) = &message.system {
+            return self.assigned_to_me(message.conversation_id, line);
+        }
         if message.author != Author::Visitor {
             return None;
         }
@@ -496,6 +502,32 @@ impl WorkspaceData {
             return None;
         }
         Some(alert)
+    }
+
+    /// The line saying a conversation was given to this agent by someone else (or by the
+    /// inbox), once it is theirs: an alert, since they did not take it themselves.
+    fn assigned_to_me(
+        &self,
+        conversation_id: i64,
+        line: &crate::model::SystemLine,
+    ) -> Option<Alert> {
+        let my_name = self.team.get(&self.agent_id).map(|c| c.name.as_str());
+        let by_someone_else = match line {
+            crate::model::SystemLine::AutoAssigned { .. } => true,
+            crate::model::SystemLine::Assigned { by, .. } => Some(by.as_str()) != my_name,
+            _ => false,
+        };
+        let conversation = self.conversations.get(&conversation_id)?;
+        let mine = conversation
+            .assignee
+            .as_ref()
+            .is_some_and(|a| a.id == self.agent_id);
+        (by_someone_else && mine).then(|| Alert {
+            kind: AlertKind::AssignedToYou,
+            conversation_id,
+            visitor_label: conversation.visitor_label.clone(),
+            preview: conversation.preview.clone(),
+        })
     }
 }
 
@@ -1057,6 +1089,29 @@ mod tests {
         let waiting = posted(message(15, 3, "f"));
         data.apply(10, &waiting);
         assert_eq!(data.alert_for(&waiting), None);
+        // Given to me by the inbox: an alert, even away; given to a colleague: none.
+        data.apply(11, &assigned_to(3, 7));
+        let mut line = message(16, 3, "");
+        line.author = Author::System;
+        line.system = Some(crate::model::SystemLine::AutoAssigned {
+            to: "Ana".into(),
+            mode: "round_robin".into(),
+        });
+        let line = posted(line);
+        data.apply(12, &line);
+        assert_eq!(
+            data.alert_for(&line).map(|a| (a.kind, a.conversation_id)),
+            Some((AlertKind::AssignedToYou, 3))
+        );
+        let mut mine = message(17, 2, "");
+        mine.author = Author::System;
+        mine.system = Some(crate::model::SystemLine::Assigned {
+            by: "Ana".into(),
+            to: "Ben".into(),
+        });
+        let mine = posted(mine);
+        data.apply(13, &mine);
+        assert_eq!(data.alert_for(&mine), None, "not mine, and my own doing");
     }
 
     #[test]

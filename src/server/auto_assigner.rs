@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 
-use crate::error::AppError;
 use crate::model::Presence;
 use crate::protocol::Event;
 use crate::server::hub::StoredEvent;
@@ -92,19 +91,11 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
             let settled = if everything {
                 services::auto_assign::settle_all(&state).await
             } else {
-                settle_each(&state, inboxes).await
+                services::auto_assign::settle_each(&state, inboxes).await
             };
             if let Err(e) = settled {
                 tracing::warn!("automatic assignment: {e}");
             }
         }
     })
-}
-
-async fn settle_each(state: &AppState, inboxes: BTreeSet<i64>) -> Result<usize, AppError> {
-    let mut given = 0;
-    for inbox_id in inboxes {
-        given += services::auto_assign::settle(state, inbox_id).await?;
-    }
-    Ok(given)
 }

@@ -107,6 +107,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "priority" => t_string!(i18n, field_priority),
         "kind" => t_string!(i18n, field_ticket_type),
         "capacity" => t_string!(i18n, auto_assign_capacity),
+        "mode" => t_string!(i18n, auto_assign_mode),
         "ticket_types" => t_string!(i18n, ticket_types_heading),
         _ => t_string!(i18n, field_inbox_name),
     }

@@ -1010,6 +1010,12 @@ mod realtime {
                 visitor = alert.visitor_label.clone()
             )
             .to_string(),
+            AlertKind::AssignedToYou => t_string!(
+                i18n,
+                notify_assigned_to_you,
+                visitor = alert.visitor_label.clone()
+            )
+            .to_string(),
         };
         let id = alert.conversation_id;
         crate::ui::toasts::show(

@@ -7,6 +7,9 @@ use switchboard::model::{ConversationStatus, ConversationSummary};
 
 use crate::common::{Agent, TestServer, acked, eventually, send};
 
+/// Longer than the chores node's sweep (2 s): what still waits then was not given out.
+const AFTER_A_SWEEP: std::time::Duration = std::time::Duration::from_millis(2_500);
+
 /// A visitor of the team's inbox writes: the new conversation.
 async fn waiting(server: &TestServer, inbox: &switchboard::model::Inbox, text: &str) -> i64 {
     let token = server.visitor_token(inbox).await;
@@ -51,7 +54,7 @@ async fn conversations_go_in_turn_up_to_each_capacity_and_wait_until_someone_fre
 
     // Off by default: the first conversation waits for someone to accept it.
     let first = waiting(&server, &team.inbox, "First").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(AFTER_A_SWEEP).await;
     assert_eq!(
         ana.detail(first).await.summary.status,
         ConversationStatus::Unassigned
@@ -99,7 +102,7 @@ async fn conversations_go_in_turn_up_to_each_capacity_and_wait_until_someone_fre
 
     // Both are full: the third waits, and someone may still take it by hand.
     let third = waiting(&server, &team.inbox, "Third").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    tokio::time::sleep(AFTER_A_SWEEP).await;
     assert_eq!(
         ana.detail(third).await.summary.status,
         ConversationStatus::Unassigned
@@ -127,7 +130,7 @@ async fn conversations_go_in_turn_up_to_each_capacity_and_wait_until_someone_fre
         .await
         .expect("online");
     let fifth = waiting(&server, &team.inbox, "Fifth").await;
-    // Ana holds three (third, fourth, and by now the rest of hers), Ben one: Ben.
+    // Ana holds two (third and fourth), Ben one (second): Ben.
     assert_eq!(assignee_of(&ana, fifth).await, "Ben");
     let line = ana
         .detail(fifth)
@@ -144,7 +147,54 @@ async fn conversations_go_in_turn_up_to_each_capacity_and_wait_until_someone_fre
     // Turned off, conversations wait again.
     set(&root, team.inbox.id, "off", "5").await.expect("off");
     let sixth = waiting(&server, &team.inbox, "Sixth").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    tokio::time::sleep(AFTER_A_SWEEP).await;
     let summary: ConversationSummary = ana.detail(sixth).await.summary;
     assert_eq!(summary.status, ConversationStatus::Unassigned);
+}
+
+#[tokio::test]
+async fn who_let_a_conversation_go_and_who_closed_their_tab_are_not_given_it() {
+    let server = TestServer::start().await;
+    let team = server.team().await;
+    let root = server.sign_in("root@example.com").await;
+    let ana = server.sign_in(&team.ana.email).await;
+    let ben = server.sign_in(&team.ben.email).await;
+    let mut ana_tab = ana.socket(None).await;
+    ana_tab.until_ready().await;
+    set(&root, team.inbox.id, "least_busy", "3")
+        .await
+        .expect("saved");
+
+    // Ana, alone online, gets it; she lets it go; it waits rather than come back to her.
+    let first = waiting(&server, &team.inbox, "First").await;
+    assert_eq!(assignee_of(&ana, first).await, "Ana");
+    let _: ConversationSummary = ana
+        .call("assign_conversation", &[("id", &first.to_string())])
+        .await
+        .expect("let go");
+    tokio::time::sleep(AFTER_A_SWEEP).await;
+    assert_eq!(
+        ana.detail(first).await.summary.status,
+        ConversationStatus::Unassigned
+    );
+    // Ben comes online: it goes to him.
+    let mut ben_tab = ben.socket(None).await;
+    ben_tab.until_ready().await;
+    assert_eq!(assignee_of(&ana, first).await, "Ben");
+
+    // Ben closes his tab: while he is on his way offline he gets nothing more, though he
+    // holds fewer than Ana would after this.
+    drop(ben_tab);
+    eventually("Ben's tab is gone", || async {
+        let state = &server.running.state;
+        let queue = state
+            .store
+            .assignment_queue(team.inbox.id)
+            .await
+            .expect("queue");
+        (!queue.candidates.iter().any(|c| c.agent_id == team.ben.id)).then_some(())
+    })
+    .await;
+    let second = waiting(&server, &team.inbox, "Second").await;
+    assert_eq!(assignee_of(&ana, second).await, "Ana");
 }

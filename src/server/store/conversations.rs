@@ -287,12 +287,17 @@ impl WriteTx {
         } else {
             ConversationStatus::Unassigned
         };
-        sqlx::query("UPDATE conversations SET assignee_id = $1, status = $2 WHERE id = $3 AND status <> 'closed'")
-            .bind(assignee)
-            .bind(status.as_str())
-            .bind(conversation_id)
-            .execute(&mut *self.tx)
-            .await?;
+        // Who lets it go is remembered: automatic assignment gives it to someone else.
+        sqlx::query(
+            "UPDATE conversations SET assignee_id = $1, status = $2, \
+             released_by = CASE WHEN $1 IS NULL THEN assignee_id ELSE released_by END \
+             WHERE id = $3 AND status <> 'closed'",
+        )
+        .bind(assignee)
+        .bind(status.as_str())
+        .bind(conversation_id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

@@ -40,26 +40,6 @@ pub(super) fn inbox_from_row(row: &AnyRow) -> StoreResult<Inbox> {
 }
 
 impl Store {
-    /// Whether a conversation of the inbox waits for an agent.
-    pub async fn has_waiting(&self, inbox_id: i64) -> StoreResult<bool> {
-        let waiting: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM conversations WHERE inbox_id = $1 AND status = 'unassigned' LIMIT 1",
-        )
-        .bind(inbox_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(waiting.is_some())
-    }
-
-    /// The inboxes that assign automatically.
-    pub async fn auto_assign_inboxes(&self) -> StoreResult<Vec<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM inboxes WHERE auto_assign IS NOT NULL ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-
     /// Every inbox, by name.
     pub async fn inboxes(&self) -> StoreResult<Vec<Inbox>> {
         let rows = sqlx::query(&format!("{INBOX_COLUMNS} ORDER BY lower(i.name), i.id"))
@@ -235,59 +215,6 @@ impl WriteTx {
         sqlx::query("UPDATE inboxes SET auto_assign = $1, agent_capacity = $2 WHERE id = $3")
             .bind(auto_assign.mode.map(|m| m.as_str()))
             .bind(auto_assign.capacity)
-            .bind(inbox_id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    /// The oldest conversation of an inbox waiting for an agent, if any.
-    pub async fn oldest_waiting(&mut self, inbox_id: i64) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM conversations WHERE inbox_id = $1 AND status = 'unassigned' \
-             ORDER BY id LIMIT 1",
-        )
-        .bind(inbox_id)
-        .fetch_optional(&mut *self.tx)
-        .await?)
-    }
-
-    /// The inbox's active members shown online, with their open (assigned) conversations in
-    /// every inbox; and who the inbox gave its last conversation to.
-    pub async fn assignment_candidates(
-        &mut self,
-        inbox_id: i64,
-    ) -> StoreResult<(Vec<crate::auto_assign::Candidate>, Option<i64>)> {
-        let rows = sqlx::query(
-            "SELECT a.id, (SELECT COUNT(*) FROM conversations c \
-             WHERE c.assignee_id = a.id AND c.status = 'assigned') AS open \
-             FROM agents a JOIN inbox_agents m ON m.agent_id = a.id \
-             WHERE m.inbox_id = $1 AND a.state = 'active' AND a.presence = 'online'",
-        )
-        .bind(inbox_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let candidates = rows
-            .iter()
-            .map(|row| {
-                Ok(crate::auto_assign::Candidate {
-                    agent_id: row.col("id")?,
-                    open: row.col("open")?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT auto_assign_last FROM inboxes WHERE id = $1")
-                .bind(inbox_id)
-                .fetch_one(&mut *self.tx)
-                .await?;
-        Ok((candidates, last))
-    }
-
-    /// Notes who the inbox gave its last conversation to (the next turn starts after them).
-    pub async fn set_auto_assign_last(&mut self, inbox_id: i64, agent_id: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE inboxes SET auto_assign_last = $1 WHERE id = $2")
-            .bind(agent_id)
             .bind(inbox_id)
             .execute(&mut *self.tx)
             .await?;
