@@ -468,6 +468,50 @@ async fn every_operation_works_refuses_what_it_should_and_answers_as_documented(
     let body: Value = unknown.json().await.expect("json, not a page");
     assert_eq!(body["error"], "not_found");
 
+    // A chat started with a visitor on the site; one who is not there cannot be written to.
+    let (mut tab, browsing) = crate::common::tracker(&server, &team.inbox, None).await;
+    crate::common::view_page(&mut tab, "/shoes", "Shoes").await;
+    let on_site = switchboard::server::services::visitor_by_token(&server.running.state, &browsing)
+        .await
+        .expect("visitor")
+        .id;
+    crate::common::eventually("the visitor is on the site", || async {
+        server
+            .running
+            .state
+            .online
+            .is_on_site(on_site)
+            .then_some(())
+    })
+    .await;
+    let (status, started) = api
+        .post(
+            &write,
+            "/conversations",
+            "/conversations",
+            json!({ "visitor_id": on_site, "body": "Hi! Can I help you find a size?" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(started["conversation"]["assignee"]["name"], "Ana");
+    assert_eq!(
+        started["message"]["body"],
+        "Hi! Can I help you find a size?"
+    );
+    let (status, body) = api
+        .post(
+            &write,
+            "/conversations",
+            "/conversations",
+            json!({ "visitor_id": closed["visitor"]["id"], "body": "Hello?" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("visitor_not_online")),
+        "{body}"
+    );
+
     // Tickets: one made from the closed conversation, changed, commented.
     let (status, ticket) = api
         .post(

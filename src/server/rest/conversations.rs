@@ -135,6 +135,66 @@ pub async fn get(
     Ok(Json(summary.into()))
 }
 
+/// A chat to start with a visitor on the site.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConversation {
+    /// The visitor, who must be on one of the inbox's pages now.
+    pub visitor_id: i64,
+    /// The first message, from the caller.
+    pub body: String,
+    /// Your own id for the message (sending again with it does not write twice).
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+/// A chat just started: the conversation and its first message.
+#[derive(Debug, serde::Serialize, Deserialize, ToSchema)]
+pub struct Started {
+    /// The conversation, the caller's.
+    pub conversation: ApiConversation,
+    /// The first message.
+    pub message: crate::server::rest::schema::ApiMessage,
+}
+
+/// Starts a chat with a visitor on the site, as the caller (who must be online), with a first
+/// message; when the visitor already has an open conversation, the message goes there (and
+/// the caller takes it if nobody had).
+#[utoipa::path(
+    post,
+    path = "/conversations",
+    tag = "conversations",
+    request_body = NewConversation,
+    responses(
+        (status = 201, description = "The conversation and its first message", body = Started),
+        (status = 400, description = "Empty or too long, or not a valid body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "A read-only token", body = ErrorBody),
+        (status = 404, description = "No such visitor the caller may see", body = ErrorBody),
+        (status = 409, description = "The visitor is not on the site, or the caller is not online", body = ErrorBody),
+        (status = 429, description = "Over the token's limit", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(new): Body<NewConversation>,
+) -> Result<(axum::http::StatusCode, Json<Started>), ApiError> {
+    let generated = format!("api-{}", crate::server::auth::random_token(12));
+    let client_id = new.client_id.as_deref().unwrap_or(&generated);
+    let (conversation_id, message) =
+        services::start_proactive_chat(&state, &caller.agent, new.visitor_id, client_id, &new.body)
+            .await?;
+    let summary = services::conversation_for_agent(&state, &caller.agent, conversation_id).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(Started {
+            conversation: summary.into(),
+            message: message.into(),
+        }),
+    ))
+}
+
 /// Whom to give a conversation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -78,7 +78,7 @@ impl utoipa::Modify for BearerToken {
 /// The API's routes and its document, both from the handlers.
 fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::<AppState>::new()
-        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::list, conversations::create))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::assign))
         .routes(routes!(conversations::close))
