@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage } from "./helpers";
+import { agentPage, workspaceLive } from "./helpers";
 
 test.afterEach(async ({ browser }) => {
   await Promise.all(browser.contexts().map((context) => context.close()));
@@ -29,7 +29,10 @@ test("an agent makes an API token in My settings, uses it once shown, and revoke
   const answer = await request.get("/api/v1/inboxes", { headers: { Authorization: `Bearer ${secret}` } });
   expect(answer.status()).toBe(200);
   expect(await answer.json()).toEqual([expect.objectContaining({ name: "Demo website" })]);
-  await agent.reload();
+  // Back to My settings through the live page's links (a reloaded page may still be hydrating).
+  await agent.getByRole("link", { name: /^Workspace/ }).click();
+  await workspaceLive(agent);
+  await agent.getByRole("link", { name: "My settings" }).click();
   await expect(agent.getByRole("region", { name: "API tokens" }).getByRole("list", { name: "API tokens" })).toContainText("last used");
 
   // Revoked, it lets nobody in.

@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { agentPage, visitorWithChat, say } from "./helpers";
+import { agentPage, visitorWithChat, say, workspaceLive } from "./helpers";
 
 test.afterEach(async ({ browser }) => {
   await Promise.all(browser.contexts().map((context) => context.close()));
@@ -7,9 +7,9 @@ test.afterEach(async ({ browser }) => {
 
 test("an admin turns on automatic assignment and a new chat lands with the agent, saying why", async ({ browser }) => {
   const agent = await agentPage(browser);
-  await agent.goto("/admin");
-  const inboxPage = await agent.getByRole("link", { name: "Demo website" }).getAttribute("href");
-  await agent.goto(inboxPage!);
+  // Through the live page's links (a page loaded straight may still be hydrating).
+  await agent.getByRole("link", { name: "Administration" }).click();
+  await agent.getByRole("link", { name: "Demo website", exact: true }).click();
   const form = agent.getByRole("form", { name: /Automatic assignment/ });
   await expect(form.getByRole("radio", { name: "Off: agents accept conversations" })).toBeChecked();
   await form.getByRole("radio", { name: "In turn (round robin)" }).check();
@@ -18,8 +18,8 @@ test("an admin turns on automatic assignment and a new chat lands with the agent
   await expect(form.getByRole("status")).toHaveText("Automatic assignment saved.");
 
   // The agent is online in the workspace; a visitor writes and the chat is theirs at once.
-  await agent.goto("/");
-  await expect(agent.getByRole("navigation", { name: /conversation views/i })).toBeVisible();
+  await agent.getByRole("link", { name: /^Workspace/ }).click();
+  await workspaceLive(agent);
   const visitor = await visitorWithChat(browser);
   await say(visitor.chat, /type your message/i, "Is the grinder in stock?");
   const mine = agent.getByRole("button", { name: /^My chats/ });
