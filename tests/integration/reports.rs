@@ -43,9 +43,16 @@ async fn last_hour_page(
     agent.call("report", &form).await
 }
 
-#[tokio::test]
-async fn supervisors_see_their_inboxes_figures_and_operators_none() {
-    let server = TestServer::start().await;
+/// Ana's inbox with Sam its supervisor, another inbox with Sue, and one conversation Ana
+/// accepted and answered (her tab stays open with it).
+struct Answered {
+    team: crate::common::Team,
+    other: switchboard::model::Inbox,
+    ana: crate::common::Agent,
+    tab: crate::common::Socket,
+}
+
+async fn answered_by_ana(server: &TestServer) -> Answered {
     let team = server.team().await;
     let other = server.other_inbox_with_sue(&team).await;
     server
@@ -57,8 +64,6 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
             &[team.inbox.id],
         )
         .await;
-
-    // One conversation answered by Ana, one waiting, one in Sue's inbox.
     let token = server.visitor_token(&team.inbox).await;
     let mut visitor = server.visitor_socket(&token, None).await;
     visitor.until_ready().await;
@@ -73,6 +78,24 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
     tab.until_ready().await;
     tab.send(&send("a-1", Some(id), "On its way")).await;
     acked(&mut tab).await;
+    Answered {
+        team,
+        other,
+        ana,
+        tab,
+    }
+}
+
+#[tokio::test]
+async fn supervisors_see_their_inboxes_figures_and_operators_none() {
+    let server = TestServer::start().await;
+    let Answered {
+        team,
+        other,
+        ana,
+        tab: _tab,
+    } = answered_by_ana(&server).await;
+    // Besides Ana's answered conversation: one waiting, and one in Sue's inbox.
     for inbox in [&team.inbox, &other] {
         let token = server.visitor_token(inbox).await;
         let mut waiting = server.visitor_socket(&token, None).await;
@@ -156,32 +179,12 @@ async fn supervisors_see_their_inboxes_figures_and_operators_none() {
 #[tokio::test]
 async fn every_table_downloads_as_csv_for_those_who_may_see_it() {
     let server = TestServer::start().await;
-    let team = server.team().await;
-    let other = server.other_inbox_with_sue(&team).await;
-    server
-        .agent(
-            &team.admin,
-            "Sam",
-            "sam@example.com",
-            Role::Supervisor,
-            &[team.inbox.id],
-        )
-        .await;
-    // Ana answers one conversation.
-    let token = server.visitor_token(&team.inbox).await;
-    let mut visitor = server.visitor_socket(&token, None).await;
-    visitor.until_ready().await;
-    visitor.send(&send("v-1", None, "Hello")).await;
-    let id = acked(&mut visitor).await.conversation_id;
-    let ana = server.sign_in(&team.ana.email).await;
-    let _: ConversationSummary = ana
-        .call("accept_conversation", &[("id", &id.to_string())])
-        .await
-        .expect("accepted");
-    let mut tab = ana.socket(None).await;
-    tab.until_ready().await;
-    tab.send(&send("a-1", Some(id), "Hi!")).await;
-    acked(&mut tab).await;
+    let Answered {
+        other,
+        ana,
+        tab: _tab,
+        ..
+    } = answered_by_ana(&server).await;
     // Sue, of the other inbox only, comes online: her presence is recorded.
     let sue = server.sign_in("sue@example.com").await;
     let mut sue_tab = sue.socket(None).await;
