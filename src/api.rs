@@ -628,6 +628,41 @@ pub async fn set_webhook(inbox_id: i64, url: String) -> Result<Option<Webhook>, 
         }))
 }
 
+/// Adds an event webhook endpoint to an inbox for the chosen events (`events[0]=...`); the
+/// answer holds its signing secret, shown once. Admins only.
+#[server(endpoint = "add_webhook_endpoint")]
+pub async fn add_webhook_endpoint(
+    inbox_id: i64,
+    url: String,
+    #[server(default)] events: Vec<String>,
+) -> Result<crate::webhooks::NewWebhookEndpoint, AppError> {
+    let (state, me) = agent().await?;
+    services::webhooks::add(&state, &me, inbox_id, &url, &events).await
+}
+
+/// Removes an event webhook endpoint. Admins only.
+#[server(endpoint = "remove_webhook_endpoint")]
+pub async fn remove_webhook_endpoint(id: i64) -> Result<(), AppError> {
+    let (state, me) = agent().await?;
+    services::webhooks::remove(&state, &me, id).await
+}
+
+/// The newest deliveries to an inbox's event webhook endpoints. Admins only.
+#[server(endpoint = "webhook_deliveries")]
+pub async fn webhook_deliveries(
+    inbox_id: i64,
+) -> Result<Vec<crate::webhooks::WebhookDelivery>, AppError> {
+    let (state, me) = agent().await?;
+    services::webhooks::deliveries(&state, &me, inbox_id).await
+}
+
+/// Sends a delivery of an event webhook again, as a new delivery; its id. Admins only.
+#[server(endpoint = "resend_webhook_delivery")]
+pub async fn resend_webhook_delivery(id: i64) -> Result<i64, AppError> {
+    let (state, me) = agent().await?;
+    services::webhooks::resend(&state, &me, id).await
+}
+
 /// Emails a conversation's transcript to an address (the visitor's, usually).
 #[server(endpoint = "send_transcript")]
 pub async fn send_transcript(conversation_id: i64, email: String) -> Result<(), AppError> {

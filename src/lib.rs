@@ -15,7 +15,7 @@ pub mod wording;
 pub use switchboard_shared::{
     api_tokens, auto_assign, blocking, calendar, csv, error, files, format, live, model,
     online_table, protocol, reports, rules, search, snapshot, templates, tracking, transcript,
-    units, widget_settings, widget_text,
+    units, webhooks, widget_settings, widget_text,
 };
 
 #[cfg(feature = "ssr")]

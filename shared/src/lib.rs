@@ -24,5 +24,6 @@ pub mod templates;
 pub mod tracking;
 pub mod transcript;
 pub mod units;
+pub mod webhooks;
 pub mod widget_settings;
 pub mod widget_text;

@@ -87,6 +87,8 @@ pub struct AdminOverview {
     pub site_url: String,
     /// The inboxes' ticket webhooks.
     pub webhooks: Vec<Webhook>,
+    /// The inboxes' event webhook endpoints.
+    pub webhook_endpoints: Vec<crate::webhooks::WebhookEndpoint>,
 }
 
 /// An inbox's ticket webhook: where new tickets are posted, and the secret of the signature.

@@ -37,6 +37,7 @@ pub mod tracker;
 pub mod visitor_limits;
 pub mod visitor_signals;
 pub mod webhook;
+pub mod webhook_events;
 pub mod widget_page;
 pub mod wire;
 

@@ -11,6 +11,7 @@ use crate::server::mailer::Email;
 use crate::server::state::AppState;
 use crate::server::store::{OutboxRow, now_millis};
 use crate::server::webhook;
+use crate::webhooks::Topic;
 
 /// The longest wait between two attempts.
 const MAX_WAIT_MS: Millis = 5 * 60_000;
@@ -32,6 +33,16 @@ pub enum Item {
         /// The JSON text.
         body: String,
     },
+    /// An event for one of an inbox's event webhook endpoints (signed with its secret when
+    /// sent).
+    Event {
+        /// Which endpoint.
+        endpoint_id: i64,
+        /// Which event.
+        topic: Topic,
+        /// The JSON text.
+        body: String,
+    },
 }
 
 impl Item {
@@ -39,7 +50,7 @@ impl Item {
     pub fn kind(&self) -> &'static str {
         match self {
             Item::Email(_) => "email",
-            Item::Webhook { .. } => "webhook",
+            Item::Webhook { .. } | Item::Event { .. } => "webhook",
         }
     }
 }
@@ -155,6 +166,23 @@ async fn deliver(state: &AppState, row: &OutboxRow) -> Result<(), String> {
                 None => Ok(()),
             }
         }
+        Item::Event {
+            endpoint_id, body, ..
+        } => {
+            let target = state
+                .store
+                .webhook_endpoint_target(*endpoint_id)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            match target {
+                Some((url, secret)) => {
+                    let trusted = &state.settings.webhook_trusted_hosts;
+                    webhook::deliver(&url, trusted, &secret, row.id, body).await
+                }
+                // Removed since (with its deliveries, unless this one was under way).
+                None => Ok(()),
+            }
+        }
     }
 }
 
@@ -213,5 +241,17 @@ mod tests {
         assert_eq!(json, r#"{"kind":"webhook","inbox_id":3,"body":"{}"}"#);
         assert_eq!(serde_json::from_str::<Item>(&json).expect("back"), item);
         assert_eq!(item.kind(), "webhook");
+        let event = Item::Event {
+            endpoint_id: 5,
+            topic: Topic::MessageCreated,
+            body: "{}".into(),
+        };
+        let json = serde_json::to_string(&event).expect("json");
+        assert_eq!(
+            json,
+            r#"{"kind":"event","endpoint_id":5,"topic":"message.created","body":"{}"}"#
+        );
+        assert_eq!(serde_json::from_str::<Item>(&json).expect("back"), event);
+        assert_eq!(event.kind(), "webhook", "the column's kind");
     }
 }

@@ -24,6 +24,7 @@ mod shutdown;
 mod store;
 mod transcripts;
 mod visitors;
+mod webhooks;
 mod widget;
 mod wire;
 mod workspace;

@@ -30,6 +30,7 @@ pub mod timers;
 pub mod tracking;
 pub mod transcripts;
 pub mod visitors;
+pub mod webhooks;
 pub mod widget;
 
 pub use conversations::*;

@@ -110,5 +110,6 @@ pub async fn admin_overview(
                 secret,
             })
             .collect(),
+        webhook_endpoints: state.store.webhook_endpoints().await?,
     })
 }

@@ -19,7 +19,8 @@ use crate::server::outbox::Item;
 use crate::server::services::{self, system_line};
 use crate::server::state::AppState;
 use crate::server::store::{NewTicket, Visitor, WriteTx};
-use crate::server::{auth, webhook};
+use crate::server::{auth, webhook, webhook_events};
+use crate::webhooks::Topic;
 use crate::widget_settings::OfflineMessage;
 
 /// How many tickets the Tickets page lists.
@@ -231,6 +232,12 @@ async fn announce(
         })
         .await?;
     }
+    tx.queue_webhook(
+        inbox.id,
+        Topic::TicketCreated,
+        webhook_events::ticket_data(ticket.clone(), None),
+    )
+    .await?;
     Ok(ticket)
 }
 
@@ -291,6 +298,12 @@ pub async fn update(
         .ticket(id)
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))?;
+    tx.queue_webhook(
+        ticket.inbox_id,
+        Topic::TicketUpdated,
+        webhook_events::ticket_data(ticket.clone(), None),
+    )
+    .await?;
     tx.commit(&state.hub).await?;
     Ok(ticket)
 }
@@ -341,6 +354,12 @@ pub async fn comment(
         );
         tx.enqueue(&Item::Email(email)).await?;
     }
+    tx.queue_webhook(
+        ticket.inbox_id,
+        Topic::TicketUpdated,
+        webhook_events::ticket_data(ticket, Some(comment.clone())),
+    )
+    .await?;
     tx.commit(&state.hub).await?;
     Ok(comment)
 }

@@ -150,6 +150,7 @@ impl WriteTx {
             .map(|e| (Some(e.inbox_id), &e.event))
             .collect();
         self.record_for_reports(at, &said).await?;
+        self.queue_event_webhooks(at, &said).await?;
         ids.sort_unstable();
         for (id, e) in ids.into_iter().zip(events) {
             self.events.push(StoredEvent {

@@ -39,6 +39,7 @@ mod templates;
 mod tickets;
 mod timers;
 mod visitors;
+mod webhook_endpoints;
 mod writer;
 pub use agents::{Credentials, PresenceState};
 pub use api_tokens::TokenHolder;
@@ -450,6 +451,7 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         self.record_for_reports(at, &[(inbox_id, &event)]).await?;
+        self.queue_event_webhooks(at, &[(inbox_id, &event)]).await?;
         self.events.push(StoredEvent {
             id,
             at,

@@ -88,12 +88,21 @@ impl WriteTx {
     /// Queues an item, due now; the worker is woken after commit.
     pub async fn enqueue(&mut self, item: &Item) -> StoreResult<i64> {
         let now = now_millis();
+        // An event webhook's delivery is marked with its endpoint and event (the admin's log).
+        let (endpoint_id, topic) = match item {
+            Item::Event {
+                endpoint_id, topic, ..
+            } => (Some(*endpoint_id), Some(topic.as_str())),
+            Item::Email(_) | Item::Webhook { .. } => (None, None),
+        };
         let id = sqlx::query_scalar(
-            "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id",
+            "INSERT INTO outbox (kind, payload, endpoint_id, topic, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(item.kind())
         .bind(serde_json::to_string(item).map_err(decode_error)?)
+        .bind(endpoint_id)
+        .bind(topic)
         .bind(now)
         .bind(now)
         .fetch_one(&mut *self.tx)
