@@ -125,3 +125,35 @@ test("the reports and chat logs pages", async ({ browser }) => {
   await agent.goto("/api/v1/reference");
   await agent.screenshot({ path: `${OUT}/api-reference-1280x720.png` });
 });
+
+test("an inbox's event webhooks with their delivery log", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const agent = await agentAt(browser, 1280, 720);
+  await agent.getByRole("link", { name: "Administration" }).click();
+  await agent.getByRole("link", { name: "Demo website", exact: true }).click();
+  const section = agent.getByRole("region", { name: "Event webhooks" });
+  // An address nobody answers (the demo has no receiver): its deliveries show as retrying.
+  await section.getByLabel("Endpoint address").fill("https://crm.example.invalid/hooks/switchboard");
+  for (const event of ["conversation.created", "conversation.closed", "message.created", "rating.created"]) {
+    await section.getByRole("checkbox", { name: new RegExp(`^${event.replace(".", "\\.")}`) }).check();
+  }
+  await section.getByRole("button", { name: "Add endpoint" }).click();
+  await expect(section.getByRole("textbox", { name: /not shown again/ })).toBeVisible();
+  const visitor = await (await browser.newContext({ locale: "en-US" })).newPage();
+  await visitor.goto("/demo");
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  await say(visitor.frameLocator("iframe.sb-frame"), /type your message/i, "Is the grinder back in stock?");
+  await section.getByRole("button", { name: "Show the latest deliveries" }).click();
+  await expect(section.getByRole("table", { name: "Deliveries" }).getByRole("row")).toHaveCount(3);
+  await section.scrollIntoViewIfNeeded();
+  await section.getByRole("heading", { name: "Event webhooks" }).scrollIntoViewIfNeeded();
+  await agent.screenshot({ path: `${OUT}/admin-event-webhooks-1280x720.png` });
+  await section.screenshot({ path: `${OUT}/admin-event-webhooks-section-1280x720.png` });
+  const small = await agentAt(browser, 390, 844);
+  await small.goto(new URL(agent.url()).pathname);
+  const narrow = small.getByRole("region", { name: "Event webhooks" });
+  await expect(narrow.getByText("crm.example.invalid").first()).toBeVisible();
+  await narrow.getByRole("button", { name: "Show the latest deliveries" }).click();
+  await expect(narrow.getByRole("table", { name: "Deliveries" })).toBeVisible();
+  await narrow.screenshot({ path: `${OUT}/admin-event-webhooks-390x844.png` });
+});

@@ -26,6 +26,8 @@ type Options = {
   withAdmin: boolean;
   /** Give the server a local SMTP server. */
   withMail: boolean;
+  /** Let webhooks reach a receiver on loopback over plain http, retried after a second. */
+  withWebhooks: boolean;
 };
 
 /**
@@ -37,9 +39,10 @@ type Options = {
 export const test = base.extend<Options & { server: Server }>({
   withAdmin: [true, { option: true }],
   withMail: [false, { option: true }],
-  server: async ({ withAdmin, withMail }, use, testInfo) => {
+  withWebhooks: [false, { option: true }],
+  server: async ({ withAdmin, withMail, withWebhooks }, use, testInfo) => {
     const mail = withMail ? await startMailSink() : null;
-    const running = await startSwitchboard(withAdmin, mail?.sink.port ?? null);
+    const running = await startSwitchboard(withAdmin, mail?.sink.port ?? null, withWebhooks);
     await use({ url: running.url, mail: mail?.sink ?? null });
     await running.stop();
     await mail?.stop();
@@ -71,7 +74,7 @@ function freshPostgresDatabase(): string | null {
   return url.toString();
 }
 
-async function startSwitchboard(withAdmin: boolean, smtpPort: number | null) {
+async function startSwitchboard(withAdmin: boolean, smtpPort: number | null, withWebhooks: boolean) {
   if (!fs.existsSync(BINARY)) {
     throw new Error(`${BINARY} is missing: run \`cargo leptos build\` first (scripts/test.sh does)`);
   }
@@ -93,6 +96,10 @@ async function startSwitchboard(withAdmin: boolean, smtpPort: number | null) {
     env.SWITCHBOARD_ADMIN_EMAIL = ADMIN.email;
     env.SWITCHBOARD_ADMIN_PASSWORD = ADMIN.password;
     env.SWITCHBOARD_ADMIN_NAME = ADMIN.name;
+  }
+  if (withWebhooks) {
+    env.SWITCHBOARD_WEBHOOK_TRUSTED_HOSTS = "127.0.0.1";
+    env.SWITCHBOARD_RETRY_AFTER = "1";
   }
   if (smtpPort !== null) {
     env.SWITCHBOARD_SMTP_HOST = "127.0.0.1";

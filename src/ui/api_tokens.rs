@@ -130,8 +130,8 @@ pub fn ApiTokens() -> impl IntoView {
     }
 }
 
-/// Selects a field's whole text (the secret, ready to copy).
-fn select_all(ev: &leptos::ev::FocusEvent) {
+/// Selects a field's whole text (a secret shown once, ready to copy).
+pub fn select_all(ev: &leptos::ev::FocusEvent) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;

@@ -15,6 +15,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> String {
         AppError::Invalid { field, .. } if field == "api_tokens" => {
             t_string!(i18n, err_too_many_tokens).to_string()
         }
+        AppError::Invalid { field, .. } if field == "webhook_endpoints" => {
+            t_string!(i18n, err_too_many_endpoints).to_string()
+        }
         AppError::Invalid { field, .. } => {
             let field = field_label(i18n, field);
             t_string!(i18n, err_invalid, field = field).to_string()
@@ -97,6 +100,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> String {
         "body" | "comment" => t_string!(i18n, field_comment),
         "label" | "labels" => t_string!(i18n, field_labels),
         "webhook_url" => t_string!(i18n, field_webhook_url),
+        "events" => t_string!(i18n, field_webhook_events),
         "kept_query_params" => t_string!(i18n, kept_query_params),
         "company" => t_string!(i18n, field_company),
         "query" => t_string!(i18n, field_search),

@@ -1,6 +1,7 @@
 //! The administration's inboxes: the list (with a form creating one) and each inbox's own
 //! page: its name and whether visitors can chat, the snippet to paste into a website, what
-//! chats accept, timers, automatic assignment, the ticket webhook, and deleting it (after typing its name).
+//! chats accept, timers, automatic assignment, the ticket webhook, the event webhooks, and
+//! deleting it (after typing its name).
 
 use leptos::prelude::*;
 
@@ -14,6 +15,7 @@ use crate::snapshot::AdminOverview;
 use crate::ui::errors::ErrorNote;
 
 use super::AdminActions;
+use super::event_webhooks::EventWebhooks;
 use super::hours::HoursForm;
 use super::look::LookForm;
 use super::pre_chat::PreChatForm;
@@ -79,6 +81,12 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
         overview.site_url, inbox.key,
     );
     let webhook = overview.webhooks.iter().find(|w| w.inbox_id == id).cloned();
+    let endpoints: Vec<_> = overview
+        .webhook_endpoints
+        .iter()
+        .filter(|e| e.inbox_id == id)
+        .cloned()
+        .collect();
     // The widget's settings as kept: its sections each save the whole document from here.
     let widget = StoredValue::new(inbox.widget.clone());
     view! {
@@ -98,6 +106,7 @@ pub fn InboxPage(overview: AdminOverview, id: i64, actions: AdminActions) -> imp
             <LookForm inbox=inbox.clone() saved=widget />
             <TicketTypesForm inbox=inbox.clone() />
             <WebhookForm inbox_id=id webhook />
+            <EventWebhooks inbox_id=id endpoints />
             <DeleteSection inbox action=actions.delete_inbox />
         </section>
     }

@@ -7,6 +7,7 @@ mod agents;
 mod audit;
 pub mod auto_assign;
 mod blocking;
+mod event_webhooks;
 mod hours;
 mod inboxes;
 mod look;
