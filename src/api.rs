@@ -640,6 +640,15 @@ pub async fn add_webhook_endpoint(
     services::webhooks::add(&state, &me, inbox_id, &url, &events).await
 }
 
+/// An inbox's event webhook endpoints (never their secrets). Admins only.
+#[server(endpoint = "webhook_endpoints")]
+pub async fn load_webhook_endpoints(
+    inbox_id: i64,
+) -> Result<Vec<crate::webhooks::WebhookEndpoint>, AppError> {
+    let (state, me) = agent().await?;
+    services::webhooks::endpoints(&state, &me, inbox_id).await
+}
+
 /// Removes an event webhook endpoint. Admins only.
 #[server(endpoint = "remove_webhook_endpoint")]
 pub async fn remove_webhook_endpoint(id: i64) -> Result<(), AppError> {

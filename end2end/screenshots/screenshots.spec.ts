@@ -142,13 +142,21 @@ test("an inbox's event webhooks with their delivery log", async ({ browser }) =>
   const visitor = await (await browser.newContext({ locale: "en-US" })).newPage();
   await visitor.goto("/demo");
   await visitor.getByRole("button", { name: "Open chat" }).click();
-  await say(visitor.frameLocator("iframe.sb-frame"), /type your message/i, "Is the grinder back in stock?");
+  const visitorChat = visitor.frameLocator("iframe.sb-frame");
+  await say(visitorChat, /type your message/i, "Is the grinder back in stock?");
+  await expect(visitorChat.getByRole("log")).toContainText("Is the grinder back in stock?");
   await section.getByRole("button", { name: "Show the latest deliveries" }).click();
-  await expect(section.getByRole("table", { name: "Deliveries" }).getByRole("row")).toHaveCount(3);
+  await expect(async () => {
+    await section.getByRole("button", { name: "Refresh" }).click();
+    await expect(section.getByRole("table", { name: "Deliveries" }).getByRole("row")).toHaveCount(3, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   await section.scrollIntoViewIfNeeded();
   await section.getByRole("heading", { name: "Event webhooks" }).scrollIntoViewIfNeeded();
   await agent.screenshot({ path: `${OUT}/admin-event-webhooks-1280x720.png` });
   await section.screenshot({ path: `${OUT}/admin-event-webhooks-section-1280x720.png` });
+  await section.getByRole("button", { name: /^Remove the endpoint/ }).click();
+  await section.getByRole("list").first().screenshot({ path: `${OUT}/admin-event-webhooks-remove-1280x720.png` });
+  await section.getByRole("button", { name: "Keep it" }).click();
   const small = await agentAt(browser, 390, 844);
   await small.goto(new URL(agent.url()).pathname);
   const narrow = small.getByRole("region", { name: "Event webhooks" });

@@ -9,6 +9,6 @@ CREATE TABLE webhook_endpoints (
 );
 CREATE INDEX webhook_endpoints_by_inbox ON webhook_endpoints (inbox_id);
 
-ALTER TABLE outbox ADD COLUMN endpoint_id BIGINT REFERENCES webhook_endpoints(id) ON DELETE CASCADE;
+ALTER TABLE outbox ADD COLUMN endpoint_id BIGINT REFERENCES webhook_endpoints(id) ON DELETE SET NULL;
 ALTER TABLE outbox ADD COLUMN topic TEXT;
 CREATE INDEX outbox_by_endpoint ON outbox (endpoint_id, id) WHERE endpoint_id IS NOT NULL;

@@ -2,6 +2,8 @@
 //! causes them, then delivered by a background worker that retries with backoff. A restart or
 //! a server that is down loses nothing: the rows wait in the database.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -72,20 +74,21 @@ pub fn next_attempt(
     Some(now + wait)
 }
 
-/// Starts the worker: delivers due items, then sleeps until the next one is due or a commit
-/// queues a new one.
+/// Starts the worker: starts the deliveries of due items, then sleeps until the next one is
+/// due, a commit queues one, or a receiver's deliveries are done.
 pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let in_flight = InFlight::default();
         loop {
             // In a cluster, one node at a time delivers.
             state.chores.my_turn().await;
             // After a failure (the database, or a row that no longer reads) wait a little
             // rather than spin on the item that is still due.
-            let failed = match deliver_due(&state).await {
-                Ok(()) => false,
+            let (started, failed) = match start_due(&state, &in_flight).await {
+                Ok(started) => (started, false),
                 Err(e) => {
                     tracing::error!("outbox: {e}");
-                    true
+                    (0, true)
                 }
             };
             let wait = match state.store.next_outbox_due().await {
@@ -100,6 +103,9 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
             };
             let wait = if failed {
                 wait.max(Duration::from_secs(5))
+            } else if started == 0 && in_flight.any() {
+                // What is due waits for a receiver already being sent to.
+                wait.max(Duration::from_millis(500))
             } else {
                 wait
             };
@@ -109,15 +115,101 @@ pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = state.store.outbox_changed() => {}
+                () = in_flight.done.notified() => {}
             }
         }
     })
 }
 
-/// Delivers every item due now, one by one, and records the outcome of each.
-async fn deliver_due(state: &AppState) -> Result<(), crate::error::AppError> {
-    let due = state.store.due_outbox(now_millis(), BATCH).await?;
+/// Whom an item goes to: the mail server, an inbox's ticket webhook, or an event endpoint.
+/// One receiver's items are delivered in turn; different receivers side by side, so one that
+/// is slow or down holds up only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Receiver {
+    Mail,
+    TicketWebhook(i64),
+    Endpoint(i64),
+}
+
+fn receiver_of(item: &Item) -> Receiver {
+    match item {
+        Item::Email(_) => Receiver::Mail,
+        Item::Webhook { inbox_id, .. } => Receiver::TicketWebhook(*inbox_id),
+        Item::Event { endpoint_id, .. } => Receiver::Endpoint(*endpoint_id),
+    }
+}
+
+/// The receivers with deliveries under way, and a bell rung when one is done.
+#[derive(Clone, Default)]
+struct InFlight {
+    busy: Arc<Mutex<BTreeSet<Receiver>>>,
+    done: Arc<tokio::sync::Notify>,
+}
+
+impl InFlight {
+    fn busy(&self) -> std::sync::MutexGuard<'_, BTreeSet<Receiver>> {
+        self.busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn any(&self) -> bool {
+        !self.busy().is_empty()
+    }
+}
+
+/// Starts, for each receiver not already being sent to, the delivery of its items due now;
+/// how many receivers it started.
+async fn start_due(
+    state: &AppState,
+    in_flight: &InFlight,
+) -> Result<usize, crate::error::AppError> {
+    let (skip_mail, skip_endpoints) = {
+        let busy = in_flight.busy();
+        let endpoints: Vec<i64> = busy
+            .iter()
+            .filter_map(|r| match r {
+                Receiver::Endpoint(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        (busy.contains(&Receiver::Mail), endpoints)
+    };
+    let due = state
+        .store
+        .due_outbox(now_millis(), BATCH, skip_mail, &skip_endpoints)
+        .await?;
+    let mut queues: BTreeMap<Receiver, Vec<OutboxRow>> = BTreeMap::new();
     for row in due {
+        queues.entry(receiver_of(&row.item)).or_default().push(row);
+    }
+    let mut started = 0;
+    for (receiver, rows) in queues {
+        if !in_flight.busy().insert(receiver) {
+            continue;
+        }
+        started += 1;
+        let (state, in_flight) = (state.clone(), in_flight.clone());
+        tokio::spawn(async move {
+            if let Err(e) = deliver_in_turn(&state, receiver, rows).await {
+                tracing::error!("outbox: {e}");
+            }
+            in_flight.busy().remove(&receiver);
+            in_flight.done.notify_one();
+        });
+    }
+    Ok(started)
+}
+
+/// Delivers one receiver's items in order and records the outcome of each. When one fails,
+/// the receiver's other items due now wait as long as it does.
+async fn deliver_in_turn(
+    state: &AppState,
+    receiver: Receiver,
+    rows: Vec<OutboxRow>,
+) -> Result<(), crate::error::AppError> {
+    let mut rows = rows.into_iter();
+    while let Some(row) = rows.next() {
         // Another node took over the deliveries meanwhile: it sends the rest.
         if !state.chores.mine() {
             break;
@@ -125,6 +217,7 @@ async fn deliver_due(state: &AppState) -> Result<(), crate::error::AppError> {
         let outcome = deliver(state, &row).await;
         let now = now_millis();
         let mut tx = state.store.write().await?;
+        let mut stop = false;
         match outcome {
             Ok(()) => tx.outbox_sent(row.id, now).await?,
             Err(error) => {
@@ -138,9 +231,21 @@ async fn deliver_due(state: &AppState) -> Result<(), crate::error::AppError> {
                 tracing::warn!(id = row.id, attempts, "outbox delivery failed: {error}");
                 tx.outbox_failed(row.id, attempts, next, &error, now)
                     .await?;
+                if let Some(next) = next {
+                    if let Receiver::Endpoint(endpoint_id) = receiver {
+                        tx.outbox_postpone_endpoint(endpoint_id, next).await?;
+                    }
+                    for later in rows.by_ref() {
+                        tx.outbox_postpone(later.id, next).await?;
+                    }
+                    stop = true;
+                }
             }
         }
         tx.commit(&state.hub).await?;
+        if stop {
+            break;
+        }
     }
     Ok(())
 }

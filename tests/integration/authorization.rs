@@ -102,6 +102,10 @@ struct Fixture {
     templates: Vec<(Who, i64)>,
     /// Per caller: a personal access token of their own.
     tokens: Vec<(Who, i64)>,
+    /// Per caller: an event webhook endpoint their call removes.
+    endpoints: Vec<(Who, i64)>,
+    /// A delivery to an event webhook endpoint.
+    delivery: i64,
     agents: Vec<(Who, Agent)>,
     ana: Me,
 }
@@ -169,6 +173,16 @@ impl Fixture {
             .await
             .expect("disabled");
 
+        // An endpoint hearing of tickets: the ticket below makes a delivery to send again.
+        services::webhooks::add(
+            state,
+            admin,
+            team.inbox.id,
+            "https://hooks.example.com/tickets",
+            &["ticket.created".to_owned()],
+        )
+        .await
+        .expect("endpoint");
         let (own_token, own_visitor, conversation, message, file) =
             visitor_with_file(&server, &team.inbox).await;
         let (other_token, other_visitor, other_conversation, _, _) =
@@ -195,6 +209,7 @@ impl Fixture {
         let mut blocks = Vec::new();
         let mut templates = Vec::new();
         let mut tokens = Vec::new();
+        let mut endpoints = Vec::new();
         for (who, agent) in &agents {
             if *who == Who::Disabled {
                 continue;
@@ -232,7 +247,25 @@ impl Fixture {
                 .await
                 .expect("token");
             tokens.push((*who, token["token"]["id"].as_i64().expect("token id")));
+            let endpoint = services::webhooks::add(
+                state,
+                admin,
+                team.inbox.id,
+                &format!("https://hooks{}.example.com/in", endpoints.len()),
+                &["message.created".to_owned()],
+            )
+            .await
+            .expect("endpoint");
+            endpoints.push((*who, endpoint.endpoint.id));
         }
+        let delivery = state
+            .store
+            .webhook_deliveries(team.inbox.id, 1)
+            .await
+            .expect("log")
+            .first()
+            .expect("the ticket's delivery")
+            .id;
         agents.sort_by_key(|(who, _)| EVERYONE.iter().position(|w| w == who));
         Fixture {
             inbox: team.inbox,
@@ -251,6 +284,8 @@ impl Fixture {
             blocks,
             templates,
             tokens,
+            endpoints,
+            delivery,
             agents,
             ana: team.ana,
             server,
@@ -574,6 +609,22 @@ fn server_function(
             Rule::Admins,
             vec![("inbox_id", inbox.clone()), ("url", s(""))],
         ),
+        "add_webhook_endpoint" => (
+            Rule::Admins,
+            vec![
+                ("inbox_id", inbox.clone()),
+                ("url", s("https://crm.example.com/in")),
+                ("events[0]", s("conversation.closed")),
+            ],
+        ),
+        "remove_webhook_endpoint" => (
+            Rule::Admins,
+            vec![("id", Fixture::per_caller(&f.endpoints, who, 1))],
+        ),
+        "webhook_deliveries" | "webhook_endpoints" => {
+            (Rule::Admins, vec![("inbox_id", inbox.clone())])
+        }
+        "resend_webhook_delivery" => (Rule::Admins, vec![("id", f.delivery.to_string())]),
         _ => return None,
     };
     Some(row)

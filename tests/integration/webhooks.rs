@@ -202,6 +202,13 @@ async fn chosen_events_reach_each_endpoint_signed_retried_and_sent_again() {
     )
     .await
     .expect("pending");
+    // The same again changes nothing: no event.
+    ana.call::<Ticket>(
+        "update_ticket",
+        &[("id", &ticket_id), ("status", "pending")],
+    )
+    .await
+    .expect("still pending");
     ana.call::<serde_json::Value>(
         "comment_ticket",
         &[("id", &ticket_id), ("body", "Asked the courier")],
@@ -297,6 +304,14 @@ async fn chosen_events_reach_each_endpoint_signed_retried_and_sent_again() {
             .iter()
             .all(|d| d.attempts == 0)
     );
+    // Nothing of the other inbox was queued for anyone.
+    let queued = server.running.state.store.outbox().await.expect("outbox");
+    for row in &queued {
+        if let switchboard::server::outbox::Item::Event { body, .. } = &row.item {
+            let body: serde_json::Value = serde_json::from_str(body).expect("json");
+            assert_eq!(body["inbox_id"], inbox, "{body}");
+        }
+    }
     assert!(log(&root, other.id).await.is_empty());
     refused(
         ana.call::<Vec<WebhookDelivery>>("webhook_deliveries", &[("inbox_id", &inbox.to_string())])
@@ -368,6 +383,24 @@ async fn chosen_events_reach_each_endpoint_signed_retried_and_sent_again() {
         2,
         "the bot heard no more"
     );
+    // Both changes are in the audit log.
+    let audit: serde_json::Value = root.call("load_audit_log", &[]).await.expect("audit");
+    let actions: Vec<&str> = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "webhook_added").count(),
+        2,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "webhook_removed").count(),
+        1,
+        "{actions:?}"
+    );
 }
 
 #[tokio::test]
@@ -397,5 +430,76 @@ async fn an_inbox_has_at_most_ten_endpoints() {
     assert_eq!(
         overview["webhook_endpoints"].as_array().map(Vec::len),
         Some(10)
+    );
+}
+
+/// Sets `true` when dropped: a receiver's request that ended without an answer.
+struct Dropped(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_answer_holds_up_only_its_own_deliveries() {
+    let server = TestServer::start_with(|config| {
+        config.webhook_trusted_hosts = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let team = server.team().await;
+    let root = server.sign_in("root@example.com").await;
+    // A receiver that takes each post and never answers it.
+    let gave_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (flag, count) = (Arc::clone(&gave_up), Arc::clone(&started));
+    let stuck = axum::Router::new().route(
+        "/events",
+        axum::routing::post(move || {
+            let (flag, count) = (Arc::clone(&flag), Arc::clone(&count));
+            async move {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _held = Dropped(flag);
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let stuck_url = format!("http://{}/events", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, stuck).await;
+    });
+    let (url, posts) = receiver(0).await;
+    add_endpoint(&root, team.inbox.id, &stuck_url, &["message.created"])
+        .await
+        .expect("stuck");
+    let working = add_endpoint(&root, team.inbox.id, &url, &["message.created"])
+        .await
+        .expect("working");
+
+    let token = server.visitor_token(&team.inbox).await;
+    let mut widget = server.visitor_socket(&token, None).await;
+    widget.until_ready().await;
+    for n in 0..3 {
+        widget
+            .send(&send(&format!("m{n}"), None, &format!("Message {n}")))
+            .await;
+        acked(&mut widget).await;
+    }
+    eventually("the working receiver got all three", || async {
+        (verified(&posts, &working.secret).len() == 3).then_some(())
+    })
+    .await;
+    assert!(
+        started.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the stuck receiver was tried"
+    );
+    assert!(
+        !gave_up.load(std::sync::atomic::Ordering::SeqCst),
+        "the working receiver did not wait for the stuck one to time out"
     );
 }

@@ -294,16 +294,22 @@ pub async fn update(
         return Err(AppError::not_found("agent"));
     }
     tx.update_ticket(id, status, assignee_id, priority).await?;
+    let before = ticket;
     let ticket = tx
         .ticket(id)
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))?;
-    tx.queue_webhook(
-        ticket.inbox_id,
-        Topic::TicketUpdated,
-        webhook_events::ticket_data(ticket.clone(), None),
-    )
-    .await?;
+    let changed = before.status != ticket.status
+        || before.priority != ticket.priority
+        || before.assignee.as_ref().map(|a| a.id) != ticket.assignee.as_ref().map(|a| a.id);
+    if changed {
+        tx.queue_webhook(
+            ticket.inbox_id,
+            Topic::TicketUpdated,
+            webhook_events::ticket_data(ticket.clone(), None),
+        )
+        .await?;
+    }
     tx.commit(&state.hub).await?;
     Ok(ticket)
 }

@@ -4,13 +4,13 @@
 //! they tell of and sent by the outbox.
 
 use crate::error::AppError;
-use crate::model::Me;
+use crate::model::{AuditDetail, Me};
 use crate::rules;
 use crate::server::auth::random_token;
 use crate::server::services::team::require_admin;
 use crate::server::state::AppState;
 use crate::webhooks::{
-    MAX_ENDPOINTS_PER_INBOX, NewWebhookEndpoint, WebhookDelivery, validate_topics,
+    MAX_ENDPOINTS_PER_INBOX, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint, validate_topics,
 };
 
 /// How many deliveries the log shows.
@@ -46,17 +46,35 @@ pub async fn add(
     let endpoint = tx
         .insert_webhook_endpoint(inbox_id, &url, &secret, &topics)
         .await?;
+    tx.audit(me, "webhook_added", &url, &AuditDetail::Nothing)
+        .await?;
     tx.commit(&state.hub).await?;
     Ok(NewWebhookEndpoint { secret, endpoint })
 }
 
-/// Removes an endpoint, with its deliveries still waiting.
+/// An inbox's endpoints, oldest first.
+pub async fn endpoints(
+    state: &AppState,
+    me: &Me,
+    inbox_id: i64,
+) -> Result<Vec<WebhookEndpoint>, AppError> {
+    require_admin(me)?;
+    let mut endpoints = state.store.webhook_endpoints().await?;
+    endpoints.retain(|e| e.inbox_id == inbox_id);
+    Ok(endpoints)
+}
+
+/// Removes an endpoint (its deliveries still waiting are given up).
 pub async fn remove(state: &AppState, me: &Me, id: i64) -> Result<(), AppError> {
     require_admin(me)?;
     let mut tx = state.store.write().await?;
-    if !tx.delete_webhook_endpoint(id).await? {
-        return Err(AppError::not_found("webhook"));
-    }
+    let url = tx
+        .webhook_endpoint_url(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("webhook"))?;
+    tx.delete_webhook_endpoint(id).await?;
+    tx.audit(me, "webhook_removed", &url, &AuditDetail::Nothing)
+        .await?;
     tx.commit(&state.hub).await?;
     Ok(())
 }

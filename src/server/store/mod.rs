@@ -367,6 +367,7 @@ impl Store {
             events: Vec::new(),
             timers_changed: false,
             outbox_changed: false,
+            endpoints_seen: std::collections::BTreeMap::new(),
         })
     }
 
@@ -410,6 +411,8 @@ pub struct WriteTx {
     timers_changed: bool,
     /// Whether the transaction queued something in the outbox.
     outbox_changed: bool,
+    /// The event webhook endpoints of inboxes looked at so far, with their events.
+    endpoints_seen: std::collections::BTreeMap<i64, Vec<(i64, Vec<crate::webhooks::Topic>)>>,
 }
 
 impl WriteTx {
@@ -422,6 +425,7 @@ impl WriteTx {
             events,
             timers_changed,
             outbox_changed,
+            endpoints_seen: _,
         } = self;
         let events: Vec<Arc<StoredEvent>> = events.into_iter().map(Arc::new).collect();
         tx.commit(hub, events.clone(), timers_changed, outbox_changed)

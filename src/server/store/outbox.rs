@@ -27,11 +27,30 @@ const OUTBOX_COLUMNS: &str =
     "SELECT id, payload, attempts, created_at, sent_at, last_error FROM outbox";
 
 impl Store {
-    /// Items due for an attempt at `now`, oldest first.
-    pub async fn due_outbox(&self, now: Millis, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+    /// Items due for an attempt at `now`, oldest first, but for receivers being sent to now
+    /// (emails when `skip_mail`, and the event endpoints `skip_endpoints`).
+    pub async fn due_outbox(
+        &self,
+        now: Millis,
+        limit: i64,
+        skip_mail: bool,
+        skip_endpoints: &[i64],
+    ) -> StoreResult<Vec<OutboxRow>> {
+        let mut skip = String::new();
+        if skip_mail {
+            skip.push_str(" AND kind <> 'email'");
+        }
+        if !skip_endpoints.is_empty() {
+            // Numbers only, so written into the statement.
+            let ids: Vec<String> = skip_endpoints.iter().map(i64::to_string).collect();
+            skip.push_str(&format!(
+                " AND (endpoint_id IS NULL OR endpoint_id NOT IN ({}))",
+                ids.join(", ")
+            ));
+        }
         let rows = sqlx::query(&format!(
-            "{OUTBOX_COLUMNS} WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, id LIMIT $2"
+            "{OUTBOX_COLUMNS} WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1\
+             {skip} ORDER BY next_attempt_at, id LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
@@ -118,6 +137,39 @@ impl WriteTx {
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
+        Ok(())
+    }
+
+    /// Moves an item's next attempt to `next` (its receiver failed just before), without
+    /// counting an attempt.
+    pub async fn outbox_postpone(&mut self, id: i64, next: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at < $3",
+        )
+        .bind(next)
+        .bind(id)
+        .bind(next)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves the next attempt of every item of an event endpoint still due before `next` to
+    /// `next` (the endpoint failed just now), without counting an attempt.
+    pub async fn outbox_postpone_endpoint(
+        &mut self,
+        endpoint_id: i64,
+        next: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE endpoint_id = $2 AND sent_at IS NULL \
+             AND failed_at IS NULL AND next_attempt_at < $3",
+        )
+        .bind(next)
+        .bind(endpoint_id)
+        .bind(next)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

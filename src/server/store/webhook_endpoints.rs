@@ -1,8 +1,6 @@
 //! The SQL of event webhooks: each inbox's endpoints, the deliveries queued for them in the
 //! outbox (in the transaction of the change they tell of), and the admin's delivery log.
 
-use std::collections::BTreeMap;
-
 use sqlx::any::AnyRow;
 
 use super::row::RowExt;
@@ -76,6 +74,7 @@ impl WriteTx {
         .bind(now_millis())
         .fetch_one(&mut *self.tx)
         .await?;
+        self.endpoints_seen.clear();
         endpoint_from_row(&row)
     }
 
@@ -89,16 +88,32 @@ impl WriteTx {
         )
     }
 
-    /// Removes an endpoint with its deliveries; whether there was one.
+    /// An endpoint's address, read in the transaction, if it is there.
+    pub async fn webhook_endpoint_url(&mut self, id: i64) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT url FROM webhook_endpoints WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Removes an endpoint; whether there was one. Its deliveries still waiting are given up;
+    /// the rows stay, unmarked (out of the log), so no delivery id is ever handed out twice.
     pub async fn delete_webhook_endpoint(&mut self, id: i64) -> StoreResult<bool> {
-        sqlx::query("DELETE FROM outbox WHERE endpoint_id = $1")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET failed_at = $1, last_error = 'the endpoint was removed' \
+             WHERE endpoint_id = $2 AND sent_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
         let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
+        self.endpoints_seen.clear();
         Ok(done.rows_affected() > 0)
     }
 
@@ -146,7 +161,7 @@ impl WriteTx {
 
     /// Queues the deliveries these events of the log make, each with its inbox, at `at`.
     /// Events no receiver hears of cost nothing; the others one look at their inbox's
-    /// endpoints.
+    /// endpoints per transaction.
     pub(super) async fn queue_event_webhooks(
         &mut self,
         at: Millis,
@@ -161,20 +176,13 @@ impl WriteTx {
         if heard.is_empty() {
             return Ok(());
         }
-        let mut endpoints: BTreeMap<i64, Vec<(i64, Vec<Topic>)>> = BTreeMap::new();
-        for (inbox, _, _) in &heard {
-            if !endpoints.contains_key(inbox) {
-                let of_inbox = self.endpoints_of(*inbox).await?;
-                endpoints.insert(*inbox, of_inbox);
-            }
-        }
         for (inbox, topic, event) in heard {
-            let subscribed: Vec<i64> = endpoints
-                .get(&inbox)
+            let subscribed: Vec<i64> = self
+                .endpoints_of(inbox)
+                .await?
                 .into_iter()
-                .flatten()
                 .filter(|(_, topics)| topics.contains(&topic))
-                .map(|(id, _)| *id)
+                .map(|(id, _)| id)
                 .collect();
             if subscribed.is_empty() {
                 continue;
@@ -197,18 +205,25 @@ impl WriteTx {
         Ok(())
     }
 
-    /// An inbox's endpoints and what each hears of, read in the transaction.
+    /// An inbox's endpoints and what each hears of, read once per transaction (a visitor's
+    /// first message appends two events that both look).
     async fn endpoints_of(&mut self, inbox_id: i64) -> StoreResult<Vec<(i64, Vec<Topic>)>> {
+        if let Some(known) = self.endpoints_seen.get(&inbox_id) {
+            return Ok(known.clone());
+        }
         let rows = sqlx::query("SELECT id, topics FROM webhook_endpoints WHERE inbox_id = $1")
             .bind(inbox_id)
             .fetch_all(&mut *self.tx)
             .await?;
-        rows.iter()
+        let endpoints = rows
+            .iter()
             .map(|row| {
                 let topics: String = row.col(1)?;
                 Ok((row.col(0)?, parse_topics_text(&topics)))
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.endpoints_seen.insert(inbox_id, endpoints.clone());
+        Ok(endpoints)
     }
 
     /// What a receiver reads of a visitor, as they are in the transaction.

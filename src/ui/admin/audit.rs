@@ -78,6 +78,8 @@ fn action_text(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> String {
         "inbox_disabled" => t_string!(i18n, audit_inbox_disabled),
         "inbox_enabled" => t_string!(i18n, audit_inbox_enabled),
         "inbox_deleted" => t_string!(i18n, audit_inbox_deleted),
+        "webhook_added" => t_string!(i18n, audit_webhook_added),
+        "webhook_removed" => t_string!(i18n, audit_webhook_removed),
         other => return other.to_owned(),
     }
     .to_string()

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::{
-    AddWebhookEndpoint, RemoveWebhookEndpoint, ResendWebhookDelivery, WebhookDeliveries,
+    AddWebhookEndpoint, LoadWebhookEndpoints, RemoveWebhookEndpoint, ResendWebhookDelivery,
+    WebhookDeliveries,
 };
 use crate::i18n::*;
 use crate::ui::api_tokens::select_all;
@@ -25,13 +26,27 @@ pub fn EventWebhooks(
     let endpoints = RwSignal::new(endpoints);
     let add = ServerAction::<AddWebhookEndpoint>::new();
     let remove = ServerAction::<RemoveWebhookEndpoint>::new();
+    // The page's list may be older than what is kept (the admin pages load once): read again
+    // once the page is live.
+    let fresh = ServerAction::<LoadWebhookEndpoints>::new();
+    Effect::new(move |_| {
+        fresh.dispatch(LoadWebhookEndpoints { inbox_id });
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = fresh.value().get() {
+            endpoints.set(list);
+        }
+    });
     let url = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<Topic>::new());
-    let revealed = RwSignal::new(None::<String>);
+    // The endpoint just added and its secret, shown until it is removed.
+    let revealed = RwSignal::new(None::<(i64, String)>);
+    // The endpoint whose removal waits for a confirmation, then the one being removed.
+    let confirming = RwSignal::new(None::<i64>);
     let removing = RwSignal::new(None::<i64>);
     Effect::new(move |_| {
         if let Some(Ok(made)) = add.value().get() {
-            revealed.set(Some(made.secret));
+            revealed.set(Some((made.endpoint.id, made.secret)));
             endpoints.update(|list| {
                 if !list.iter().any(|e| e.id == made.endpoint.id) {
                     list.push(made.endpoint);
@@ -46,7 +61,13 @@ pub fn EventWebhooks(
             && let Some(id) = removing.get_untracked()
         {
             endpoints.update(|list| list.retain(|e| e.id != id));
-            revealed.set(None);
+            if revealed
+                .get_untracked()
+                .is_some_and(|(shown, _)| shown == id)
+            {
+                revealed.set(None);
+            }
+            removing.set(None);
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -90,7 +111,7 @@ pub fn EventWebhooks(
         <section class="event-webhooks" aria-labelledby=labelled_by>
             <h4 id=heading_id>{t!(i18n, event_webhooks_heading)}</h4>
             <p class="hint">{t!(i18n, event_webhooks_intro)}</p>
-            {move || revealed.get().map(|secret| view! {
+            {move || revealed.get().map(|(_, secret)| view! {
                 <div class="token-secret" role="status">
                     <label>
                         {t!(i18n, event_webhook_secret_copy_now)}
@@ -119,21 +140,48 @@ pub fn EventWebhooks(
                                     .map(|t| t.as_str())
                                     .collect::<Vec<_>>()
                                     .join(", ");
+                                let confirm_label = {
+                                    let address = endpoint.url.clone();
+                                    move || {
+                                        t_string!(i18n, event_webhook_remove_confirm, url = address.clone()).to_string()
+                                    }
+                                };
                                 view! {
                                     <li>
                                         <code class="url">{endpoint.url.clone()}</code>
                                         <p class="hint">{topics}</p>
-                                        <button
-                                            type="button"
-                                            class="danger"
-                                            aria-label=remove_label
-                                            on:click=move |_| {
-                                                removing.set(Some(id));
-                                                remove.dispatch(RemoveWebhookEndpoint { id });
+                                        <Show
+                                            when=move || confirming.get() == Some(id)
+                                            fallback=move || view! {
+                                                <button
+                                                    type="button"
+                                                    class="danger"
+                                                    aria-label=remove_label.clone()
+                                                    on:click=move |_| confirming.set(Some(id))
+                                                >
+                                                    {t!(i18n, event_webhook_remove_button)}
+                                                </button>
                                             }
                                         >
-                                            {t!(i18n, event_webhook_remove_button)}
-                                        </button>
+                                            <div class="confirm" role="group" aria-label=confirm_label.clone()>
+                                                <p>{t!(i18n, event_webhook_remove_question)}</p>
+                                                <button
+                                                    type="button"
+                                                    class="danger"
+                                                    disabled=move || remove.pending().get()
+                                                    on:click=move |_| {
+                                                        confirming.set(None);
+                                                        removing.set(Some(id));
+                                                        remove.dispatch(RemoveWebhookEndpoint { id });
+                                                    }
+                                                >
+                                                    {t!(i18n, event_webhook_remove_yes)}
+                                                </button>
+                                                <button type="button" on:click=move |_| confirming.set(None)>
+                                                    {t!(i18n, event_webhook_remove_keep)}
+                                                </button>
+                                            </div>
+                                        </Show>
                                     </li>
                                 }
                             })
@@ -163,19 +211,22 @@ pub fn EventWebhooks(
                     {t!(i18n, event_webhook_add)}
                 </button>
             </form>
-            <DeliveryLog inbox_id />
+            <DeliveryLog inbox_id removed=Signal::derive(move || remove.version().get()) />
         </section>
     }
 }
 
-/// The newest deliveries, loaded when asked (and again after one is sent again).
+/// The newest deliveries, loaded when asked, and again once shown after one is sent again or
+/// an endpoint is removed (its deliveries leave the log).
 #[component]
-fn DeliveryLog(inbox_id: i64) -> impl IntoView {
+fn DeliveryLog(inbox_id: i64, removed: Signal<usize>) -> impl IntoView {
     let i18n = use_i18n();
     let load = ServerAction::<WebhookDeliveries>::new();
     let resend = ServerAction::<ResendWebhookDelivery>::new();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = resend.value().get() {
+        let resent = matches!(resend.value().get(), Some(Ok(_)));
+        let removals = removed.get();
+        if (resent || removals > 0) && load.value().get_untracked().is_some() {
             load.dispatch(WebhookDeliveries { inbox_id });
         }
     });
