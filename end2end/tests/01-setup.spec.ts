@@ -31,7 +31,7 @@ test("the first visit sets up an admin, who creates an inbox and an agent", asyn
   // The new inbox opens on its own page, with the snippet for the website.
   await expect(page).toHaveURL(/\/admin\/inboxes\/\d+$/);
   const inbox = page.getByRole("region", { name: "Support site" });
-  await expect(inbox.locator("code")).toContainText('/widget.js" data-inbox="');
+  await expect(inbox.locator("pre code")).toContainText('/widget.js" data-inbox="');
   await expect(inbox.getByRole("form", { name: "Timers · Support site" })).toBeVisible();
   const menu = page.getByRole("navigation", { name: "Administration" });
   await expect(menu.getByRole("link", { name: "Inboxes" })).toHaveAttribute("aria-current", "page");

@@ -107,7 +107,7 @@ test("an inbox is switched off, then deleted once its name is typed", async ({ b
   await admin.getByRole("link", { name: "Administration" }).click();
   await admin.getByRole("link", { name: "Demo website", exact: true }).click();
   const general = admin.getByRole("form", { name: "Name and availability" });
-  const key = (await admin.locator("code").textContent())?.match(/data-inbox="([^"]+)"/)?.[1];
+  const key = (await admin.locator("pre code").textContent())?.match(/data-inbox="([^"]+)"/)?.[1];
   expect(key).toBeTruthy();
   await general.getByLabel("Inbox name").fill("Old shop");
   await general.getByLabel(/Visitors can chat/).uncheck();

@@ -626,6 +626,45 @@ async fn every_operation_works_refuses_what_it_should_and_answers_as_documented(
         .expect("contact");
     let (_, found) = api.get(&read, "/contacts", "/contacts?query=marta").await;
     let contact = found[0]["id"].as_i64().expect("contact");
+
+    // A chat started by contact: with whichever of their visitors is on the site. Marta's is
+    // not; the visitor browsing shoes, saved as Rui, is (the chat started with them above).
+    let start = |body: Value| api.post(&write, "/conversations", "/conversations", body);
+    let (status, body) = start(json!({ "contact_id": contact, "body": "Hello Marta" })).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("visitor_not_online")),
+        "{body}"
+    );
+    let _: Value = ana
+        .call(
+            "save_contact",
+            &[("visitor_id", &on_site.to_string()), ("name", "Rui Costa")],
+        )
+        .await
+        .expect("contact");
+    let (_, found) = api.get(&read, "/contacts", "/contacts?query=costa").await;
+    let rui = found[0]["id"].as_i64().expect("contact");
+    let (status, by_contact) = start(json!({ "contact_id": rui, "body": "Size 42 is back" })).await;
+    assert_eq!(status, 201, "{by_contact}");
+    assert_eq!(
+        by_contact["conversation"]["id"], started["conversation"]["id"],
+        "the chat already open with Rui's visitor"
+    );
+    assert_eq!(by_contact["conversation"]["visitor"]["id"], on_site);
+    for wrong in [
+        json!({ "contact_id": rui, "visitor_id": on_site, "body": "Both" }),
+        json!({ "body": "Neither" }),
+    ] {
+        let (status, body) = start(wrong).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid")),
+            "{body}"
+        );
+    }
+    let (status, _) = start(json!({ "contact_id": 999_999, "body": "Nobody" })).await;
+    assert_eq!(status, 404);
     let (status, _) = api
         .get(&read, "/contacts/{id}", &format!("/contacts/{contact}"))
         .await;

@@ -135,12 +135,17 @@ pub async fn get(
     Ok(Json(summary.into()))
 }
 
-/// A chat to start with a visitor on the site.
+/// A chat to start with a visitor on the site: one visitor, or a contact (then whichever of
+/// their visitors the caller may see was on the site most recently).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConversation {
     /// The visitor, who must be on one of the inbox's pages now.
-    pub visitor_id: i64,
+    #[serde(default)]
+    pub visitor_id: Option<i64>,
+    /// Or the contact, one of whose visitors must be on the site now.
+    #[serde(default)]
+    pub contact_id: Option<i64>,
     /// The first message, from the caller.
     pub body: String,
     /// Your own id for the message (sending again with it does not write twice).
@@ -157,9 +162,9 @@ pub struct Started {
     pub message: crate::server::rest::schema::ApiMessage,
 }
 
-/// Starts a chat with a visitor on the site, as the caller (who must be online), with a first
-/// message; when the visitor already has an open conversation, the message goes there (and
-/// the caller takes it if nobody had).
+/// Starts a chat with a visitor on the site (given, or a contact's), as the caller (who must be
+/// online), with a first message; when the visitor already has an open conversation, the
+/// message goes there (and the caller takes it if nobody had).
 #[utoipa::path(
     post,
     path = "/conversations",
@@ -170,8 +175,8 @@ pub struct Started {
         (status = 400, description = "Empty or too long, or not a valid body", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "A read-only token", body = ErrorBody),
-        (status = 404, description = "No such visitor the caller may see", body = ErrorBody),
-        (status = 409, description = "The visitor is not on the site, or the caller is not online", body = ErrorBody),
+        (status = 404, description = "No such visitor or contact the caller may see", body = ErrorBody),
+        (status = 409, description = "The visitor (or none of the contact's) is not on the site, or the caller is not online", body = ErrorBody),
         (status = 429, description = "Over the token's limit", body = ErrorBody),
     )
 )]
@@ -182,8 +187,19 @@ pub async fn create(
 ) -> Result<(axum::http::StatusCode, Json<Started>), ApiError> {
     let generated = format!("api-{}", crate::server::auth::random_token(12));
     let client_id = new.client_id.as_deref().unwrap_or(&generated);
+    let visitor_id = match (new.visitor_id, new.contact_id) {
+        (Some(visitor_id), None) => visitor_id,
+        (None, Some(contact_id)) => {
+            services::contacts::visitor_on_site(&state, &caller.agent, contact_id).await?
+        }
+        _ => {
+            return Err(
+                AppError::invalid("visitor_id", "a visitor_id or a contact_id, not both").into(),
+            );
+        }
+    };
     let (conversation_id, message) =
-        services::start_proactive_chat(&state, &caller.agent, new.visitor_id, client_id, &new.body)
+        services::start_proactive_chat(&state, &caller.agent, visitor_id, client_id, &new.body)
             .await?;
     let summary = services::conversation_for_agent(&state, &caller.agent, conversation_id).await?;
     Ok((

@@ -147,6 +147,19 @@ pub async fn detail(state: &AppState, agent: &Me, id: i64) -> Result<ContactDeta
     })
 }
 
+/// The visitor of a contact to start a chat with: of those the agent may see, the one on the
+/// site seen most recently; `VisitorNotOnline` when none is there.
+pub async fn visitor_on_site(state: &AppState, agent: &Me, id: i64) -> Result<i64, AppError> {
+    let detail = detail(state, agent, id).await?;
+    detail
+        .visitors
+        .iter()
+        .filter(|v| state.online.is_on_site(v.visitor_id))
+        .max_by_key(|v| v.last_seen_at)
+        .map(|v| v.visitor_id)
+        .ok_or(AppError::VisitorNotOnline)
+}
+
 /// A visitor gave (or an agent set) an email: link them to the contact with that email, if
 /// one exists and they are not linked yet.
 pub async fn link_by_email(
