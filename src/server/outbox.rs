@@ -3,6 +3,7 @@
 //! a server that is down loses nothing: the rows wait in the database.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ const MAX_WAIT_MS: Millis = 5 * 60_000;
 const GIVE_UP_AFTER_MS: Millis = 24 * 3_600_000;
 /// How many due items one pass takes.
 const BATCH: i64 = 20;
+/// How many receivers are sent to at once.
+const MAX_PARALLEL: usize = 8;
 
 /// Something to deliver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,13 +82,16 @@ pub fn next_attempt(
 pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let in_flight = InFlight::default();
+        // The deliveries under way: stopping the worker (dropping this) stops them too.
+        let mut tasks = tokio::task::JoinSet::new();
         loop {
+            while tasks.try_join_next().is_some() {}
             // In a cluster, one node at a time delivers.
             state.chores.my_turn().await;
-            // After a failure (the database, or a row that no longer reads) wait a little
-            // rather than spin on the item that is still due.
-            let (started, failed) = match start_due(&state, &in_flight).await {
-                Ok(started) => (started, false),
+            // After a failure (the database, or a row that no longer reads), here or in a
+            // delivery, wait a little rather than spin on the item that is still due.
+            let (started, failed) = match start_due(&state, &in_flight, &mut tasks).await {
+                Ok(started) => (started, in_flight.take_failure()),
                 Err(e) => {
                     tracing::error!("outbox: {e}");
                     (0, true)
@@ -139,11 +145,13 @@ fn receiver_of(item: &Item) -> Receiver {
     }
 }
 
-/// The receivers with deliveries under way, and a bell rung when one is done.
+/// The receivers with deliveries under way, a bell rung when one is done, and whether one
+/// ended in an error (the database) since the worker last looked.
 #[derive(Clone, Default)]
 struct InFlight {
     busy: Arc<Mutex<BTreeSet<Receiver>>>,
     done: Arc<tokio::sync::Notify>,
+    failed: Arc<AtomicBool>,
 }
 
 impl InFlight {
@@ -156,16 +164,38 @@ impl InFlight {
     fn any(&self) -> bool {
         !self.busy().is_empty()
     }
+
+    fn take_failure(&self) -> bool {
+        self.failed.swap(false, Ordering::SeqCst)
+    }
 }
 
-/// Starts, for each receiver not already being sent to, the delivery of its items due now;
-/// how many receivers it started.
+/// A receiver's turn: when it ends, however it ends (a panic included), the receiver is free
+/// again and the worker is told.
+struct Turn {
+    in_flight: InFlight,
+    receiver: Receiver,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.in_flight.busy().remove(&self.receiver);
+        self.in_flight.done.notify_one();
+    }
+}
+
+/// Starts, for each receiver not already being sent to (at most [`MAX_PARALLEL`] at once),
+/// the delivery of its items due now; how many receivers it started.
 async fn start_due(
     state: &AppState,
     in_flight: &InFlight,
+    tasks: &mut tokio::task::JoinSet<()>,
 ) -> Result<usize, crate::error::AppError> {
+    // Receivers busy before the look stay skipped even if they finish during it: the rows
+    // read may be ones they have just sent.
+    let busy_before = in_flight.busy().clone();
     let (skip_mail, skip_endpoints) = {
-        let busy = in_flight.busy();
+        let busy = &busy_before;
         let endpoints: Vec<i64> = busy
             .iter()
             .filter_map(|r| match r {
@@ -185,17 +215,26 @@ async fn start_due(
     }
     let mut started = 0;
     for (receiver, rows) in queues {
-        if !in_flight.busy().insert(receiver) {
+        if busy_before.contains(&receiver) {
             continue;
+        }
+        {
+            let mut busy = in_flight.busy();
+            if busy.len() >= MAX_PARALLEL || !busy.insert(receiver) {
+                continue;
+            }
         }
         started += 1;
         let (state, in_flight) = (state.clone(), in_flight.clone());
-        tokio::spawn(async move {
+        tasks.spawn(async move {
+            let turn = Turn {
+                in_flight,
+                receiver,
+            };
             if let Err(e) = deliver_in_turn(&state, receiver, rows).await {
                 tracing::error!("outbox: {e}");
+                turn.in_flight.failed.store(true, Ordering::SeqCst);
             }
-            in_flight.busy().remove(&receiver);
-            in_flight.done.notify_one();
         });
     }
     Ok(started)
@@ -232,8 +271,12 @@ async fn deliver_in_turn(
                 tx.outbox_failed(row.id, attempts, next, &error, now)
                     .await?;
                 if let Some(next) = next {
-                    if let Receiver::Endpoint(endpoint_id) = receiver {
-                        tx.outbox_postpone_endpoint(endpoint_id, next).await?;
+                    match receiver {
+                        Receiver::Endpoint(endpoint_id) => {
+                            tx.outbox_postpone_endpoint(endpoint_id, next).await?;
+                        }
+                        Receiver::Mail => tx.outbox_postpone_mail(next).await?,
+                        Receiver::TicketWebhook(_) => {}
                     }
                     for later in rows.by_ref() {
                         tx.outbox_postpone(later.id, next).await?;
@@ -284,7 +327,7 @@ async fn deliver(state: &AppState, row: &OutboxRow) -> Result<(), String> {
                     let trusted = &state.settings.webhook_trusted_hosts;
                     webhook::deliver(&url, trusted, &secret, row.id, body).await
                 }
-                // Removed since (with its deliveries, unless this one was under way).
+                // Removed since: its waiting deliveries were given up with it.
                 None => Ok(()),
             }
         }
@@ -334,6 +377,25 @@ mod tests {
             now = next_attempt(0, tries, now, 20_000).expect("still trying");
         }
         assert!(tries >= 5, "{tries} tries in ten minutes");
+    }
+
+    #[tokio::test]
+    async fn a_turn_frees_its_receiver_however_it_ends() {
+        let in_flight = InFlight::default();
+        in_flight.busy().insert(Receiver::Endpoint(4));
+        let turn = Turn {
+            in_flight: in_flight.clone(),
+            receiver: Receiver::Endpoint(4),
+        };
+        let task = tokio::spawn(async move {
+            let _turn = turn;
+            panic!("a bug in a delivery");
+        });
+        assert!(task.await.is_err(), "it panicked");
+        assert!(!in_flight.any(), "the receiver is free again");
+        tokio::time::timeout(Duration::from_secs(5), in_flight.done.notified())
+            .await
+            .expect("the worker is told");
     }
 
     #[test]

@@ -193,9 +193,7 @@ pub async fn create(
             services::contacts::visitor_on_site(&state, &caller.agent, contact_id).await?
         }
         _ => {
-            return Err(
-                AppError::invalid("visitor_id", "a visitor_id or a contact_id, not both").into(),
-            );
+            return Err(AppError::invalid("visitor_id", "one of visitor_id and contact_id").into());
         }
     };
     let (conversation_id, message) =

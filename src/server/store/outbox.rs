@@ -144,7 +144,8 @@ impl WriteTx {
     /// counting an attempt.
     pub async fn outbox_postpone(&mut self, id: i64, next: Millis) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at < $3",
+            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL \
+             AND failed_at IS NULL AND next_attempt_at < $3",
         )
         .bind(next)
         .bind(id)
@@ -173,6 +174,20 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Moves the next attempt of every email still due before `next` to `next` (the mail
+    /// server failed just now), without counting an attempt.
+    pub async fn outbox_postpone_mail(&mut self, next: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE kind = 'email' AND sent_at IS NULL \
+             AND failed_at IS NULL AND next_attempt_at < $2",
+        )
+        .bind(next)
+        .bind(next)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// Records a failed attempt: retried at `next`, or given up (`None`).
     pub async fn outbox_failed(
         &mut self,
@@ -184,7 +199,8 @@ impl WriteTx {
     ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
-             last_error = $3, failed_at = CASE WHEN $4 IS NULL THEN $5 END WHERE id = $6",
+             last_error = $3, failed_at = CASE WHEN $4 IS NULL THEN $5 END \
+             WHERE id = $6 AND sent_at IS NULL AND failed_at IS NULL",
         )
         .bind(attempts)
         .bind(next)
