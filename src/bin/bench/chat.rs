@@ -41,6 +41,10 @@ pub struct ChatArgs {
     /// The server binary to start (default: `switchboard` beside this benchmark).
     #[arg(long)]
     server_binary: Option<std::path::PathBuf>,
+    /// Also post every message to an event webhook endpoint (`message.created`) served by this
+    /// process, and report when the deliveries were all received.
+    #[arg(long)]
+    webhook: bool,
     /// Server processes on one PostgreSQL database (`SWITCHBOARD_DATABASE_URL`): visitors are
     /// spread over them in turn, the agent is on the last one.
     #[arg(long, default_value_t = 1)]
@@ -167,6 +171,43 @@ impl Protocol {
             }
         }
     }
+}
+
+/// Serves a receiver on 127.0.0.1 counting the posts it gets, and subscribes it to the inbox's
+/// messages (the benchmark's agent is an admin).
+async fn webhook_receiver(
+    http: &reqwest::Client,
+    base: &str,
+    inbox_id: i64,
+) -> BenchResult<Arc<std::sync::atomic::AtomicUsize>> {
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/events",
+        axum::routing::post(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { axum::http::StatusCode::OK }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/events", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let added = http
+        .post(format!("{base}/api/add_webhook_endpoint"))
+        .form(&[
+            ("inbox_id", inbox_id.to_string().as_str()),
+            ("url", url.as_str()),
+            ("events[0]", "message.created"),
+        ])
+        .send()
+        .await?;
+    if !added.status().is_success() {
+        return Err(format!("adding the endpoint: {}", added.text().await?).into());
+    }
+    println!("webhook: every message is posted to {url}");
+    Ok(received)
 }
 
 /// When each message was sent, by client id, until the agent receives it.
@@ -368,7 +409,17 @@ pub async fn run(args: ChatArgs) -> BenchResult<()> {
         );
     }
     let (agent_base, agent_ws) = nodes.last().ok_or("no node")?;
-    let (_http, agent) = agent(agent_base, agent_ws).await?;
+    let (http, agent) = agent(agent_base, agent_ws).await?;
+    let received = match (&target, args.webhook) {
+        (_, false) => None,
+        (Target::InProcess(_), true) => {
+            return Err("--webhook needs the server as a process".into());
+        }
+        (Target::Process(server), true) => {
+            Some(webhook_receiver(&http, agent_base, server.inbox_id).await?)
+        }
+    };
+    let started = Instant::now();
     // The visitors: tokens and sockets first, so connecting is not measured as messaging.
     let mut visitors = Vec::with_capacity(args.visitors);
     for n in 0..args.visitors {
@@ -381,6 +432,25 @@ pub async fn run(args: ChatArgs) -> BenchResult<()> {
     })
     .await?;
     ours.print();
+    if let Some(received) = received {
+        // Every message, the visitors' first ones included, makes one delivery.
+        let expected = ours.acked + args.visitors;
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while received.load(std::sync::atomic::Ordering::SeqCst) < expected
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let count = received.load(std::sync::atomic::Ordering::SeqCst);
+        let took = started.elapsed();
+        println!(
+            "webhook: {count} of {expected} deliveries received, the last {:.2} s after the first \
+             message was sent ({:.0} deliveries/s; the messages took {:.2} s)",
+            took.as_secs_f64(),
+            count as f64 / took.as_secs_f64(),
+            ours.elapsed.as_secs_f64()
+        );
+    }
     for tab in quiet {
         tab.abort();
     }

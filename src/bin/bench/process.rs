@@ -23,6 +23,8 @@ pub struct ServerProcess {
     pub ws_base: String,
     /// The widget key of its one inbox.
     pub inbox_key: String,
+    /// Its one inbox's id.
+    pub inbox_id: i64,
     /// More nodes on the same database (PostgreSQL), each a process of its own.
     others: Vec<(Child, String)>,
 }
@@ -66,6 +68,7 @@ impl ServerProcess {
             .json()
             .await?;
         let inbox_key = inbox["key"].as_str().ok_or("no inbox key")?.to_owned();
+        let inbox_id = inbox["id"].as_i64().ok_or("no inbox id")?;
         let mut others = Vec::new();
         for _ in 1..nodes {
             others.push(spawn(binary, &dir, "127.0.0.1:0")?);
@@ -77,6 +80,7 @@ impl ServerProcess {
             base,
             ws_base,
             inbox_key,
+            inbox_id,
             others,
         })
     }
@@ -160,6 +164,8 @@ fn spawn(binary: &Path, dir: &Path, listen: &str) -> BenchResult<(Child, String)
         .env("SWITCHBOARD_NEW_VISITORS_PER_MINUTE", "0")
         .env("SWITCHBOARD_SOCKETS_PER_ADDRESS", "0")
         .env("SWITCHBOARD_MESSAGES_PER_SECOND", "0")
+        // The `--webhook` receiver listens on this machine.
+        .env("SWITCHBOARD_WEBHOOK_TRUSTED_HOSTS", "127.0.0.1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

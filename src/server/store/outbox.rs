@@ -107,13 +107,7 @@ impl WriteTx {
     /// Queues an item, due now; the worker is woken after commit.
     pub async fn enqueue(&mut self, item: &Item) -> StoreResult<i64> {
         let now = now_millis();
-        // An event webhook's delivery is marked with its endpoint and event (the admin's log).
-        let (endpoint_id, topic) = match item {
-            Item::Event {
-                endpoint_id, topic, ..
-            } => (Some(*endpoint_id), Some(topic.as_str())),
-            Item::Email(_) | Item::Webhook { .. } => (None, None),
-        };
+        let (endpoint_id, topic) = marks(item);
         let id = sqlx::query_scalar(
             "INSERT INTO outbox (kind, payload, endpoint_id, topic, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -128,6 +122,38 @@ impl WriteTx {
         .await?;
         self.outbox_changed = true;
         Ok(id)
+    }
+
+    /// Queues items, due now, with one statement (a batch of messages makes many
+    /// deliveries); the worker is woken after commit.
+    pub async fn enqueue_all(&mut self, items: &[Item]) -> StoreResult<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let now = now_millis();
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            let (endpoint_id, topic) = marks(item);
+            rows.push(serde_json::json!({
+                "k": item.kind(),
+                "p": serde_json::to_string(item).map_err(decode_error)?,
+                "e": endpoint_id,
+                "t": topic,
+            }));
+        }
+        sqlx::query(&format!(
+            "INSERT INTO outbox (kind, payload, endpoint_id, topic, next_attempt_at, created_at) \
+             SELECT j.value ->> 'k', j.value ->> 'p', CAST(j.value ->> 'e' AS BIGINT), \
+             j.value ->> 't', $1, $2 FROM {rows3} ORDER BY j.key",
+            rows3 = self.backend.json_rows(3)
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(serde_json::to_string(&rows).map_err(decode_error)?)
+        .execute(&mut *self.tx)
+        .await?;
+        self.outbox_changed = true;
+        Ok(())
     }
 
     /// Records a delivery.
@@ -236,6 +262,17 @@ impl WriteTx {
             .await
             .map(Option::flatten)
             .map_err(StoreError::from)
+    }
+}
+
+/// What marks an item's row: an event webhook's delivery its endpoint and event (the admin's
+/// log).
+fn marks(item: &Item) -> (Option<i64>, Option<&'static str>) {
+    match item {
+        Item::Event {
+            endpoint_id, topic, ..
+        } => (Some(*endpoint_id), Some(topic.as_str())),
+        Item::Email(_) | Item::Webhook { .. } => (None, None),
     }
 }
 

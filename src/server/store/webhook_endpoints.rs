@@ -176,6 +176,7 @@ impl WriteTx {
         if heard.is_empty() {
             return Ok(());
         }
+        let mut deliveries = Vec::new();
         for (inbox, topic, event) in heard {
             let subscribed: Vec<i64> = self
                 .endpoints_of(inbox)
@@ -194,15 +195,14 @@ impl WriteTx {
             let Some(data) = data else { continue };
             let body = webhook_events::body(topic, inbox, at, data);
             for endpoint_id in subscribed {
-                self.enqueue(&Item::Event {
+                deliveries.push(Item::Event {
                     endpoint_id,
                     topic,
                     body: body.clone(),
-                })
-                .await?;
+                });
             }
         }
-        Ok(())
+        self.enqueue_all(&deliveries).await
     }
 
     /// An inbox's endpoints and what each hears of, read once per transaction (a visitor's
