@@ -2,11 +2,8 @@
 //! writes through, tickets and their signed webhook (a real local HTTP listener), search with
 //! access rights, labels and moving, chat logs, and contacts.
 
-use std::sync::{Arc, Mutex};
-
-use crate::common::{Agent, Socket, TestServer, acked, eventually, refused, send};
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use crate::common::{Agent, Socket, TestServer, acked, eventually, receiver, refused, send};
+use axum::http::StatusCode;
 use switchboard::files::UPLOAD_HEADER;
 use switchboard::model::{
     Contact, ContactDetail, ConversationSummary, HistoryRow, Inbox, Message, SearchResults, Ticket,
@@ -363,39 +360,6 @@ async fn an_ip_block_covers_its_range_and_blocks_end_at_their_time() {
     acked(&mut other).await;
 }
 
-/// A local HTTP listener standing in for a helpdesk: records what it receives; answers 500 to
-/// the first `failures` posts.
-async fn helpdesk(failures: usize) -> (String, Arc<Mutex<Vec<(HeaderMap, Bytes)>>>) {
-    let received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
-    let seen = Arc::clone(&received);
-    let app = axum::Router::new().route(
-        "/hooks/tickets",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let mut seen = seen.lock().expect("lock");
-                seen.push((headers, body));
-                if seen.len() <= failures {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::NO_CONTENT
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!(
-        "http://{}/hooks/tickets",
-        listener.local_addr().expect("addr")
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, received)
-}
-
 #[tokio::test]
 async fn tickets_need_an_email_and_reach_the_webhook_signed_and_retried() {
     // The helpdesk listens on loopback over plain http: a host the admin must trust.
@@ -407,7 +371,7 @@ async fn tickets_need_an_email_and_reach_the_webhook_signed_and_retried() {
     let team = server.team().await;
     let ana = server.sign_in("ana@example.com").await;
     let admin = server.sign_in("root@example.com").await;
-    let (hook_url, received) = helpdesk(1).await;
+    let (hook_url, received) = receiver(1).await;
     assert_eq!(
         refused(
             admin
@@ -1150,7 +1114,7 @@ async fn webhooks_go_only_over_https_to_public_addresses() {
     let ana = server.sign_in("ana@example.com").await;
     let inbox_id = team.inbox.id.to_string();
     // Plain http to a host nobody trusts is refused when saved.
-    let (plain, _) = helpdesk(0).await;
+    let (plain, _) = receiver(0).await;
     refused(
         admin
             .call::<Option<switchboard::api::Webhook>>(
@@ -1183,7 +1147,7 @@ async fn a_webhook_that_redirects_is_not_followed() {
     let admin = server.sign_in("root@example.com").await;
     let ana = server.sign_in("ana@example.com").await;
     // A receiver that sends every post on to an address inside the network.
-    let (inside, reached) = helpdesk(0).await;
+    let (inside, reached) = receiver(0).await;
     let app = axum::Router::new().route(
         "/hook",
         axum::routing::post(move || {

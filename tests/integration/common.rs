@@ -723,3 +723,38 @@ pub async fn watch(agent: &mut Socket) -> Vec<switchboard::model::OnlineVisitor>
         })
         .await
 }
+
+/// What a webhook receiver got: the headers and the body of each post, in order.
+pub type Posts = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, axum::body::Bytes)>>>;
+
+/// A local HTTP receiver standing in for a helpdesk, a CRM or a bot: records every post to
+/// its address; answers 500 to the first `failures`, then 200.
+pub async fn receiver(failures: usize) -> (String, Posts) {
+    let received: Posts = Posts::default();
+    let seen = std::sync::Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let seen = std::sync::Arc::clone(&seen);
+                async move {
+                    let mut seen = seen.lock().expect("lock");
+                    seen.push((headers, body));
+                    if seen.len() <= failures {
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hooks", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, received)
+}

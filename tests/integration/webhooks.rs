@@ -2,47 +2,14 @@
 //! the inbox reaches them signed with their own secret, through the outbox (retried when a
 //! receiver fails), and the delivery log shows each delivery and sends one again.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use switchboard::model::Ticket;
 use switchboard::server::webhook;
 use switchboard::webhooks::{DeliveryStatus, NewWebhookEndpoint, WebhookDelivery};
 
-use crate::common::{Agent, TestServer, acked, eventually, refused, send};
-
-/// What a receiver got: the headers and the body of each post, in order.
-type Posts = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-/// A local HTTP receiver: records every post; answers 500 to the first `failures`.
-async fn receiver(failures: usize) -> (String, Posts) {
-    let received: Posts = Arc::default();
-    let seen = Arc::clone(&received);
-    let app = axum::Router::new().route(
-        "/events",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let mut seen = seen.lock().expect("lock");
-                seen.push((headers, body));
-                if seen.len() <= failures {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::OK
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/events", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, received)
-}
+use crate::common::{Agent, Posts, TestServer, acked, eventually, receiver, refused, send};
 
 /// The posts a receiver accepted (the last of each delivery), each checked against the
 /// endpoint's secret: the event names and bodies, in the order of their deliveries.
